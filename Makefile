@@ -1,0 +1,29 @@
+# The two commands a newcomer needs: `make run` and `make test`. Both do their own set-up.
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+
+.PHONY: run test setup browser bench clean
+
+run: setup ## Start the whole product locally (web + API, ANAF sandbox, moto, local runtime)
+	$(PY) -m local.stack
+
+test: setup browser ## Run the whole test suite against a fresh local stack
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: setup ## Print the benchmark figures
+	$(PY) -m bench
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@python=$$(scripts/find-python) || exit 1; \
+	  [ -x $(PY) ] || $$python -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@rm -f $(VENV)/.installed-*; touch $@
+
+browser: ## Debian's Chromium for the browser tests (installed when missing and we are root)
+	@scripts/ensure-chromium
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,35 @@
+"""The one error hierarchy. Each error has a stable code (for the API), a Romanian message
+(for the UI) and the HTTP status the API maps it to (app.py does the mapping, in one place)."""
+
+from __future__ import annotations
+
+
+class ArhivarError(Exception):
+    code = "internal_error"
+    status = 500
+    message_ro = "A apărut o eroare neașteptată. Încercați din nou."
+
+    def __init__(self, message_ro: str | None = None, *, details: dict | None = None) -> None:
+        self.message_ro = message_ro or self.message_ro
+        self.details = details or {}
+        super().__init__(self.message_ro)
+
+
+class ValidationFailed(ArhivarError):
+    code = "validation_failed"
+    status = 400
+    message_ro = "Datele trimise nu sunt valide."
+
+
+class NotFound(ArhivarError):
+    code = "not_found"
+    status = 404
+    message_ro = "Resursa nu există."
+
+
+class ServiceUnavailable(ArhivarError):
+    """A dependency (DynamoDB, S3, SQS, SES, KMS) did not answer; safe to retry."""
+
+    code = "service_unavailable"
+    status = 503
+    message_ro = "Serviciul este momentan indisponibil. Încercați din nou în câteva momente."

@@ -1,0 +1,36 @@
+"""Per-company licences: how often a company is synced and which e-mails it gets.
+
+Defined once here; the dispatcher, the dashboard and the notifier read these values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import Enum
+
+
+class NewDocumentEmails(Enum):
+    NONE = "none"
+    DAILY_DIGEST = "daily_digest"
+    AFTER_EACH_SYNC = "after_each_sync"
+
+
+@dataclass(frozen=True)
+class Licence:
+    code: str
+    name_ro: str
+    sync_interval: timedelta
+    new_document_emails: NewDocumentEmails
+
+
+FREE = Licence("free", "Gratuit", timedelta(days=1), NewDocumentEmails.NONE)
+STANDARD = Licence("standard", "Standard", timedelta(hours=1), NewDocumentEmails.DAILY_DIGEST)
+PRO = Licence("pro", "Pro", timedelta(minutes=15), NewDocumentEmails.AFTER_EACH_SYNC)
+
+LICENCES: dict[str, Licence] = {licence.code: licence for licence in (FREE, STANDARD, PRO)}
+
+
+def licence_for(code: str | None) -> Licence:
+    """The licence with this code; unknown or missing codes fall back to the free tier."""
+    return LICENCES.get(code or "", FREE)

@@ -1,0 +1,61 @@
+"""Fan-out: find the companies whose sync is due and put one sync message per company.
+
+Reads only the `due` index entries that are due (a query per shard, never a scan), so the
+cost follows the number of due companies, not the size of the table.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from pynamodb.exceptions import UpdateError
+
+from chalicelib.domain.licences import licence_for
+from chalicelib.storage.models import CompanyModel
+from chalicelib.storage.queues import WorkQueues
+
+DUE_SHARDS = 8
+
+
+def due_shard(cif: str) -> int:
+    """A stable shard for a CIF, spreading the `due` index over several partitions."""
+    return zlib.crc32(cif.encode("ascii")) % DUE_SHARDS
+
+
+@dataclass(frozen=True)
+class DispatchResult:
+    due: int
+    enqueued: int
+    skipped: int  # another dispatcher moved the company first
+
+
+def dispatch_due_companies(now: datetime, queues: WorkQueues) -> DispatchResult:
+    due = enqueued = skipped = 0
+    for shard in range(DUE_SHARDS):
+        for entry in CompanyModel.due.query(shard, CompanyModel.next_sync_at <= now):
+            due += 1
+            if _advance(entry, now):
+                queues.send("sync", {"cif": entry.cif, "reason": "schedule",
+                                     "due_at": entry.next_sync_at.isoformat()})
+                enqueued += 1
+            else:
+                skipped += 1
+    return DispatchResult(due=due, enqueued=enqueued, skipped=skipped)
+
+
+def _advance(entry: CompanyModel, now: datetime) -> bool:
+    """Move next_sync_at forward by the licence's interval, unless someone else already did."""
+    licence = licence_for(entry.licence)
+    company = CompanyModel(cif=entry.cif)
+    try:
+        company.update(
+            actions=[CompanyModel.next_sync_at.set(now + licence.sync_interval)],
+            condition=CompanyModel.next_sync_at == entry.next_sync_at,
+        )
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True

@@ -1,0 +1,66 @@
+"""The archive bucket (S3): originals, extracted documents, PDFs and exports."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from urllib.parse import quote
+
+from botocore.exceptions import ClientError
+
+from chalicelib.settings import Settings
+from chalicelib.storage.aws import aws_client, error_code, translated_errors
+
+
+class ArchiveBucket:
+    def __init__(self, settings: Settings) -> None:
+        self._s3 = aws_client(settings, "s3")
+        self.name = settings.archive_bucket
+
+    def put(self, key: str, data: bytes, content_type: str) -> str:
+        """Store bytes; return their SHA-256 (hex), which S3 also checks on arrival."""
+        digest = hashlib.sha256(data)
+        with translated_errors("s3"):
+            self._s3.put_object(
+                Bucket=self.name,
+                Key=key,
+                Body=data,
+                ContentType=content_type,
+                ChecksumSHA256=_b64(digest.digest()),
+            )
+        return digest.hexdigest()
+
+    def get(self, key: str) -> bytes:
+        with translated_errors("s3"):
+            return self._s3.get_object(Bucket=self.name, Key=key)["Body"].read()
+
+    def exists(self, key: str) -> bool:
+        try:
+            with translated_errors("s3", passthrough=_is_missing):
+                self._s3.head_object(Bucket=self.name, Key=key)
+        except ClientError as error:
+            if _is_missing(error):
+                return False
+            raise
+        return True
+
+    def download_url(self, key: str, filename: str, expires_s: int = 300) -> str:
+        """A short-lived presigned GET that saves under a readable file name."""
+        disposition = f"attachment; filename*=UTF-8''{quote(filename)}"
+        return self._s3.generate_presigned_url(
+            "get_object",
+            Params={"Bucket": self.name, "Key": key, "ResponseContentDisposition": disposition},
+            ExpiresIn=expires_s,
+        )
+
+    def check_reachable(self) -> None:
+        with translated_errors("s3"):
+            self._s3.head_bucket(Bucket=self.name)
+
+
+def _is_missing(error: ClientError) -> bool:
+    return error_code(error) in {"404", "NoSuchKey", "NotFound"}
+
+
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode("ascii")

@@ -1,0 +1,80 @@
+"""What an Arhivar deployment consists of, besides the tables (see storage/models.py).
+
+The local bootstrap, the local runtime and the CDK app all read these definitions, so a queue,
+its dead-letter queue, its consumer and the schedule are declared exactly once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chalicelib.settings import Settings
+
+
+@dataclass(frozen=True)
+class QueueSpec:
+    """A work queue, its dead-letter queue and the function that consumes it."""
+
+    key: str
+    settings_field: str
+    # "module:function" of the consumer, or None while no function consumes the queue yet.
+    consumer: str | None
+    batch_size: int
+    function_timeout_s: int
+    max_receive_count: int = 5
+
+    @property
+    def visibility_timeout_s(self) -> int:
+        # AWS guidance: at least six times the consumer's timeout, so a slow batch is not
+        # handed to a second worker while the first one still runs.
+        return self.function_timeout_s * 6
+
+    def name(self, settings: Settings) -> str:
+        return getattr(settings, self.settings_field)
+
+    def dead_letter_name(self, settings: Settings) -> str:
+        return f"{self.name(settings)}-dlq"
+
+
+@dataclass(frozen=True)
+class ScheduleSpec:
+    """An EventBridge rule that invokes a function on a fixed rate."""
+
+    key: str
+    rate_minutes: int
+    target: str
+
+    @property
+    def expression(self) -> str:
+        unit = "minute" if self.rate_minutes == 1 else "minutes"
+        return f"rate({self.rate_minutes} {unit})"
+
+    def rule_name(self, settings: Settings) -> str:
+        return f"arhivar-{settings.stage}-{self.key}"
+
+
+QUEUES: tuple[QueueSpec, ...] = (
+    QueueSpec("sync", "sync_queue", consumer=None, batch_size=1, function_timeout_s=300),
+    QueueSpec("render", "render_queue", consumer=None, batch_size=5, function_timeout_s=120),
+    QueueSpec("notify", "notify_queue", consumer=None, batch_size=10, function_timeout_s=60),
+    QueueSpec("export", "export_queue", consumer=None, batch_size=1, function_timeout_s=900),
+)
+
+DISPATCH_SCHEDULE = ScheduleSpec("dispatch", rate_minutes=1, target="functions.dispatch.handler:lambda_handler")
+
+SCHEDULES: tuple[ScheduleSpec, ...] = (DISPATCH_SCHEDULE,)
+
+
+def queue(key: str) -> QueueSpec:
+    for spec in QUEUES:
+        if spec.key == key:
+            return spec
+    raise KeyError(key)
+
+
+def user_pool_name(settings: Settings) -> str:
+    return f"arhivar-{settings.stage}"
+
+
+def user_pool_client_name(settings: Settings) -> str:
+    return f"arhivar-{settings.stage}-web"

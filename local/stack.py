@@ -1,0 +1,161 @@
+"""`make run`: the whole product on 127.0.0.1, as one process tree.
+
+Starts moto's server (AWS), bootstraps every resource, starts the ANAF sandbox, the web app +
+API origin and the local runtime (schedule timer, queue pollers). Ctrl-C stops all of it.
+State lives in moto's memory, so every start begins from an empty AWS; the sandbox rebuilds
+the same ANAF world from its seed (ARHIVAR_SANDBOX_SEED).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from chalicelib.settings import load_settings
+from local.bootstrap import bootstrap
+from local.environment import LOCAL_HOST, LocalPorts, local_environment
+
+ROOT = Path(__file__).resolve().parent.parent
+STARTUP_TIMEOUT_S = 60
+
+
+class StackError(RuntimeError):
+    pass
+
+
+class LocalStack:
+    """Starts and stops the local product; also used by the test suite (with free ports)."""
+
+    def __init__(self, ports: LocalPorts, *, seed: int = 1, runtime: bool = True,
+                 quiet: bool = False) -> None:
+        self.ports = ports
+        self.seed = seed
+        self.environment = local_environment(ports)
+        self._runtime = runtime
+        self._quiet = quiet
+        self._children: list[tuple[str, subprocess.Popen]] = []
+
+    def start(self) -> None:
+        for port in (self.ports.moto, self.ports.sandbox, self.ports.web):
+            if _listening(port):
+                raise StackError(f"port {port} on {LOCAL_HOST} is already in use: stop what uses "
+                                 "it or choose other ports (see README, 'Configuration').")
+        try:
+            self._spawn("moto", [sys.executable, "-m", "moto.server", "-H", LOCAL_HOST,
+                                 "-p", str(self.ports.moto)])
+            self._wait_for_port("moto", self.ports.moto)
+            settings = load_settings(self.environment)
+            result = bootstrap(settings, anaf_client_secret=self.environment["ARHIVAR_SANDBOX_CLIENT_SECRET"])
+            self.environment.update(result.as_environment())
+            self._spawn("anaf-sandbox", [sys.executable, "-m", "local.anaf_sandbox", "--host", LOCAL_HOST,
+                                         "--port", str(self.ports.sandbox), "--seed", str(self.seed)])
+            self._spawn("web", [sys.executable, "-m", "local.web_server", "--port", str(self.ports.web)])
+            if self._runtime:
+                self._spawn("runtime", [sys.executable, "-m", "local.runtime"])
+            self._wait_for_port("anaf-sandbox", self.ports.sandbox)
+            self._wait_for_health()
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self) -> None:
+        for _, child in reversed(self._children):
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        for _, child in reversed(self._children):
+            try:
+                child.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+        self._children.clear()
+
+    def _spawn(self, name: str, command: list[str]) -> None:
+        output = subprocess.DEVNULL if self._quiet else None
+        env = {**os.environ, **self.environment, "PYTHONUNBUFFERED": "1"}
+        # A child in its own process group does not get the terminal's Ctrl-C twice.
+        child = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=output,
+                                 start_new_session=True)
+        self._children.append((name, child))
+
+    def _wait_for_port(self, name: str, port: int) -> None:
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while not _listening(port):
+            self._check_children()
+            if time.monotonic() > deadline:
+                raise StackError(f"{name} did not start listening on port {port}")
+            time.sleep(0.1)
+
+    def _wait_for_health(self) -> None:
+        url = f"{self.ports.web_url}/api/health"
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while True:
+            self._check_children()
+            try:
+                if requests.get(url, timeout=5).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            if time.monotonic() > deadline:
+                raise StackError(f"{url} did not answer ok within {STARTUP_TIMEOUT_S} s")
+            time.sleep(0.2)
+
+    def _check_children(self) -> None:
+        for name, child in self._children:
+            if child.poll() is not None:
+                raise StackError(f"{name} exited with code {child.returncode} while starting")
+
+    def wait(self) -> None:
+        """Block until a child exits or the user stops the stack."""
+        while True:
+            for name, child in self._children:
+                if child.poll() is not None:
+                    raise StackError(f"{name} stopped unexpectedly (exit code {child.returncode})")
+            time.sleep(0.5)
+
+
+def _listening(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.settimeout(0.2)
+        return probe.connect_ex((LOCAL_HOST, port)) == 0
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
+def main() -> None:
+    ports = LocalPorts.from_environ()
+    stack = LocalStack(ports, seed=int(os.environ.get("ARHIVAR_SANDBOX_SEED", "1")))
+    signal.signal(signal.SIGTERM, _interrupt)
+    started = time.monotonic()
+    try:
+        stack.start()
+        print(
+            f"\nArhivar rulează / is running: {ports.web_url}\n"
+            f"  ANAF sandbox:  {ports.sandbox_url}\n"
+            f"  AWS (moto):    {ports.moto_url}\n"
+            f"  E-mailuri:     {ports.web_url}/local/mail\n"
+            f"(started in {time.monotonic() - started:.1f} s; Ctrl-C stops everything)\n",
+            flush=True,
+        )
+        stack.wait()
+    except KeyboardInterrupt:
+        print("\nOprire... / stopping...", flush=True)
+    except StackError as error:
+        print(f"\nArhivar could not run: {error}", file=sys.stderr, flush=True)
+        stack.stop()
+        sys.exit(1)
+    stack.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,109 @@
+"""One local origin for the product: the web app, the API under /api/, and the local mailbox.
+
+/api/* goes through Chalice's LocalGateway (the same event/response translation `chalice local`
+uses), everything else is the static web app from web/ (unknown paths fall back to index.html
+so the browser's router can handle them). /local/mail shows the e-mails sent through SES.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import mimetypes
+import signal
+import sys
+from pathlib import Path
+
+from chalice.config import Config
+from chalice.local import LocalGateway, LocalGatewayException
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
+
+from local.environment import LOCAL_HOST
+from local.mailbox import render_mailbox
+
+WEB_ROOT = Path(__file__).resolve().parent.parent / "web"
+_SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+                               "script-src 'self'; frame-ancestors 'none'; form-action 'self'",
+}
+
+
+class LocalOrigin:
+    def __init__(self, gateway: LocalGateway, web_root: Path = WEB_ROOT) -> None:
+        self._gateway = gateway
+        self._web_root = web_root.resolve()
+
+    def __call__(self, environ, start_response):  # type: ignore[no-untyped-def]
+        request = Request(environ)
+        if request.path == "/api" or request.path.startswith("/api/"):
+            response = self._api(request)
+        elif request.path == "/local/mail":
+            response = Response(render_mailbox(), content_type="text/html; charset=utf-8")
+        else:
+            response = self._static(request.path)
+        return response(environ, start_response)
+
+    def _api(self, request: Request) -> Response:
+        path = request.full_path.rstrip("?")
+        headers = {key.lower(): value for key, value in request.headers.items()}
+        try:
+            answer = self._gateway.handle_request(
+                request.method, path, headers, request.get_data() or None)
+        except LocalGatewayException as error:
+            return Response(error.body, status=error.CODE, headers=dict(error.headers))
+        body = answer.get("body") or b""
+        if answer.get("isBase64Encoded"):
+            body = base64.b64decode(body)
+        response = Response(body, status=answer["statusCode"])
+        for name, value in answer.get("headers", {}).items():
+            response.headers[name] = value
+        for name, values in answer.get("multiValueHeaders", {}).items():
+            for value in values:
+                response.headers.add(name, value)
+        return response
+
+    def _static(self, path: str) -> Response:
+        candidate = (self._web_root / path.lstrip("/")).resolve()
+        if not candidate.is_relative_to(self._web_root) or not candidate.is_file():
+            # Asset-looking paths that do not exist are real 404s; pages go to the app shell.
+            if "." in Path(path).name:
+                return Response("Not found", status=404)
+            candidate = self._web_root / "index.html"
+        content_type = mimetypes.guess_type(candidate.name)[0] or "application/octet-stream"
+        if content_type.startswith("text/") or content_type.endswith("javascript"):
+            content_type += "; charset=utf-8"
+        response = Response(candidate.read_bytes(), content_type=content_type)
+        response.headers.update(_SECURITY_HEADERS)
+        response.headers["Cache-Control"] = "no-cache"
+        return response
+
+
+def create_origin() -> LocalOrigin:
+    from app import app  # imported here: the environment must be set before the app loads
+
+    return LocalOrigin(LocalGateway(app, Config(chalice_stage="local")))
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Serve Arhivar's web app and API locally.")
+    parser.add_argument("--port", type=int, default=8000)
+    args = parser.parse_args()
+    server = make_server(LOCAL_HOST, args.port, create_origin(), threaded=True)
+    signal.signal(signal.SIGTERM, _interrupt)
+    print(f"web+api listening on http://{LOCAL_HOST}:{server.server_port}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()
