@@ -12,7 +12,7 @@ test: setup browser ## Run the whole test suite against a fresh local stack
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: setup ## Print the benchmark figures
-	$(PY) -m bench
+	ONLY=$(ONLY) $(PY) -m bench
 
 setup: $(STAMP)
 

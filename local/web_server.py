@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import json
 import mimetypes
 import signal
 import sys
@@ -22,6 +23,7 @@ from werkzeug.wrappers import Request, Response
 from local.environment import LOCAL_HOST
 from local.mailbox import render_mailbox
 
+_UNKNOWN_ROUTE = {"error": {"code": "not_found", "message": "Resursa nu există."}}
 WEB_ROOT = Path(__file__).resolve().parent.parent / "web"
 _SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -53,6 +55,10 @@ class LocalOrigin:
             answer = self._gateway.handle_request(
                 request.method, path, headers, request.get_data() or None)
         except LocalGatewayException as error:
+            if error.CODE == 403 and b"Missing Authentication Token" in (error.body or b""):
+                # API Gateway's answer for an unknown route; the deployed API maps it to this
+                # same 404 with a gateway response (infra), so clients see one shape.
+                return Response(json.dumps(_UNKNOWN_ROUTE), status=404, content_type="application/json")
             return Response(error.body, status=error.CODE, headers=dict(error.headers))
         body = answer.get("body") or b""
         if answer.get("isBase64Encoded"):

@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 from botocore.exceptions import ClientError
 
+from chalicelib.domain.errors import ServiceUnavailable
 from chalicelib.settings import Settings
 from chalicelib.storage.aws import aws_client, error_code, translated_errors
 
@@ -54,8 +55,12 @@ class ArchiveBucket:
         )
 
     def check_reachable(self) -> None:
-        with translated_errors("s3"):
-            self._s3.head_bucket(Bucket=self.name)
+        """Raise ServiceUnavailable unless the bucket exists and answers."""
+        try:
+            with translated_errors("s3"):
+                self._s3.head_bucket(Bucket=self.name)
+        except ClientError as error:  # missing or forbidden: unusable all the same
+            raise ServiceUnavailable(details={"bucket": self.name, "code": error_code(error)}) from error
 
 
 def _is_missing(error: ClientError) -> bool:

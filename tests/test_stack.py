@@ -1,0 +1,57 @@
+"""`make run`'s process tree: one URL, loopback only, and Ctrl-C stops everything."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import psutil
+import requests
+
+from local.stack import ROOT
+from tests.conftest import free_ports
+
+
+def test_the_stack_listens_on_loopback_only(local_stack):
+    ports = {local_stack.ports.web, local_stack.ports.sandbox, local_stack.ports.moto}
+    listening = [c for c in psutil.net_connections(kind="inet")
+                 if c.status == psutil.CONN_LISTEN and c.laddr.port in ports]
+    assert {c.laddr.port for c in listening} == ports
+    assert {c.laddr.ip for c in listening} == {"127.0.0.1"}
+
+
+def test_the_sandbox_and_the_web_app_are_reachable(local_stack):
+    page = requests.get(local_stack.ports.web_url + "/", timeout=10)
+    assert page.status_code == 200 and "Arhivar" in page.text
+    sandbox = requests.get(local_stack.ports.sandbox_url + "/anaf-oauth2/v1/authorize", timeout=10)
+    assert sandbox.status_code < 500
+
+
+def test_make_run_prints_the_url_and_ctrl_c_stops_every_process():
+    ports = free_ports()
+    env = {**os.environ, "ARHIVAR_PORT": str(ports.web), "ARHIVAR_ANAF_SANDBOX_PORT": str(ports.sandbox),
+           "ARHIVAR_MOTO_PORT": str(ports.moto)}
+    stack = subprocess.Popen([sys.executable, "-m", "local.stack"], cwd=ROOT, env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        printed = ""
+        while ports.web_url not in printed:
+            line = stack.stdout.readline()
+            assert line, f"the stack exited early:\n{printed}"
+            printed += line
+            assert time.monotonic() < deadline
+        children = psutil.Process(stack.pid).children(recursive=True)
+        assert len(children) >= 4  # moto, sandbox, web, runtime
+        assert requests.get(ports.web_url + "/api/health", timeout=10).json()["status"] == "ok"
+
+        stack.send_signal(signal.SIGINT)  # what Ctrl-C sends
+        assert stack.wait(timeout=30) == 0
+        gone, alive = psutil.wait_procs(children, timeout=10)
+        assert alive == []
+    finally:
+        if stack.poll() is None:
+            stack.kill()
