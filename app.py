@@ -2,62 +2,275 @@
 
 Every route lives under /api/ so the same paths work behind CloudFront (which forwards
 /api/* to API Gateway) and in the local stack (one origin for the web app and the API).
+Routes are public only when listed in PUBLIC_ROUTES; every other route starts by verifying the
+caller's Cognito access token (`caller()`), and a test checks that this holds for all routes.
 """
 
 from __future__ import annotations
 
 import functools
-import json
-from pathlib import Path
+from collections.abc import Callable
+from typing import Any
 
 from aws_lambda_powertools import Logger
 from chalice import Chalice, Response
 
 from chalicelib import dependencies
-from chalicelib.domain.errors import ArhivarError
+from chalicelib.api import views
+from chalicelib.api.requests import openapi_document, parse_body
+from chalicelib.api.tokens import Principal
+from chalicelib.domain.email import normalize_email
+from chalicelib.domain.errors import ArhivarError, NotAllowed
+from chalicelib.domain.memberships import Role
+from chalicelib.domain.terms import TERMS_VERSION
+from chalicelib.services import companies, memberships
 from chalicelib.services.health import check_health
+from chalicelib.services.invitations import send_invitation
+from chalicelib.storage.identity import Session
 
 app = Chalice(app_name="arhivar")
+View = Callable[..., Response]
 logger = Logger(service="arhivar-api")
 
-_OPENAPI_PATH = Path(__file__).parent / "chalicelib" / "openapi.json"
+REFRESH_COOKIE = "arhivar_refresh"
+REFRESH_COOKIE_MAX_AGE_S = 30 * 24 * 3600  # Cognito's default refresh token validity
+CLIENT_HEADER = "x-arhivar-client"  # a header a cross-site form cannot send: CSRF guard
 
+PUBLIC_ROUTES = frozenset({
+    "/api/health", "/api/openapi.json", "/api/terms",
+    "/api/auth/signup", "/api/auth/confirm", "/api/auth/resend-code", "/api/auth/login",
+    "/api/auth/refresh", "/api/auth/forgot-password", "/api/auth/reset-password",
+})
+
+
+# -- plumbing ----------------------------------------------------------------------------------
 
 def error_response(error: ArhivarError) -> Response:
     """The one place where domain errors become HTTP answers."""
-    return Response(
-        status_code=error.status,
-        body={"error": {"code": error.code, "message": error.message_ro}},
-        headers={"Content-Type": "application/json"},
-    )
+    body: dict[str, Any] = {"code": error.code, "message": error.message_ro}
+    if error.details and error.status < 500:
+        body["details"] = error.details
+    return Response(status_code=error.status, body={"error": body},
+                    headers={"Content-Type": "application/json"})
 
 
-@app.middleware("http")
-def handle_errors(event, get_response):  # type: ignore[no-untyped-def]
-    try:
-        return get_response(event)
-    except ArhivarError as error:
-        if error.status >= 500:
-            logger.warning("request failed", extra={"code": error.code, "details": error.details})
-        return error_response(error)
+def route(path: str, method: str) -> Callable[[View], View]:
+    """app.route, with domain errors turned into answers (Chalice would make them 500s)."""
+    def register(view: View) -> View:
+        @functools.wraps(view)
+        def guarded(**kwargs: str) -> Response:
+            try:
+                return view(**kwargs)
+            except ArhivarError as error:
+                if error.status >= 500:
+                    logger.warning("request failed", extra={"code": error.code, "details": error.details})
+                return error_response(error)
+        return app.route(path, methods=[method])(guarded)
+    return register
 
 
-@app.route("/api/health", methods=["GET"])
+def caller() -> Principal:
+    return dependencies.access_tokens().verify(app.current_request.headers.get("authorization"))
+
+
+def body(schema: str) -> dict[str, Any]:
+    return parse_body(app.current_request.raw_body, schema)
+
+
+def ok(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(status_code=status, body=payload, headers=headers or {})
+
+
+def no_content(headers: dict[str, str] | None = None) -> Response:
+    return Response(status_code=204, body="", headers=headers or {})
+
+
+def _session_response(session: Session) -> Response:
+    headers = {}
+    if session.refresh_token:
+        headers["Set-Cookie"] = _refresh_cookie(session.refresh_token, REFRESH_COOKIE_MAX_AGE_S)
+    return ok({"access_token": session.access_token, "expires_in": session.expires_in}, headers=headers)
+
+
+def _refresh_cookie(value: str, max_age: int) -> str:
+    secure = "; Secure" if dependencies.settings().public_url.startswith("https://") else ""
+    return (f"{REFRESH_COOKIE}={value}; HttpOnly; SameSite=Strict; Path=/api/auth; "
+            f"Max-Age={max_age}{secure}")
+
+
+def _cookie(name: str) -> str | None:
+    for part in app.current_request.headers.get("cookie", "").split(";"):
+        key, _, value = part.strip().partition("=")
+        if key == name:
+            return value
+    return None
+
+
+# -- service -----------------------------------------------------------------------------------
+
+@route("/api/health", "GET")
 def health() -> Response:
     stage = dependencies.settings().stage
     checks = check_health(dependencies.archive())
     healthy = all(state == "ok" for state in checks.values())
-    return Response(
-        status_code=200 if healthy else 503,
-        body={"status": "ok" if healthy else "degraded", "stage": stage, "checks": checks},
-    )
+    return ok({"status": "ok" if healthy else "degraded", "stage": stage, "checks": checks},
+              status=200 if healthy else 503)
 
 
-@app.route("/api/openapi.json", methods=["GET"])
+@route("/api/openapi.json", "GET")
 def openapi() -> Response:
-    return Response(status_code=200, body=_openapi_document())
+    return ok(openapi_document())
 
 
-@functools.cache
-def _openapi_document() -> dict:
-    return json.loads(_OPENAPI_PATH.read_text(encoding="utf-8"))
+@route("/api/terms", "GET")
+def terms() -> Response:
+    return ok({"version": TERMS_VERSION, "password_policy": views.password_policy()})
+
+
+# -- accounts ----------------------------------------------------------------------------------
+
+@route("/api/auth/signup", "POST")
+def sign_up() -> Response:
+    data = body("SignUpRequest")
+    dependencies.accounts().sign_up(normalize_email(data["email"]), data["password"],
+                                    data["accepted_terms_version"])
+    return ok({"status": "confirmation_required"}, status=201)
+
+
+@route("/api/auth/confirm", "POST")
+def confirm() -> Response:
+    data = body("ConfirmRequest")
+    dependencies.accounts().confirm(normalize_email(data["email"]), data["code"])
+    return ok({"status": "confirmed"})
+
+
+@route("/api/auth/resend-code", "POST")
+def resend_code() -> Response:
+    dependencies.accounts().resend_confirmation(normalize_email(body("EmailRequest")["email"]))
+    return ok({"status": "sent_if_pending"}, status=202)
+
+
+@route("/api/auth/login", "POST")
+def login() -> Response:
+    data = body("LoginRequest")
+    return _session_response(dependencies.accounts().sign_in(normalize_email(data["email"]),
+                                                             data["password"]))
+
+
+@route("/api/auth/refresh", "POST")
+def refresh() -> Response:
+    if app.current_request.headers.get(CLIENT_HEADER) != "web":
+        raise NotAllowed("Cerere respinsă: lipsește antetul aplicației web.")
+    return _session_response(dependencies.accounts().refresh(_cookie(REFRESH_COOKIE)))
+
+
+@route("/api/auth/logout", "POST")
+def logout() -> Response:
+    dependencies.accounts().sign_out(caller().user_id)
+    return no_content({"Set-Cookie": _refresh_cookie("", 0)})
+
+
+@route("/api/auth/forgot-password", "POST")
+def forgot_password() -> Response:
+    dependencies.accounts().request_password_reset(normalize_email(body("EmailRequest")["email"]))
+    return ok({"status": "sent_if_exists"}, status=202)
+
+
+@route("/api/auth/reset-password", "POST")
+def reset_password() -> Response:
+    data = body("ResetPasswordRequest")
+    dependencies.accounts().reset_password(normalize_email(data["email"]), data["code"],
+                                           data["password"])
+    return ok({"status": "password_changed"})
+
+
+@route("/api/account", "GET")
+def get_account() -> Response:
+    return ok(views.account(dependencies.accounts().profile(caller().user_id)))
+
+
+@route("/api/account/password", "POST")
+def change_password() -> Response:
+    who = caller()
+    data = body("ChangePasswordRequest")
+    dependencies.accounts().change_password(who.user_id, who.access_token,
+                                            data["current_password"], data["new_password"])
+    return no_content()
+
+
+@route("/api/account", "DELETE")
+def delete_account() -> Response:
+    who = caller()
+    dependencies.accounts().delete(who.user_id, body("DeleteAccountRequest")["password"])
+    return no_content({"Set-Cookie": _refresh_cookie("", 0)})
+
+
+# -- companies ---------------------------------------------------------------------------------
+
+@route("/api/companies", "GET")
+def list_companies() -> Response:
+    items = companies.list_for(caller().user_id, dependencies.now())
+    return ok({"companies": [views.company(item) for item in items]})
+
+
+@route("/api/companies/lookup", "POST")
+def lookup_company() -> Response:
+    who = caller()
+    public = companies.lookup(body("CifRequest")["cif"], dependencies.api_company_lookup())
+    already = memberships.find(who.user_id, public.cif) is not None
+    return ok({"company": views.public_data(public), "already_added": already})
+
+
+@route("/api/companies", "POST")
+def register_company() -> Response:
+    who = caller()
+    summary = companies.register(who.user_id, body("CifRequest")["cif"],
+                                 dependencies.api_company_lookup(), dependencies.now())
+    return ok({"company": views.company(summary)}, status=201)
+
+
+@route("/api/companies/{cif}", "GET")
+def get_company(cif: str) -> Response:
+    return ok({"company": views.company(companies.get(caller().user_id, cif, dependencies.now()))})
+
+
+@route("/api/companies/{cif}/refresh", "POST")
+def refresh_company(cif: str) -> Response:
+    summary = companies.refresh_public_data(caller().user_id, cif, dependencies.api_company_lookup(),
+                                            dependencies.now())
+    return ok({"company": views.company(summary)})
+
+
+@route("/api/companies/{cif}/members", "GET")
+def list_members(cif: str) -> Response:
+    memberships.require_active(caller().user_id, cif)
+    return ok({"members": [views.member(m) for m in memberships.members(cif)]})
+
+
+@route("/api/companies/{cif}/members", "POST")
+def invite_member(cif: str) -> Response:
+    actor = memberships.require_active(caller().user_id, cif)
+    data = body("InviteRequest")
+    email = normalize_email(data["email"])
+    existing = dependencies.identity().find(email)
+    member = memberships.invite(actor, email, Role(data["role"]),
+                                existing.user_id if existing else None, dependencies.now())
+    send_invitation(dependencies.mailer(), dependencies.settings().public_url,
+                    company=companies.get(actor.user_id, cif, dependencies.now()).name,
+                    inviter=dependencies.accounts().profile(actor.user_id).email,
+                    email=email, has_account=existing is not None, role=member.role)
+    return ok({"member": views.member(member)}, status=201)
+
+
+@route("/api/companies/{cif}/members/{member_id}", "PUT")
+def change_member_role(cif: str, member_id: str) -> Response:
+    actor = memberships.require_active(caller().user_id, cif)
+    memberships.change_role(actor, member_id, Role(body("RoleRequest")["role"]))
+    return no_content()
+
+
+@route("/api/companies/{cif}/members/{member_id}", "DELETE")
+def remove_member(cif: str, member_id: str) -> Response:
+    actor = memberships.require_active(caller().user_id, cif)
+    memberships.remove(actor, member_id)
+    return no_content()

@@ -7,13 +7,27 @@ binds the table models and creates the client; later calls reuse it.
 from __future__ import annotations
 
 import functools
+from datetime import UTC, datetime
 
+from chalicelib.anaf.http import AnafHttp, RetryPolicy, Timeouts
+from chalicelib.anaf.lookup import CompanyLookup
+from chalicelib.api.tokens import AccessTokenVerifier
+from chalicelib.services.accounts import Accounts
 from chalicelib.settings import Settings, get_settings
 from chalicelib.storage.blobs import ArchiveBucket
 from chalicelib.storage.crypto import TokenCipher
+from chalicelib.storage.identity import IdentityProvider
 from chalicelib.storage.mail import Mailer
 from chalicelib.storage.models import bind_models
 from chalicelib.storage.queues import WorkQueues
+
+# An API request must answer within API Gateway's 29 s: short time-outs, one retry.
+_API_ANAF_HTTP = {"timeouts": Timeouts(connect=3.0, read=8.0),
+                  "retry": RetryPolicy(max_attempts=2, base_delay=1.0, max_delay=2.0)}
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
 
 
 @functools.cache
@@ -43,8 +57,32 @@ def token_cipher() -> TokenCipher:
     return TokenCipher(settings())
 
 
+@functools.cache
+def identity() -> IdentityProvider:
+    return IdentityProvider(settings())
+
+
+@functools.cache
+def access_tokens() -> AccessTokenVerifier:
+    return AccessTokenVerifier(settings())
+
+
+@functools.cache
+def accounts() -> Accounts:
+    return Accounts(identity(), mailer(), settings().public_url, now)
+
+
+@functools.cache
+def api_company_lookup() -> CompanyLookup:
+    return CompanyLookup.from_settings(settings(), AnafHttp(**_API_ANAF_HTTP))
+
+
+_ACCESSORS = (settings, archive, work_queues, mailer, token_cipher, identity, access_tokens,
+              accounts, api_company_lookup)
+
+
 def reset() -> None:
     """Forget every cached dependency (tests that change the environment)."""
-    for accessor in (settings, archive, work_queues, mailer, token_cipher):
+    for accessor in _ACCESSORS:
         accessor.cache_clear()
     get_settings.cache_clear()

@@ -169,7 +169,7 @@ def ensure_user_pool(settings: Settings) -> tuple[str, str]:
                 "RequireSymbols": PASSWORD_POLICY.require_symbols,
             }},
             UsernameAttributes=["email"],
-            AutoVerifiedAttributes=["email"],
+            # No AutoVerifiedAttributes: Arhivar e-mails its own codes (services/accounts.py).
             AccountRecoverySetting={
                 "RecoveryMechanisms": [{"Priority": 1, "Name": "verified_email"}]
             },

@@ -33,3 +33,29 @@ class ServiceUnavailable(ArhivarError):
     code = "service_unavailable"
     status = 503
     message_ro = "Serviciul este momentan indisponibil. Încercați din nou în câteva momente."
+
+
+class NotAuthenticated(ArhivarError):
+    code = "not_authenticated"
+    status = 401
+    message_ro = "Sesiunea a expirat sau nu sunteți autentificat. Intrați din nou în cont."
+
+
+class NotAllowed(ArhivarError):
+    """The user sees the resource but their role does not allow the action."""
+
+    code = "not_allowed"
+    status = 403
+    message_ro = "Rolul dumneavoastră nu permite această acțiune."
+
+
+class Conflict(ArhivarError):
+    code = "conflict"
+    status = 409
+    message_ro = "Operația intră în conflict cu starea curentă."
+
+
+class PayloadTooLarge(ArhivarError):
+    code = "payload_too_large"
+    status = 413
+    message_ro = "Cererea este prea mare."

@@ -47,6 +47,12 @@ class AccountModel(Model):
     locale = UnicodeAttribute(default="ro")
     notification_prefs = MapAttribute(default=dict)
     created_at = UTCDateTimeAttribute()
+    # The one outstanding e-mail code (confirmation or password reset), hashed.
+    code_purpose = UnicodeAttribute(null=True)
+    code_hash = UnicodeAttribute(null=True)
+    code_expires_at = UTCDateTimeAttribute(null=True)
+    code_sent_at = UTCDateTimeAttribute(null=True)
+    code_attempts = NumberAttribute(default=0)
 
 
 class CompaniesDueIndex(GlobalSecondaryIndex["CompanyModel"]):
@@ -111,6 +117,8 @@ class MembershipModel(Model):
     role = UnicodeAttribute()
     state = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
+    invited_by = UnicodeAttribute(null=True)
+    email = UnicodeAttribute(null=True)  # for invitations, before the account exists
 
     by_cif = MembershipsByCifIndex()
 

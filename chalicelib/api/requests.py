@@ -1,0 +1,75 @@
+"""Request bodies: size-limited, parsed as JSON and validated against the schema the OpenAPI
+description declares for the route, so the documentation and the checks cannot differ.
+
+A schema may carry `x-message-ro`: the Romanian message shown when a value fails it.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match
+
+from chalicelib.domain.errors import PayloadTooLarge, ValidationFailed
+
+MAX_BODY_BYTES = 16 * 1024
+OPENAPI_PATH = Path(__file__).resolve().parent.parent / "openapi.json"
+
+
+class InvalidRequest(ValidationFailed):
+    code = "invalid_request"
+
+
+@functools.cache
+def openapi_document() -> dict[str, Any]:
+    return json.loads(OPENAPI_PATH.read_text(encoding="utf-8"))
+
+
+@functools.cache
+def _validator(schema_name: str) -> Draft202012Validator:
+    components = openapi_document()["components"]
+    if schema_name not in components["schemas"]:
+        raise KeyError(f"no schema {schema_name!r} in openapi.json")
+    return Draft202012Validator({"$ref": f"#/components/schemas/{schema_name}",
+                                 "components": components})
+
+
+def parse_body(raw: bytes | None, schema_name: str) -> dict[str, Any]:
+    raw = raw or b""
+    if len(raw) > MAX_BODY_BYTES:
+        raise PayloadTooLarge(f"Cererea depășește {MAX_BODY_BYTES // 1024} KB.")
+    try:
+        data = json.loads(raw.decode("utf-8")) if raw.strip() else None
+    except (UnicodeDecodeError, ValueError) as error:
+        raise InvalidRequest("Cererea nu este un document JSON valid.") from error
+    error = best_match(_validator(schema_name).iter_errors(data))
+    if error is not None:
+        raise InvalidRequest(_message(error), details={"field": _field(error)})
+    return data
+
+
+def _field(error: ValidationError) -> str:
+    path = [str(part) for part in error.absolute_path]
+    if error.validator == "required":
+        path.append(error.message.split("'")[1])
+    if error.validator == "additionalProperties":
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        path.append(extra[0] if extra else "")
+    return ".".join(path)
+
+
+def _message(error: ValidationError) -> str:
+    field = _field(error)
+    if error.validator == "required":
+        return f"Câmpul „{field}” este obligatoriu."
+    if error.validator == "additionalProperties":
+        return f"Câmpul „{field}” nu este permis."
+    if isinstance(error.schema, dict) and "x-message-ro" in error.schema:
+        return error.schema["x-message-ro"]
+    if not field:
+        return "Cererea trebuie să fie un obiect JSON."
+    return f"Valoarea câmpului „{field}” nu este validă."

@@ -1,0 +1,71 @@
+"""Domain values → the JSON shapes the OpenAPI description declares."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from chalicelib.domain.passwords import PASSWORD_POLICY
+from chalicelib.services.accounts import AccountView
+from chalicelib.services.companies import CompanySummary, PublicData
+from chalicelib.services.memberships import Member
+
+
+def iso(moment: datetime | None) -> str | None:
+    return moment.isoformat().replace("+00:00", "Z") if moment else None
+
+
+def public_data(public: PublicData) -> dict[str, Any]:
+    return {
+        "cif": public.cif,
+        "name": public.name,
+        "address": public.address,
+        "registration_number": public.registration_number,
+        "registration_status": public.registration_status,
+        "vat_payer": public.vat_payer,
+        "efactura_registered": public.efactura_registered,
+        "inactive": public.inactive,
+        "radiated": public.radiated,
+    }
+
+
+def company(summary: CompanySummary) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "cif": summary.cif,
+        "name": summary.name,
+        "role": summary.role.value,
+        "membership_state": summary.membership_state.value,
+    }
+    if summary.public is None:
+        return view
+    view.update({
+        "public": public_data(summary.public),
+        "authorization": {
+            "state": summary.authorization.state.value,
+            "until": iso(summary.authorization.until),
+            "label": summary.authorization.label_ro,
+        },
+        "licence": {"code": summary.licence.code, "name": summary.licence.name_ro},
+        "last_sync": {"at": iso(summary.last_sync_at), "result": summary.last_sync_result},
+        "document_count": summary.document_count,
+        "data_refreshed_at": iso(summary.data_refreshed_at),
+    })
+    return view
+
+
+def member(item: Member) -> dict[str, Any]:
+    return {"member_id": item.member_id, "email": item.email, "role": item.role.value,
+            "state": item.state.value, "invited": item.invited}
+
+
+def account(view: AccountView) -> dict[str, Any]:
+    return {"user_id": view.user_id, "email": view.email, "terms_version": view.terms_version,
+            "terms_accepted_at": iso(view.terms_accepted_at), "created_at": iso(view.created_at)}
+
+
+def password_policy() -> dict[str, Any]:
+    return {"min_length": PASSWORD_POLICY.min_length,
+            "require_lowercase": PASSWORD_POLICY.require_lowercase,
+            "require_uppercase": PASSWORD_POLICY.require_uppercase,
+            "require_digits": PASSWORD_POLICY.require_digits,
+            "require_symbols": PASSWORD_POLICY.require_symbols}

@@ -1,0 +1,193 @@
+"""Companies: look a CIF up at ANAF, register it in an account, show the dashboard.
+
+A CIF somebody else already archives gives a PENDING membership that shows nothing until the
+user's own ANAF authorization proves SPV rights on it (issue 4) or an admin invites them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from pynamodb.exceptions import DoesNotExist, PutError
+
+from chalicelib.anaf.errors import AnafError
+from chalicelib.anaf.lookup import CompanyLookup
+from chalicelib.anaf.models import CompanyRecord
+from chalicelib.domain.authorization import AuthorizationStatus, authorization_status
+from chalicelib.domain.cif import Cif
+from chalicelib.domain.errors import ArhivarError, Conflict, NotAllowed, ServiceUnavailable
+from chalicelib.domain.licences import Licence, licence_for
+from chalicelib.domain.memberships import MembershipState, Role, can_administer
+from chalicelib.services import memberships
+from chalicelib.storage.models import CompanyModel, MembershipModel
+
+
+class UnknownAtAnaf(ArhivarError):
+    code = "cif_not_found_at_anaf"
+    status = 422
+    message_ro = "ANAF nu are nicio companie cu acest CIF. Verificați cifrele."
+
+
+class LookupUnavailable(ServiceUnavailable):
+    code = "anaf_lookup_unavailable"
+    message_ro = ("Serviciul ANAF de interogare a firmelor nu răspunde acum. "
+                  "Încercați din nou în câteva momente; datele introduse au fost păstrate.")
+
+
+class CompanyAlreadyAdded(Conflict):
+    code = "company_already_added"
+    message_ro = "Compania este deja în contul dumneavoastră."
+
+
+@dataclass(frozen=True)
+class PublicData:
+    cif: str
+    name: str
+    address: str
+    registration_number: str
+    registration_status: str
+    vat_payer: bool
+    efactura_registered: bool
+    inactive: bool
+    radiated: bool
+
+
+@dataclass(frozen=True)
+class CompanySummary:
+    cif: str
+    name: str
+    role: Role
+    membership_state: MembershipState
+    # Everything below is shown only through an active membership.
+    public: PublicData | None
+    authorization: AuthorizationStatus | None
+    licence: Licence | None
+    last_sync_at: datetime | None
+    last_sync_result: str | None
+    document_count: int | None
+    data_refreshed_at: datetime | None
+
+
+def lookup(cif_text: str, anaf: CompanyLookup) -> PublicData:
+    cif = Cif.parse(cif_text)
+    try:
+        record = anaf.lookup_one(cif.value)
+    except AnafError as error:
+        raise LookupUnavailable(details={"anaf": error.code}) from error
+    if record is None:
+        raise UnknownAtAnaf(f"ANAF nu are nicio companie cu CIF-ul {cif}. Verificați cifrele.")
+    return _public(record, cif)
+
+
+def register(user_id: str, cif_text: str, anaf: CompanyLookup, now: datetime) -> CompanySummary:
+    cif = Cif.parse(cif_text)
+    if memberships.find(user_id, cif.value) is not None:
+        raise CompanyAlreadyAdded(f"Compania cu CIF-ul {cif} este deja în contul dumneavoastră.")
+    public = lookup(cif.value, anaf)
+    company = _new_company(public, now)
+    try:
+        company.save(condition=CompanyModel.cif.does_not_exist())
+        state = MembershipState.ACTIVE
+    except PutError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        # Archived already for another account: access waits for proof of SPV rights.
+        company = CompanyModel.get(cif.value)
+        state = MembershipState.PENDING
+    membership = memberships.add(user_id, cif.value, Role.OWNER, state, now)
+    return summarize(company, membership, now)
+
+
+def list_for(user_id: str, now: datetime) -> list[CompanySummary]:
+    mine = memberships.of_user(user_id)
+    companies = {c.cif: c for c in CompanyModel.batch_get([m.cif for m in mine])}
+    summaries = [summarize(companies[m.cif], m, now) for m in mine if m.cif in companies]
+    return sorted(summaries, key=lambda s: s.name.casefold())
+
+
+def get(user_id: str, cif: str, now: datetime) -> CompanySummary:
+    membership = memberships.require_active(user_id, cif)
+    return summarize(_company(cif), membership, now)
+
+
+def refresh_public_data(user_id: str, cif: str, anaf: CompanyLookup, now: datetime) -> CompanySummary:
+    membership = memberships.require_active(user_id, cif)
+    if not can_administer(Role(membership.role)):
+        raise NotAllowed()
+    public = lookup(cif, anaf)
+    company = _company(cif)
+    company.update(actions=[
+        CompanyModel.name.set(public.name),
+        CompanyModel.address.set(public.address),
+        CompanyModel.registry_number.set(public.registration_number),
+        CompanyModel.public_data.set(_public_map(public)),
+        CompanyModel.public_data_refreshed_at.set(now),
+    ])
+    return summarize(company, membership, now)
+
+
+def summarize(company: CompanyModel, membership: MembershipModel, now: datetime) -> CompanySummary:
+    state = MembershipState(membership.state)
+    if state is not MembershipState.ACTIVE:
+        return CompanySummary(company.cif, company.name, Role(membership.role), state,
+                              None, None, None, None, None, None, None)
+    return CompanySummary(
+        cif=company.cif,
+        name=company.name,
+        role=Role(membership.role),
+        membership_state=state,
+        public=_public_from_model(company),
+        authorization=authorization_status(company.authorization_state,
+                                           company.authorization_expires_at, now),
+        licence=licence_for(company.licence),
+        last_sync_at=company.last_sync_at,
+        last_sync_result=company.last_sync_result,
+        document_count=int(company.document_count or 0),
+        data_refreshed_at=company.public_data_refreshed_at,
+    )
+
+
+def _company(cif: str) -> CompanyModel:
+    try:
+        return CompanyModel.get(cif)
+    except DoesNotExist as error:
+        raise memberships.CompanyNotFound() from error
+
+
+def _new_company(public: PublicData, now: datetime) -> CompanyModel:
+    # next_sync_at stays empty until ANAF authorization exists: nothing to sync before that.
+    return CompanyModel(cif=public.cif, name=public.name, address=public.address,
+                        registry_number=public.registration_number, public_data=_public_map(public),
+                        public_data_refreshed_at=now, licence="free", created_at=now,
+                        due_shard=None, next_sync_at=None)
+
+
+def _public(record: CompanyRecord, cif: Cif) -> PublicData:
+    return PublicData(cif=cif.value, name=record.name or f"CIF {cif}", address=record.address,
+                      registration_number=record.registration_number,
+                      registration_status=record.registration_status, vat_payer=record.vat_payer,
+                      efactura_registered=record.efactura_registered, inactive=record.inactive,
+                      radiated=record.radiated)
+
+
+def _public_map(public: PublicData) -> dict:
+    return {
+        "registration_status": public.registration_status,
+        "vat_payer": public.vat_payer,
+        "efactura_registered": public.efactura_registered,
+        "inactive": public.inactive,
+        "radiated": public.radiated,
+    }
+
+
+def _public_from_model(company: CompanyModel) -> PublicData:
+    data = company.public_data
+    data = data.as_dict() if hasattr(data, "as_dict") else dict(data or {})
+    return PublicData(
+        cif=company.cif, name=company.name, address=company.address or "",
+        registration_number=company.registry_number or "",
+        registration_status=str(data.get("registration_status", "")),
+        vat_payer=bool(data.get("vat_payer")), efactura_registered=bool(data.get("efactura_registered")),
+        inactive=bool(data.get("inactive")), radiated=bool(data.get("radiated")))
+

@@ -1,0 +1,21 @@
+"""The e-mail that tells someone they were given access to a company."""
+
+from __future__ import annotations
+
+from chalicelib.domain.memberships import Role
+from chalicelib.storage.mail import Mailer
+
+
+def send_invitation(mailer: Mailer, public_url: str, *, company: str, inviter: str, email: str,
+                    has_account: bool, role: Role) -> None:
+    if has_account:
+        step = f"Intrați în cont pentru a o vedea: {public_url}/companii"
+    else:
+        step = (f"Creați-vă un cont Arhivar cu această adresă ({email}) și veți avea acces "
+                f"imediat după confirmare: {public_url}/inregistrare")
+    mailer.send(
+        to=email,
+        subject=f"Acces la arhiva e-Factura a companiei {company}",
+        text=(f"Bună ziua,\n\n{inviter} v-a dat acces ({role.name_ro}) la arhiva de facturi "
+              f"e-Factura a companiei {company} în Arhivar.\n\n{step}\n"),
+    )

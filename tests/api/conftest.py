@@ -1,0 +1,81 @@
+"""API test helpers: real users (signed up, confirmed by the e-mailed code, logged in) talking
+to the local stack over HTTP, and the sandbox's seeded companies."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+
+import pytest
+import requests
+
+from local.mailbox import sent_mail
+
+PASSWORD = "Parolă-Sigură-2026!"
+
+
+def last_code(email: str) -> str:
+    """The six-digit code of the newest e-mail sent to this address."""
+    for mail in sent_mail():  # newest first
+        if mail.to == email:
+            match = re.search(r"\b(\d{6})\b", mail.subject)
+            if match:
+                return match.group(1)
+    raise AssertionError(f"no code e-mailed to {email}")
+
+
+@dataclass
+class User:
+    base_url: str
+    email: str
+    password: str = PASSWORD
+    http: requests.Session = field(default_factory=requests.Session)
+
+    def call(self, method: str, path: str, **kwargs) -> requests.Response:
+        return self.http.request(method, f"{self.base_url}/api{path}", timeout=30, **kwargs)
+
+    def log_in(self) -> User:
+        answer = self.call("POST", "/auth/login", json={"email": self.email, "password": self.password})
+        assert answer.status_code == 200, answer.text
+        self.http.headers["Authorization"] = f"Bearer {answer.json()['access_token']}"
+        return self
+
+
+def email_address(tag: str = "user") -> str:
+    return f"{tag}-{uuid.uuid4().hex[:10]}@exemplu.ro"
+
+
+def sign_up(base_url: str, email: str | None = None, password: str = PASSWORD) -> User:
+    user = User(base_url, email or email_address(), password)
+    terms = requests.get(f"{base_url}/api/terms", timeout=10).json()["version"]
+    answer = user.call("POST", "/auth/signup", json={
+        "email": user.email, "password": password, "accepted_terms_version": terms})
+    assert answer.status_code == 201, answer.text
+    answer = user.call("POST", "/auth/confirm", json={"email": user.email, "code": last_code(user.email)})
+    assert answer.status_code == 200, answer.text
+    return user.log_in()
+
+
+@pytest.fixture
+def new_user(base_url):
+    return lambda email=None: sign_up(base_url, email)
+
+
+@pytest.fixture(scope="session")
+def seeded_companies(local_stack) -> list[dict]:
+    """The sandbox world's companies (CIF, name, …) as its admin API lists them."""
+    world = requests.get(f"{local_stack.ports.sandbox_url}/__sandbox/world", timeout=10).json()
+    return world["companies"]
+
+
+@pytest.fixture(scope="session")
+def _cif_pool(local_stack) -> list[str]:
+    world = requests.get(f"{local_stack.ports.sandbox_url}/__sandbox/world", timeout=10).json()
+    return [c["cif"] for c in world["companies"]] + [p["cif"] for p in world["partners"]]
+
+
+@pytest.fixture
+def fresh_cif(_cif_pool):
+    """A CIF ANAF's lookup knows and no other test has registered yet."""
+    return _cif_pool.pop
