@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from aws_lambda_powertools import Logger
 from chalice import Chalice, Response
@@ -40,6 +41,7 @@ PUBLIC_ROUTES = frozenset({
     "/api/health", "/api/openapi.json", "/api/terms",
     "/api/auth/signup", "/api/auth/confirm", "/api/auth/resend-code", "/api/auth/login",
     "/api/auth/refresh", "/api/auth/forgot-password", "/api/auth/reset-password",
+    "/api/anaf/callback", "/api/anaf/link/{token}",
 })
 
 
@@ -274,3 +276,50 @@ def remove_member(cif: str, member_id: str) -> Response:
     actor = memberships.require_active(caller().user_id, cif)
     memberships.remove(actor, member_id)
     return no_content()
+
+
+# -- ANAF authorization ------------------------------------------------------------------------
+
+@route("/api/companies/{cif}/anaf/authorize", "POST")
+def authorize_company(cif: str) -> Response:
+    url = dependencies.anaf_connect().start(caller().user_id, cif)
+    return ok({"authorization_url": url})
+
+
+@route("/api/anaf/callback", "GET")
+def anaf_callback() -> Response:
+    """Where ANAF sends the browser back; answers with a redirect to a page that explains."""
+    query = app.current_request.query_params or {}
+    result = dependencies.anaf_connect().complete(query.get("state"), query.get("code"), query.get("error"))
+    page = "/companii" if result.origin == "dashboard" else "/autorizare-anaf"
+    return _redirect(page, anaf=result.outcome, cif=result.cif, covered=",".join(result.covered))
+
+
+@route("/api/anaf/link/{token}", "GET")
+def anaf_link(token: str) -> Response:
+    url = dependencies.anaf_connect().start_from_link(token)
+    if url is None:
+        return _redirect("/autorizare-anaf", anaf="link_invalid")
+    return Response(status_code=302, body="", headers={"Location": url, "Cache-Control": "no-store"})
+
+
+@route("/api/companies/{cif}/anaf/link", "POST")
+def send_authorization_link(cif: str) -> Response:
+    who = caller()
+    email = normalize_email(body("EmailRequest")["email"])
+    company = companies.get(who.user_id, cif, dependencies.now())
+    dependencies.anaf_connect().send_link(who.user_id, cif, email, company.name,
+                                          dependencies.accounts().profile(who.user_id).email)
+    return ok({"status": "sent"}, status=202)
+
+
+@route("/api/companies/{cif}/anaf", "DELETE")
+def disconnect_company(cif: str) -> Response:
+    dependencies.anaf_connect().disconnect(caller().user_id, cif)
+    return no_content()
+
+
+def _redirect(page: str, **params: str | None) -> Response:
+    query = urlencode({k: v for k, v in params.items() if v})
+    location = f"{dependencies.settings().public_url}{page}{'?' + query if query else ''}"
+    return Response(status_code=302, body="", headers={"Location": location, "Cache-Control": "no-store"})

@@ -9,13 +9,17 @@ from __future__ import annotations
 import functools
 from datetime import UTC, datetime
 
+from chalicelib.anaf.efactura import EFacturaClient
 from chalicelib.anaf.http import AnafHttp, RetryPolicy, Timeouts
 from chalicelib.anaf.lookup import CompanyLookup
+from chalicelib.anaf.oauth import AnafOAuthClient
 from chalicelib.api.tokens import AccessTokenVerifier
 from chalicelib.services.accounts import Accounts
+from chalicelib.services.anaf_connect import AnafConnect
+from chalicelib.services.credentials import CredentialVault
 from chalicelib.settings import Settings, get_settings
 from chalicelib.storage.blobs import ArchiveBucket
-from chalicelib.storage.crypto import TokenCipher
+from chalicelib.storage.crypto import TokenCipher, read_secret
 from chalicelib.storage.identity import IdentityProvider
 from chalicelib.storage.mail import Mailer
 from chalicelib.storage.models import bind_models
@@ -73,12 +77,36 @@ def accounts() -> Accounts:
 
 
 @functools.cache
+def api_anaf_http() -> AnafHttp:
+    return AnafHttp(**_API_ANAF_HTTP)
+
+
+@functools.cache
 def api_company_lookup() -> CompanyLookup:
-    return CompanyLookup.from_settings(settings(), AnafHttp(**_API_ANAF_HTTP))
+    return CompanyLookup.from_settings(settings(), api_anaf_http())
+
+
+@functools.cache
+def anaf_oauth() -> AnafOAuthClient:
+    secret = read_secret(settings(), settings().anaf_client_secret_name)
+    return AnafOAuthClient.from_settings(settings(), secret, api_anaf_http())
+
+
+@functools.cache
+def credential_vault() -> CredentialVault:
+    return CredentialVault(token_cipher(), anaf_oauth, now)
+
+
+@functools.cache
+def anaf_connect() -> AnafConnect:
+    return AnafConnect(
+        oauth=anaf_oauth,
+        efactura=lambda token: EFacturaClient.from_settings(settings(), api_anaf_http(), token),
+        vault=credential_vault(), mailer=mailer(), public_url=settings().public_url, clock=now)
 
 
 _ACCESSORS = (settings, archive, work_queues, mailer, token_cipher, identity, access_tokens,
-              accounts, api_company_lookup)
+              accounts, api_anaf_http, api_company_lookup, anaf_oauth, credential_vault, anaf_connect)
 
 
 def reset() -> None:

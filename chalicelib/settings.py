@@ -33,6 +33,7 @@ class Settings:
     sync_runs_table: str
     exports_table: str
     limits_table: str
+    authorizations_table: str
 
     archive_bucket: str
     sync_queue: str
@@ -67,6 +68,7 @@ _VARIABLES: dict[str, tuple[str, bool]] = {
     "sync_runs_table": ("ARHIVAR_SYNC_RUNS_TABLE", True),
     "exports_table": ("ARHIVAR_EXPORTS_TABLE", True),
     "limits_table": ("ARHIVAR_LIMITS_TABLE", True),
+    "authorizations_table": ("ARHIVAR_AUTHORIZATIONS_TABLE", True),
     "archive_bucket": ("ARHIVAR_ARCHIVE_BUCKET", True),
     "sync_queue": ("ARHIVAR_SYNC_QUEUE", True),
     "render_queue": ("ARHIVAR_RENDER_QUEUE", True),

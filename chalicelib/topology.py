@@ -46,8 +46,13 @@ class ScheduleSpec:
 
     @property
     def expression(self) -> str:
-        unit = "minute" if self.rate_minutes == 1 else "minutes"
-        return f"rate({self.rate_minutes} {unit})"
+        if self.rate_minutes % (24 * 60) == 0:
+            value, unit = self.rate_minutes // (24 * 60), "day"
+        elif self.rate_minutes % 60 == 0:
+            value, unit = self.rate_minutes // 60, "hour"
+        else:
+            value, unit = self.rate_minutes, "minute"
+        return f"rate({value} {unit}{'' if value == 1 else 's'})"
 
     def rule_name(self, settings: Settings) -> str:
         return f"arhivar-{settings.stage}-{self.key}"
@@ -62,7 +67,10 @@ QUEUES: tuple[QueueSpec, ...] = (
 
 DISPATCH_SCHEDULE = ScheduleSpec("dispatch", rate_minutes=1, target="functions.dispatch.handler:lambda_handler")
 
-SCHEDULES: tuple[ScheduleSpec, ...] = (DISPATCH_SCHEDULE,)
+REMINDERS_SCHEDULE = ScheduleSpec("reminders", rate_minutes=24 * 60,
+                                  target="functions.reminders.handler:lambda_handler")
+
+SCHEDULES: tuple[ScheduleSpec, ...] = (DISPATCH_SCHEDULE, REMINDERS_SCHEDULE)
 
 
 def queue(key: str) -> QueueSpec:

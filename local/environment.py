@@ -65,6 +65,7 @@ def local_environment(ports: LocalPorts, stage: str = "local") -> dict[str, str]
         "ARHIVAR_SYNC_RUNS_TABLE": f"{prefix}-sync-runs",
         "ARHIVAR_EXPORTS_TABLE": f"{prefix}-exports",
         "ARHIVAR_LIMITS_TABLE": f"{prefix}-limits",
+        "ARHIVAR_AUTHORIZATIONS_TABLE": f"{prefix}-authorizations",
         "ARHIVAR_ARCHIVE_BUCKET": f"{prefix}-archive",
         "ARHIVAR_SYNC_QUEUE": f"{prefix}-sync",
         "ARHIVAR_RENDER_QUEUE": f"{prefix}-render",

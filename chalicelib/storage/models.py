@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from pynamodb.attributes import (
     BinaryAttribute,
-    BooleanAttribute,
     MapAttribute,
     NumberAttribute,
     TTLAttribute,
@@ -18,7 +17,7 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
     VersionAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
 from chalicelib.settings import Settings
@@ -123,6 +122,17 @@ class MembershipModel(Model):
     by_cif = MembershipsByCifIndex()
 
 
+class CredentialsByExpiryIndex(GlobalSecondaryIndex["AnafCredentialModel"]):
+    """Credentials whose browser step expires on a given day: the reminders' daily query."""
+
+    class Meta:
+        index_name = "by_expiry_day"
+        projection = KeysOnlyProjection()
+
+    expiry_day = UnicodeAttribute(hash_key=True)  # "YYYY-MM-DD" (UTC) of refresh_expires_at
+    credential_id = UnicodeAttribute(range_key=True)
+
+
 class AnafCredentialModel(Model):
     """One certificate holder's ANAF OAuth tokens, encrypted with KMS (context = credential_id)."""
 
@@ -135,10 +145,35 @@ class AnafCredentialModel(Model):
     refresh_token_ciphertext = BinaryAttribute(legacy_encoding=False)
     access_expires_at = UTCDateTimeAttribute()
     refresh_expires_at = UTCDateTimeAttribute()
+    expiry_day = UnicodeAttribute()
     certificate_serial = UnicodeAttribute(null=True)
-    cifs = UnicodeSetAttribute(default=set)
-    revoked = BooleanAttribute(default=False)
-    version = VersionAttribute()  # two concurrent refreshes never both win
+    cifs = UnicodeSetAttribute(default=set)  # every CIF the holder has SPV rights on
+    reminders_sent = UnicodeSetAttribute(default=set)  # "14", "7", "1", "expired"
+    refresh_lease_until = UTCDateTimeAttribute(null=True)  # one refresher at a time
+    created_at = UTCDateTimeAttribute()
+    version = VersionAttribute()  # a rotated pair is stored only over the pair it replaces
+
+    by_expiry_day = CredentialsByExpiryIndex()
+
+
+class AuthorizationRequestModel(Model):
+    """A single-use ANAF authorization in flight: an OAuth `state`, or an e-mailed link.
+
+    Keyed by the SHA-256 of the secret, so the table never holds a usable state or link.
+    """
+
+    class Meta(_Meta):
+        settings_field = "authorizations_table"
+
+    request_key = UnicodeAttribute(hash_key=True)  # "state#<sha256>" or "link#<sha256>"
+    user_id = UnicodeAttribute()  # who started it (for a link: the admin who sent it)
+    cif = UnicodeAttribute()
+    origin = UnicodeAttribute()  # "dashboard" or "link"
+    link_key = UnicodeAttribute(null=True)  # the link a state was started from
+    created_at = UTCDateTimeAttribute()
+    valid_until = UTCDateTimeAttribute()
+    used_at = UTCDateTimeAttribute(null=True)
+    expires_at = TTLAttribute()  # DynamoDB deletes it later; validity is checked in code
 
 
 class DocumentsByPartnerIndex(GlobalSecondaryIndex["DocumentModel"]):
@@ -248,6 +283,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     SyncRunModel,
     ExportModel,
     LimitCounterModel,
+    AuthorizationRequestModel,
 )
 
 

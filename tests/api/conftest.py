@@ -71,8 +71,10 @@ def seeded_companies(local_stack) -> list[dict]:
 
 @pytest.fixture(scope="session")
 def _cif_pool(local_stack) -> list[str]:
+    # Partners only: the companies in SPV are kept for the ANAF authorization tests, which
+    # need the CIFs a given certificate covers.
     world = requests.get(f"{local_stack.ports.sandbox_url}/__sandbox/world", timeout=10).json()
-    return [c["cif"] for c in world["companies"]] + [p["cif"] for p in world["partners"]]
+    return [p["cif"] for p in world["partners"]]
 
 
 @pytest.fixture

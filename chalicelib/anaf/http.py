@@ -1,0 +1,182 @@
+"""HTTP transport for every ANAF host: pooled session, time-outs, bounded retries, safe logs.
+
+Retries (exponential backoff with jitter, bounded attempts) cover what is transient at the
+transport level: connection failures, time-outs, HTTP 5xx and HTTP 429 (honouring
+Retry-After). Business errors (HTTP 200 with `eroare`) are never retried here.
+
+Requests that must not run twice (an upload; a token exchange or refresh, whose grant is
+single-use) are sent with `idempotent=False`: they are retried only when the request surely
+did not reach ANAF's application (connection refused/failed, HTTP 429).
+
+Logs carry method, host, path (never the query string), status, duration and attempt.
+Headers and bodies are never logged, so tokens, client secrets and codes cannot leak.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from aws_lambda_powertools import Logger
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import NewConnectionError
+
+from chalicelib.anaf import errors
+from chalicelib.anaf.classify import classify_html, looks_like_html
+from chalicelib.anaf.timezones import Clock, SystemClock
+
+logger = Logger(service="arhivar", child=True)
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    connect: float = 5.0
+    read: float = 60.0   # ANAF's SPV is slow; short read time-outs caused duplicate uploads
+
+    def as_tuple(self) -> tuple[float, float]:
+        return (self.connect, self.read)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 4            # first try included
+    base_delay: float = 0.5          # seconds, doubled each attempt
+    max_delay: float = 20.0          # cap for one backoff step
+    max_retry_after: float = 60.0    # a longer Retry-After is not slept: the error is raised
+
+    def backoff(self, attempt: int, jitter: float) -> float:
+        """Delay after failed attempt `attempt` (1-based); `jitter` in [0, 1).
+
+        "Equal jitter": half the exponential step plus a random half, so concurrent
+        workers spread out but never retry immediately.
+        """
+        step = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
+        return step / 2 + step / 2 * jitter
+
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+def parse_retry_after(value: str | None, now: datetime) -> float | None:
+    """Retry-After as seconds: either delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - now).total_seconds())
+
+
+def _never_sent(exc: requests.RequestException) -> bool:
+    """True when the request certainly did not reach the server (safe to resend a POST)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, NewConnectionError)
+
+
+class AnafHttp:
+    """One pooled session for all ANAF hosts. Holds no tokens: callers pass headers."""
+
+    def __init__(self, *, timeouts: Timeouts = Timeouts(), retry: RetryPolicy = RetryPolicy(),
+                 clock: Clock | None = None, jitter: Callable[[], float] = random.random,
+                 pool_size: int = 10, session: requests.Session | None = None) -> None:
+        self.timeouts = timeouts
+        self.retry = retry
+        self.clock: Clock = clock or SystemClock()
+        self._jitter = jitter
+        self.session = session or requests.Session()
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=0)
+        self.session.mount("https://", adapter)
+        self.session.mount("http://", adapter)
+        self.session.trust_env = False  # no proxy/netrc surprises; config is explicit
+
+    def close(self) -> None:
+        self.session.close()
+
+    def request(self, method: str, url: str, *, idempotent: bool = True,
+                params: Mapping[str, Any] | None = None, headers: Mapping[str, str] | None = None,
+                data: Any = None, json: Any = None, auth: Any = None,
+                timeouts: Timeouts | None = None,
+                retry: RetryPolicy | None = None) -> requests.Response:
+        """Send with retries; return the final response (any status that is not retried).
+
+        Raises AnafUnavailable (or a subclass) / AnafRateLimited when retries run out.
+        """
+        timeout = (timeouts or self.timeouts).as_tuple()
+        policy = retry or self.retry
+        path = urlsplit(url).path
+        host = urlsplit(url).netloc
+        attempt = 0
+        while True:
+            attempt += 1
+            started = self.clock.monotonic()
+            try:
+                response = self.session.request(
+                    method, url, params=params, headers=headers, data=data, json=json,
+                    auth=auth, timeout=timeout, allow_redirects=False)
+            except requests.RequestException as exc:
+                failure = self._transport_failure(exc)
+                self._log(method, host, path, None, started, attempt, failure.code)
+                if attempt >= policy.max_attempts or not (idempotent or _never_sent(exc)):
+                    raise failure from exc
+                self.clock.sleep(policy.backoff(attempt, self._jitter()))
+                continue
+            self._log(method, host, path, response.status_code, started, attempt, None)
+            if response.status_code not in RETRY_STATUSES:
+                return response
+            failure, wait = self._status_failure(response)
+            retry_ok = idempotent or response.status_code == 429
+            if attempt >= policy.max_attempts or not retry_ok:
+                raise failure
+            if wait is not None and wait > policy.max_retry_after:
+                raise failure
+            delay = policy.backoff(attempt, self._jitter())
+            self.clock.sleep(max(delay, wait or 0.0))
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _transport_failure(exc: requests.RequestException) -> errors.AnafUnavailable:
+        if isinstance(exc, requests.Timeout):
+            return errors.AnafUnavailable(f"ANAF did not answer in time ({type(exc).__name__})")
+        return errors.AnafUnavailable(f"cannot reach ANAF ({type(exc).__name__})")
+
+    def _status_failure(self, response: requests.Response
+                        ) -> tuple[errors.AnafError, float | None]:
+        status = response.status_code
+        if status == 429:
+            wait = parse_retry_after(response.headers.get("Retry-After"), self.clock.now())
+            return errors.AnafRateLimited("ANAF: too many requests (HTTP 429)",
+                                          retry_after=wait), wait
+        body = response.content or b""
+        if looks_like_html(body, response.headers.get("Content-Type", "")):
+            failure = classify_html(body, status)
+            if isinstance(failure, errors.AnafUnavailable):
+                return failure, None
+        return errors.AnafUnavailable(f"ANAF server error (HTTP {status})",
+                                      http_status=status), None
+
+    def _log(self, method: str, host: str, path: str, status: int | None, started: float,
+             attempt: int, error_code: str | None) -> None:
+        duration_ms = round((self.clock.monotonic() - started) * 1000, 1)
+        fields = {"anaf_method": method, "anaf_host": host, "anaf_path": path,
+                  "anaf_status": status, "anaf_duration_ms": duration_ms,
+                  "anaf_attempt": attempt}
+        if error_code:
+            fields["anaf_error"] = error_code
+        level = logger.warning if error_code or (status or 0) >= 500 or status == 429 \
+            else logger.info
+        level("ANAF call", extra=fields)

@@ -1,0 +1,177 @@
+"""The ANAF credential vault: token pairs encrypted with KMS, refreshed before they expire.
+
+ANAF rotates the refresh token on every refresh and the old one dies at once, so exactly one
+worker may refresh: it takes a short lease on the credential (a conditional write), refreshes,
+and stores the rotated pair before using it; the others wait for the new pair and use that.
+Every write is also conditional on the version read, so nothing overwrites a newer pair.
+Tokens never leave this module in clear except as the access token a caller asked for.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from pynamodb.exceptions import DoesNotExist, UpdateError
+
+from chalicelib.anaf.errors import AnafReauthorizationRequired
+from chalicelib.anaf.models import TokenPair
+from chalicelib.anaf.oauth import AnafOAuthClient
+from chalicelib.domain.authorization import AuthorizationState
+from chalicelib.storage.crypto import TokenCipher
+from chalicelib.storage.models import AnafCredentialModel, CompanyModel
+
+# Refresh this long before the access token expires (DESIGN.md §5).
+REFRESH_AHEAD = timedelta(days=7)
+REFRESH_LEASE = timedelta(seconds=30)  # longer than one refresh call with its retries
+WAIT_POLL_S = 0.2
+
+
+class CredentialMissing(Exception):
+    """The credential was disconnected or never existed."""
+
+
+class CredentialInvalid(Exception):
+    """ANAF refused the stored tokens: the browser step is needed again."""
+
+
+@dataclass(frozen=True)
+class StoredCredential:
+    credential_id: str
+    access_expires_at: datetime
+    refresh_expires_at: datetime
+    cifs: frozenset[str]
+
+
+class CredentialVault:
+    def __init__(self, cipher: TokenCipher, oauth: Callable[[], AnafOAuthClient],
+                 clock: Callable[[], datetime]) -> None:
+        self._cipher = cipher
+        self._oauth = oauth  # built lazily: it needs the client secret from Secrets Manager
+        self._now = clock
+
+    def store(self, pair: TokenPair, owner_user_id: str, cifs: Iterable[str]) -> StoredCredential:
+        credential_id = uuid.uuid4().hex
+        item = AnafCredentialModel(credential_id=credential_id, owner_user_id=owner_user_id,
+                                   cifs=set(cifs), certificate_serial=pair.serial,
+                                   created_at=self._now(), reminders_sent=set())
+        self._fill(item, pair)
+        item.save()
+        return _stored(item)
+
+    def get(self, credential_id: str) -> StoredCredential:
+        return _stored(self._load(credential_id))
+
+    def access_token(self, credential_id: str) -> str:
+        """A usable access token, refreshed (and the rotated pair stored) when due."""
+        item = self._load(credential_id)
+        if item.access_expires_at - self._now() > REFRESH_AHEAD:
+            return self._decrypt(item, "access")
+        return self._refresh(item)
+
+    def delete(self, credential_id: str) -> None:
+        try:
+            self._load(credential_id).delete()
+        except CredentialMissing:
+            pass
+
+    def _refresh(self, item: AnafCredentialModel) -> str:
+        if not self._take_lease(item):
+            return self._await_refresh(item)
+        old_refresh = self._decrypt(item, "refresh")
+
+        def persist(pair: TokenPair) -> None:
+            self._fill(item, pair)
+            item.refresh_lease_until = None
+            item.save()  # conditional on our version: the lease kept everyone else out
+
+        try:
+            pair = self._oauth().refresh(old_refresh, persist)
+        except AnafReauthorizationRequired as error:
+            self._release_lease(item)
+            raise CredentialInvalid() from error
+        except Exception:
+            self._release_lease(item)
+            raise
+        return pair.access_token
+
+    def _take_lease(self, item: AnafCredentialModel) -> bool:
+        now = self._now()
+        free = (AnafCredentialModel.refresh_lease_until.does_not_exist()
+                | (AnafCredentialModel.refresh_lease_until < now))
+        try:
+            item.update(actions=[AnafCredentialModel.refresh_lease_until.set(now + REFRESH_LEASE)],
+                        condition=free)  # pynamodb adds "version unchanged" to the condition
+        except UpdateError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def _release_lease(self, item: AnafCredentialModel) -> None:
+        try:
+            item.update(actions=[AnafCredentialModel.refresh_lease_until.remove()])
+        except UpdateError:
+            pass  # the lease runs out by itself
+
+    def _await_refresh(self, seen: AnafCredentialModel) -> str:
+        """Another worker holds the lease: wait until it is released, then use what it stored
+        (or, if it stored nothing, e.g. ANAF was down, try the refresh ourselves)."""
+        deadline = time.monotonic() + REFRESH_LEASE.total_seconds()
+        while time.monotonic() < deadline:
+            time.sleep(WAIT_POLL_S)
+            current = self._load(seen.credential_id)
+            lease = current.refresh_lease_until
+            if lease is None or lease < self._now():
+                if current.access_expires_at - self._now() > REFRESH_AHEAD:
+                    return self._decrypt(current, "access")
+                return self._refresh(current)
+        raise CredentialInvalid()
+
+    def _fill(self, item: AnafCredentialModel, pair: TokenPair) -> None:
+        context = {"credential_id": item.credential_id}
+        item.access_token_ciphertext = self._cipher.encrypt(pair.access_token, context)
+        item.refresh_token_ciphertext = self._cipher.encrypt(pair.refresh_token, context)
+        item.access_expires_at = pair.access_expires_at
+        item.refresh_expires_at = pair.refresh_expires_at
+        item.expiry_day = pair.refresh_expires_at.date().isoformat()
+        if pair.serial:
+            item.certificate_serial = pair.serial
+
+    def _decrypt(self, item: AnafCredentialModel, which: str) -> str:
+        ciphertext = item.access_token_ciphertext if which == "access" else item.refresh_token_ciphertext
+        return self._cipher.decrypt(ciphertext, {"credential_id": item.credential_id})
+
+    @staticmethod
+    def _load(credential_id: str) -> AnafCredentialModel:
+        try:
+            return AnafCredentialModel.get(credential_id, consistent_read=True)
+        except DoesNotExist as error:
+            raise CredentialMissing(credential_id) from error
+
+
+def _stored(item: AnafCredentialModel) -> StoredCredential:
+    return StoredCredential(item.credential_id, item.access_expires_at, item.refresh_expires_at,
+                            frozenset(item.cifs or ()))
+
+
+def companies_using(credential_id: str, cifs: Iterable[str]) -> list[CompanyModel]:
+    """The companies among `cifs` whose authorization is this credential."""
+    found = CompanyModel.batch_get(list(set(cifs)))
+    return [company for company in found if company.credential_id == credential_id]
+
+
+def mark_companies(credential_id: str, cifs: Iterable[str], state: AuthorizationState) -> int:
+    """An ANAF refusal or a disconnect: the credential's companies stop syncing."""
+    changed = 0
+    for company in companies_using(credential_id, cifs):
+        company.update(actions=[
+            CompanyModel.authorization_state.set(state.value),
+            CompanyModel.next_sync_at.remove(),
+            CompanyModel.due_shard.remove(),
+        ])
+        changed += 1
+    return changed

@@ -1,0 +1,83 @@
+"""Re-authorization reminders: the company's owners and admins hear 14, 7 and 1 day before the
+ANAF browser step is needed again, and once when it has lapsed. Each reminder is recorded on
+the credential before it is sent, so a retried run never sends it twice."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+
+from pynamodb.exceptions import UpdateError
+
+from chalicelib.domain.memberships import MembershipState, Role, can_administer
+from chalicelib.services import memberships
+from chalicelib.services.credentials import companies_using
+from chalicelib.storage.mail import Mailer
+from chalicelib.storage.models import AccountModel, AnafCredentialModel
+
+DAYS_BEFORE = (14, 7, 1)
+EXPIRED = "expired"
+EXPIRED_LOOKBACK_DAYS = 3  # a missed daily run still sends the "expired" e-mail
+
+
+def send_reminders(today: date, mailer: Mailer, public_url: str) -> int:
+    sent = 0
+    for days in DAYS_BEFORE:
+        for credential_id in _expiring_on(today + timedelta(days=days)):
+            sent += _remind(credential_id, str(days), mailer, public_url)
+    for back in range(1, EXPIRED_LOOKBACK_DAYS + 1):
+        for credential_id in _expiring_on(today - timedelta(days=back)):
+            sent += _remind(credential_id, EXPIRED, mailer, public_url)
+    return sent
+
+
+def _expiring_on(day: date) -> list[str]:
+    return [c.credential_id for c in AnafCredentialModel.by_expiry_day.query(day.isoformat())]
+
+
+def _remind(credential_id: str, which: str, mailer: Mailer, public_url: str) -> int:
+    credential = AnafCredentialModel.get(credential_id)
+    if which in (credential.reminders_sent or set()):
+        return 0
+    companies = companies_using(credential_id, credential.cifs or ())
+    recipients = _admins(c.cif for c in companies)
+    if not recipients:
+        return 0
+    try:
+        credential.update(actions=[AnafCredentialModel.reminders_sent.add({which})],
+                          condition=~AnafCredentialModel.reminders_sent.contains(which))
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return 0  # another run got there first
+        raise
+    names = {c.cif: c.name for c in companies}
+    for email, cifs in recipients.items():
+        subject, text = _message(which, [(cif, names[cif]) for cif in sorted(cifs)], public_url,
+                                 credential.refresh_expires_at.strftime("%d.%m.%Y"))
+        mailer.send(to=email, subject=subject, text=text)
+    return len(recipients)
+
+
+def _admins(cifs) -> dict[str, set[str]]:  # type: ignore[no-untyped-def]
+    by_user: dict[str, set[str]] = defaultdict(set)
+    for cif in cifs:
+        for m in memberships.of_company(cif):
+            if m.state == MembershipState.ACTIVE.value and can_administer(Role(m.role)):
+                by_user[m.user_id].add(cif)
+    emails = {a.user_id: a.email for a in AccountModel.batch_get(list(by_user))}
+    return {emails[user]: cifs for user, cifs in by_user.items() if user in emails}
+
+
+def _message(which: str, companies: list[tuple[str, str]], public_url: str, until: str) -> tuple[str, str]:
+    lines = "\n".join(f"- {name} (CIF {cif}): {public_url}/companii?autorizeaza={cif}"
+                      for cif, name in companies)
+    if which == EXPIRED:
+        return ("Autorizarea ANAF a expirat: facturile nu se mai arhivează",
+                "Bună ziua,\n\nAutorizarea ANAF a expirat, iar Arhivar nu mai poate descărca facturile "
+                f"din SPV pentru:\n{lines}\n\nATENȚIE: SPV păstrează facturile doar 60 de zile. "
+                "Autorizați din nou cu certificatul digital cât mai curând, din linkurile de mai sus.\n")
+    days = "o zi" if which == "1" else f"{which} zile"
+    return (f"Autorizarea ANAF expiră în {days}",
+            f"Bună ziua,\n\nAutorizarea ANAF folosită de Arhivar expiră pe {until} (peste {days}) pentru:\n"
+            f"{lines}\n\nPentru ca arhivarea să continue, autorizați din nou cu certificatul digital "
+            "(token-ul USB), din linkurile de mai sus.\n")

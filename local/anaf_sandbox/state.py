@@ -1,0 +1,65 @@
+"""One sandbox instance: configuration, clock, world, messages, limits, faults, tokens."""
+
+from __future__ import annotations
+
+import threading
+
+from .clock import SandboxClock
+from .config import RegisteredClient, SandboxConfig
+from .faults import Faults
+from .limits import Limits
+from .store import MessageStore
+from .tokens import Tokens
+from .world import Certificate, build_world
+
+
+class Sandbox:
+    def __init__(self, config: SandboxConfig) -> None:
+        self.config = config
+        self.clock = SandboxClock(config.start_time)
+        self.world = build_world(config.seed, volume_cif=config.volume_cif if config.volume_messages else None)
+        self.store = self._new_store()
+        self.limits = Limits()
+        self.faults = Faults()
+        self.tokens = Tokens()
+        self._lookup_lock = threading.Lock()
+        self._lookup_last_call: dict[str, float] = {}
+
+    def _new_store(self) -> MessageStore:
+        c = self.config
+        return MessageStore(
+            c.seed, self.world, self.clock.now_ms(), c.arrival_interval_s,
+            c.volume_cif, c.volume_messages, c.processing_delay_s,
+        )
+
+    def client(self, client_id: str) -> RegisteredClient | None:
+        return next((c for c in self.config.clients if c.client_id == client_id), None)
+
+    def certificate(self, serial: str) -> Certificate | None:
+        return self.world.certificate(serial)
+
+    def allow_lookup(self, client: str) -> bool:
+        """Public lookup: at most one request per second per client (sandbox clock)."""
+        now_s = self.clock.now_ts()
+        with self._lookup_lock:
+            last = self._lookup_last_call.get(client)
+            if last is not None and now_s - last < 1.0:
+                return False
+            self._lookup_last_call[client] = now_s
+            return True
+
+    def now_ms(self) -> int:
+        """The sandbox time, after letting due arrivals and processed uploads in."""
+        now = self.clock.now_ms()
+        self.store.catch_up(now)
+        return now
+
+    def reset(self) -> None:
+        """Back to the seeded state at the current (reset) clock; tokens stay valid."""
+        self.clock.reset()
+        self.faults.reset()
+        self.limits.reset()
+        self.tokens.reset()
+        with self._lookup_lock:
+            self._lookup_last_call.clear()
+        self.store.reset()

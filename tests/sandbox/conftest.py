@@ -1,0 +1,67 @@
+"""Fixtures for the ANAF sandbox tests: one served sandbox per session, reset between tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+import requests
+
+from local.anaf_sandbox import SandboxConfig
+from local.anaf_sandbox.clock import BUCHAREST
+from local.anaf_sandbox.testing import SandboxHandle, running_sandbox
+
+# A fixed start keeps daily quotas away from midnight and makes the world's times repeatable.
+START = dt.datetime(2026, 7, 15, 10, 0, tzinfo=BUCHAREST)
+VOLUME_CIF = "14399840"  # valid CIF (API.md §5); not one of the seeded companies
+SHARED = Path(__file__).resolve().parents[2].parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def served() -> SandboxHandle:
+    with running_sandbox(SandboxConfig(seed=1, start_time=START)) as handle:
+        yield handle
+
+
+@pytest.fixture
+def sb(served: SandboxHandle) -> SandboxHandle:
+    """The shared sandbox, back in its seeded state for each test."""
+    served.reset()
+    yield served
+    served.clear_faults()
+
+
+@pytest.fixture(scope="session")
+def world(served: SandboxHandle) -> dict:
+    return served.world()
+
+
+@pytest.fixture(scope="session")
+def accountant(world: dict) -> dict:
+    """The certificate with SPV rights on every seeded company."""
+    return max(world["certificates"], key=lambda c: len(c["cifs"]))
+
+
+@pytest.fixture(scope="session")
+def no_rights(world: dict) -> dict:
+    return next(c for c in world["certificates"] if not c["cifs"])
+
+
+@pytest.fixture(scope="session")
+def bearer(served: SandboxHandle, accountant: dict) -> dict[str, str]:
+    """Authorization header of the accountant (tokens survive resets)."""
+    return served.bearer(accountant["serial"])
+
+
+@pytest.fixture
+def api(sb: SandboxHandle, bearer: dict[str, str]):
+    """GET an e-Factura operation as the accountant; returns the requests.Response."""
+    session = requests.Session()
+    session.headers.update(bearer)
+
+    def call(op: str, method: str = "GET", **kwargs) -> requests.Response:
+        return session.request(method, f"{sb.api_url}/{op}", timeout=30, **kwargs)
+
+    yield call
+    session.close()
