@@ -24,7 +24,7 @@ from chalicelib.domain.email import normalize_email
 from chalicelib.domain.errors import ArhivarError, NotAllowed
 from chalicelib.domain.memberships import Role
 from chalicelib.domain.terms import TERMS_VERSION
-from chalicelib.services import companies, memberships
+from chalicelib.services import companies, memberships, sync_requests
 from chalicelib.services.health import check_health
 from chalicelib.services.invitations import send_invitation
 from chalicelib.storage.identity import Session
@@ -323,3 +323,19 @@ def _redirect(page: str, **params: str | None) -> Response:
     query = urlencode({k: v for k, v in params.items() if v})
     location = f"{dependencies.settings().public_url}{page}{'?' + query if query else ''}"
     return Response(status_code=302, body="", headers={"Location": location, "Cache-Control": "no-store"})
+
+
+# -- sync ----------------------------------------------------------------------------------------
+
+@route("/api/companies/{cif}/sync", "POST")
+def sync_now(cif: str) -> Response:
+    """"Sincronizează acum": the same message the schedule puts on the sync queue."""
+    sync_requests.request_sync(caller().user_id, cif, dependencies.work_queues(), dependencies.now())
+    return ok({"status": "queued"}, status=202)
+
+
+@route("/api/companies/{cif}/sync-runs", "GET")
+def sync_history(cif: str) -> Response:
+    memberships.require_active(caller().user_id, cif)
+    runs = sync_requests.history(cif, limit=50)
+    return ok({"runs": [views.sync_run(run) for run in runs]})

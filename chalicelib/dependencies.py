@@ -7,6 +7,7 @@ binds the table models and creates the client; later calls reuse it.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from chalicelib.anaf.efactura import EFacturaClient
@@ -15,8 +16,12 @@ from chalicelib.anaf.lookup import CompanyLookup
 from chalicelib.anaf.oauth import AnafOAuthClient
 from chalicelib.api.tokens import AccessTokenVerifier
 from chalicelib.services.accounts import Accounts
+from chalicelib.invoices.signature import TrustedSigners
 from chalicelib.services.anaf_connect import AnafConnect
+from chalicelib.services.archiver import Archiver
+from chalicelib.services.budget import CallBudget
 from chalicelib.services.credentials import CredentialVault
+from chalicelib.services.sync import DOWNLOAD_THREADS, CompanySync
 from chalicelib.settings import Settings, get_settings
 from chalicelib.storage.blobs import ArchiveBucket
 from chalicelib.storage.crypto import TokenCipher, read_secret
@@ -105,8 +110,36 @@ def anaf_connect() -> AnafConnect:
         vault=credential_vault(), mailer=mailer(), public_url=settings().public_url, clock=now)
 
 
+@functools.cache
+def worker_anaf_http() -> AnafHttp:
+    return AnafHttp(pool_size=DOWNLOAD_THREADS * 2)
+
+
+@functools.cache
+def trusted_signers() -> TrustedSigners:
+    return TrustedSigners.from_pem(archive().get(settings().trusted_signers_key))
+
+
+@functools.cache
+def archiver() -> Archiver:
+    return Archiver(settings(), archive(), trusted_signers())
+
+
+@functools.cache
+def call_budget() -> CallBudget:
+    return CallBudget(now)
+
+
+def company_sync(time_left_s: Callable[[], float]) -> CompanySync:
+    return CompanySync(
+        vault=credential_vault(), archiver=archiver(), budget=call_budget(), queues=work_queues(),
+        efactura=lambda token: EFacturaClient.from_settings(settings(), worker_anaf_http(), token),
+        clock=now, time_left_s=time_left_s)
+
+
 _ACCESSORS = (settings, archive, work_queues, mailer, token_cipher, identity, access_tokens,
-              accounts, api_anaf_http, api_company_lookup, anaf_oauth, credential_vault, anaf_connect)
+              accounts, api_anaf_http, api_company_lookup, anaf_oauth, credential_vault, anaf_connect,
+              worker_anaf_http, trusted_signers, archiver, call_budget)
 
 
 def reset() -> None:

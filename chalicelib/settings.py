@@ -36,6 +36,7 @@ class Settings:
     authorizations_table: str
 
     archive_bucket: str
+    trusted_signers_key: str
     sync_queue: str
     render_queue: str
     notify_queue: str
@@ -70,6 +71,7 @@ _VARIABLES: dict[str, tuple[str, bool]] = {
     "limits_table": ("ARHIVAR_LIMITS_TABLE", True),
     "authorizations_table": ("ARHIVAR_AUTHORIZATIONS_TABLE", True),
     "archive_bucket": ("ARHIVAR_ARCHIVE_BUCKET", True),
+    "trusted_signers_key": ("ARHIVAR_TRUSTED_SIGNERS_KEY", True),
     "sync_queue": ("ARHIVAR_SYNC_QUEUE", True),
     "render_queue": ("ARHIVAR_RENDER_QUEUE", True),
     "notify_queue": ("ARHIVAR_NOTIFY_QUEUE", True),

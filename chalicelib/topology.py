@@ -59,8 +59,10 @@ class ScheduleSpec:
 
 
 QUEUES: tuple[QueueSpec, ...] = (
-    QueueSpec("sync", "sync_queue", consumer=None, batch_size=1, function_timeout_s=300),
-    QueueSpec("render", "render_queue", consumer=None, batch_size=5, function_timeout_s=120),
+    QueueSpec("sync", "sync_queue", consumer="functions.sync_company.handler:lambda_handler",
+              batch_size=1, function_timeout_s=300),
+    QueueSpec("render", "render_queue", consumer=None,
+              batch_size=5, function_timeout_s=120),
     QueueSpec("notify", "notify_queue", consumer=None, batch_size=10, function_timeout_s=60),
     QueueSpec("export", "export_queue", consumer=None, batch_size=1, function_timeout_s=900),
 )

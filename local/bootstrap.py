@@ -35,9 +35,10 @@ class BootstrapResult:
         }
 
 
-def bootstrap(settings: Settings, *, anaf_client_secret: str) -> BootstrapResult:
+def bootstrap(settings: Settings, *, anaf_client_secret: str, trusted_signers: bytes) -> BootstrapResult:
     ensure_tables(settings)
     ensure_bucket(settings)
+    ensure_trusted_signers(settings, trusted_signers)
     ensure_queues(settings)
     ensure_kms_key(settings)
     ensure_secret(settings, anaf_client_secret)
@@ -86,6 +87,13 @@ def ensure_bucket(settings: Settings) -> None:
     s3.put_bucket_versioning(
         Bucket=settings.archive_bucket, VersioningConfiguration={"Status": "Enabled"}
     )
+
+
+def ensure_trusted_signers(settings: Settings, bundle: bytes) -> None:
+    """The certificates whose signatures count as the Ministry of Finance's (locally, the
+    sandbox's); in AWS the operator uploads MF's published certificates to the same key."""
+    aws_client(settings, "s3").put_object(Bucket=settings.archive_bucket, Key=settings.trusted_signers_key,
+                                          Body=bundle, ContentType="application/x-pem-file")
 
 
 def ensure_queues(settings: Settings) -> None:

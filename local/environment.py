@@ -67,6 +67,7 @@ def local_environment(ports: LocalPorts, stage: str = "local") -> dict[str, str]
         "ARHIVAR_LIMITS_TABLE": f"{prefix}-limits",
         "ARHIVAR_AUTHORIZATIONS_TABLE": f"{prefix}-authorizations",
         "ARHIVAR_ARCHIVE_BUCKET": f"{prefix}-archive",
+        "ARHIVAR_TRUSTED_SIGNERS_KEY": "config/trusted-signers.pem",
         "ARHIVAR_SYNC_QUEUE": f"{prefix}-sync",
         "ARHIVAR_RENDER_QUEUE": f"{prefix}-render",
         "ARHIVAR_NOTIFY_QUEUE": f"{prefix}-notify",

@@ -19,6 +19,7 @@ from pathlib import Path
 import requests
 
 from chalicelib.settings import load_settings
+from local.anaf_sandbox import signing as sandbox_signing
 from local.bootstrap import bootstrap
 from local.environment import LOCAL_HOST, LocalPorts, local_environment
 
@@ -34,9 +35,10 @@ class LocalStack:
     """Starts and stops the local product; also used by the test suite (with free ports)."""
 
     def __init__(self, ports: LocalPorts, *, seed: int = 1, runtime: bool = True,
-                 quiet: bool = False) -> None:
+                 arrivals_every_s: float | None = None, quiet: bool = False) -> None:
         self.ports = ports
         self.seed = seed
+        self._arrivals_every_s = arrivals_every_s
         self.environment = local_environment(ports)
         self._runtime = runtime
         self._quiet = quiet
@@ -52,10 +54,14 @@ class LocalStack:
                                  "-p", str(self.ports.moto)])
             self._wait_for_port("moto", self.ports.moto)
             settings = load_settings(self.environment)
-            result = bootstrap(settings, anaf_client_secret=self.environment["ARHIVAR_SANDBOX_CLIENT_SECRET"])
+            result = bootstrap(settings, anaf_client_secret=self.environment["ARHIVAR_SANDBOX_CLIENT_SECRET"],
+                               trusted_signers=sandbox_signing.chain_pem())
             self.environment.update(result.as_environment())
-            self._spawn("anaf-sandbox", [sys.executable, "-m", "local.anaf_sandbox", "--host", LOCAL_HOST,
-                                         "--port", str(self.ports.sandbox), "--seed", str(self.seed)])
+            sandbox = [sys.executable, "-m", "local.anaf_sandbox", "--host", LOCAL_HOST,
+                       "--port", str(self.ports.sandbox), "--seed", str(self.seed)]
+            if self._arrivals_every_s:
+                sandbox += ["--arrival-interval", str(self._arrivals_every_s)]
+            self._spawn("anaf-sandbox", sandbox)
             self._spawn("web", [sys.executable, "-m", "local.web_server", "--port", str(self.ports.web)])
             if self._runtime:
                 self._spawn("runtime", [sys.executable, "-m", "local.runtime"])
@@ -134,7 +140,9 @@ def _interrupt(*_: object) -> None:
 
 def main() -> None:
     ports = LocalPorts.from_environ()
-    stack = LocalStack(ports, seed=int(os.environ.get("ARHIVAR_SANDBOX_SEED", "1")))
+    # New invoices keep arriving at the sandbox while the product runs, as they would at ANAF.
+    stack = LocalStack(ports, seed=int(os.environ.get("ARHIVAR_SANDBOX_SEED", "1")),
+                       arrivals_every_s=float(os.environ.get("ARHIVAR_SANDBOX_ARRIVALS_S", "120")))
     signal.signal(signal.SIGTERM, _interrupt)
     started = time.monotonic()
     try:

@@ -39,8 +39,10 @@ def free_ports() -> LocalPorts:
 
 @pytest.fixture(scope="session")
 def local_stack() -> LocalStack:
-    """The product, started as `make run` starts it; this process uses its environment."""
-    stack = LocalStack(free_ports(), quiet=True)
+    """The product, started as `make run` starts it but without the background runtime (its
+    timer would sync companies behind the tests' backs; tests drive the same handlers
+    themselves, and test_stack.py runs a full `make run`). This process uses its environment."""
+    stack = LocalStack(free_ports(), runtime=False, quiet=True)
     stack.start()
     saved = dict(os.environ)
     os.environ.update(stack.environment)

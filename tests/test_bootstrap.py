@@ -8,6 +8,7 @@ from chalicelib.domain.passwords import PASSWORD_POLICY
 from chalicelib.storage.aws import aws_client
 from chalicelib.storage.models import ALL_MODELS, ttl_attribute_name
 from chalicelib.topology import QUEUES, SCHEDULES, user_pool_name
+from local.anaf_sandbox import signing as sandbox_signing
 from local.bootstrap import bootstrap
 
 
@@ -68,7 +69,8 @@ def test_bootstrap_is_idempotent(settings):
     # GIVEN a bootstrapped stack WHEN the bootstrap runs again THEN nothing is duplicated or replaced
     sqs = aws_client(settings, "sqs")
     queues_before = sorted(sqs.list_queues()["QueueUrls"])
-    again = bootstrap(settings, anaf_client_secret="arhivar-local-sandbox-secret")
+    again = bootstrap(settings, anaf_client_secret="arhivar-local-sandbox-secret",
+                      trusted_signers=sandbox_signing.chain_pem())
     assert (again.cognito_user_pool_id, again.cognito_client_id) == (
         settings.cognito_user_pool_id, settings.cognito_client_id)
     assert sorted(sqs.list_queues()["QueueUrls"]) == queues_before

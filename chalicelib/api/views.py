@@ -9,6 +9,7 @@ from chalicelib.domain.passwords import PASSWORD_POLICY
 from chalicelib.services.accounts import AccountView
 from chalicelib.services.companies import CompanySummary, PublicData
 from chalicelib.services.memberships import Member
+from chalicelib.storage.models import SyncRunModel
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -47,10 +48,31 @@ def company(summary: CompanySummary) -> dict[str, Any]:
         },
         "licence": {"code": summary.licence.code, "name": summary.licence.name_ro},
         "last_sync": {"at": iso(summary.last_sync_at), "result": summary.last_sync_result},
+        "archive": {"complete_until": iso(summary.covered_until),
+                    "at_risk": summary.coverage_at_risk},
         "document_count": summary.document_count,
         "data_refreshed_at": iso(summary.data_refreshed_at),
     })
     return view
+
+
+def sync_run(run: SyncRunModel) -> dict[str, Any]:
+    return {
+        "started_at": iso(datetime.fromisoformat(run.started_at.split("#")[0])),
+        "finished_at": iso(run.finished_at),
+        "reason": run.reason,
+        "result": run.result,
+        "window": {"start": iso(run.window_start), "end": iso(run.window_end)},
+        "anaf_calls": int(run.anaf_calls or 0),
+        "listed": int(run.listed or 0),
+        "new": int(run.new or 0),
+        "already_archived": int(run.already or 0),
+        "failed": int(run.failed or 0),
+        "lost": int(run.lost or 0),
+        "bytes": int(run.bytes or 0),
+        "errors": {k: int(v) for k, v in (run.errors.as_dict() if hasattr(run.errors, "as_dict")
+                                           else dict(run.errors or {})).items()},
+    }
 
 
 def member(item: Member) -> dict[str, Any]:

@@ -7,7 +7,7 @@ user's own ANAF authorization proves SPV rights on it (issue 4) or an admin invi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pynamodb.exceptions import DoesNotExist, PutError
 
@@ -21,6 +21,9 @@ from chalicelib.domain.licences import Licence, licence_for
 from chalicelib.domain.memberships import MembershipState, Role, can_administer
 from chalicelib.services import memberships
 from chalicelib.storage.models import CompanyModel, MembershipModel
+
+
+AT_RISK_AFTER = timedelta(days=45)  # of ANAF's 60
 
 
 class UnknownAtAnaf(ArhivarError):
@@ -67,6 +70,8 @@ class CompanySummary:
     last_sync_result: str | None
     document_count: int | None
     data_refreshed_at: datetime | None
+    covered_until: datetime | None = None  # "arhivă completă până la": all before it is archived
+    coverage_at_risk: bool = False  # the uncovered stretch nears ANAF's 60-day cliff
 
 
 def lookup(cif_text: str, anaf: CompanyLookup) -> PublicData:
@@ -145,7 +150,14 @@ def summarize(company: CompanyModel, membership: MembershipModel, now: datetime)
         last_sync_result=company.last_sync_result,
         document_count=int(company.document_count or 0),
         data_refreshed_at=company.public_data_refreshed_at,
+        covered_until=company.covered_until,
+        coverage_at_risk=coverage_at_risk(company.covered_until, now),
     )
+
+
+def coverage_at_risk(covered_until: datetime | None, now: datetime) -> bool:
+    """Messages after `covered_until` exist only at ANAF, which drops them after 60 days."""
+    return covered_until is not None and now - covered_until > AT_RISK_AFTER
 
 
 def _company(cif: str) -> CompanyModel:

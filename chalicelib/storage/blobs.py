@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from datetime import datetime
 from urllib.parse import quote
 
 from botocore.exceptions import ClientError
@@ -18,16 +19,24 @@ class ArchiveBucket:
         self._s3 = aws_client(settings, "s3")
         self.name = settings.archive_bucket
 
-    def put(self, key: str, data: bytes, content_type: str) -> str:
-        """Store bytes; return their SHA-256 (hex), which S3 also checks on arrival."""
+    def put(self, key: str, data: bytes, content_type: str, *,
+            retain_until: datetime | None = None) -> str:
+        """Store bytes; return their SHA-256 (hex), which S3 also checks on arrival.
+        With `retain_until`, Object Lock (compliance mode) keeps the object unchangeable
+        and undeletable until then: the legal original."""
         digest = hashlib.sha256(data)
+        extra = {}
+        if retain_until is not None:
+            extra = {"ObjectLockMode": "COMPLIANCE", "ObjectLockRetainUntilDate": retain_until}
         with translated_errors("s3"):
             self._s3.put_object(
                 Bucket=self.name,
                 Key=key,
                 Body=data,
                 ContentType=content_type,
+                ChecksumAlgorithm="SHA256",
                 ChecksumSHA256=_b64(digest.digest()),
+                **extra,
             )
         return digest.hexdigest()
 

@@ -8,6 +8,7 @@ from these same classes, so there is no second list of tables to keep in sync.
 from __future__ import annotations
 
 from pynamodb.attributes import (
+    ListAttribute,
     BinaryAttribute,
     MapAttribute,
     NumberAttribute,
@@ -90,6 +91,8 @@ class CompanyModel(Model):
     last_sync_result = UnicodeAttribute(null=True)
     lease_owner = UnicodeAttribute(null=True)
     lease_until = UTCDateTimeAttribute(null=True)
+    consecutive_failures = NumberAttribute(default=0)  # ANAF outages in a row: the backoff
+    manual_sync_requested_at = UTCDateTimeAttribute(null=True)
     document_count = NumberAttribute(default=0)
     created_at = UTCDateTimeAttribute()
 
@@ -222,7 +225,21 @@ class DocumentModel(Model):
     signature_key = UnicodeAttribute(null=True)
     pdf_key = UnicodeAttribute(null=True)
     signature_status = UnicodeAttribute(default="unknown")
+    signature_reason = UnicodeAttribute(null=True)
     pdf_status = UnicodeAttribute(default="pending")
+    anaf_details = UnicodeAttribute(null=True)  # ANAF's `detalii` for the message
+    original_size = NumberAttribute(null=True)
+    archived_at = UTCDateTimeAttribute(null=True)
+    parse_status = UnicodeAttribute(null=True)  # ok | failed
+    parse_error = UnicodeAttribute(null=True)
+    document_type = UnicodeAttribute(null=True)  # invoice | credit_note
+    total_with_vat = UnicodeAttribute(null=True)
+    line_count = NumberAttribute(null=True)
+    line_names = ListAttribute(of=UnicodeAttribute, null=True)  # for search
+    attachment_count = NumberAttribute(null=True)
+    messages = ListAttribute(of=UnicodeAttribute, null=True)  # error texts / buyer note
+    pdf_error = UnicodeAttribute(null=True)  # why the last render failed (reason: detail)
+    pdf_rendered_at = UTCDateTimeAttribute(null=True)
 
     by_partner = DocumentsByPartnerIndex()
     by_issue_date = DocumentsByIssueDateIndex()
@@ -235,15 +252,20 @@ class SyncRunModel(Model):
         settings_field = "sync_runs_table"
 
     cif = UnicodeAttribute(hash_key=True)
-    started_at = UnicodeAttribute(range_key=True)  # ISO-8601 UTC, sorts by time
+    started_at = UnicodeAttribute(range_key=True)  # "<ISO-8601 UTC>#<run>", sorts by time
     finished_at = UTCDateTimeAttribute(null=True)
     window_start = UTCDateTimeAttribute(null=True)
     window_end = UTCDateTimeAttribute(null=True)
     anaf_calls = NumberAttribute(default=0)
     listed = NumberAttribute(default=0)
     new = NumberAttribute(default=0)
+    already = NumberAttribute(default=0)
+    failed = NumberAttribute(default=0)
+    lost = NumberAttribute(default=0)  # past ANAF's 60 days before they could be fetched
+    bytes = NumberAttribute(default=0)
     errors = MapAttribute(default=dict)
     result = UnicodeAttribute(null=True)
+    reason = UnicodeAttribute(null=True)  # schedule | manual
 
 
 class ExportModel(Model):

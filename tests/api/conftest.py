@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from urllib.parse import parse_qs, urlsplit
 from dataclasses import dataclass, field
 
 import pytest
@@ -81,3 +82,30 @@ def _cif_pool(local_stack) -> list[str]:
 def fresh_cif(_cif_pool):
     """A CIF ANAF's lookup knows and no other test has registered yet."""
     return _cif_pool.pop
+
+
+# -- ANAF's authorization page, played as a person would -----------------------------------
+
+def at_anaf(url: str, serial: str | None, action: str = "login") -> str:
+    """Play the person at ANAF's page: pick the certificate (or cancel); return the redirect."""
+    page = requests.get(url, timeout=10)
+    assert page.status_code == 200 and "certificat" in page.text.lower()
+    params = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+    answer = requests.post(url.split("?")[0], data={**params, "certificate": serial or "", "action": action},
+                           allow_redirects=False, timeout=10)
+    assert answer.status_code == 302
+    return answer.headers["Location"]
+
+
+def back_to_arhivar(callback: str) -> dict[str, str]:
+    """Follow ANAF's redirect to our callback; return the query of where Arhivar sends the user."""
+    answer = requests.get(callback, allow_redirects=False, timeout=30)
+    assert answer.status_code == 302
+    location = answer.headers["Location"]
+    return {"path": urlsplit(location).path, **{k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}}
+
+
+def authorize(user, cif: str, serial: str | None, action: str = "login") -> dict[str, str]:
+    started = user.call("POST", f"/companies/{cif}/anaf/authorize")
+    assert started.status_code == 200, started.text
+    return back_to_arhivar(at_anaf(started.json()["authorization_url"], serial, action))

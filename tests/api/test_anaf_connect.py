@@ -17,6 +17,7 @@ from chalicelib.services.reminders import send_reminders
 from chalicelib.storage.aws import aws_client
 from chalicelib.storage.models import AnafCredentialModel, CompanyModel
 from local.mailbox import sent_mail
+from tests.api.conftest import at_anaf, authorize, back_to_arhivar
 
 
 @pytest.fixture(scope="module")
@@ -43,31 +44,6 @@ def take(certificates):
         used.add(cif)
         return cif
     return pick
-
-
-def at_anaf(url: str, serial: str | None, action: str = "login") -> str:
-    """Play the person at ANAF's page: pick the certificate (or cancel); return the redirect."""
-    page = requests.get(url, timeout=10)
-    assert page.status_code == 200 and "certificat" in page.text.lower()
-    params = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
-    answer = requests.post(url.split("?")[0], data={**params, "certificate": serial or "", "action": action},
-                           allow_redirects=False, timeout=10)
-    assert answer.status_code == 302
-    return answer.headers["Location"]
-
-
-def back_to_arhivar(callback: str) -> dict[str, str]:
-    """Follow ANAF's redirect to our callback; return the query of where Arhivar sends the user."""
-    answer = requests.get(callback, allow_redirects=False, timeout=30)
-    assert answer.status_code == 302
-    location = answer.headers["Location"]
-    return {"path": urlsplit(location).path, **{k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}}
-
-
-def authorize(user, cif: str, serial: str | None, action: str = "login") -> dict[str, str]:
-    started = user.call("POST", f"/companies/{cif}/anaf/authorize")
-    assert started.status_code == 200, started.text
-    return back_to_arhivar(at_anaf(started.json()["authorization_url"], serial, action))
 
 
 def test_one_certificate_authorizes_every_company_it_covers(new_user, certificates, take):

@@ -1,0 +1,57 @@
+"""Which certificates may sign ANAF download ZIPs: a PEM bundle configured by the operator.
+
+A signer is trusted when its certificate is in the bundle (exact DER match, SHA-256
+fingerprint), or when it is directly issued and signed by a CA certificate of the bundle.
+Nothing is ever fetched (no AIA, no OCSP/CRL): the bundle is the whole truth. Validity dates
+are not enforced, because archived messages stay verifiable after the seal expires.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+
+
+def fingerprint(cert: x509.Certificate) -> bytes:
+    return cert.fingerprint(hashes.SHA256())
+
+
+def _is_ca(cert: x509.Certificate) -> bool:
+    try:
+        return bool(cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
+    except x509.ExtensionNotFound:
+        return False
+
+
+@dataclass(frozen=True)
+class TrustedSigners:
+    certificates: tuple[x509.Certificate, ...]
+    _fingerprints: frozenset[bytes] = field(init=False, repr=False)
+    _authorities: tuple[x509.Certificate, ...] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_fingerprints", frozenset(fingerprint(c) for c in self.certificates))
+        object.__setattr__(self, "_authorities", tuple(c for c in self.certificates if _is_ca(c)))
+
+    @classmethod
+    def from_pem(cls, bundle: bytes) -> TrustedSigners:
+        """Every certificate of a PEM bundle (an empty bundle trusts nobody)."""
+        if b"-----BEGIN CERTIFICATE-----" not in bundle:
+            return cls(())
+        return cls(tuple(x509.load_pem_x509_certificates(bundle)))
+
+    def trusts(self, cert: x509.Certificate) -> bool:
+        if fingerprint(cert) in self._fingerprints:
+            return True
+        for authority in self._authorities:
+            if authority.subject != cert.issuer:
+                continue
+            try:
+                cert.verify_directly_issued_by(authority)
+            except (ValueError, TypeError, InvalidSignature):
+                continue
+            return True
+        return False

@@ -1,0 +1,291 @@
+"""Syncing one company (DESIGN.md §5): lease, token, list the uncovered window, download what
+is not archived yet, record the run, advance the covered window only over what is archived.
+
+A run is safe to kill anywhere and to repeat: the lease keeps two workers apart, archiving is
+idempotent per message, and the covered window moves only after the messages it covers are
+in S3. ANAF's refusals become company states the dashboard explains; ANAF outages and spent
+budgets move the next attempt later instead of failing the queue message.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from aws_lambda_powertools import Logger
+from pynamodb.exceptions import UpdateError
+
+from chalicelib.anaf.efactura import EFacturaClient
+from chalicelib.anaf.errors import (
+    AnafAuthError,
+    AnafDailyLimitReached,
+    AnafError,
+    AnafMessageExpired,
+    AnafNoSpvRights,
+    AnafRateLimited,
+)
+from chalicelib.anaf.models import AnafMessage
+from chalicelib.domain.authorization import AuthorizationState
+from chalicelib.domain.licences import NewDocumentEmails, licence_for
+from chalicelib.invoices.errors import InvalidAnafZip
+from chalicelib.services.archiver import Archiver, document_sk
+from chalicelib.services.budget import BudgetExhausted, CallBudget
+from chalicelib.services.credentials import CredentialInvalid, CredentialMissing, CredentialVault, mark_companies
+from chalicelib.services.dispatch import due_shard
+from chalicelib.storage.models import CompanyModel, DocumentModel, SyncRunModel
+from chalicelib.storage.queues import WorkQueues
+
+logger = Logger(service="arhivar-sync", child=True)
+
+HISTORY = timedelta(days=60)  # ANAF keeps messages this long
+OVERLAP = timedelta(hours=1)  # ANAF's lists can show a message some minutes after its time
+LEASE = timedelta(minutes=15)
+DOWNLOAD_THREADS = 4
+RETRY_LATER = (timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1), timedelta(hours=3))
+
+
+@dataclass(frozen=True)
+class Downloaded:
+    """What happened to one message."""
+
+    archived: bool  # in S3 and indexed, or permanently gone (lost)
+    calls: int
+    bytes: int = 0
+    new: bool = False
+    sk: str | None = None
+    renders_pdf: bool = False
+    lost: bool = False
+    error: str | None = None
+
+
+@dataclass
+class RunStats:
+    listed: int = 0
+    new: int = 0
+    already: int = 0
+    failed: int = 0
+    lost: int = 0
+    anaf_calls: int = 0
+    bytes: int = 0
+    errors: dict[str, int] = field(default_factory=dict)
+    new_sks: list[str] = field(default_factory=list)
+
+    def error(self, kind: str) -> None:
+        self.errors[kind] = self.errors.get(kind, 0) + 1
+
+    def add(self, done: Downloaded) -> None:
+        self.anaf_calls += done.calls
+        self.bytes += done.bytes
+        self.lost += done.lost
+        self.failed += not done.archived
+        if done.error:
+            self.error(done.error)
+        if done.new:
+            self.new += 1
+            self.new_sks.append(done.sk)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class SyncOutcome:
+    cif: str
+    result: str  # complete | partial | skipped_locked | not_authorized | anaf_unavailable | ...
+    stats: RunStats
+    covered_until: datetime | None
+
+
+class CompanySync:
+    def __init__(self, *, vault: CredentialVault, archiver: Archiver, budget: CallBudget,
+                 queues: WorkQueues, efactura: Callable[[Callable[[], str]], EFacturaClient],
+                 clock: Callable[[], datetime], time_left_s: Callable[[], float]) -> None:
+        self._vault = vault
+        self._archiver = archiver
+        self._budget = budget
+        self._queues = queues
+        self._efactura = efactura
+        self._now = clock
+        self._time_left_s = time_left_s
+
+    def run(self, cif: str, reason: str) -> SyncOutcome:
+        run_id = uuid.uuid4().hex
+        company = self._lease(cif, run_id)
+        if company is None:
+            return SyncOutcome(cif, "skipped_locked", RunStats(), None)
+        started = self._now()
+        stats = RunStats()
+        window = self._window(company, started)
+        try:
+            result, covered_until, next_at = self._sync(company, window, stats)
+        except BaseException:
+            self._release(cif, run_id, result="error", covered_until=None, next_at=started + RETRY_LATER[0])
+            raise
+        self._record(company, run_id, reason, started, window, stats, result)
+        self._release(cif, run_id, result=result, covered_until=covered_until, next_at=next_at)
+        if stats.new_sks:
+            self._announce(company, run_id, stats.new_sks)
+        logger.info("sync finished", extra={"cif": cif, "result": result, "listed": stats.listed,
+                                            "new": stats.new, "failed": stats.failed,
+                                            "anaf_calls": stats.anaf_calls, "bytes": stats.bytes})
+        return SyncOutcome(cif, result, stats, covered_until)
+
+    # -- the run -------------------------------------------------------------------------------
+
+    def _sync(self, company: CompanyModel, window: tuple[datetime, datetime],
+              stats: RunStats) -> tuple[str, datetime | None, datetime | None]:
+        now = self._now()
+        regular = now + licence_for(company.licence).sync_interval
+        if not company.credential_id:
+            return "not_authorized", None, None
+        try:
+            client = self._efactura(lambda: self._vault.access_token(company.credential_id))
+            listed = self._list(client, company.cif, window, stats)
+            pending = self._missing(company.cif, listed, stats)
+            failed_at = self._download_all(client, company.cif, pending, stats)
+        except (CredentialMissing, CredentialInvalid, AnafAuthError) as error:
+            state = AuthorizationState.NO_SPV_RIGHTS if isinstance(error, AnafNoSpvRights) else AuthorizationState.EXPIRED
+            self._stop(company, state)
+            stats.error(type(error).__name__)
+            return state.value, None, None
+        except AnafDailyLimitReached as error:
+            stats.error("daily_limit")
+            return "daily_limit", None, error.retry_at
+        except BudgetExhausted as error:
+            stats.error(error.what)
+            return "budget_exhausted", None, error.retry_at
+        except (AnafError, AnafRateLimited) as error:
+            stats.error(error.code)
+            return "anaf_unavailable", None, now + self._backoff(company)
+        if failed_at is not None:
+            # Covered up to the oldest message still missing; the next run starts there.
+            return "partial", min(window[1], failed_at - timedelta(minutes=1)), now + RETRY_LATER[0]
+        return "complete", window[1], regular
+
+    def _list(self, client: EFacturaClient, cif: str, window: tuple[datetime, datetime],
+              stats: RunStats) -> list[AnafMessage]:
+        messages: dict[str, AnafMessage] = {}
+        page = 1
+        while True:
+            self._budget.spend_list(cif)
+            stats.anaf_calls += 1
+            answer = client.list_messages_page(cif, window[0], window[1], page)
+            for message in answer.messages:
+                messages[message.id] = message
+            if page >= answer.total_pages:  # our own counter: ANAF's page index is unreliable
+                break
+            page += 1
+        stats.listed = len(messages)
+        return sorted(messages.values(), key=lambda m: (m.created_at, m.id))
+
+    def _missing(self, cif: str, listed: list[AnafMessage], stats: RunStats) -> list[AnafMessage]:
+        """The listed messages not archived yet (looked up 100 keys at a time)."""
+        archived: set[str] = set()
+        for offset in range(0, len(listed), 100):
+            keys = [(cif, document_sk(m.created_at, m.id)) for m in listed[offset:offset + 100]]
+            archived.update(d.sk for d in DocumentModel.batch_get(keys, attributes_to_get=["cif", "sk"]))
+        pending = [m for m in listed if document_sk(m.created_at, m.id) not in archived]
+        stats.already = len(listed) - len(pending)
+        return pending
+
+    def _download_all(self, client: EFacturaClient, cif: str, pending: list[AnafMessage],
+                      stats: RunStats) -> datetime | None:
+        """Archive the pending messages, oldest first, a few at a time; return the creation
+        time of the oldest one that could not be archived (None when all are archived)."""
+        failed: list[datetime] = []
+        step = DOWNLOAD_THREADS * 4
+        with ThreadPoolExecutor(max_workers=DOWNLOAD_THREADS) as pool:
+            for offset in range(0, len(pending), step):
+                if self._time_left_s() < 30:  # leave time to record the run
+                    failed.append(pending[offset].created_at)
+                    break
+                batch = pending[offset:offset + step]
+                for message, done in zip(batch, pool.map(lambda m: self._one(client, cif, m), batch)):
+                    if not done.archived:
+                        failed.append(message.created_at)
+                    stats.add(done)
+                    if done.sk and done.renders_pdf:
+                        self._queues.send("render", {"cif": cif, "sk": done.sk, "message_id": message.id})
+        return min(failed) if failed else None
+
+    def _one(self, client: EFacturaClient, cif: str, message: AnafMessage) -> Downloaded:
+        """Download and archive one message (runs in a pool thread)."""
+        try:
+            self._budget.spend_download(message.id)
+            content = client.download(message.id).content
+            archived = self._archiver.archive(cif, message, content)
+        except AnafMessageExpired:
+            return Downloaded(archived=True, calls=1, error="message_expired", lost=True)
+        except InvalidAnafZip as error:
+            return Downloaded(archived=False, calls=1, error=f"zip_{error.reason}")
+        except BudgetExhausted as error:
+            return Downloaded(archived=False, calls=0, error=error.what)
+        except AnafError as error:
+            if isinstance(error, (AnafAuthError, AnafDailyLimitReached)):
+                raise  # the whole run stops: see _sync
+            return Downloaded(archived=False, calls=1, error=error.code)
+        return Downloaded(archived=True, calls=1, bytes=len(content), new=archived.new,
+                          sk=archived.sk if archived.new else None, renders_pdf=archived.renders_pdf)
+
+    # -- company state -------------------------------------------------------------------------
+
+    def _window(self, company: CompanyModel, now: datetime) -> tuple[datetime, datetime]:
+        earliest = now - HISTORY + timedelta(minutes=10)
+        start = company.covered_until - OVERLAP if company.covered_until else earliest
+        return max(start, earliest), now - timedelta(seconds=30)
+
+    def _lease(self, cif: str, run_id: str) -> CompanyModel | None:
+        now = self._now()
+        company = CompanyModel(cif=cif)
+        try:
+            company.update(
+                actions=[CompanyModel.lease_owner.set(run_id), CompanyModel.lease_until.set(now + LEASE)],
+                condition=CompanyModel.cif.exists() & (CompanyModel.lease_until.does_not_exist()
+                                                       | (CompanyModel.lease_until < now)))
+        except UpdateError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return None
+            raise
+        return CompanyModel.get(cif, consistent_read=True)
+
+    def _release(self, cif: str, run_id: str, *, result: str, covered_until: datetime | None,
+                 next_at: datetime | None) -> None:
+        actions = [CompanyModel.lease_owner.remove(), CompanyModel.lease_until.remove(),
+                   CompanyModel.last_sync_at.set(self._now()), CompanyModel.last_sync_result.set(result)]
+        if covered_until is not None:
+            actions.append(CompanyModel.covered_until.set(covered_until))
+            actions.append(CompanyModel.consecutive_failures.set(0))
+        elif result == "anaf_unavailable":
+            actions.append(CompanyModel.consecutive_failures.add(1))
+        if next_at is not None:
+            actions += [CompanyModel.next_sync_at.set(next_at), CompanyModel.due_shard.set(due_shard(cif))]
+        try:
+            CompanyModel(cif=cif).update(actions=actions, condition=CompanyModel.lease_owner == run_id)
+        except UpdateError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise
+            logger.warning("lease lost before release", extra={"cif": cif})
+
+    def _stop(self, company: CompanyModel, state: AuthorizationState) -> None:
+        """ANAF refused the credential: its companies stop syncing until re-authorized."""
+        if company.credential_id:
+            mark_companies(company.credential_id, {company.cif}, state)
+
+    def _backoff(self, company: CompanyModel) -> timedelta:
+        failures = int(company.consecutive_failures or 0)
+        return RETRY_LATER[min(failures, len(RETRY_LATER) - 1)]
+
+    def _record(self, company: CompanyModel, run_id: str, reason: str, started: datetime,
+                window: tuple[datetime, datetime], stats: RunStats, result: str) -> None:
+        SyncRunModel(cif=company.cif, started_at=f"{started.astimezone(UTC).isoformat()}#{run_id[:8]}",
+                     finished_at=self._now(), window_start=window[0], window_end=window[1],
+                     anaf_calls=stats.anaf_calls, listed=stats.listed, new=stats.new,
+                     already=stats.already, failed=stats.failed, lost=stats.lost,
+                     bytes=stats.bytes, errors=stats.errors, result=result, reason=reason).save()
+
+    def _announce(self, company: CompanyModel, run_id: str, new_sks: list[str]) -> None:
+        """New documents: the notifier decides, per licence and preferences, who hears."""
+        if licence_for(company.licence).new_document_emails is NewDocumentEmails.NONE:
+            return
+        self._queues.send("notify", {"type": "new_documents", "cif": company.cif, "run_id": run_id,
+                                     "documents": new_sks[:500], "count": len(new_sks)})

@@ -1,0 +1,38 @@
+"""SQS sync queue → one company per record (batch size 1 in AWS), partial failures reported.
+
+A record fails only on an unexpected error (it is retried, then dead-lettered); ANAF's
+outages and refusals are handled inside the run and show up as the company's sync state.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from chalicelib import dependencies
+
+logger = Logger(service="arhivar-sync")
+processor = BatchProcessor(event_type=EventType.SQS)
+_context: LambdaContext | None = None
+
+
+def record_handler(record: SQSRecord) -> None:
+    message = json.loads(record.body)
+    time_left = (lambda: _context.get_remaining_time_in_millis() / 1000) if _context else (lambda: 900.0)
+    outcome = dependencies.company_sync(time_left).run(message["cif"], message.get("reason", "schedule"))
+    logger.info("company synced", extra={"cif": outcome.cif, "result": outcome.result})
+
+
+@logger.inject_lambda_context(clear_state=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    global _context
+    _context = context
+    dependencies.settings()
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor,
+                                    context=context)

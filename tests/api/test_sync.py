@@ -1,0 +1,324 @@
+"""The archive engine against the sandbox: a company's whole 60-day window archived exactly,
+originals byte for byte, faults and limits handled, killed workers losing nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import threading
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import requests
+
+from chalicelib import dependencies
+from chalicelib.services.archiver import Archiver
+from chalicelib.storage.aws import aws_client
+from chalicelib.storage.models import CompanyModel, DocumentModel, SyncRunModel
+from functions.sync_company import handler as sync_handler
+from local.runtime import LocalLambdaContext
+from tests.api.conftest import authorize
+
+SOAK_RUNS = int(os.environ.get("ARHIVAR_SOAK_RUNS", "40"))
+
+
+class Sandbox:
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def admin(self, method: str, path: str, **kwargs):
+        answer = requests.request(method, f"{self.url}/__sandbox/{path}", timeout=30, **kwargs)
+        answer.raise_for_status()
+        return answer.json()
+
+    def listable(self, cif: str, until: datetime) -> dict[str, str]:
+        """message id -> sha256 of the ZIP ANAF serves, for the messages of the covered
+        window (what a complete archive must hold). The window starts a few minutes inside
+        ANAF's 60 days, so messages at the very edge are left out of the comparison."""
+        earliest = datetime.now(UTC) - timedelta(days=60) + timedelta(minutes=12)
+        messages = self.admin("GET", "messages", params={"cif": cif, "limit": 100000, "sha256": 1})["messages"]
+        # Lists and downloads count ANAF's 60 days differently: a message can be listed but
+        # no longer downloadable; nothing can archive those (the run counts them as lost).
+        return {m["id"]: m["sha256"] for m in messages
+                if m["listable"] and m["downloadable"] and earliest <= _created(m) <= until}
+
+    def arrive(self, **spec) -> None:
+        """New messages at ANAF, created two minutes ago (a sync lists up to 30 s ago)."""
+        self.admin("POST", "clock", json={"set": (datetime.now(UTC) - timedelta(minutes=2)).isoformat()})
+        try:
+            self.admin("POST", "invoices", json=spec)
+        finally:
+            self.admin("POST", "clock", json={"reset": True})
+
+    def fault(self, **rule) -> None:
+        self.admin("POST", "faults", json=rule)
+
+    def clear_faults(self) -> None:
+        self.admin("DELETE", "faults")
+
+
+def _created(message: dict) -> datetime:
+    return datetime.fromtimestamp(message["created_ms"] / 1000, UTC)
+
+
+@pytest.fixture(scope="module")
+def sandbox(local_stack) -> Sandbox:
+    return Sandbox(local_stack.ports.sandbox_url)
+
+
+@pytest.fixture(scope="module")
+def world(sandbox) -> dict:
+    return sandbox.admin("GET", "world")
+
+
+@pytest.fixture(scope="module")
+def spv_company(new_user_module, world):
+    """Authorize every company of the world with the all-seeing certificate, once; hand out
+    a different company to each test that asks."""
+    rad = next(c for c in world["certificates"] if c["holder"].startswith("Rădulescu"))
+    user = new_user_module()
+    for cif in rad["cifs"]:
+        user.call("POST", "/companies", json={"cif": cif})
+    assert authorize(user, rad["cifs"][0], rad["serial"])["anaf"] == "connected"
+    remaining = list(rad["cifs"])
+    return remaining.pop
+
+
+@pytest.fixture(scope="module")
+def new_user_module(base_url):
+    from tests.api.conftest import sign_up
+    return lambda email=None: sign_up(base_url, email)
+
+
+def run_sync(cif: str, reason: str = "test"):
+    return dependencies.company_sync(lambda: 900.0).run(cif, reason)
+
+
+def assert_archive_matches(sandbox: Sandbox, cif: str) -> int:
+    """The archive of `cif` is exactly ANAF's messages of the covered window, nothing twice,
+    every original byte-identical (SHA-256) to what ANAF served."""
+    company = CompanyModel.get(cif, consistent_read=True)
+    expected = sandbox.listable(cif, company.covered_until)
+    documents = list(DocumentModel.query(cif, consistent_read=True))
+    archived = {d.message_id: d.original_sha256 for d in documents}
+    assert len(archived) == len(documents), "a message archived twice"
+    missing = set(expected) - set(archived)
+    assert not missing, f"{len(missing)} messages not archived"
+    assert {mid: archived[mid] for mid in expected} == expected
+    assert int(company.document_count) == len(documents)
+    s3 = aws_client(dependencies.settings(), "s3")
+    for document in random.Random(cif).sample(documents, min(5, len(documents))):
+        body = s3.get_object(Bucket=dependencies.settings().archive_bucket, Key=document.original_key)["Body"].read()
+        import hashlib
+        assert hashlib.sha256(body).hexdigest() == document.original_sha256
+    return len(expected)
+
+
+def test_a_first_sync_archives_the_whole_window_exactly(sandbox, spv_company, settings):
+    cif = spv_company()
+    outcome = run_sync(cif)
+    assert outcome.result == "complete", outcome
+    count = assert_archive_matches(sandbox, cif)
+    assert count > 5 and outcome.stats.new == count and outcome.stats.listed >= count
+
+    company = CompanyModel.get(cif)
+    assert company.covered_until > datetime.now(UTC) - timedelta(minutes=2)
+    assert company.last_sync_result == "complete" and company.lease_owner is None
+    assert company.next_sync_at > datetime.now(UTC)  # the licence's interval later
+
+    documents = list(DocumentModel.query(cif))
+    invoices = [d for d in documents if d.kind in ("received", "sent")]
+    assert invoices and all(d.signature_status == "valid" for d in documents)
+    assert all(d.number and d.partner_name and d.issue_date and d.total for d in invoices)
+    sent = [d for d in invoices if d.kind == "sent"]
+    received = [d for d in invoices if d.kind == "received"]
+    assert sent and received
+    assert all(d.partner_cif != cif for d in invoices)  # the partner is the other side
+    run = next(SyncRunModel.query(cif, scan_index_forward=False))
+    assert run.result == "complete" and run.new == count and run.anaf_calls >= count + 1
+
+
+def test_a_second_sync_downloads_only_what_is_new(sandbox, spv_company, world):
+    cif = spv_company()
+    run_sync(cif)
+    partner = world["partners"][0]["cif"]
+    sandbox.arrive(kind="invoice", seller_cif=partner, buyer_cif=cif, count=3)
+    outcome = run_sync(cif)
+    assert outcome.result == "complete"
+    assert outcome.stats.new == 3 and outcome.stats.anaf_calls <= 3 + 2
+    assert_archive_matches(sandbox, cif)
+
+
+def test_corrupt_zips_are_never_stored_and_are_fetched_again(sandbox, spv_company):
+    cif = spv_company()
+    sandbox.fault(kind="corrupt_zip", path="/prod/FCTEL/rest/descarcare", count=2)
+    sandbox.fault(kind="truncate_zip", path="/prod/FCTEL/rest/descarcare", count=1)
+    try:
+        first = run_sync(cif)
+    finally:
+        sandbox.clear_faults()
+    # Both rules may hit the same download: two or three downloads fail, none is stored
+    assert first.result == "partial" and first.stats.failed in (2, 3)
+    assert sum(v for k, v in first.stats.errors.items() if "zip" in k) == first.stats.failed
+    second = run_sync(cif)
+    assert second.result == "complete" and second.stats.new == first.stats.failed
+    assert_archive_matches(sandbox, cif)
+
+
+def test_anaf_down_moves_the_next_attempt_later_and_archives_nothing_wrong(sandbox, spv_company):
+    cif = spv_company()
+    sandbox.fault(kind="status", path="/prod/FCTEL/rest/listaMesajePaginatieFactura", status=503, count=20)
+    try:
+        outcome = run_sync(cif)
+    finally:
+        sandbox.clear_faults()
+    assert outcome.result == "anaf_unavailable"
+    company = CompanyModel.get(cif)
+    assert company.covered_until is None and company.consecutive_failures == 1
+    assert timedelta(minutes=4) < company.next_sync_at - datetime.now(UTC) <= timedelta(minutes=5)
+    assert DocumentModel.count(cif) == 0
+    sandbox.fault(kind="waf", path="/prod/FCTEL/rest/listaMesajePaginatieFactura", count=5)
+    try:
+        assert run_sync(cif).result == "anaf_unavailable"
+    finally:
+        sandbox.clear_faults()
+    assert CompanyModel.get(cif).consecutive_failures == 2
+
+
+def test_a_spent_daily_limit_pauses_the_company_until_tomorrow(sandbox, spv_company):
+    cif = spv_company()
+    sandbox.admin("POST", "limits", json={"kind": "paginatie", "key": cif, "exhaust": True})
+    outcome = run_sync(cif)
+    assert outcome.result == "daily_limit"
+    next_at = CompanyModel.get(cif).next_sync_at
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).date()
+    assert next_at.date() in (tomorrow, datetime.now(UTC).date()) and next_at > datetime.now(UTC)
+    sandbox.admin("POST", "limits", json={"kind": "paginatie", "key": cif, "used": 0})
+
+
+def test_a_worker_killed_mid_message_loses_and_duplicates_nothing(sandbox, spv_company, monkeypatch):
+    cif = spv_company()
+    real = Archiver._record
+    calls = {"n": 0}
+
+    def crash_on_fifth(self, document):
+        calls["n"] += 1
+        if calls["n"] == 5:
+            raise SystemExit("worker killed")  # after S3, before the document item
+        return real(self, document)
+
+    monkeypatch.setattr(Archiver, "_record", crash_on_fifth)
+    with pytest.raises(SystemExit):
+        run_sync(cif)
+    monkeypatch.setattr(Archiver, "_record", real)
+    # The lease of the killed run blocks others until it expires; the retry comes later.
+    company = CompanyModel.get(cif)
+    company.update(actions=[CompanyModel.lease_until.set(datetime.now(UTC) - timedelta(seconds=1))])
+    assert run_sync(cif).result == "complete"
+    assert_archive_matches(sandbox, cif)
+
+
+def test_two_workers_never_sync_one_company_at_once(spv_company):
+    cif = spv_company()
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(run_sync(cif).result)) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == ["complete", "skipped_locked"]
+
+
+def test_the_lambda_handler_reports_partial_batch_failures(spv_company):
+    cif = spv_company()
+    event = {"Records": [
+        _sqs_record({"cif": cif, "reason": "schedule"}),
+        _sqs_record({"not": "a sync message"}),
+    ]}
+    answer = sync_handler.lambda_handler(event, LocalLambdaContext("arhivar-sync", 300))
+    assert answer == {"batchItemFailures": [{"itemIdentifier": event["Records"][1]["messageId"]}]}
+    assert CompanyModel.get(cif).last_sync_result == "complete"
+
+
+def test_a_revoked_authorization_stops_syncing_and_says_so(sandbox, world, new_user_module):
+    ionescu = next(c for c in world["certificates"] if c["holder"].startswith("Ionescu"))
+    user = new_user_module()
+    cif = ionescu["cifs"][0]
+    user.call("POST", "/companies", json={"cif": cif})
+    authorize(user, cif, ionescu["serial"])
+    sandbox.admin("POST", "tokens/revoke", json={"serial": ionescu["serial"]})
+    outcome = run_sync(cif)
+    assert outcome.result == "expired"
+    company = CompanyModel.get(cif)
+    assert company.authorization_state == "expired" and company.next_sync_at is None
+    assert user.call("GET", f"/companies/{cif}").json()["company"]["authorization"]["label"] == "expirat"
+
+
+def test_sync_now_and_the_sync_history_through_the_api(spv_company, new_user_module, world):
+    rad = next(c for c in world["certificates"] if c["holder"].startswith("Rădulescu"))
+    cif = spv_company()
+    user = new_user_module()
+    user.call("POST", "/companies", json={"cif": cif})  # pending: another account archives it
+    authorize(user, cif, rad["serial"])
+    assert user.call("POST", f"/companies/{cif}/sync").status_code == 202
+    assert user.call("POST", f"/companies/{cif}/sync").json()["error"]["code"] == "sync_too_soon"
+    run_sync(cif, "manual")
+    runs = user.call("GET", f"/companies/{cif}/sync-runs").json()["runs"]
+    assert runs[0]["reason"] == "manual" and runs[0]["result"] == "complete"
+    company = user.call("GET", f"/companies/{cif}").json()["company"]
+    assert company["archive"]["complete_until"] and company["archive"]["at_risk"] is False
+    assert company["document_count"] == DocumentModel.count(cif)
+
+
+def test_randomized_soak_ends_with_the_exact_archive(sandbox, spv_company, world, monkeypatch):
+    """Many runs mixing 5xx, time-outs, WAF pages, corrupt and truncated ZIPs, spent budgets,
+    new arrivals and killed workers; a final clean run; the archive is exact."""
+    cif = spv_company()
+    rng = random.Random(20261130)
+    real_record = Archiver._record
+    kinds = ["status", "corrupt_zip", "truncate_zip", "waf", "timeout", "maintenance"]
+    paths = ["/prod/FCTEL/rest/descarcare", "/prod/FCTEL/rest/listaMesajePaginatieFactura"]
+    for run in range(SOAK_RUNS):
+        sandbox.clear_faults()
+        for _ in range(rng.randint(0, 2)):
+            kind = rng.choice(kinds)
+            rule = {"kind": kind, "path": rng.choice(paths), "probability": rng.choice([0.1, 0.3]),
+                    "seed": rng.randint(0, 10**6)}
+            if kind == "timeout":
+                rule["seconds"] = 0.2
+            sandbox.fault(**rule)
+        if rng.random() < 0.3:
+            sandbox.arrive(kind=rng.choice(["invoice", "credit_note"]), seller_cif=world["partners"][1]["cif"],
+                           buyer_cif=cif, count=rng.randint(1, 3))
+        killed = rng.random() < 0.15
+        if killed:
+            countdown = {"n": rng.randint(1, 4)}
+
+            def dying(self, document, countdown=countdown):
+                countdown["n"] -= 1
+                if countdown["n"] == 0:
+                    raise SystemExit("killed")
+                return real_record(self, document)
+            monkeypatch.setattr(Archiver, "_record", dying)
+        try:
+            run_sync(cif)
+        except SystemExit:
+            company = CompanyModel.get(cif)
+            company.update(actions=[CompanyModel.lease_until.set(datetime.now(UTC) - timedelta(seconds=1))])
+        finally:
+            monkeypatch.setattr(Archiver, "_record", real_record)
+    sandbox.clear_faults()
+    final = run_sync(cif)
+    assert final.result == "complete", final
+    assert_archive_matches(sandbox, cif)
+
+
+def _sqs_record(body: dict) -> dict:
+    return {"messageId": str(uuid.uuid4()), "receiptHandle": "r", "body": json.dumps(body),
+            "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {}, "md5OfBody": "",
+            "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:eu-central-1:000000000000:sync",
+            "awsRegion": "eu-central-1"}
+
+
