@@ -3,12 +3,12 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run test setup browser bench clean
+.PHONY: run test setup system-packages bench clean
 
 run: setup ## Start the whole product locally (web + API, ANAF sandbox, moto, local runtime)
 	$(PY) -m local.stack
 
-test: setup browser ## Run the whole test suite against a fresh local stack
+test: setup system-packages ## Run the whole test suite against a fresh local stack
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: setup ## Print the benchmark figures
@@ -22,8 +22,8 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@rm -f $(VENV)/.installed-*; touch $@
 
-browser: ## Debian's Chromium for the browser tests (installed when missing and we are root)
-	@scripts/ensure-chromium
+system-packages: ## Chromium and pdftoppm for the tests (installed when missing and we are root)
+	@scripts/ensure-system-packages
 
 clean:
 	rm -rf $(VENV) .pytest_cache

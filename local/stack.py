@@ -35,10 +35,12 @@ class LocalStack:
     """Starts and stops the local product; also used by the test suite (with free ports)."""
 
     def __init__(self, ports: LocalPorts, *, seed: int = 1, runtime: bool = True,
-                 arrivals_every_s: float | None = None, quiet: bool = False) -> None:
+                 arrivals_every_s: float | None = None, sandbox_args: tuple[str, ...] = (),
+                 quiet: bool = False) -> None:
         self.ports = ports
         self.seed = seed
         self._arrivals_every_s = arrivals_every_s
+        self._sandbox_args = sandbox_args  # e.g. ("--volume-cif", C, "--volume-messages", "10000")
         self.environment = local_environment(ports)
         self._runtime = runtime
         self._quiet = quiet
@@ -53,6 +55,9 @@ class LocalStack:
             self._spawn("moto", [sys.executable, "-m", "moto.server", "-H", LOCAL_HOST,
                                  "-p", str(self.ports.moto)])
             self._wait_for_port("moto", self.ports.moto)
+            # The bootstrap runs here, as part of the local deployment: same variables (and the
+            # fake credentials) as the children get.
+            os.environ.update(self.environment)
             settings = load_settings(self.environment)
             result = bootstrap(settings, anaf_client_secret=self.environment["ARHIVAR_SANDBOX_CLIENT_SECRET"],
                                trusted_signers=sandbox_signing.chain_pem())
@@ -61,6 +66,7 @@ class LocalStack:
                        "--port", str(self.ports.sandbox), "--seed", str(self.seed)]
             if self._arrivals_every_s:
                 sandbox += ["--arrival-interval", str(self._arrivals_every_s)]
+            sandbox += list(self._sandbox_args)
             self._spawn("anaf-sandbox", sandbox)
             self._spawn("web", [sys.executable, "-m", "local.web_server", "--port", str(self.ports.web)])
             if self._runtime:
@@ -72,13 +78,12 @@ class LocalStack:
             raise
 
     def stop(self) -> None:
+        """Stop the children newest first, each before the next, so nothing outlives moto."""
         for _, child in reversed(self._children):
             if child.poll() is None:
                 child.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + 10
-        for _, child in reversed(self._children):
             try:
-                child.wait(timeout=max(0.1, deadline - time.monotonic()))
+                child.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 child.kill()
                 child.wait()

@@ -34,10 +34,12 @@ def test_the_archive_stores_bytes_and_serves_them_under_a_readable_name(settings
 
 
 def test_work_queues_send_in_batches(settings):
-    queues = WorkQueues(settings)
+    # A queue of its own: the product's queues are shared with other tests.
+    name = f"adapters-{uuid.uuid4().hex[:8]}"
     sqs = aws_client(settings, "sqs")
-    url = queues.url("render")
-    sqs.purge_queue(QueueUrl=url)
+    url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    queues = WorkQueues(dataclasses.replace(settings, render_queue=name))
+    assert queues.url("render") == url
     assert queues.send_many("render", ({"n": i} for i in range(23))) == 23
     received = []
     while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):

@@ -68,6 +68,8 @@ import time  # noqa: E402
 
 from local.anaf_sandbox import SandboxConfig  # noqa: E402
 from local.anaf_sandbox.testing import SandboxHandle, running_sandbox  # noqa: E402
+from tests.sandbox_fixtures import SANDBOX_START  # noqa: E402
+from tests.sandbox_fixtures import accountant, sb, served, world  # noqa: E402,F401 - fixtures
 
 from chalicelib.anaf.efactura import EFacturaClient  # noqa: E402
 from chalicelib.anaf.oauth import AnafOAuthClient  # noqa: E402
@@ -75,7 +77,6 @@ from chalicelib.anaf.timezones import BUCHAREST  # noqa: E402
 from chalicelib.settings import Settings, environment_variables, load_settings  # noqa: E402
 
 # Mid-morning in Bucharest: daily quotas far from midnight, times repeatable.
-SANDBOX_START = _dt.datetime(2026, 7, 15, 10, 0, tzinfo=BUCHAREST)
 
 
 class SandboxTime:
@@ -106,31 +107,6 @@ class SandboxTime:
             time.sleep(seconds)
         else:
             self._skipped += seconds
-
-
-@pytest.fixture(scope="session")
-def served() -> SandboxHandle:
-    with running_sandbox(SandboxConfig(seed=1, start_time=SANDBOX_START)) as handle:
-        yield handle
-
-
-@pytest.fixture
-def sb(served: SandboxHandle) -> SandboxHandle:
-    """The shared sandbox, back in its seeded state (clock, limits, faults) for each test."""
-    served.reset()
-    yield served
-    served.clear_faults()
-
-
-@pytest.fixture(scope="session")
-def world(served: SandboxHandle) -> dict:
-    return served.world()
-
-
-@pytest.fixture(scope="session")
-def accountant(world: dict) -> dict:
-    """The certificate with SPV rights on every seeded company."""
-    return max(world["certificates"], key=lambda c: len(c["cifs"]))
 
 
 @pytest.fixture(scope="session")

@@ -11,36 +11,11 @@ import requests
 from local.anaf_sandbox import SandboxConfig
 from local.anaf_sandbox.clock import BUCHAREST
 from local.anaf_sandbox.testing import SandboxHandle, running_sandbox
+from tests.sandbox_fixtures import SANDBOX_START as START
+from tests.sandbox_fixtures import accountant, sb, served, world  # noqa: F401 - fixtures
 
-# A fixed start keeps daily quotas away from midnight and makes the world's times repeatable.
-START = dt.datetime(2026, 7, 15, 10, 0, tzinfo=BUCHAREST)
 VOLUME_CIF = "14399840"  # valid CIF (API.md §5); not one of the seeded companies
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
-
-
-@pytest.fixture(scope="session")
-def served() -> SandboxHandle:
-    with running_sandbox(SandboxConfig(seed=1, start_time=START)) as handle:
-        yield handle
-
-
-@pytest.fixture
-def sb(served: SandboxHandle) -> SandboxHandle:
-    """The shared sandbox, back in its seeded state for each test."""
-    served.reset()
-    yield served
-    served.clear_faults()
-
-
-@pytest.fixture(scope="session")
-def world(served: SandboxHandle) -> dict:
-    return served.world()
-
-
-@pytest.fixture(scope="session")
-def accountant(world: dict) -> dict:
-    """The certificate with SPV rights on every seeded company."""
-    return max(world["certificates"], key=lambda c: len(c["cifs"]))
 
 
 @pytest.fixture(scope="session")

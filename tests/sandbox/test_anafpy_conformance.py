@@ -45,7 +45,9 @@ def test_anafpy_lists_downloads_and_reads_through_the_sandbox():
                 items = [m async for m in client.list_messages(cif=cif, days=60)]
                 invoices = [i for i in items if i.message_type in ("FACTURA PRIMITA", "FACTURA TRIMISA")][:5]
                 downloaded = [(i, await client.download(i.id)) for i in invoices]
-                status = await client.get_status(invoices[0].request_id)
+                # stareMesaj answers the uploader only: ask about an invoice this company sent
+                sent = next(i for i in items if i.message_type == "FACTURA TRIMISA")
+                status = await client.get_status(sent.request_id)
                 return items, downloaded, status
 
         items, downloaded, status = asyncio.run(run())
