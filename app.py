@@ -9,28 +9,27 @@ caller's Cognito access token (`caller()`), and a test checks that this holds fo
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode
 
 from aws_lambda_powertools import Logger
 from chalice import Chalice, Response
 
 from chalicelib import dependencies
-from chalicelib.api import views
+from chalicelib.api import notification_views, routing, views
 from chalicelib.api.requests import openapi_document, parse_body
 from chalicelib.api.tokens import Principal
 from chalicelib.domain.email import normalize_email
-from chalicelib.domain.errors import ArhivarError, NotAllowed
+from chalicelib.domain.errors import NotAllowed
 from chalicelib.domain.memberships import Role
 from chalicelib.domain.terms import TERMS_VERSION
-from chalicelib.services import companies, memberships, sync_requests
+from chalicelib.services import companies, imports, memberships, sync_requests
 from chalicelib.services.health import check_health
+from chalicelib.services import licences, notification_settings
 from chalicelib.services.invitations import send_invitation
 from chalicelib.storage.identity import Session
 
 app = Chalice(app_name="arhivar")
-View = Callable[..., Response]
 logger = Logger(service="arhivar-api")
 
 REFRESH_COOKIE = "arhivar_refresh"
@@ -42,33 +41,13 @@ PUBLIC_ROUTES = frozenset({
     "/api/auth/signup", "/api/auth/confirm", "/api/auth/resend-code", "/api/auth/login",
     "/api/auth/refresh", "/api/auth/forgot-password", "/api/auth/reset-password",
     "/api/anaf/callback", "/api/anaf/link/{token}",
+    "/api/licences", "/api/unsubscribe",
 })
 
 
 # -- plumbing ----------------------------------------------------------------------------------
 
-def error_response(error: ArhivarError) -> Response:
-    """The one place where domain errors become HTTP answers."""
-    body: dict[str, Any] = {"code": error.code, "message": error.message_ro}
-    if error.details and error.status < 500:
-        body["details"] = error.details
-    return Response(status_code=error.status, body={"error": body},
-                    headers={"Content-Type": "application/json"})
-
-
-def route(path: str, method: str) -> Callable[[View], View]:
-    """app.route, with domain errors turned into answers (Chalice would make them 500s)."""
-    def register(view: View) -> View:
-        @functools.wraps(view)
-        def guarded(**kwargs: str) -> Response:
-            try:
-                return view(**kwargs)
-            except ArhivarError as error:
-                if error.status >= 500:
-                    logger.warning("request failed", extra={"code": error.code, "details": error.details})
-                return error_response(error)
-        return app.route(path, methods=[method])(guarded)
-    return register
+route = functools.partial(routing.route, app)
 
 
 def caller() -> Principal:
@@ -257,7 +236,7 @@ def invite_member(cif: str) -> Response:
     existing = dependencies.identity().find(email)
     member = memberships.invite(actor, email, Role(data["role"]),
                                 existing.user_id if existing else None, dependencies.now())
-    send_invitation(dependencies.mailer(), dependencies.settings().public_url,
+    send_invitation(dependencies.notifications(),
                     company=companies.get(actor.user_id, cif, dependencies.now()).name,
                     inviter=dependencies.accounts().profile(actor.user_id).email,
                     email=email, has_account=existing is not None, role=member.role)
@@ -267,14 +246,14 @@ def invite_member(cif: str) -> Response:
 @route("/api/companies/{cif}/members/{member_id}", "PUT")
 def change_member_role(cif: str, member_id: str) -> Response:
     actor = memberships.require_active(caller().user_id, cif)
-    memberships.change_role(actor, member_id, Role(body("RoleRequest")["role"]))
+    memberships.change_role(actor, unquote(member_id), Role(body("RoleRequest")["role"]))
     return no_content()
 
 
 @route("/api/companies/{cif}/members/{member_id}", "DELETE")
 def remove_member(cif: str, member_id: str) -> Response:
     actor = memberships.require_active(caller().user_id, cif)
-    memberships.remove(actor, member_id)
+    memberships.remove(actor, unquote(member_id))  # API Gateway passes path parameters encoded
     return no_content()
 
 
@@ -339,3 +318,75 @@ def sync_history(cif: str) -> Response:
     memberships.require_active(caller().user_id, cif)
     runs = sync_requests.history(cif, limit=50)
     return ok({"runs": [views.sync_run(run) for run in runs]})
+
+
+@route("/api/companies/{cif}/imports", "POST", content_types=["application/zip"])
+def import_archive(cif: str) -> Response:
+    """"Importă arhive SPV": the body is the ZIP itself (application/zip)."""
+    who = caller()
+    results = imports.import_spv_archive(who.user_id, cif, app.current_request.raw_body or b"",
+                                         dependencies.archiver(), dependencies.now())
+    counts = {status: sum(1 for r in results if r.status == status)
+              for status in ("archived", "duplicate", "rejected")}
+    return ok({"files": [views.imported_file(r) for r in results], "counts": counts})
+
+
+# -- documents (issue 7) -------------------------------------------------------------------------
+
+from chalicelib.api.documents_routes import documents_routes  # noqa: E402
+
+app.register_blueprint(documents_routes)
+
+
+# -- licences and e-mail notifications ---------------------------------------------------------
+
+@route("/api/licences", "GET")
+def list_licences() -> Response:
+    return ok({"licences": [notification_views.licence(item) for item in licences.catalogue()]})
+
+
+@route("/api/companies/{cif}/licence", "GET")
+def get_licence(cif: str) -> Response:
+    return ok(notification_views.licence_state(licences.state(caller().user_id, cif)))
+
+
+@route("/api/companies/{cif}/licence", "PUT")
+def change_licence(cif: str) -> Response:
+    who = caller()
+    memberships.require_active(who.user_id, cif)  # an outsider learns nothing, not even from a 400
+    state = licences.change(who.user_id, cif, body("LicenceRequest")["licence"], dependencies.now())
+    return ok(notification_views.licence_state(state))
+
+
+@route("/api/account/notifications", "GET")
+def get_notification_settings() -> Response:
+    return ok(notification_views.settings(notification_settings.settings_of(caller().user_id)))
+
+
+@route("/api/account/notifications", "PUT")
+def change_notification_settings() -> Response:
+    who = caller()
+    changed = notification_settings.change(who.user_id, body("NotificationSettingsRequest")["companies"])
+    return ok(notification_views.settings(changed))
+
+
+@route("/api/unsubscribe", "GET")
+def unsubscribe_page() -> Response:
+    """The link in an e-mail: changes nothing (mail scanners open links), only checks the
+    token and sends the browser to the confirmation page."""
+    token = (app.current_request.query_params or {}).get("token", "")
+    try:
+        scope, names = notification_settings.check(token, dependencies.notifications().mac_key())
+    except notification_settings.UnsubscribeLinkInvalid:
+        return _redirect("/dezabonare", eroare="link_invalid")
+    return _redirect("/dezabonare", token=token, categorie=scope.category.value, companii=", ".join(names))
+
+
+@route("/api/unsubscribe", "POST", content_types=[
+    "application/x-www-form-urlencoded", "multipart/form-data", "application/json", "text/plain"])
+def unsubscribe() -> Response:
+    """RFC 8058 one-click unsubscribe (the List-Unsubscribe-Post target) and the confirmation
+    page's button: the signed token in the query string is the only credential."""
+    token = (app.current_request.query_params or {}).get("token", "")
+    done = notification_settings.unsubscribe(token, dependencies.notifications().mac_key())
+    return ok(notification_views.unsubscribed(done))

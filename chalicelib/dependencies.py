@@ -21,11 +21,13 @@ from chalicelib.services.anaf_connect import AnafConnect
 from chalicelib.services.archiver import Archiver
 from chalicelib.services.budget import CallBudget
 from chalicelib.services.credentials import CredentialVault
+from chalicelib.services.notifications import Notifications
 from chalicelib.services.sync import DOWNLOAD_THREADS, CompanySync
 from chalicelib.settings import Settings, get_settings
 from chalicelib.storage.blobs import ArchiveBucket
 from chalicelib.storage.crypto import TokenCipher, read_secret
 from chalicelib.storage.identity import IdentityProvider
+from chalicelib.storage.mac_keys import MacKeys
 from chalicelib.storage.mail import Mailer
 from chalicelib.storage.models import bind_models
 from chalicelib.storage.queues import WorkQueues
@@ -59,6 +61,16 @@ def work_queues() -> WorkQueues:
 @functools.cache
 def mailer() -> Mailer:
     return Mailer(settings())
+
+
+@functools.cache
+def mac_keys() -> MacKeys:
+    return MacKeys(settings())
+
+
+@functools.cache
+def notifications() -> Notifications:
+    return Notifications(mailer(), settings().public_url, mac_keys().get, now)
 
 
 @functools.cache
@@ -107,7 +119,8 @@ def anaf_connect() -> AnafConnect:
     return AnafConnect(
         oauth=anaf_oauth,
         efactura=lambda token: EFacturaClient.from_settings(settings(), api_anaf_http(), token),
-        vault=credential_vault(), mailer=mailer(), public_url=settings().public_url, clock=now)
+        vault=credential_vault(), notifications=notifications(), public_url=settings().public_url,
+        clock=now)
 
 
 @functools.cache
@@ -130,16 +143,22 @@ def call_budget() -> CallBudget:
     return CallBudget(now)
 
 
+@functools.cache
+def worker_company_lookup() -> CompanyLookup:
+    return CompanyLookup.from_settings(settings(), worker_anaf_http())
+
+
 def company_sync(time_left_s: Callable[[], float]) -> CompanySync:
     return CompanySync(
         vault=credential_vault(), archiver=archiver(), budget=call_budget(), queues=work_queues(),
         efactura=lambda token: EFacturaClient.from_settings(settings(), worker_anaf_http(), token),
-        clock=now, time_left_s=time_left_s)
+        clock=now, time_left_s=time_left_s,
+        lookup=worker_company_lookup())
 
 
-_ACCESSORS = (settings, archive, work_queues, mailer, token_cipher, identity, access_tokens,
-              accounts, api_anaf_http, api_company_lookup, anaf_oauth, credential_vault, anaf_connect,
-              worker_anaf_http, trusted_signers, archiver, call_budget)
+_ACCESSORS = (settings, archive, work_queues, mailer, mac_keys, notifications, token_cipher, identity,
+              access_tokens, accounts, api_anaf_http, api_company_lookup, anaf_oauth, credential_vault, anaf_connect,
+              worker_anaf_http, worker_company_lookup, trusted_signers, archiver, call_budget)
 
 
 def reset() -> None:

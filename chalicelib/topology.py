@@ -61,10 +61,12 @@ class ScheduleSpec:
 QUEUES: tuple[QueueSpec, ...] = (
     QueueSpec("sync", "sync_queue", consumer="functions.sync_company.handler:lambda_handler",
               batch_size=1, function_timeout_s=300),
-    QueueSpec("render", "render_queue", consumer=None,
+    QueueSpec("render", "render_queue", consumer="functions.render_pdf.handler:lambda_handler",
               batch_size=5, function_timeout_s=120),
-    QueueSpec("notify", "notify_queue", consumer=None, batch_size=10, function_timeout_s=60),
-    QueueSpec("export", "export_queue", consumer=None, batch_size=1, function_timeout_s=900),
+    QueueSpec("notify", "notify_queue", consumer="functions.notify.handler:lambda_handler",
+              batch_size=10, function_timeout_s=60),
+    QueueSpec("export", "export_queue", consumer="functions.build_export.handler:lambda_handler",
+              batch_size=1, function_timeout_s=900),
 )
 
 DISPATCH_SCHEDULE = ScheduleSpec("dispatch", rate_minutes=1, target="functions.dispatch.handler:lambda_handler")
@@ -72,7 +74,16 @@ DISPATCH_SCHEDULE = ScheduleSpec("dispatch", rate_minutes=1, target="functions.d
 REMINDERS_SCHEDULE = ScheduleSpec("reminders", rate_minutes=24 * 60,
                                   target="functions.reminders.handler:lambda_handler")
 
-SCHEDULES: tuple[ScheduleSpec, ...] = (DISPATCH_SCHEDULE, REMINDERS_SCHEDULE)
+# The Standard licence's digests of the days before and the 60-day cliff warnings.
+DAILY_NOTIFICATIONS_SCHEDULE = ScheduleSpec("daily-notifications", rate_minutes=24 * 60,
+                                            target="functions.daily_notifications.handler:lambda_handler")
+
+SCHEDULES: tuple[ScheduleSpec, ...] = (DISPATCH_SCHEDULE, REMINDERS_SCHEDULE, DAILY_NOTIFICATIONS_SCHEDULE)
+
+
+# SES bounce/complaint notifications arrive through an SNS topic (the mail configuration set's
+# event destination in AWS; tests hand the handler SNS-shaped events locally).
+MAIL_FEEDBACK_HANDLER = "functions.ses_feedback.handler:lambda_handler"
 
 
 def queue(key: str) -> QueueSpec:

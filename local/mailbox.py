@@ -12,6 +12,9 @@ import requests
 from chalicelib.settings import get_settings
 
 
+MOTO_ATTEMPTS = 20
+
+
 @dataclass(frozen=True)
 class SentMail:
     source: str
@@ -24,8 +27,7 @@ class SentMail:
 
 def sent_mail() -> list[SentMail]:
     """Read what moto's SES accepted (raw MIME messages and simple ones), newest first."""
-    endpoint = get_settings().aws_endpoint_url
-    data = requests.get(f"{endpoint}/moto-api/data.json", timeout=5).json().get("ses", {})
+    data = _moto_data().get("ses", {})
     mails = [_from_raw(item) for item in data.get("RawMessage", [])]
     mails += [
         SentMail(item["source"], ", ".join(item["destinations"].get("ToAddresses", [])),
@@ -33,6 +35,19 @@ def sent_mail() -> list[SentMail]:
         for item in data.get("Message", [])
     ]
     return list(reversed(mails))
+
+
+def _moto_data() -> dict:
+    """moto's state dump. It answers 500 while an S3 multipart upload has parts in flight
+    (a moto bug; each failing call drops one part), so a few attempts are made."""
+    endpoint = get_settings().aws_endpoint_url
+    for _ in range(MOTO_ATTEMPTS - 1):
+        answer = requests.get(f"{endpoint}/moto-api/data.json", timeout=30)
+        if answer.ok:
+            return answer.json()
+    answer = requests.get(f"{endpoint}/moto-api/data.json", timeout=30)
+    answer.raise_for_status()
+    return answer.json()
 
 
 def _from_raw(item: dict) -> SentMail:
@@ -44,7 +59,7 @@ def _from_raw(item: dict) -> SentMail:
     return SentMail(
         source=item.get("source") or str(message["From"]),
         to=str(message["To"]),
-        subject=str(message["Subject"]),
+        subject=str(message["Subject"]).strip(),  # a folded long subject starts with a space
         text=text_part.get_content() if text_part else "",
         html=html_part.get_content() if html_part else None,
         headers={name: str(value) for name, value in message.items()},

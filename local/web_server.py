@@ -49,7 +49,8 @@ class LocalOrigin:
         return response(environ, start_response)
 
     def _api(self, request: Request) -> Response:
-        path = request.full_path.rstrip("?")
+        # The path as sent (still percent-encoded), as API Gateway hands it to the function.
+        path = request.environ.get("RAW_URI") or request.full_path.rstrip("?")
         headers = {key.lower(): value for key, value in request.headers.items()}
         try:
             answer = self._gateway.handle_request(

@@ -8,6 +8,7 @@ from typing import Any
 from chalicelib.domain.passwords import PASSWORD_POLICY
 from chalicelib.services.accounts import AccountView
 from chalicelib.services.companies import CompanySummary, PublicData
+from chalicelib.services.imports import ImportedFile
 from chalicelib.services.memberships import Member
 from chalicelib.storage.models import SyncRunModel
 
@@ -73,6 +74,11 @@ def sync_run(run: SyncRunModel) -> dict[str, Any]:
         "errors": {k: int(v) for k, v in (run.errors.as_dict() if hasattr(run.errors, "as_dict")
                                            else dict(run.errors or {})).items()},
     }
+
+
+def imported_file(item: ImportedFile) -> dict[str, Any]:
+    return {"name": item.name, "status": item.status, "reason": item.reason,
+            "message_id": item.message_id, "kind": item.kind}
 
 
 def member(item: Member) -> dict[str, Any]:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
+from zoneinfo import ZoneInfo
 
+BUCHAREST = ZoneInfo("Europe/Bucharest")  # dates shown to people are Romanian dates
 EXPIRING_WITHIN = timedelta(days=14)
 
 
@@ -33,7 +35,7 @@ class AuthorizationStatus:
             AuthorizationState.NO_SPV_RIGHTS: "fără drept SPV",
             AuthorizationState.REVOKED: "revocat",
         }
-        until = self.until.strftime("%d.%m.%Y") if self.until else ""
+        until = self.until.astimezone(BUCHAREST).strftime("%d.%m.%Y") if self.until else ""
         return labels[self.state].format(until)
 
 

@@ -24,9 +24,9 @@ from chalicelib.domain.authorization import AuthorizationState
 from chalicelib.domain.errors import NotAllowed
 from chalicelib.domain.memberships import MembershipState, Role, can_administer
 from chalicelib.services import memberships
-from chalicelib.services.credentials import CredentialVault, mark_companies
+from chalicelib.services.credentials import CredentialVault, companies_using, mark_companies
 from chalicelib.services.dispatch import due_shard
-from chalicelib.storage.mail import Mailer
+from chalicelib.services.notifications import Message, Notifications
 from chalicelib.storage.models import AuthorizationRequestModel, CompanyModel, MembershipModel
 
 STATE_LIFETIME = timedelta(minutes=10)
@@ -45,11 +45,11 @@ class CallbackResult:
 class AnafConnect:
     def __init__(self, *, oauth: Callable[[], AnafOAuthClient],
                  efactura: Callable[[str], EFacturaClient], vault: CredentialVault,
-                 mailer: Mailer, public_url: str, clock: Callable[[], datetime]) -> None:
+                 notifications: Notifications, public_url: str, clock: Callable[[], datetime]) -> None:
         self._oauth = oauth
         self._efactura = efactura
         self._vault = vault
-        self._mailer = mailer
+        self._notifications = notifications
         self._public_url = public_url
         self._now = clock
 
@@ -77,15 +77,14 @@ class AnafConnect:
                                   origin="link", created_at=now, valid_until=now + LINK_LIFETIME,
                                   expires_at=now + LINK_LIFETIME + timedelta(days=1)).save()
         url = f"{self._public_url}/api/anaf/link/{token}"
-        self._mailer.send(
-            to=email,
+        self._notifications.send_transactional(email, Message(
             subject=f"Autorizare ANAF pentru {company_name} în Arhivar",
             text=(f"Bună ziua,\n\n{sender_email} vă roagă să autorizați arhivarea facturilor "
                   f"e-Factura ale companiei {company_name} (CIF {cif}) în Arhivar.\n\n"
                   f"Deschideți linkul de mai jos pe calculatorul cu certificatul digital (token-ul USB) "
                   f"care are drept SPV pentru companie și alegeți certificatul când ANAF îl cere. "
                   f"Nu aveți nevoie de cont Arhivar.\n\n{url}\n\n"
-                  f"Linkul poate fi folosit o singură dată și expiră în 7 zile.\n"))
+                  f"Linkul poate fi folosit o singură dată și expiră în 7 zile.\n")))
 
     def start_from_link(self, token: str) -> str | None:
         """The ANAF URL for a valid, unused link; None otherwise."""
@@ -177,14 +176,20 @@ class AnafConnect:
         return authorized
 
     def disconnect(self, user_id: str, cif: str) -> int:
-        """Remove the company's credential: it and every company it covers stop syncing."""
+        """Stop using the company's ANAF credential: the companies the caller administers that
+        use it stop syncing (archives stay). The credential itself is deleted only when the
+        caller administers every company it serves: one account must not switch off another
+        account's companies by disconnecting a shared CIF."""
         _require_admin(user_id, cif)
         company = CompanyModel.get(cif)
         if not company.credential_id:
             return 0
         credential = self._vault.get(company.credential_id)
-        changed = mark_companies(company.credential_id, credential.cifs | {cif}, AuthorizationState.REVOKED)
-        self._vault.delete(company.credential_id)
+        using = {c.cif for c in companies_using(company.credential_id, credential.cifs | {cif})}
+        administered = {c for c in using if _administers(user_id, c)}
+        changed = mark_companies(company.credential_id, administered, AuthorizationState.REVOKED)
+        if administered == using:
+            self._vault.delete(company.credential_id)
         return changed
 
     # -- storage -------------------------------------------------------------------------------
@@ -224,6 +229,12 @@ class AnafConnect:
         if company.credential_id and company.authorization_state == AuthorizationState.AUTHORIZED.value:
             return  # another valid credential already covers it
         company.update(actions=[CompanyModel.authorization_state.set(state.value)])
+
+
+def _administers(user_id: str, cif: str) -> bool:
+    membership = memberships.find(user_id, cif)
+    return (membership is not None and membership.state == MembershipState.ACTIVE.value
+            and can_administer(Role(membership.role)))
 
 
 def _require_admin(user_id: str, cif: str) -> MembershipModel:

@@ -52,19 +52,22 @@ class CallBudget:
                 self._reserved[minute] = self._chunk
             self._reserved[minute] -= 1
 
+    # The per-minute budget is taken first: a call it refuses must not use up one of the day's
+    # allowances (a message refused ten times in a busy minute would wait for tomorrow).
+
     def spend_list(self, cif: str) -> None:
+        self.spend_call()
         now = self._now()
         day_end = _end_of_day(now)
         if not _add(f"list#{cif}#{_day(now)}", 1, PAGINATED_LISTS_PER_CIF_PER_DAY, day_end):
             raise BudgetExhausted("lists_per_cif", day_end)
-        self.spend_call()
 
     def spend_download(self, message_id: str) -> None:
+        self.spend_call()
         now = self._now()
         day_end = _end_of_day(now)
         if not _add(f"download#{message_id}#{_day(now)}", 1, DOWNLOADS_PER_MESSAGE_PER_DAY, day_end):
             raise BudgetExhausted("downloads_per_message", day_end)
-        self.spend_call()
 
 
 def _add(key: str, amount: int, limit: int, expires: datetime) -> bool:

@@ -24,6 +24,7 @@ from chalicelib.storage.models import CompanyModel, MembershipModel
 
 
 AT_RISK_AFTER = timedelta(days=45)  # of ANAF's 60
+PUBLIC_DATA_MAX_AGE = timedelta(days=7)
 
 
 class UnknownAtAnaf(ArhivarError):
@@ -120,8 +121,26 @@ def refresh_public_data(user_id: str, cif: str, anaf: CompanyLookup, now: dateti
     membership = memberships.require_active(user_id, cif)
     if not can_administer(Role(membership.role)):
         raise NotAllowed()
-    public = lookup(cif, anaf)
     company = _company(cif)
+    _store_public_data(company, lookup(cif, anaf), now)
+    return summarize(company, membership, now)
+
+
+def refresh_if_stale(company: CompanyModel, anaf: CompanyLookup, now: datetime) -> bool:
+    """The periodic refresh (from the sync worker): ANAF's public data once a week at most.
+    Best effort: an unavailable lookup leaves the data as it is until next time."""
+    refreshed = company.public_data_refreshed_at
+    if refreshed is not None and now - refreshed < PUBLIC_DATA_MAX_AGE:
+        return False
+    try:
+        public = lookup(company.cif, anaf)
+    except (LookupUnavailable, UnknownAtAnaf):
+        return False
+    _store_public_data(company, public, now)
+    return True
+
+
+def _store_public_data(company: CompanyModel, public: PublicData, now: datetime) -> None:
     company.update(actions=[
         CompanyModel.name.set(public.name),
         CompanyModel.address.set(public.address),
@@ -129,7 +148,6 @@ def refresh_public_data(user_id: str, cif: str, anaf: CompanyLookup, now: dateti
         CompanyModel.public_data.set(_public_map(public)),
         CompanyModel.public_data_refreshed_at.set(now),
     ])
-    return summarize(company, membership, now)
 
 
 def summarize(company: CompanyModel, membership: MembershipModel, now: datetime) -> CompanySummary:

@@ -4,30 +4,29 @@ the credential before it is sent, so a retried run never sends it twice."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date, timedelta
 
 from pynamodb.exceptions import UpdateError
 
-from chalicelib.domain.memberships import MembershipState, Role, can_administer
-from chalicelib.services import memberships
+from chalicelib.domain.notifications import Category
 from chalicelib.services.credentials import companies_using
-from chalicelib.storage.mail import Mailer
-from chalicelib.storage.models import AccountModel, AnafCredentialModel
+from chalicelib.services.notifications import ADMINS, Message, Notifications, Recipient
+from chalicelib.storage.models import AnafCredentialModel
 
 DAYS_BEFORE = (14, 7, 1)
 EXPIRED = "expired"
 EXPIRED_LOOKBACK_DAYS = 3  # a missed daily run still sends the "expired" e-mail
 
 
-def send_reminders(today: date, mailer: Mailer, public_url: str) -> int:
+def send_reminders(today: date, notifications: Notifications) -> int:
     sent = 0
     for days in DAYS_BEFORE:
         for credential_id in _expiring_on(today + timedelta(days=days)):
-            sent += _remind(credential_id, str(days), mailer, public_url)
+            sent += _remind(credential_id, str(days), notifications)
     for back in range(1, EXPIRED_LOOKBACK_DAYS + 1):
         for credential_id in _expiring_on(today - timedelta(days=back)):
-            sent += _remind(credential_id, EXPIRED, mailer, public_url)
+            sent += _remind(credential_id, EXPIRED, notifications)
     return sent
 
 
@@ -35,12 +34,12 @@ def _expiring_on(day: date) -> list[str]:
     return [c.credential_id for c in AnafCredentialModel.by_expiry_day.query(day.isoformat())]
 
 
-def _remind(credential_id: str, which: str, mailer: Mailer, public_url: str) -> int:
+def _remind(credential_id: str, which: str, notifications: Notifications) -> int:
     credential = AnafCredentialModel.get(credential_id)
     if which in (credential.reminders_sent or set()):
         return 0
     companies = companies_using(credential_id, credential.cifs or ())
-    recipients = _admins(c.cif for c in companies)
+    recipients = _admins((c.cif for c in companies), notifications)
     if not recipients:
         return 0
     try:
@@ -51,21 +50,21 @@ def _remind(credential_id: str, which: str, mailer: Mailer, public_url: str) -> 
             return 0  # another run got there first
         raise
     names = {c.cif: c.name for c in companies}
-    for email, cifs in recipients.items():
-        subject, text = _message(which, [(cif, names[cif]) for cif in sorted(cifs)], public_url,
+    sent = 0
+    for recipient, cifs in recipients.values():
+        subject, text = _message(which, [(cif, names[cif]) for cif in sorted(cifs)], notifications.public_url,
                                  credential.refresh_expires_at.strftime("%d.%m.%Y"))
-        mailer.send(to=email, subject=subject, text=text)
-    return len(recipients)
+        sent += notifications.send(recipient, Category.AUTHORIZATION, sorted(cifs), Message(subject, text))
+    return sent
 
 
-def _admins(cifs) -> dict[str, set[str]]:  # type: ignore[no-untyped-def]
-    by_user: dict[str, set[str]] = defaultdict(set)
+def _admins(cifs: Iterable[str], notifications: Notifications) -> dict[str, tuple[Recipient, set[str]]]:
+    """Owners and admins who want authorization e-mails, with the companies they hear about."""
+    by_user: dict[str, tuple[Recipient, set[str]]] = {}
     for cif in cifs:
-        for m in memberships.of_company(cif):
-            if m.state == MembershipState.ACTIVE.value and can_administer(Role(m.role)):
-                by_user[m.user_id].add(cif)
-    emails = {a.user_id: a.email for a in AccountModel.batch_get(list(by_user))}
-    return {emails[user]: cifs for user, cifs in by_user.items() if user in emails}
+        for recipient in notifications.recipients(cif, Category.AUTHORIZATION, ADMINS):
+            by_user.setdefault(recipient.user_id, (recipient, set()))[1].add(cif)
+    return by_user
 
 
 def _message(which: str, companies: list[tuple[str, str]], public_url: str, until: str) -> tuple[str, str]:

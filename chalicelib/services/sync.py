@@ -19,6 +19,7 @@ from aws_lambda_powertools import Logger
 from pynamodb.exceptions import UpdateError
 
 from chalicelib.anaf.efactura import EFacturaClient
+from chalicelib.anaf.lookup import CompanyLookup
 from chalicelib.anaf.errors import (
     AnafAuthError,
     AnafDailyLimitReached,
@@ -31,11 +32,12 @@ from chalicelib.anaf.models import AnafMessage
 from chalicelib.domain.authorization import AuthorizationState
 from chalicelib.domain.licences import NewDocumentEmails, licence_for
 from chalicelib.invoices.errors import InvalidAnafZip
-from chalicelib.services.archiver import Archiver, document_sk
+from chalicelib.services import companies
+from chalicelib.services.archiver import Archiver, archived_key
 from chalicelib.services.budget import BudgetExhausted, CallBudget
 from chalicelib.services.credentials import CredentialInvalid, CredentialMissing, CredentialVault, mark_companies
 from chalicelib.services.dispatch import due_shard
-from chalicelib.storage.models import CompanyModel, DocumentModel, SyncRunModel
+from chalicelib.storage.models import CompanyModel, LimitCounterModel, SyncRunModel
 from chalicelib.storage.queues import WorkQueues
 
 logger = Logger(service="arhivar-sync", child=True)
@@ -99,8 +101,10 @@ class SyncOutcome:
 class CompanySync:
     def __init__(self, *, vault: CredentialVault, archiver: Archiver, budget: CallBudget,
                  queues: WorkQueues, efactura: Callable[[Callable[[], str]], EFacturaClient],
-                 clock: Callable[[], datetime], time_left_s: Callable[[], float]) -> None:
+                 clock: Callable[[], datetime], time_left_s: Callable[[], float],
+                 lookup: CompanyLookup) -> None:
         self._vault = vault
+        self._lookup = lookup
         self._archiver = archiver
         self._budget = budget
         self._queues = queues
@@ -138,6 +142,7 @@ class CompanySync:
         regular = now + licence_for(company.licence).sync_interval
         if not company.credential_id:
             return "not_authorized", None, None
+        companies.refresh_if_stale(company, self._lookup, now)  # name, address, VAT status
         try:
             client = self._efactura(lambda: self._vault.access_token(company.credential_id))
             listed = self._list(client, company.cif, window, stats)
@@ -158,8 +163,11 @@ class CompanySync:
             stats.error(error.code)
             return "anaf_unavailable", None, now + self._backoff(company)
         if failed_at is not None:
-            # Covered up to the oldest message still missing; the next run starts there.
-            return "partial", min(window[1], failed_at - timedelta(minutes=1)), now + RETRY_LATER[0]
+            # Covered up to the oldest message still missing; the next run starts there, in a
+            # minute when only time or the per-minute budget stopped this one.
+            stopped_early = "calls_per_minute" in stats.errors or self._time_left_s() < 30
+            again = now + (timedelta(minutes=1) if stopped_early else RETRY_LATER[0])
+            return "partial", min(window[1], failed_at - timedelta(minutes=1)), again
         return "complete", window[1], regular
 
     def _list(self, client: EFacturaClient, cif: str, window: tuple[datetime, datetime],
@@ -179,19 +187,20 @@ class CompanySync:
         return sorted(messages.values(), key=lambda m: (m.created_at, m.id))
 
     def _missing(self, cif: str, listed: list[AnafMessage], stats: RunStats) -> list[AnafMessage]:
-        """The listed messages not archived yet (looked up 100 keys at a time)."""
+        """The listed messages not archived yet, by their idempotency keys (100 per read)."""
         archived: set[str] = set()
         for offset in range(0, len(listed), 100):
-            keys = [(cif, document_sk(m.created_at, m.id)) for m in listed[offset:offset + 100]]
-            archived.update(d.sk for d in DocumentModel.batch_get(keys, attributes_to_get=["cif", "sk"]))
-        pending = [m for m in listed if document_sk(m.created_at, m.id) not in archived]
+            keys = [archived_key(cif, m.id) for m in listed[offset:offset + 100]]
+            archived.update(item.counter_key for item in LimitCounterModel.batch_get(keys))
+        pending = [m for m in listed if archived_key(cif, m.id) not in archived]
         stats.already = len(listed) - len(pending)
         return pending
 
     def _download_all(self, client: EFacturaClient, cif: str, pending: list[AnafMessage],
                       stats: RunStats) -> datetime | None:
         """Archive the pending messages, oldest first, a few at a time; return the creation
-        time of the oldest one that could not be archived (None when all are archived)."""
+        time of the oldest one that could not be archived (None when all are archived).
+        Stops early when the Lambda's time or the per-minute call budget runs out."""
         failed: list[datetime] = []
         step = DOWNLOAD_THREADS * 4
         with ThreadPoolExecutor(max_workers=DOWNLOAD_THREADS) as pool:
@@ -200,12 +209,16 @@ class CompanySync:
                     failed.append(pending[offset].created_at)
                     break
                 batch = pending[offset:offset + step]
+                renders = []
                 for message, done in zip(batch, pool.map(lambda m: self._one(client, cif, m), batch)):
                     if not done.archived:
                         failed.append(message.created_at)
                     stats.add(done)
                     if done.sk and done.renders_pdf:
-                        self._queues.send("render", {"cif": cif, "sk": done.sk, "message_id": message.id})
+                        renders.append({"cif": cif, "sk": done.sk, "message_id": message.id})
+                self._queues.send_many("render", renders)
+                if any(error == "calls_per_minute" for error in stats.errors):
+                    break  # the rest waits for the next run (soon: see _sync)
         return min(failed) if failed else None
 
     def _one(self, client: EFacturaClient, cif: str, message: AnafMessage) -> Downloaded:

@@ -66,6 +66,28 @@ class CompaniesDueIndex(GlobalSecondaryIndex["CompanyModel"]):
     next_sync_at = UTCDateTimeAttribute(range_key=True)
 
 
+class CompaniesStaleIndex(GlobalSecondaryIndex["CompanyModel"]):
+    """Companies by authorization state and end of the covered window: the daily coverage
+    check reads only the companies whose archive stopped advancing weeks ago (a range query
+    per state), never the table (services/coverage_warnings.py)."""
+
+    class Meta:
+        index_name = "stale"
+        projection = IncludeProjection(["name", "last_sync_result"])
+
+    authorization_state = UnicodeAttribute(hash_key=True)
+    covered_until = UTCDateTimeAttribute(range_key=True)
+
+
+class LicenceChange(MapAttribute):
+    """One licence change of a company: who, when, from what (services/licences.py)."""
+
+    licence = UnicodeAttribute()
+    previous = UnicodeAttribute(null=True)
+    changed_by = UnicodeAttribute()
+    changed_at = UTCDateTimeAttribute()
+
+
 class CompanyModel(Model):
     """A company (CIF) archived by Arhivar: public data, licence, authorization and sync state."""
 
@@ -94,9 +116,17 @@ class CompanyModel(Model):
     consecutive_failures = NumberAttribute(default=0)  # ANAF outages in a row: the backoff
     manual_sync_requested_at = UTCDateTimeAttribute(null=True)
     document_count = NumberAttribute(default=0)
+    # Per-kind document counts (the Documents page's exact totals), kept with document_count.
+    count_received = NumberAttribute(null=True)
+    count_sent = NumberAttribute(null=True)
+    count_error = NumberAttribute(null=True)
+    count_buyer_message = NumberAttribute(null=True)
+    count_unknown = NumberAttribute(null=True)
     created_at = UTCDateTimeAttribute()
+    licence_history = ListAttribute(of=LicenceChange, null=True)  # newest last, the last 20
 
     due = CompaniesDueIndex()
+    stale = CompaniesStaleIndex()
 
 
 class MembershipsByCifIndex(GlobalSecondaryIndex["MembershipModel"]):
@@ -197,6 +227,50 @@ class DocumentsByIssueDateIndex(GlobalSecondaryIndex["DocumentModel"]):
     issue_sk = UnicodeAttribute(range_key=True)  # "{issue_date}#{message_id}"
 
 
+class DocumentsByUploadIndex(GlobalSecondaryIndex["DocumentModel"]):
+    """A message by its ANAF upload index: how imported SPV ZIPs are de-duplicated."""
+
+    class Meta:
+        index_name = "by_upload"
+        projection = KeysOnlyProjection()
+
+    cif_upload = UnicodeAttribute(hash_key=True)  # "{cif}#{upload_index}#{kind}"
+    sk = UnicodeAttribute(range_key=True)
+
+
+class DocumentsByKindIndex(GlobalSecondaryIndex["DocumentModel"]):
+    """A company's documents of one kind, newest first: the Documents page's type filter."""
+
+    class Meta:
+        index_name = "by_kind"
+        projection = AllProjection()
+
+    cif_kind = UnicodeAttribute(hash_key=True)  # "{cif}#{kind}"
+    sk = UnicodeAttribute(range_key=True)
+
+
+class DocumentsByNumberIndex(GlobalSecondaryIndex["DocumentModel"]):
+    """A company's documents by normalized invoice number: prefix search (begins_with)."""
+
+    class Meta:
+        index_name = "by_number"
+        projection = AllProjection()
+
+    cif = UnicodeAttribute(hash_key=True)
+    number_sk = UnicodeAttribute(range_key=True)  # "{normalized number}#{sk}"
+
+
+class DocumentsByMessageIndex(GlobalSecondaryIndex["DocumentModel"]):
+    """A document by its ANAF message id (detail and downloads), without a scan."""
+
+    class Meta:
+        index_name = "by_message"
+        projection = KeysOnlyProjection()
+
+    message_id = UnicodeAttribute(hash_key=True)
+    cif = UnicodeAttribute(range_key=True)
+
+
 class DocumentModel(Model):
     """One archived ANAF message of a company (invoice, credit note, error, buyer message)."""
 
@@ -241,8 +315,23 @@ class DocumentModel(Model):
     pdf_error = UnicodeAttribute(null=True)  # why the last render failed (reason: detail)
     pdf_rendered_at = UTCDateTimeAttribute(null=True)
 
+    cif_upload = UnicodeAttribute(null=True)
+    source = UnicodeAttribute(null=True)  # sync | import
+
     by_partner = DocumentsByPartnerIndex()
     by_issue_date = DocumentsByIssueDateIndex()
+    by_upload = DocumentsByUploadIndex()
+
+    # The Documents page (issue 7): filter keys and normalized search fields, set by the archiver.
+    cif_kind = UnicodeAttribute(null=True)  # "{cif}#{kind}"
+    number_sk = UnicodeAttribute(null=True)  # "{normalized number}#{sk}"
+    amount = NumberAttribute(null=True)  # `total` as a number, for the amount filter
+    partner_text = UnicodeAttribute(null=True)  # partner name + CIF, lower case, no diacritics
+    search_text = UnicodeAttribute(null=True)  # partner, number, line names: the free-text search
+
+    by_kind = DocumentsByKindIndex()
+    by_number = DocumentsByNumberIndex()
+    by_message = DocumentsByMessageIndex()
 
 
 class SyncRunModel(Model):
@@ -283,17 +372,32 @@ class ExportModel(Model):
     s3_key = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     expires_at = TTLAttribute()
+    format = UnicodeAttribute(default="zip")  # zip | csv | xlsx
+    done = NumberAttribute(default=0)  # documents written so far
+    total = NumberAttribute(null=True)  # documents the filter matched when the build started
+    size = NumberAttribute(null=True)  # bytes of the finished file
+    error = UnicodeAttribute(null=True)
+    started_at = UTCDateTimeAttribute(null=True)
+    finished_at = UTCDateTimeAttribute(null=True)
 
 
 class LimitCounterModel(Model):
-    """A call budget counter (global per minute, per CIF per day, per message per day)."""
+    """Small keyed items that share one table: ANAF call budget counters (global per minute,
+    per CIF per day, per message per day), the "archived#<cif>#<message id>" idempotency keys
+    of the archive (kept), and the notification bookkeeping below."""
 
     class Meta(_Meta):
         settings_field = "limits_table"
 
     counter_key = UnicodeAttribute(hash_key=True)
     count = NumberAttribute(default=0)
-    expires_at = TTLAttribute()
+    expires_at = TTLAttribute(null=True)  # absent: kept for good
+    # Notification bookkeeping shares this table (services/notifications.py): "mail#…" send
+    # records, "digest#…" pending digests, "suppressed#…" addresses, "key#…" wrapped MAC keys.
+    members = UnicodeSetAttribute(null=True)
+    reason = UnicodeAttribute(null=True)
+    noted_at = UTCDateTimeAttribute(null=True)
+    blob = BinaryAttribute(null=True, legacy_encoding=False)
 
 
 ALL_MODELS: tuple[type[Model], ...] = (

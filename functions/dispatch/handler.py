@@ -17,7 +17,8 @@ logger = Logger(service="arhivar-dispatch")
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     dependencies.settings()
-    result = dispatch_due_companies(datetime.now(UTC), dependencies.work_queues())
+    result = dispatch_due_companies(datetime.now(UTC), dependencies.work_queues(),
+                                    lambda: context.get_remaining_time_in_millis() / 1000)
     logger.info("dispatched", extra={"due": result.due, "enqueued": result.enqueued,
                                      "skipped": result.skipped, "scheduled_at": event.get("time")})
     return {"due": result.due, "enqueued": result.enqueued, "skipped": result.skipped}

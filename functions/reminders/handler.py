@@ -15,7 +15,7 @@ logger = Logger(service="arhivar-reminders")
 
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
-    settings = dependencies.settings()
-    sent = send_reminders(dependencies.now().date(), dependencies.mailer(), settings.public_url)
+    dependencies.settings()
+    sent = send_reminders(dependencies.now().date(), dependencies.notifications())
     logger.info("reminders sent", extra={"sent": sent})
     return {"sent": sent}

@@ -66,14 +66,11 @@ def make_http(fake_clock: FakeClock) -> Callable[..., AnafHttp]:
 import datetime as _dt  # noqa: E402
 import time  # noqa: E402
 
-from local.anaf_sandbox import SandboxConfig  # noqa: E402
-from local.anaf_sandbox.testing import SandboxHandle, running_sandbox  # noqa: E402
-from tests.sandbox_fixtures import SANDBOX_START  # noqa: E402
+from local.anaf_sandbox.testing import SandboxHandle  # noqa: E402
 from tests.sandbox_fixtures import accountant, sb, served, world  # noqa: E402,F401 - fixtures
 
 from chalicelib.anaf.efactura import EFacturaClient  # noqa: E402
 from chalicelib.anaf.oauth import AnafOAuthClient  # noqa: E402
-from chalicelib.anaf.timezones import BUCHAREST  # noqa: E402
 from chalicelib.settings import Settings, environment_variables, load_settings  # noqa: E402
 
 # Mid-morning in Bucharest: daily quotas far from midnight, times repeatable.

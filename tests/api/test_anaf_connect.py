@@ -48,7 +48,7 @@ def take(certificates):
 
 def test_one_certificate_authorizes_every_company_it_covers(new_user, certificates, take):
     # GIVEN a user with two companies of Popescu's certificate and one it does not cover
-    popescu, ionescu = certificates["Popescu"], certificates["Ionescu"]
+    popescu = certificates["Popescu"]
     user = new_user()
     first, second, other = take("Popescu"), take("Popescu"), take("Ionescu")
     for cif in (first, second, other):
@@ -273,16 +273,39 @@ def test_admins_are_reminded_before_expiry_once_and_when_expired(new_user, certi
     credential.expiry_day = (today + timedelta(days=7)).isoformat()
     credential.save()
 
-    assert send_reminders(today, dependencies.mailer(), settings.public_url) >= 1
+    assert send_reminders(today, dependencies.notifications()) >= 1
     mail = next(m for m in sent_mail() if m.to == user.email)
     assert mail.subject == "Autorizarea ANAF expiră în 7 zile"
     assert f"{settings.public_url}/companii?autorizeaza={cif}" in mail.text
     count = sum(1 for m in sent_mail() if m.to == user.email)
-    send_reminders(today, dependencies.mailer(), settings.public_url)  # a retried run
+    send_reminders(today, dependencies.notifications())  # a retried run
     assert sum(1 for m in sent_mail() if m.to == user.email) == count
 
     credential = AnafCredentialModel.get(credential.credential_id)
     credential.expiry_day = (today - timedelta(days=1)).isoformat()
     credential.save()
-    send_reminders(today, dependencies.mailer(), settings.public_url)
+    send_reminders(today, dependencies.notifications())
     assert next(m for m in sent_mail() if m.to == user.email).subject.startswith("Autorizarea ANAF a expirat")
+
+
+def test_disconnecting_a_shared_company_does_not_switch_off_another_accounts_companies(new_user, certificates):
+    # GIVEN an owner whose certificate authorizes two companies, and a colleague who is admin
+    # of only one of them
+    rad = certificates["Rădulescu"]
+    first, second = rad["cifs"][1], rad["cifs"][2]
+    owner, colleague = new_user(), new_user()
+    for cif in (first, second):
+        owner.call("POST", "/companies", json={"cif": cif})
+    assert authorize(owner, first, rad["serial"])["anaf"] == "connected"
+    assert owner.call("POST", f"/companies/{first}/members",
+                      json={"email": colleague.email, "role": "admin"}).status_code == 201
+    credential_id = CompanyModel.get(first).credential_id
+
+    # WHEN the colleague disconnects the company they administer
+    assert colleague.call("DELETE", f"/companies/{first}/anaf").status_code == 204
+
+    # THEN only that company stops; the owner's other company and the credential stay
+    assert CompanyModel.get(first).authorization_state == "revoked"
+    assert CompanyModel.get(second).authorization_state == "authorized"
+    assert CompanyModel.get(second).credential_id == credential_id
+    assert AnafCredentialModel.count(credential_id) == 1

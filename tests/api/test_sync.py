@@ -45,12 +45,15 @@ class Sandbox:
                 if m["listable"] and m["downloadable"] and earliest <= _created(m) <= until}
 
     def arrive(self, **spec) -> None:
-        """New messages at ANAF, created two minutes ago (a sync lists up to 30 s ago)."""
-        self.admin("POST", "clock", json={"set": (datetime.now(UTC) - timedelta(minutes=2)).isoformat()})
+        """New messages at ANAF, created two minutes ago (a sync lists up to 30 s ago); the
+        sandbox clock is put back exactly as it was (other tests may have moved it)."""
+        offset = self.admin("GET", "clock")["offset_s"]
+        self.admin("POST", "clock", json={"advance_s": -120})
         try:
             self.admin("POST", "invoices", json=spec)
         finally:
-            self.admin("POST", "clock", json={"reset": True})
+            current = self.admin("GET", "clock")["offset_s"]
+            self.admin("POST", "clock", json={"advance_s": offset - current})
 
     def fault(self, **rule) -> None:
         self.admin("POST", "faults", json=rule)
@@ -322,3 +325,80 @@ def _sqs_record(body: dict) -> dict:
             "awsRegion": "eu-central-1"}
 
 
+
+
+# -- "Importă arhive SPV" ---------------------------------------------------------------------
+
+def _anaf_zip(sandbox_url: str, cif: str, message_id: str) -> bytes:
+    credential_id = CompanyModel.get(cif).credential_id
+    token = dependencies.credential_vault().access_token(credential_id)
+    answer = requests.get(f"{sandbox_url}/prod/FCTEL/rest/descarcare", params={"id": message_id},
+                          headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    assert answer.headers["Content-Type"].startswith("application/zip")
+    return answer.content
+
+
+def _zip_of(files: dict[str, bytes]) -> bytes:
+    import io
+    import zipfile
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def test_spv_zips_downloaded_by_hand_are_imported_once(sandbox, new_user_module, world):
+    from pathlib import Path
+    # Every SPV company has been handed out by now: take one another test synced, and give it
+    # three new messages that no sync has seen (the ones a person would download by hand).
+    rad = next(c for c in world["certificates"] if c["holder"].startswith("Rădulescu"))
+    cif = rad["cifs"][0]
+    user = new_user_module()
+    user.call("POST", "/companies", json={"cif": cif})
+    authorize(user, cif, rad["serial"])
+    before = {m["id"] for m in sandbox.admin("GET", "messages", params={"cif": cif, "sha256": 0})["messages"]}
+    sandbox.arrive(kind="invoice", seller_cif=world["partners"][2]["cif"], buyer_cif=cif, count=3)
+    messages = [m for m in sandbox.admin("GET", "messages", params={"cif": cif, "sha256": 0})["messages"]
+                if m["id"] not in before]
+    assert len(messages) == 3
+    files = {f"{m['id']}.zip": _anaf_zip(sandbox.url, cif, m["id"]) for m in messages}
+    real_error = (Path(__file__).resolve().parents[2].parent / "shared" / "anaf" / "samples"
+                  / "prod-error-5935607155.zip").read_bytes()
+    upload = _zip_of({**files, "altă firmă/5935607155.zip": real_error})
+
+    answer = user.call("POST", f"/companies/{cif}/imports", data=upload,
+                       headers={"Content-Type": "application/zip"})
+    assert answer.status_code == 200, answer.text
+    result = answer.json()
+    assert result["counts"] == {"archived": 3, "duplicate": 0, "rejected": 1}
+    rejected = next(f for f in result["files"] if f["status"] == "rejected")
+    assert rejected["name"] == "5935607155.zip" and "nu privește această companie" in rejected["reason"]
+    imported = {d.message_id: d for d in DocumentModel.query(cif) if d.source == "import"}
+    assert set(imported) == {m["id"] for m in messages}
+    import hashlib
+    for message in messages:
+        assert imported[message["id"]].original_sha256 == hashlib.sha256(files[f"{message['id']}.zip"]).hexdigest()
+        assert imported[message["id"]].signature_status == "valid"
+
+    again = user.call("POST", f"/companies/{cif}/imports", data=upload, headers={"Content-Type": "application/zip"})
+    assert again.json()["counts"] == {"archived": 0, "duplicate": 3, "rejected": 1}
+    single = user.call("POST", f"/companies/{cif}/imports", data=next(iter(files.values())),
+                       headers={"Content-Type": "application/zip"})
+    assert single.json()["counts"]["duplicate"] == 1
+    not_zip = user.call("POST", f"/companies/{cif}/imports", data=b"nu e zip", headers={"Content-Type": "application/zip"})
+    assert not_zip.status_code == 400 and not_zip.json()["error"]["code"] == "import_not_a_zip"
+
+
+def test_a_sync_refreshes_company_data_older_than_a_week(spv_company, world):
+    # spv_company authorized every SPV company for this module's user
+    cif = next(c for c in world["certificates"] if c["holder"].startswith("Rădulescu"))["cifs"][0]
+    company = CompanyModel.get(cif)
+    company.update(actions=[CompanyModel.public_data_refreshed_at.set(datetime.now(UTC) - timedelta(days=8)),
+                            CompanyModel.name.set("NUME VECHI SRL")])
+    run_sync(cif)
+    refreshed = CompanyModel.get(cif)
+    assert refreshed.public_data_refreshed_at > datetime.now(UTC) - timedelta(minutes=5)
+    assert refreshed.name != "NUME VECHI SRL"
+    run_sync(cif)  # fresh now: not looked up again
+    assert CompanyModel.get(cif).public_data_refreshed_at == refreshed.public_data_refreshed_at

@@ -24,20 +24,26 @@ def test_the_home_page_speaks_romanian_and_shows_the_service_is_up(page: Page):
 
 def test_navigation_changes_the_page_and_the_back_button_works(page: Page):
     page.goto("/")
-    page.get_by_role("link", name="Companii").click()
-    expect(page).to_have_url(re.compile(r"/companii$"))
-    expect(page.get_by_role("heading", level=1)).to_have_text("Panoul de control al companiilor")
-    expect(page.get_by_role("link", name="Companii")).to_have_attribute("aria-current", "page")
+    page.get_by_role("link", name="Termeni și condiții").click()
+    expect(page).to_have_url(re.compile(r"/termeni$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Termeni și condiții")
+    # Signed out, a protected page asks for the login first.
+    page.get_by_role("navigation", name="Navigare principală").get_by_role("link", name="Companii").click()
+    expect(page).to_have_url(re.compile(r"/autentificare\?inapoi=%2Fcompanii$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Autentificare")
+    page.go_back()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Termeni și condiții")
     page.go_back()
     expect(page.get_by_role("heading", level=1)).to_have_text("Facturile din SPV, păstrate 10 ani")
 
 
-def test_the_login_page_placeholder(page: Page):
+def test_the_login_page_asks_for_both_fields(page: Page):
     page.goto("/autentificare")
     expect(page.get_by_label("Adresa de e-mail")).to_be_visible()
     expect(page.get_by_label("Parola")).to_have_attribute("type", "password")
     page.get_by_role("button", name="Intră în cont").click()
-    expect(page.get_by_role("alert")).to_contain_text("Autentificarea devine disponibilă în curând.")
+    expect(page.get_by_role("alert")).to_have_text("Introduceți adresa de e-mail și parola.")
+    expect(page.get_by_role("link", name="Creează un cont nou")).to_have_attribute("href", "/inregistrare")
 
 
 def test_an_unknown_address_shows_a_romanian_not_found_page(page: Page):

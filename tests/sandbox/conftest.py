@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import pytest
 import requests
 
-from local.anaf_sandbox import SandboxConfig
-from local.anaf_sandbox.clock import BUCHAREST
-from local.anaf_sandbox.testing import SandboxHandle, running_sandbox
-from tests.sandbox_fixtures import SANDBOX_START as START
+from local.anaf_sandbox.testing import SandboxHandle
+from tests.sandbox_fixtures import SANDBOX_START as START  # noqa: F401 - test modules import it from here
 from tests.sandbox_fixtures import accountant, sb, served, world  # noqa: F401 - fixtures
 
 VOLUME_CIF = "14399840"  # valid CIF (API.md §5); not one of the seeded companies

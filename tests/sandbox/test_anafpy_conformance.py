@@ -9,6 +9,7 @@ The sandbox runs on the real clock here: anafpy computes windows and token expir
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 import warnings
 
 import pytest
@@ -50,7 +51,9 @@ def test_anafpy_lists_downloads_and_reads_through_the_sandbox():
                 status = await client.get_status(sent.request_id)
                 return items, downloaded, status
 
-        items, downloaded, status = asyncio.run(run())
+        # Its own thread: the browser tests' Playwright may already run an event loop here.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            items, downloaded, status = pool.submit(asyncio.run, run()).result()
 
     # THEN anafpy saw exactly the sandbox's messages, with the CIFs parsed from `detalii`
     assert {i.id for i in items} == set(truth)

@@ -1,0 +1,140 @@
+"""The Documents page's routes (a Chalice Blueprint; app.py registers it): list, detail,
+per-file downloads, re-render, and exports. Routes only: parse, call a service, map the result.
+
+Every route starts with the caller's token and their ACTIVE membership on the company (404 for
+anyone else), before looking at the query or the body, so nothing is revealed to outsiders.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from chalice import Blueprint, Response
+
+from chalicelib import dependencies
+from chalicelib.api import document_views as views
+from chalicelib.api import routing
+from chalicelib.api.requests import parse_body
+from chalicelib.domain import documents as rules
+from chalicelib.domain.errors import NotAllowed
+from chalicelib.domain.memberships import Role, can_administer
+from chalicelib.invoices.errors import InvoiceLayerError
+from chalicelib.invoices.ubl import parse_invoice
+from chalicelib.services import documents, exports, memberships
+from chalicelib.storage.models import MembershipModel
+
+documents_routes = Blueprint(__name__)
+INVOICE_KINDS = ("received", "sent", "unknown")
+
+
+route = functools.partial(routing.route, documents_routes)
+
+
+def member(cif: str) -> MembershipModel:
+    """The caller's active membership on the company (401 without a token, 404 without one)."""
+    request = documents_routes.current_request
+    who = dependencies.access_tokens().verify(request.headers.get("authorization"))
+    return memberships.require_active(who.user_id, cif)
+
+
+def query() -> dict[str, str]:
+    return dict(documents_routes.current_request.query_params or {})
+
+
+def ok(payload: Any, status: int = 200) -> Response:
+    return Response(status_code=status, body=payload, headers={"Cache-Control": "no-store"})
+
+
+@functools.cache
+def index() -> documents.DocumentIndex:
+    return documents.DocumentIndex(
+        dependencies.settings(), lambda: dependencies.mac_keys().get(documents.CURSOR_KEY_PURPOSE))
+
+
+@functools.cache
+def export_builder() -> exports.ExportBuilder:
+    return exports.ExportBuilder(dependencies.settings(), dependencies.archive(), index(),
+                                 dependencies.mailer(), dependencies.now)
+
+
+# -- list and detail ---------------------------------------------------------------------------
+
+@route("/api/companies/{cif}/documents", "GET")
+def list_documents(cif: str) -> Response:
+    member(cif)
+    params = query()
+    f = rules.parse_filter(params)
+    page_size = rules.parse_page_size(params.get("page_size"))
+    direction = rules.parse_direction(params.get("direction"))
+    result = index().page(cif, f, page_size, params.get("cursor") or None, direction)
+    return ok(views.page(result))
+
+
+@route("/api/companies/{cif}/documents/{message_id}", "GET")
+def get_document(cif: str, message_id: str) -> Response:
+    member(cif)
+    document = index().find(cif, message_id)
+    invoice = None
+    if document.kind in INVOICE_KINDS and document.xml_key and document.parse_status != "failed":
+        try:
+            invoice = parse_invoice(dependencies.archive().get(document.xml_key))
+        except InvoiceLayerError:
+            invoice = None
+    return ok({"document": views.detail(document, invoice)})
+
+
+# -- downloads ---------------------------------------------------------------------------------
+
+@route("/api/companies/{cif}/documents/{message_id}/download", "GET")
+def download(cif: str, message_id: str) -> Response:
+    member(cif)
+    fmt = query().get("format", "pdf")
+    if fmt not in rules.DOWNLOAD_EXTENSIONS:
+        raise rules.InvalidFilter("Formatul poate fi pdf, xml sau original.", details={"field": "format"})
+    document = index().find(cif, message_id)
+    try:
+        key = documents.file_key(document, fmt)
+    except documents.PdfNotReady:
+        dependencies.work_queues().send("render", documents.render_message(document))
+        raise
+    filename = rules.download_filename(documents.base_name(document), fmt)
+    url = dependencies.archive().download_url(key, filename, documents.DOWNLOAD_URL_TTL_S)
+    return ok({"url": url, "filename": filename, "expires_in": documents.DOWNLOAD_URL_TTL_S})
+
+
+@route("/api/companies/{cif}/documents/{message_id}/render", "POST")
+def render(cif: str, message_id: str) -> Response:
+    membership = member(cif)
+    if not can_administer(Role(membership.role)):
+        raise NotAllowed("Doar proprietarii și administratorii pot regenera PDF-ul.")
+    document = index().find(cif, message_id)
+    if document.kind not in INVOICE_KINDS or document.pdf_status == "not_applicable":
+        raise documents.NoSuchFile("Acest document nu are PDF: descărcați XML-ul sau originalul.")
+    dependencies.work_queues().send("render", documents.render_message(document))
+    return ok({"status": "queued"}, status=202)
+
+
+# -- exports -------------------------------------------------------------------------------------
+
+@route("/api/companies/{cif}/exports", "POST")
+def start_export(cif: str) -> Response:
+    membership = member(cif)
+    data = parse_body(documents_routes.current_request.raw_body, "ExportRequest")
+    f = rules.parse_filter({k: v for k, v in (data.get("filters") or {}).items() if v is not None})
+    export = exports.start(membership.user_id, cif, data["format"], f, dependencies.work_queues(),
+                           dependencies.now())
+    return ok({"export_id": export.export_id, "status": export.status}, status=202)
+
+
+@route("/api/companies/{cif}/exports/{export_id}", "GET")
+def get_export(cif: str, export_id: str) -> Response:
+    membership = member(cif)
+    export = exports.find(membership.user_id, cif, export_id)
+    url = None
+    view = views.export(export, None)
+    if export.status == "ready" and export.s3_key:
+        name = exports.download_name(export)
+        url = dependencies.archive().download_url(export.s3_key, name, exports.DOWNLOAD_URL_TTL_S)
+        view.update({"url": url, "filename": name})
+    return ok({"export": view})

@@ -1,0 +1,41 @@
+"""Registering routes, for the app and its blueprints alike: domain errors become answers in
+this one place (Chalice would turn them into 500s)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from chalice import Blueprint, Chalice, Response
+
+from chalicelib.domain.errors import ArhivarError
+
+View = Callable[..., Response]
+logger = Logger(service="arhivar-api")
+
+
+def error_response(error: ArhivarError) -> Response:
+    """The one place where domain errors become HTTP answers."""
+    body: dict[str, Any] = {"code": error.code, "message": error.message_ro}
+    if error.details and error.status < 500:
+        body["details"] = error.details
+    return Response(status_code=error.status, body={"error": body},
+                    headers={"Content-Type": "application/json"})
+
+
+def route(target: Chalice | Blueprint, path: str, method: str,
+          content_types: list[str] | None = None) -> Callable[[View], View]:
+    def register(view: View) -> View:
+        @functools.wraps(view)
+        def guarded(**kwargs: str) -> Response:
+            try:
+                return view(**kwargs)
+            except ArhivarError as error:
+                if error.status >= 500:
+                    logger.warning("request failed", extra={"code": error.code, "details": error.details})
+                return error_response(error)
+        target.route(path, methods=[method], content_types=content_types or ["application/json"])(guarded)
+        return guarded
+    return register

@@ -1,0 +1,111 @@
+"""Changing a company's licence (owners and admins): effective at once, and recorded.
+
+The change is written with who and when into the company's `licence_history` (the last 20
+changes, newest last). A faster licence pulls the next sync forward when the new interval,
+counted from the last sync, ends sooner than the planned one; a slower one leaves the
+planned sync as is (the one after it follows the new interval).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from pynamodb.exceptions import DoesNotExist, UpdateError
+
+from chalicelib.domain.errors import Conflict, NotAllowed
+from chalicelib.domain.licences import LICENCES, Licence, NewDocumentEmails, licence_for
+from chalicelib.domain.memberships import Role, can_administer
+from chalicelib.services import memberships
+from chalicelib.services.dispatch import due_shard
+from chalicelib.storage.models import CompanyModel, LicenceChange
+
+HISTORY_KEPT = 20
+_EMAILS_RO = {
+    NewDocumentEmails.NONE: "fără e-mailuri despre documente noi",
+    NewDocumentEmails.DAILY_DIGEST: "un rezumat zilnic al documentelor noi",
+    NewDocumentEmails.AFTER_EACH_SYNC: "un e-mail după fiecare sincronizare cu documente noi",
+}
+
+
+@dataclass(frozen=True)
+class LicenceState:
+    cif: str
+    licence: Licence
+    next_sync_at: datetime | None
+    history: list[LicenceChange]
+    can_change: bool
+
+
+def sync_label_ro(licence: Licence) -> str:
+    minutes = int(licence.sync_interval.total_seconds() // 60)
+    if minutes == 24 * 60:
+        return "o dată pe zi"
+    if minutes == 60:
+        return "o dată pe oră"
+    if minutes % (24 * 60) == 0:
+        return f"la fiecare {minutes // (24 * 60)} zile"
+    if minutes % 60 == 0:
+        return f"la fiecare {minutes // 60} ore"
+    return f"la fiecare {minutes} de minute" if minutes >= 20 else f"la fiecare {minutes} minute"
+
+
+def emails_label_ro(licence: Licence) -> str:
+    return _EMAILS_RO[licence.new_document_emails]
+
+
+def catalogue() -> list[Licence]:
+    return list(LICENCES.values())
+
+
+def state(user_id: str, cif: str) -> LicenceState:
+    membership = memberships.require_active(user_id, cif)
+    company = _company(cif)
+    return LicenceState(cif, licence_for(company.licence), company.next_sync_at,
+                        list(company.licence_history or []), can_administer(Role(membership.role)))
+
+
+def change(user_id: str, cif: str, code: str, now: datetime) -> LicenceState:
+    membership = memberships.require_active(user_id, cif)
+    if not can_administer(Role(membership.role)):
+        raise NotAllowed()
+    new = LICENCES[code]
+    for _ in range(3):  # optimistic: retried when the company changed under us
+        company = _company(cif)
+        if company.licence == new.code:
+            break
+        history = list(company.licence_history or []) + [
+            LicenceChange(licence=new.code, previous=company.licence, changed_by=user_id, changed_at=now)]
+        actions = [CompanyModel.licence.set(new.code),
+                   CompanyModel.licence_history.set(history[-HISTORY_KEPT:])]
+        sooner = _sooner_sync(company, new, now)
+        if sooner is not None:
+            actions += [CompanyModel.next_sync_at.set(sooner), CompanyModel.due_shard.set(due_shard(cif))]
+        condition = CompanyModel.licence == company.licence
+        condition &= (CompanyModel.next_sync_at == company.next_sync_at if company.next_sync_at
+                      else CompanyModel.next_sync_at.does_not_exist())
+        try:
+            company.update(actions=actions, condition=condition)
+            break
+        except UpdateError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise
+    else:
+        raise Conflict("Compania tocmai a fost modificată. Încercați din nou.")
+    return state(user_id, cif)
+
+
+def _sooner_sync(company: CompanyModel, licence: Licence, now: datetime) -> datetime | None:
+    """The new next sync time, when the licence makes it sooner; None to keep the planned one.
+    Only a company that is syncing (has a planned sync) gets one."""
+    if company.next_sync_at is None:
+        return None
+    candidate = max(now, (company.last_sync_at or now) + licence.sync_interval)
+    return candidate if candidate < company.next_sync_at else None
+
+
+def _company(cif: str) -> CompanyModel:
+    try:
+        return CompanyModel.get(cif, consistent_read=True)
+    except DoesNotExist as error:
+        raise memberships.CompanyNotFound() from error

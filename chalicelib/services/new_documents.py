@@ -1,0 +1,180 @@
+"""E-mails about new documents: one per sync run (Pro), one daily digest per company (Standard),
+none (Free); never one per invoice. The licence is read when the notify message is handled.
+
+The digest never reads the Documents table beyond the keys it was told about: the notify
+consumer adds a Standard run's document keys to a pending-digest item of the company and day
+("digest#<day>#<cif>", a string set: adding the same keys twice changes nothing) and the CIF to
+the day's list ("digest#<day>"). The daily job reads those two kinds of items, fetches the
+documents by key, sends, and deletes what it sent. Days are Romanian calendar days, taken from
+the moment the sync enqueued the message (SQS SentTimestamp), so a retry after midnight files
+the run under the same day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from aws_lambda_powertools import Logger
+from pynamodb.exceptions import DoesNotExist
+
+from chalicelib.domain.licences import NewDocumentEmails, licence_for
+from chalicelib.domain.notifications import Category
+from chalicelib.services.mail_html import esc, link
+from chalicelib.services.notifications import Message, Notifications
+from chalicelib.storage.models import CompanyModel, DocumentModel, LimitCounterModel
+
+logger = Logger(service="arhivar-notifications", child=True)
+
+ROMANIA = ZoneInfo("Europe/Bucharest")
+LISTED = 50  # documents listed in one e-mail; the rest are counted
+DIGEST_TTL = timedelta(days=10)
+DIGEST_LOOKBACK_DAYS = 3  # a missed daily run still sends the digests of the days before
+KINDS = {"received": "primită", "sent": "emisă", "error": "eroare ANAF",
+         "buyer_message": "mesaj cumpărător"}
+TYPES = {"invoice": "Factură", "credit_note": "Notă de credit"}
+
+
+@dataclass(frozen=True)
+class NewDocuments:
+    """A notify message: documents a sync run archived."""
+
+    cif: str
+    run_id: str
+    sks: tuple[str, ...]
+    count: int
+    sent_at: datetime
+
+
+def romanian_day(moment: datetime) -> date:
+    return moment.astimezone(ROMANIA).date()
+
+
+def handle(event: NewDocuments, notifications: Notifications) -> int:
+    """What the notify consumer does with one message; returns the e-mails sent."""
+    try:
+        company = CompanyModel.get(event.cif)
+    except DoesNotExist:
+        return 0
+    emails = licence_for(company.licence).new_document_emails
+    if emails is NewDocumentEmails.AFTER_EACH_SYNC:
+        return _send(notifications, company, list(event.sks), event.count, f"run:{event.run_id}",
+                     f"{event.count} documente noi" if event.count != 1 else "Un document nou",
+                     "la ultima sincronizare")
+    if emails is NewDocumentEmails.DAILY_DIGEST:
+        add_to_digest(event.cif, event.sks, romanian_day(event.sent_at))
+    return 0
+
+
+def add_to_digest(cif: str, sks: tuple[str, ...], day: date) -> None:
+    expires = datetime.now(UTC) + DIGEST_TTL
+    if sks:
+        LimitCounterModel(counter_key=f"digest#{day.isoformat()}#{cif}").update(actions=[
+            LimitCounterModel.members.add(set(sks)), LimitCounterModel.expires_at.set(expires)])
+    LimitCounterModel(counter_key=f"digest#{day.isoformat()}").update(actions=[
+        LimitCounterModel.members.add({cif}), LimitCounterModel.expires_at.set(expires)])
+
+
+def send_digests(today: date, notifications: Notifications) -> int:
+    """The daily job: each company's digest of each finished day not sent yet."""
+    sent = 0
+    for back in range(DIGEST_LOOKBACK_DAYS, 0, -1):
+        day = (today - timedelta(days=back)).isoformat()
+        for cif in sorted(_members(f"digest#{day}")):
+            sent += _digest(notifications, day, cif)
+            LimitCounterModel(counter_key=f"digest#{day}").update(
+                actions=[LimitCounterModel.members.delete({cif})])
+    return sent
+
+
+def _digest(notifications: Notifications, day: str, cif: str) -> int:
+    key = f"digest#{day}#{cif}"
+    sks = sorted(_members(key))
+    try:
+        company = CompanyModel.get(cif)
+    except DoesNotExist:
+        company = None
+    sent = 0
+    wanted = company is not None and licence_for(company.licence).new_document_emails is not NewDocumentEmails.NONE
+    if sks and wanted:
+        shown = date.fromisoformat(day).strftime("%d.%m.%Y")
+        sent = _send(notifications, company, sks, len(sks), f"digest:{day}:{cif}",
+                     f"Rezumatul zilei {shown}: {len(sks)} documente noi" if len(sks) != 1
+                     else f"Rezumatul zilei {shown}: un document nou", f"în ziua de {shown}")
+    LimitCounterModel(counter_key=key).delete()
+    return sent
+
+
+def _members(key: str) -> set[str]:
+    try:
+        return set(LimitCounterModel.get(key, consistent_read=True).members or ())
+    except DoesNotExist:
+        return set()
+
+
+def _send(notifications: Notifications, company: CompanyModel, sks: list[str], count: int, once: str,
+          headline: str, when: str) -> int:
+    recipients = notifications.recipients(company.cif, Category.NEW_DOCUMENTS)
+    if not recipients:
+        return 0
+    documents = _documents(company.cif, sks[:LISTED])
+    message = compose(notifications.public_url, company, documents, max(count, len(sks)), headline, when)
+    return sum(notifications.send(r, Category.NEW_DOCUMENTS, [company.cif], message, once=once)
+               for r in recipients)
+
+
+def _documents(cif: str, sks: list[str]) -> list[DocumentModel]:
+    found = {d.sk: d for d in DocumentModel.batch_get([(cif, sk) for sk in sks])}
+    return [found[sk] for sk in sks if sk in found]
+
+
+def compose(public_url: str, company: CompanyModel, documents: list[DocumentModel], count: int,
+            headline: str, when: str) -> Message:
+    """The e-mail: the documents listed (type, partner, number, date, total) and a link to
+    the Documents page. No files, no attachments."""
+    page = f"{public_url}/documente?cif={quote(company.cif)}"
+    subject = f"{headline} pentru {company.name}"
+    rows = [_row(d) for d in documents]
+    more = count - len(rows)
+    lines = "\n".join(f"- {r['type']} · {r['partner']} · nr. {r['number']} · {r['date']} · {r['total']}"
+                      for r in rows)
+    text = (f"Bună ziua,\n\nArhivar a arhivat {count} documente noi {when} pentru {company.name} "
+            f"(CIF {company.cif}):\n\n{lines}\n"
+            + (f"… și încă {more} documente.\n" if more > 0 else "")
+            + f"\nVedeți-le în Arhivar: {page}\n")
+    cells = "".join(
+        "<tr>" + "".join(f'<td style="padding:4px 8px;border-bottom:1px solid #e4e7eb">{esc(r[c])}</td>'
+                         for c in ("type", "partner", "number", "date", "total")) + "</tr>"
+        for r in rows)
+    head = "".join(f'<th style="text-align:left;padding:4px 8px">{esc(h)}</th>'
+                   for h in ("Tip", "Partener", "Număr", "Data", "Total"))
+    html = (f"<p>Bună ziua,</p><p>Arhivar a arhivat <strong>{count}</strong> documente noi {esc(when)} "
+            f"pentru <strong>{esc(company.name)}</strong> (CIF {esc(company.cif)}):</p>"
+            f'<table style="border-collapse:collapse;font-size:14px"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{cells}</tbody></table>"
+            + (f"<p>… și încă {more} documente.</p>" if more > 0 else "")
+            + f"<p>{link(page, 'Vedeți documentele în Arhivar')}</p>")
+    return Message(subject=subject, text=text, html=html)
+
+
+def _row(document: DocumentModel) -> dict[str, str]:
+    kind = KINDS.get(document.kind, document.kind)
+    fallback = "Mesaj" if document.kind in ("error", "buyer_message") else "Document"
+    label = TYPES.get(document.document_type or "", fallback)
+    total = document.total_with_vat or document.total
+    return {
+        "type": f"{label} {kind}",
+        "partner": document.partner_name or document.partner_cif or "—",
+        "number": document.number or "—",
+        "date": _date(document.issue_date) or document.created_at.astimezone(ROMANIA).strftime("%d.%m.%Y"),
+        "total": f"{total} {document.currency or ''}".strip() if total else "—",
+    }
+
+
+def _date(iso: str | None) -> str | None:
+    try:
+        return date.fromisoformat(iso).strftime("%d.%m.%Y") if iso else None
+    except ValueError:
+        return None

@@ -1,0 +1,51 @@
+"""SQS export queue → one export (ZIP, CSV or XLSX) built and streamed into S3.
+
+One record = `{"export_id": ...}`; idempotent on export_id (a ready export is not rebuilt, a
+retried one is rebuilt over the same key). Only transient AWS errors raise, so SQS redelivers the
+record and finally dead-letters it; any other failure marks the export `failed`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from chalicelib import dependencies
+from chalicelib.services.documents import DocumentIndex
+from chalicelib.services.exports import ExportBuilder
+
+logger = Logger(service="arhivar-build-export")
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+def builder() -> ExportBuilder:
+    settings = dependencies.settings()
+    return ExportBuilder(settings, dependencies.archive(), DocumentIndex(settings),
+                         dependencies.mailer(), dependencies.now)
+
+
+def record_handler(record: SQSRecord) -> None:
+    try:
+        message = json.loads(record.body)
+        export_id = message["export_id"]
+    except (ValueError, KeyError, TypeError):
+        logger.warning("export: unusable message dropped", extra={"body": record.body[:200]})
+        return
+    if not isinstance(export_id, str) or not 0 < len(export_id) <= 64:
+        logger.warning("export: unusable export id dropped")
+        return
+    status = builder().build(export_id)
+    logger.info("export built", extra={"export_id": export_id, "status": status})
+
+
+@logger.inject_lambda_context(clear_state=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    dependencies.settings()
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor,
+                                    context=context)

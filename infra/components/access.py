@@ -1,0 +1,63 @@
+"""Least-privilege grants, one function per kind of resource; used for the API and workers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_sqs as sqs
+
+from infra.functions import Access
+
+# Exactly the admin calls of chalicelib/storage/identity.py (sign_up, initiate_auth and
+# change_password are public Cognito calls and need no IAM).
+COGNITO_ADMIN_ACTIONS = (
+    "cognito-idp:AdminGetUser", "cognito-idp:AdminConfirmSignUp",
+    "cognito-idp:AdminUpdateUserAttributes", "cognito-idp:AdminUserGlobalSignOut",
+    "cognito-idp:AdminSetUserPassword", "cognito-idp:AdminDeleteUser",
+)
+
+
+@dataclass(frozen=True)
+class Resources:
+    """What functions may be granted access to."""
+
+    tables: dict[str, dynamodb.Table]  # settings field -> table
+    archive: s3.Bucket
+    queues: dict[str, sqs.Queue]  # topology key -> queue
+    tokens_key: kms.Key
+    anaf_secret: secretsmanager.Secret
+    user_pool: cognito.UserPool
+    mail_resources: list[str]  # SES identity and configuration set ARNs
+
+
+def grant(grantee: iam.IGrantable, access: Access, resources: Resources) -> None:
+    for field in access.tables_rw:
+        resources.tables[field].grant_read_write_data(grantee)
+    for field in access.tables_ro:
+        if field not in access.tables_rw:
+            resources.tables[field].grant_read_data(grantee)
+    if access.archive == "read":
+        resources.archive.grant_read(grantee)
+    elif access.archive == "read_write":
+        resources.archive.grant_read(grantee)
+        resources.archive.grant_put(grantee)  # includes s3:PutObjectRetention (Object Lock)
+    elif access.archive is not None:
+        raise ValueError(f"archive access {access.archive!r}")
+    for key in access.queues_send:
+        resources.queues[key].grant_send_messages(grantee)
+    if access.tokens_key:
+        # Encrypt/decrypt ANAF tokens and (GenerateDataKey*) the KMS-wrapped MAC keys of links.
+        resources.tokens_key.grant_encrypt_decrypt(grantee)
+    if access.anaf_secret:
+        resources.anaf_secret.grant_read(grantee)
+    if access.mail:
+        grantee.grant_principal.add_to_principal_policy(iam.PolicyStatement(
+            actions=["ses:SendRawEmail", "ses:SendEmail"], resources=resources.mail_resources))
+    if access.cognito_admin:
+        resources.user_pool.grant(grantee, *COGNITO_ADMIN_ACTIONS)

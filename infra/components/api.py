@@ -1,0 +1,117 @@
+"""The Chalice API, entering the stack through chalice.cdk.
+
+CDK owns the IAM role (autogen_policy off, manage_iam_role off) and everything around the
+REST API that Chalice does not model: stage throttling and gateway responses.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from aws_cdk import Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
+from chalice.cdk import Chalice
+
+from infra.functions import API_MEMORY_MB, API_TIMEOUT_S
+from infra.packaging import Packaging, isolated_packaging
+
+API_GATEWAY_STAGE = "api"  # the REST API's stage; routes themselves start with /api/ too
+API_FUNCTION = "APIHandler"  # logical ids in Chalice's SAM template
+REST_API = "RestAPI"
+NOT_FOUND_BODY = {"error": {"code": "not_found", "message": "Resursa nu există."}}
+ALLOWED_HEADERS = "Authorization,Content-Type,X-Arhivar-Client"
+
+
+class ArhivarChalice(Chalice):
+    """chalice.cdk.Chalice, telling where its deployment package was written."""
+
+    @property
+    def deployment_zip(self) -> Path:
+        return Path(self._sam_package_dir) / "deployment.zip"
+
+
+def gateway_responses(public_url: str) -> dict[str, dict]:
+    """API Gateway's own answers (unknown route, throttling, errors before the Lambda runs) in
+    the API's error shape, with CORS headers; an unknown route is the local origin's 404."""
+    headers = {
+        "gatewayresponse.header.Access-Control-Allow-Origin": f"'{public_url}'",
+        "gatewayresponse.header.Access-Control-Allow-Headers": f"'{ALLOWED_HEADERS}'",
+        "gatewayresponse.header.Access-Control-Allow-Methods": "'GET,POST,PUT,DELETE,OPTIONS'",
+        "gatewayresponse.header.Vary": "'Origin'",
+    }
+
+    def answer(body: str, status: int | None = None) -> dict:
+        response = {"responseParameters": headers, "responseTemplates": {"application/json": body}}
+        if status is not None:
+            response["statusCode"] = str(status)
+        return response
+
+    def error(code: str, message: str) -> str:
+        return json.dumps({"error": {"code": code, "message": message}}, ensure_ascii=False,
+                          separators=(",", ":"))
+
+    return {
+        "MISSING_AUTHENTICATION_TOKEN": answer(json.dumps(NOT_FOUND_BODY, ensure_ascii=False,
+                                                          separators=(",", ":")), 404),
+        "THROTTLED": answer(error("too_many_requests",
+                                  "Prea multe cereri. Încercați din nou în câteva secunde."), 429),
+        "INTEGRATION_TIMEOUT": answer(error("timeout", "Cererea a durat prea mult. Încercați din nou."),
+                                      504),
+        # $context.error.messageString is already a quoted JSON string.
+        "DEFAULT_4XX": answer('{"error":{"code":"bad_request","message":$context.error.messageString}}'),
+        "DEFAULT_5XX": answer(error("unavailable", "Serviciul este momentan indisponibil. "
+                                                   "Încercați din nou în câteva momente.")),
+    }
+
+
+class Api:
+    """The Chalice app with its stage configuration built here (the only bridge into Chalice).
+
+    Chalice's stage name is the stack's name (chalice.cdk takes it from its scope), so the
+    construct is created directly under the stack.
+    """
+
+    def __init__(self, stack: Stack, *, packaging: Packaging, environment: dict[str, str],
+                 public_url: str, rate_limit: int, burst_limit: int, log_retention: logs.RetentionDays
+                 ) -> None:
+        self.role = iam.Role(
+            stack, "ApiRole", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="Arhivar API (Chalice): owned by CDK, least privilege",
+            managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name(
+                "service-role/AWSLambdaBasicExecutionRole")])
+        self.stage_config = {
+            "api_gateway_stage": API_GATEWAY_STAGE,
+            "api_gateway_endpoint_type": "REGIONAL",  # CloudFront is the edge
+            "autogen_policy": False,
+            "manage_iam_role": False,
+            "iam_role_arn": self.role.role_arn,
+            "lambda_memory_size": API_MEMORY_MB,
+            "lambda_timeout": API_TIMEOUT_S,
+            "environment_variables": dict(environment),
+        }
+        with isolated_packaging(packaging.work_dir, stack.region):
+            self.chalice = ArhivarChalice(stack, "Api", source_dir=str(packaging.chalice_source_dir()),
+                                          stage_config=self.stage_config)
+        self.rest_api = self.chalice.get_resource(REST_API)
+        self.function = self.chalice.get_resource(API_FUNCTION)
+        self.function.node.add_dependency(self.role)  # the role's policies exist before it runs
+        self.name = stack.stack_name  # the REST API's name (Chalice would name both stages "arhivar")
+        self.rest_api.add_property_override("Name", self.name)
+        self.rest_api.add_property_override("MethodSettings", [{
+            "ResourcePath": "/*", "HttpMethod": "*", "MetricsEnabled": True,
+            "ThrottlingRateLimit": rate_limit, "ThrottlingBurstLimit": burst_limit}])
+        self.rest_api.add_property_override("DefinitionBody.x-amazon-apigateway-gateway-responses",
+                                            gateway_responses(public_url))
+        logs.LogGroup(stack, "ApiLogs", log_group_name=f"/aws/lambda/{self.function.ref}",
+                      retention=log_retention)
+
+    @property
+    def origin_domain(self) -> str:
+        stack = Stack.of(self.role)
+        return f"{self.rest_api.ref}.execute-api.{stack.region}.{stack.url_suffix}"
+
+    @property
+    def function_name(self) -> str:
+        return self.function.ref

@@ -1,0 +1,27 @@
+# functions/render_pdf as a Lambda container image: WeasyPrint needs Pango (with HarfBuzz) and
+# fontconfig, which the zip runtime lacks. Built by `cdk deploy` (cdk-assets runs docker build)
+# from a context that infra/packaging.py (image_context) stages: requirements.txt,
+# chalicelib/, functions/{__init__.py,render_pdf/} and this file. Synth never builds it.
+FROM public.ecr.aws/lambda/python:3.12
+
+# Amazon Linux 2023: Pango >= 1.44 with HarfBuzz, fontconfig, and a fallback font family (the
+# invoice template ships its own Noto Sans subset in chalicelib/invoices/pdf/fonts/).
+RUN dnf install -y pango harfbuzz fontconfig dejavu-sans-fonts \
+    && dnf clean all && rm -rf /var/cache/dnf
+
+# The same pins as everywhere: requirements.txt plus WeasyPrint's (functions/render_pdf/
+# requirements.txt includes ../../requirements.txt, so keep the repository layout).
+COPY requirements.txt /build/requirements.txt
+COPY functions/render_pdf/requirements.txt /build/functions/render_pdf/requirements.txt
+RUN pip install --no-cache-dir -r /build/functions/render_pdf/requirements.txt \
+        --target "${LAMBDA_TASK_ROOT}" \
+    && rm -rf /build
+
+COPY chalicelib/ ${LAMBDA_TASK_ROOT}/chalicelib/
+COPY functions/__init__.py ${LAMBDA_TASK_ROOT}/functions/__init__.py
+COPY functions/render_pdf/ ${LAMBDA_TASK_ROOT}/functions/render_pdf/
+
+# Fontconfig needs a writable cache directory; only /tmp is writable in Lambda.
+ENV XDG_CACHE_HOME=/tmp/.cache
+
+CMD ["functions.render_pdf.handler.lambda_handler"]

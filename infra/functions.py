@@ -1,0 +1,151 @@
+"""The non-API Lambda functions, derived from chalicelib/topology.py.
+
+Topology says which functions exist (queue consumers, schedule targets) and the consumers'
+timeouts; this module adds what only the deployment needs to know: memory, how the function
+is packaged, and what it may touch (its IAM, least privilege). A consumer or schedule target
+without an entry below stops the synth with a message naming it, so a new worker cannot be
+deployed with guessed permissions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from chalicelib.topology import MAIL_FEEDBACK_HANDLER, QUEUES, SCHEDULES
+
+IMAGE_DOCKERFILES = {"render_pdf": "infra/docker/render_pdf.Dockerfile"}
+
+
+@dataclass(frozen=True)
+class Access:
+    """What a function may touch. Tables are named by their settings field."""
+
+    tables_rw: tuple[str, ...] = ()
+    tables_ro: tuple[str, ...] = ()
+    archive: str | None = None  # "read" or "read_write"
+    queues_send: tuple[str, ...] = ()  # topology queue keys
+    tokens_key: bool = False  # encrypt/decrypt ANAF tokens
+    anaf_secret: bool = False  # read the ANAF client secret
+    mail: bool = False  # send through SES
+    cognito_admin: bool = False  # the admin user calls of chalicelib/storage/identity.py
+
+
+@dataclass(frozen=True)
+class Sizing:
+    memory_mb: int
+    access: Access
+    timeout_s: int | None = None  # schedule targets; queue consumers take the topology's
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    name: str  # functions/<name>/
+    handler: str  # Lambda's "module.function"
+    memory_mb: int
+    timeout_s: int
+    access: Access
+    queue_keys: tuple[str, ...] = field(default=())  # the queues it consumes
+    schedule_keys: tuple[str, ...] = field(default=())
+    mail_feedback: bool = False  # subscribed to the SES feedback topic
+
+    @property
+    def is_image(self) -> bool:
+        return self.name in IMAGE_DOCKERFILES
+
+    @property
+    def dockerfile(self) -> str:
+        return IMAGE_DOCKERFILES[self.name]
+
+
+_SYNC_TABLES = ("companies_table", "credentials_table", "documents_table", "sync_runs_table",
+                "limits_table")
+_PEOPLE = ("accounts_table", "companies_table", "memberships_table")  # who to e-mail, and how
+
+# Read from each handler's code path (chalicelib/dependencies.py accessors and the models its
+# services use). The Limits table also holds the KMS-wrapped MAC keys (storage/mac_keys.py),
+# hence tokens_key wherever links are signed.
+SIZING: dict[str, Sizing] = {
+    "dispatch": Sizing(256, Access(tables_rw=("companies_table",), queues_send=("sync",)),
+                       timeout_s=60),
+    "sync_company": Sizing(1024, Access(
+        tables_rw=_SYNC_TABLES, tables_ro=("memberships_table", "accounts_table"),
+        archive="read_write", queues_send=("render", "notify"), tokens_key=True, anaf_secret=True)),
+    "render_pdf": Sizing(2048, Access(tables_rw=("documents_table",), archive="read_write")),
+    "notify": Sizing(512, Access(
+        tables_rw=("limits_table",), tables_ro=(*_PEOPLE, "documents_table"), tokens_key=True,
+        mail=True)),
+    "build_export": Sizing(1024, Access(
+        tables_rw=("exports_table",), tables_ro=(*_PEOPLE, "documents_table"), archive="read_write",
+        tokens_key=True, mail=True)),  # tokens key: the KMS-wrapped key of the unsubscribe links
+    "reminders": Sizing(256, Access(
+        tables_rw=("credentials_table",), tables_ro=_PEOPLE, mail=True), timeout_s=300),
+    "ses_feedback": Sizing(256, Access(tables_rw=("limits_table",)), timeout_s=30),
+    "daily_notifications": Sizing(512, Access(
+        tables_rw=("limits_table", "companies_table"), tables_ro=(*_PEOPLE, "documents_table"),
+        tokens_key=True, mail=True), timeout_s=600),
+}
+
+# The Chalice API (app.py): every table, the archive (presigned links, exports), the work
+# queues it feeds, the tokens key, the ANAF secret, e-mail and Cognito's admin calls.
+API_ACCESS = Access(
+    tables_rw=("accounts_table", "companies_table", "memberships_table", "credentials_table",
+               "documents_table", "sync_runs_table", "exports_table", "limits_table",
+               "authorizations_table"),
+    archive="read_write", queues_send=("sync", "render", "export"), tokens_key=True,
+    anaf_secret=True, mail=True, cognito_admin=True)
+API_MEMORY_MB = 1024
+API_TIMEOUT_S = 29  # API Gateway's integration limit
+
+
+def pascal(name: str) -> str:
+    """"sync_company" -> "SyncCompany" (construct ids)."""
+    return "".join(part.capitalize() for part in name.replace("-", "_").split("_"))
+
+
+def function_name(target: str) -> str:
+    """"functions.sync_company.handler:lambda_handler" -> "sync_company"."""
+    module = target.split(":", 1)[0]
+    parts = module.split(".")
+    if len(parts) != 3 or parts[0] != "functions" or parts[2] != "handler":
+        raise ValueError(f"{target!r} is not a functions/<name>/handler.py entry point")
+    return parts[1]
+
+
+def lambda_handler(target: str) -> str:
+    module, function = target.split(":", 1)
+    return f"{module}.{function}"
+
+
+def function_specs() -> tuple[FunctionSpec, ...]:
+    """Every worker function of the topology, in a stable order."""
+    found: dict[str, dict] = {}
+    for spec in QUEUES:
+        if spec.consumer is None:
+            continue
+        entry = found.setdefault(function_name(spec.consumer), {"target": spec.consumer,
+                                                               "queues": [], "schedules": [],
+                                                               "timeout": 0})
+        entry["queues"].append(spec.key)
+        entry["timeout"] = max(entry["timeout"], spec.function_timeout_s)
+    for schedule in SCHEDULES:
+        entry = found.setdefault(function_name(schedule.target), {"target": schedule.target,
+                                                                 "queues": [], "schedules": [],
+                                                                 "timeout": 0})
+        entry["schedules"].append(schedule.key)
+    found.setdefault(function_name(MAIL_FEEDBACK_HANDLER), {"target": MAIL_FEEDBACK_HANDLER, "queues": [],
+                                                             "schedules": [], "timeout": 0,
+                                                             "mail_feedback": True})
+    specs = []
+    for name, entry in found.items():
+        if name not in SIZING:
+            raise KeyError(f"functions/{name} is in chalicelib/topology.py but not in "
+                           f"infra/functions.py SIZING: declare its memory and access there")
+        sizing = SIZING[name]
+        timeout = entry["timeout"] or sizing.timeout_s
+        if timeout is None:
+            raise KeyError(f"functions/{name}: a schedule target needs timeout_s in SIZING")
+        specs.append(FunctionSpec(
+            name=name, handler=lambda_handler(entry["target"]), memory_mb=sizing.memory_mb,
+            timeout_s=timeout, access=sizing.access, queue_keys=tuple(entry["queues"]),
+            schedule_keys=tuple(entry["schedules"]), mail_feedback=entry.get("mail_feedback", False)))
+    return tuple(specs)

@@ -1,0 +1,197 @@
+"""The Documents page as a person uses it: choose the company, page through the archive, filter
+by partner and date, open a document, download its PDF and XML, export everything.
+
+The archive is a sandbox company synced in-process (the API tests' helper); the export worker
+runs on a thread of the test while the page waits, as the local runtime would run it.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+import threading
+import zipfile
+from pathlib import Path
+
+import pytest
+import requests
+from playwright.sync_api import Page, expect
+
+from chalicelib import dependencies
+from chalicelib.domain.documents import fold
+from chalicelib.storage.models import DocumentModel
+from chalicelib.topology import queue
+from functions.build_export import handler as export_handler
+from functions.render_pdf.handler import render_document
+from local.runtime import QueuePoller
+from tests.api.test_documents import Archive, sync_company
+from tests.browser.conftest import log_in
+
+
+@pytest.fixture(scope="module")
+def archive(local_stack, base_url) -> Archive:
+    sandbox_url = local_stack.ports.sandbox_url
+    found = sync_company(base_url, sandbox_url)
+    # A second company (a partner nobody archives), so the page asks which one to show
+    world = requests.get(f"{sandbox_url}/__sandbox/world", timeout=10).json()
+    second = world["partners"][len(world["partners"]) // 2]["cif"]
+    found.user.call("POST", "/companies", json={"cif": second})
+    for document in found.documents[:4]:
+        if document.kind in ("received", "sent") and document.pdf_status != "ready":
+            render_document(found.cif, document.sk, document.message_id)
+    found.documents = sorted(DocumentModel.query(found.cif, consistent_read=True), key=lambda d: d.sk, reverse=True)
+    return found
+
+
+@pytest.fixture
+def export_worker(settings):
+    """The export queue's consumer, running while the test runs."""
+    stop = threading.Event()
+    poller = QueuePoller(settings, queue("export"), export_handler.lambda_handler, wait_time_s=1)
+    thread = threading.Thread(target=poller.run, args=(stop,), daemon=True)
+    thread.start()
+    yield
+    stop.set()
+    thread.join(timeout=10)
+
+
+def open_documents(page: Page, archive: Archive) -> None:
+    log_in(page, archive.user)
+    page.get_by_role("link", name="Documente", exact=True).click()
+    expect(page.get_by_role("heading", name="Documente", level=1)).to_be_visible()
+    page.get_by_label("Compania").select_option(archive.cif)
+    expect(page).to_have_url(re.compile(rf"cif={archive.cif}"))
+    expect(page.locator("#total-documente")).to_contain_text(f"{len(archive.documents)} documente")
+
+
+def shown_ids(page: Page) -> list[str]:
+    return page.locator("tr[data-mesaj]").evaluate_all("rows => rows.map(r => r.dataset.mesaj)")
+
+
+def test_choose_the_company_page_through_and_filter(page: Page, archive: Archive):
+    open_documents(page, archive)
+    ids = [d.message_id for d in archive.documents]
+    # 25 newest first, money as Romanians write it
+    expect(page.locator("tr[data-mesaj]")).to_have_count(25)
+    assert shown_ids(page) == ids[:25]
+    first = archive.documents[0]
+    if first.total:
+        whole, _, cents = first.total.partition(".")
+        grouped = f"{int(whole):,}".replace(",", ".")
+        expect(page.locator(f'tr[data-mesaj="{first.message_id}"]')).to_contain_text(
+            f"{grouped},{(cents + '00')[:2]} {first.currency}")
+
+    # 10 per page, forward twice, back once with the button and once with the browser
+    page.get_by_label("Rânduri pe pagină").select_option("10")
+    expect(page.locator("tr[data-mesaj]")).to_have_count(10)
+    assert shown_ids(page) == ids[:10]
+    page.get_by_role("button", name="Pagina următoare").click()
+    expect(page.locator(f'tr[data-mesaj="{ids[10]}"]')).to_be_visible()
+    assert shown_ids(page) == ids[10:20]
+    page.get_by_role("button", name="Pagina următoare").click()
+    expect(page.locator(f'tr[data-mesaj="{ids[20]}"]')).to_be_visible()
+    assert shown_ids(page) == ids[20:30]
+    page.get_by_role("button", name="Pagina anterioară").click()
+    expect(page.locator(f'tr[data-mesaj="{ids[10]}"]')).to_be_visible()
+    assert shown_ids(page) == ids[10:20]
+    page.go_back()
+    expect(page.locator(f'tr[data-mesaj="{ids[20]}"]')).to_be_visible()
+
+    # Filter by partner (typed without diacritics) and creation date
+    partner = next(d for d in archive.documents if d.partner_name and d.kind == "received")
+    word = max(partner.partner_name.split(), key=len)
+    page.get_by_label("Partener (denumire sau CIF)").fill(fold(word))
+    page.get_by_role("button", name="Filtrează").click()
+    expect(page).to_have_url(re.compile(r"partner="))
+    expected = [d.message_id for d in archive.documents if fold(word) in fold(d.partner_name or "")]
+    expect(page.locator("tr[data-mesaj]")).to_have_count(min(10, len(expected)))
+    assert set(shown_ids(page)) <= set(expected)
+
+    day = partner.created_at.astimezone(__import__("zoneinfo").ZoneInfo("Europe/Bucharest")).date().isoformat()
+    page.get_by_label("Creat de la").fill(day)
+    page.get_by_label("Creat până la").fill(day)
+    page.get_by_role("button", name="Filtrează").click()
+    expect(page.locator(f'tr[data-mesaj="{partner.message_id}"]')).to_be_visible()
+    expect(page.locator("#total-documente")).not_to_contain_text(f"{len(archive.documents)} documente")
+
+    # A bad range is explained in the page, nothing is asked
+    page.get_by_label("Creat până la").fill("2020-01-01")
+    page.get_by_role("button", name="Filtrează").click()
+    expect(page.locator("#eroare-created_to")).to_contain_text("înaintea începutului")
+
+    # The detail panel shows the parsed invoice
+    page.locator(f'tr[data-mesaj="{partner.message_id}"] td').first.click()
+    panel = page.get_by_role("dialog")
+    expect(panel).to_contain_text("Furnizor")
+    expect(panel).to_contain_text(partner.number)
+    expect(panel.locator("table.linii tbody tr").first).to_be_visible()
+    panel.get_by_role("button", name="Închide").click()
+    expect(panel).to_be_hidden()
+
+
+def test_download_the_pdf_and_the_xml_of_a_row(page: Page, archive: Archive, tmp_path: Path):
+    invoice = next(d for d in archive.documents if d.pdf_status == "ready")
+    open_documents(page, archive)
+    row = page.locator(f'tr[data-mesaj="{invoice.message_id}"]')
+    with page.expect_download() as caught:
+        row.get_by_role("button", name=re.compile("^PDF")).click()
+    pdf = caught.value
+    assert pdf.suggested_filename.endswith(".pdf") and invoice.issue_date in pdf.suggested_filename
+    saved = pdf.path().read_bytes()
+    assert saved.startswith(b"%PDF") and saved == dependencies.archive().get(invoice.pdf_key)
+
+    with page.expect_download() as caught:
+        row.get_by_role("button", name=re.compile("^XML")).click()
+    xml = caught.value
+    assert xml.suggested_filename.endswith(".xml")
+    assert xml.path().read_bytes() == dependencies.archive().get(invoice.xml_key)
+
+
+def test_a_pdf_being_generated_is_said_and_retried(page: Page, archive: Archive):
+    invoice = next(d for d in archive.documents if d.kind in ("received", "sent") and d.pdf_status != "ready")
+    DocumentModel(cif=archive.cif, sk=invoice.sk).update(actions=[DocumentModel.pdf_status.set("pending")])
+    open_documents(page, archive)
+    row = page.locator(f'tr[data-mesaj="{invoice.message_id}"]')
+    with page.expect_download(timeout=20_000) as caught:
+        row.get_by_role("button", name=re.compile("^PDF")).click()
+        expect(page.locator("#mesaj-documente")).to_contain_text("PDF-ul se generează")
+        assert render_document(archive.cif, invoice.sk, invoice.message_id) == "ready"
+    assert caught.value.path().read_bytes().startswith(b"%PDF")
+
+
+def test_download_everything_as_zip_csv_and_excel(page: Page, archive: Archive, export_worker):
+    open_documents(page, archive)
+    received = [d for d in archive.documents if d.kind == "received"]
+    page.get_by_label("Tip").select_option("received")
+    page.get_by_role("button", name="Filtrează").click()
+    expect(page.locator("#total-documente")).to_contain_text(f"{len(received)} documente")
+
+    page.get_by_role("button", name="Descarcă toate documentele").click()
+    link = page.get_by_role("link", name="Descarcă arhiva ZIP")
+    expect(link).to_be_visible(timeout=30_000)
+    with page.expect_download() as caught:
+        link.click()
+    package = zipfile.ZipFile(caught.value.path())
+    originals = [n for n in package.namelist() if n.endswith("_original.zip")]
+    assert sorted(hashlib.sha256(package.read(n)).hexdigest() for n in originals) == \
+           sorted(d.original_sha256 for d in received)
+    assert "index.csv" in package.namelist() and all(n.startswith("Primite/") for n in originals)
+
+    page.get_by_role("button", name="Export CSV").click()
+    link = page.get_by_role("link", name="Descarcă fișierul CSV")
+    expect(link).to_be_visible(timeout=30_000)
+    with page.expect_download() as caught:
+        link.click()
+    rows = list(csv.reader(io.StringIO(caught.value.path().read_bytes().decode("utf-8-sig")), delimiter=";"))
+    assert rows[0][:3] == ["Data creării", "Tip", "Partener"] and len(rows) == len(received) + 1
+
+    page.get_by_role("button", name="Export Excel").click()
+    link = page.get_by_role("link", name="Descarcă fișierul Excel")
+    expect(link).to_be_visible(timeout=30_000)
+    with page.expect_download() as caught:
+        link.click()
+    assert caught.value.suggested_filename.endswith(".xlsx")
+    sheet = zipfile.ZipFile(caught.value.path()).read("xl/worksheets/sheet1.xml").decode("utf-8")
+    assert sheet.count("<row ") == len(received) + 1

@@ -1,0 +1,271 @@
+"""The archive engine in the browser: "Sincronizează acum", the sync history, "Importă arhive SPV"
+and what viewers see. Companies come from Ionescu's certificate (test_anaf.py uses Popescu's);
+they are authorized through the API helper (the browser step has its own tests in test_anaf.py).
+
+The test stack has no background runtime, so after "Sincronizează acum" the test runs the sync
+worker's use case in-process, as the queue's consumer would, and reloads."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import zipfile
+
+import pytest
+import requests
+from playwright.sync_api import Page, expect
+
+from chalicelib import dependencies
+from chalicelib.storage.models import CompanyModel
+from tests.api.conftest import authorize
+from tests.browser.conftest import log_in
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def ionescu(sandbox_url) -> dict:
+    world = requests.get(f"{sandbox_url}/__sandbox/world", timeout=10).json()
+    return next(c for c in world["certificates"] if c["holder"].startswith("Ionescu"))
+
+
+def authorized_company(user, cif: str, certificate: dict) -> None:
+    """The user's company, authorized at ANAF with the certificate (an active membership even
+    when another test's account registered the company first)."""
+    answer = user.call("POST", "/companies", json={"cif": cif})
+    assert answer.status_code in (201, 409), answer.text
+    assert authorize(user, cif, certificate["serial"])["anaf"] == "connected"
+
+
+def row(page: Page, cif: str):
+    return page.locator(f'tr[data-cif="{cif}"]')
+
+
+def anaf_zip(sandbox_url: str, cif: str, message_id: str) -> bytes:
+    """The ZIP ANAF serves for a message, downloaded with the company's own ANAF token (what a
+    person downloads by hand from SPV)."""
+    credential_id = CompanyModel.get(cif, consistent_read=True).credential_id
+    token = dependencies.credential_vault().access_token(credential_id)
+    answer = requests.get(f"{sandbox_url}/prod/FCTEL/rest/descarcare", params={"id": message_id},
+                          headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    assert answer.headers["Content-Type"].startswith("application/zip"), answer.text[:200]
+    return answer.content
+
+
+def new_invoice_at_anaf(sandbox_url: str, cif: str) -> str:
+    """A new invoice received by the company, at ANAF only (not synced): its message id."""
+    answer = requests.post(f"{sandbox_url}/__sandbox/invoices",
+                           json={"kind": "invoice", "buyer_cif": cif, "count": 1}, timeout=30)
+    answer.raise_for_status()
+    messages = answer.json()["created"][0]["messages"]
+    return next(m["id"] for m in messages if m["cif"] == cif)
+
+
+def zip_of(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def upload(page: Page, name: str, content: bytes, mime: str = "application/zip") -> None:
+    page.get_by_label("Arhiva ZIP din SPV").set_input_files(
+        files=[{"name": name, "mimeType": mime, "buffer": content}])
+    page.get_by_role("button", name="Importă", exact=True).click()
+
+
+def test_sync_now_then_the_history_shows_the_run_and_a_viewer_sees_it_without_actions(
+        page: Page, new_page, new_user, ionescu):
+    cif = ionescu["cifs"][0]
+    owner, viewer = new_user(), new_user()
+    authorized_company(owner, cif, ionescu)
+    log_in(page, owner, start=f"/autentificare?inapoi=/companii/{cif}")
+    expect(page.get_by_role("heading", name="Istoric sincronizări")).to_be_visible()
+    expect(page.locator("#istoric-sincronizari")).not_to_have_attribute("aria-busy", "true")
+    before = page.locator("table.sincronizari tbody tr").count()  # earlier runs of other tests
+
+    # WHEN the owner clicks "Sincronizează acum", THEN the button shows progress and the start is confirmed
+    release = []
+    page.route("**/api/companies/*/sync", lambda route: release.append(route))
+    page.get_by_role("button", name="Sincronizează acum").click()
+    busy = page.locator("#sincronizeaza")
+    expect(busy).to_have_text("Se pornește sincronizarea…")
+    expect(busy).to_be_disabled()
+    for _ in range(100):  # the page reads the history first, then asks for the sync
+        if release:
+            break
+        page.wait_for_timeout(50)
+    release[0].continue_()
+    page.unroute("**/api/companies/*/sync")
+    expect(page.locator("#mesaj-anaf")).to_contain_text("Sincronizarea a pornit.")
+    expect(busy).to_have_text("Sincronizează acum")
+
+    # AND the queue's consumer runs it (in-process here), THEN the history shows the run
+    dependencies.company_sync(lambda: 900.0).run(cif, "manual")
+    page.reload()
+    runs = page.locator("table.sincronizari tbody tr")
+    expect(runs).to_have_count(before + 1)
+    newest = runs.first
+    expect(newest.locator('td[data-eticheta="Motiv"]')).to_have_text("manuală")
+    expect(newest.locator('td[data-eticheta="Rezultat"]')).to_have_text("completă")
+    expect(newest.locator('td[data-eticheta="Interval verificat"]')).to_contain_text(
+        re.compile(r"\d{2}\.\d{2}\.\d{4} \d{2}:\d{2}"))
+    for column in ("Listate", "Noi", "Deja arhivate", "Eșuate", "Pierdute", "Apeluri ANAF"):
+        expect(newest.locator(f'td[data-eticheta="{column}"]')).to_have_text(re.compile(r"^[\d.]+$"))
+    assert int(newest.locator('td[data-eticheta="Apeluri ANAF"]').inner_text().replace(".", "")) > 0
+    # The archive's "complete until" moved with the run, in Romania time.
+    expect(page.locator("#completa-pana")).to_contain_text(re.compile(r"\d{2}\.\d{2}\.\d{4} \d{2}:\d{2}"))
+    expect(page.locator("#arhiva-in-risc")).to_have_count(0)
+
+    # WHEN they ask again from the dashboard within the minute, THEN they are asked to wait
+    page.get_by_role("link", name="← Companii").click()
+    row(page, cif).get_by_role("button", name=re.compile("^Sincronizează acum")).click()
+    expect(page.locator("#mesaj-companii")).to_contain_text("Așteptați un minut")
+
+    # GIVEN a viewer of the company, THEN they see the state and the history but no action
+    assert owner.call("POST", f"/companies/{cif}/members",
+                      json={"email": viewer.email, "role": "viewer"}).status_code == 201
+    other = new_page()
+    log_in(other, viewer)
+    expect(row(other, cif).locator(".insigna")).to_have_text(re.compile(r"^autorizat până la"))
+    expect(row(other, cif).locator("td.actiuni button")).to_have_count(0)
+    row(other, cif).get_by_role("link", name="Detalii").click()
+    expect(other.locator("table.sincronizari tbody tr")).to_have_count(before + 1)
+    expect(other.locator("#stare-arhivare")).to_contain_text("Arhivă completă până la")
+    expect(other.locator("#actiuni-companie button")).to_have_count(0)
+    expect(other.get_by_role("heading", name="Importă arhive SPV")).to_have_count(0)
+    for name in ("Autorizează", "Reautorizează", "Sincronizează acum", "Trimite link de autorizare",
+                 "Deconectează de la ANAF"):
+        expect(other.get_by_role("button", name=name, exact=True)).to_have_count(0)
+
+
+def test_importing_spv_zips_archives_new_ones_and_reports_duplicates(page: Page, new_user, ionescu, sandbox_url):
+    cif = ionescu["cifs"][1]
+    owner = new_user()
+    authorized_company(owner, cif, ionescu)
+    message_id = new_invoice_at_anaf(sandbox_url, cif)
+    original = anaf_zip(sandbox_url, cif, message_id)
+    log_in(page, owner, start=f"/autentificare?inapoi=/companii/{cif}")
+    section = page.locator("section.import-spv")
+    expect(section).to_contain_text("cel mult 5 MB")
+    result = page.locator("#rezultat-import")
+
+    # WHEN they upload a ZIP of SPV ZIPs (one real, one that is not ANAF's)
+    upload(page, "arhive-spv.zip", zip_of({f"{message_id}.zip": original,
+                                           "altceva/poza.zip": zip_of({"poza.txt": b"nu e factura"})}))
+
+    # THEN the real one is archived and the other rejected with its reason
+    expect(result.locator("#sumar-import")).to_contain_text("Arhivate: 1 · Duplicate: 0 · Respinse: 1")
+    archived = result.locator("tr", has_text=f"{message_id}.zip")
+    expect(archived.locator('td[data-eticheta="Rezultat"]')).to_have_text("arhivat")
+    expect(archived).to_contain_text("factură primită")
+    rejected = result.locator("tr", has_text="poza.zip")
+    expect(rejected.locator('td[data-eticheta="Rezultat"]')).to_have_text("respins")
+    assert rejected.locator('td[data-eticheta="Detalii"]').inner_text().strip() not in ("", "—")
+
+    # WHEN they upload the same SPV ZIP again on its own, THEN it is a duplicate, not archived twice
+    upload(page, f"{message_id}.zip", original)
+    expect(result.locator("#sumar-import")).to_contain_text("Arhivate: 0 · Duplicate: 1 · Respinse: 0")
+    expect(result.locator("tbody tr").first.locator('td[data-eticheta="Rezultat"]')).to_have_text("duplicat")
+    expect(result).to_contain_text("era deja în arhivă")
+
+
+def test_the_import_checks_the_file_before_sending_it(page: Page, new_user, ionescu):
+    cif = ionescu["cifs"][1]
+    owner = new_user()
+    authorized_company(owner, cif, ionescu)
+    sent = []
+    page.on("request", lambda r: "/imports" in r.url and sent.append(r.url))
+    log_in(page, owner, start=f"/autentificare?inapoi=/companii/{cif}")
+    errors = page.locator("#eroare-import")
+
+    page.get_by_role("button", name="Importă", exact=True).click()
+    expect(errors).to_have_text("Alegeți arhiva ZIP descărcată din SPV.")
+    upload(page, "factura.pdf", b"%PDF-1.4", mime="application/pdf")
+    expect(errors).to_contain_text("nu este o arhivă ZIP")
+    upload(page, "mare.zip", b"0" * (5 * 1024 * 1024 + 1))
+    expect(errors).to_contain_text("limita este 5 MB")
+    expect(page.get_by_label("Arhiva ZIP din SPV")).to_have_attribute("aria-invalid", "true")
+    page.wait_for_timeout(200)
+    assert sent == []
+
+    # A file that is not a ZIP inside gets the API's explanation.
+    upload(page, "stricat.zip", b"nu e zip")
+    expect(page.locator("#rezultat-import")).to_contain_text("Fișierul nu este o arhivă ZIP descărcată din SPV.")
+
+
+def stub_company(cif: str, state: str, label: str, *, role: str = "owner", **extra) -> dict:
+    return {"cif": cif, "name": f"FIRMA {state.upper()} SRL", "role": role, "membership_state": "active",
+            "public": {"cif": cif, "name": f"FIRMA {state.upper()} SRL", "address": "JUD. CLUJ",
+                       "registration_number": "J12/1/2020", "registration_status": "", "vat_payer": True,
+                       "efactura_registered": True, "inactive": False, "radiated": False},
+            "authorization": {"state": state, "until": "2026-12-05T10:00:00Z", "label": label},
+            "licence": {"code": "free", "name": "Gratuit"},
+            "last_sync": {"at": "2026-07-01T10:05:00Z", "result": "partial"}, "document_count": 3,
+            "data_refreshed_at": None,
+            "archive": {"complete_until": "2026-07-01T21:30:00Z", "at_risk": False}, **extra}
+
+
+def json_answer(payload):
+    return lambda route: route.fulfill(status=200, content_type="application/json", body=json.dumps(payload))
+
+
+def test_the_actions_follow_the_authorization_state_and_the_role(shared_page: Page):
+    """Stubbed API answers: which row offers what, for every state and for a viewer."""
+    companies = [
+        stub_company("10", "authorized", "autorizat până la 30.03.2027"),
+        stub_company("11", "expiring", "expiră curând (05.12.2026)"),
+        stub_company("12", "expired", "expirat"),
+        stub_company("13", "revoked", "revocat"),
+        stub_company("14", "no_spv_rights", "fără drept SPV"),
+        stub_company("15", "unauthorized", "neautorizat"),
+        stub_company("16", "authorized", "autorizat până la 30.03.2027", role="viewer"),
+    ]
+    shared_page.route("**/api/companies", json_answer({"companies": companies}))
+    shared_page.goto("/companii")
+    expected = {"10": ["Sincronizează acum"], "11": ["Reautorizează", "Sincronizează acum"],
+                "12": ["Reautorizează"], "13": ["Reautorizează"], "14": ["Reautorizează"],
+                "15": ["Autorizează"], "16": []}
+    for cif, buttons in expected.items():
+        shown = row(shared_page, cif).locator("td.actiuni button")
+        expect(shown).to_have_count(len(buttons))
+        for i, name in enumerate(buttons):
+            expect(shown.nth(i)).to_contain_text(name)
+    expect(row(shared_page, "11").locator('td[data-eticheta="Ultima sincronizare"]')).to_contain_text("parțială")
+
+
+def test_the_company_page_warns_when_the_archive_is_at_risk_and_names_every_result(shared_page: Page):
+    company = stub_company("17", "expiring", "expiră curând (05.12.2026)",
+                           archive={"complete_until": "2026-07-01T21:30:00Z", "at_risk": True})
+    results = ["complete", "partial", "anaf_unavailable", "daily_limit", "budget_exhausted", "expired",
+               "no_spv_rights", "not_authorized", "error"]
+    runs = [{"started_at": f"2026-07-{i + 1:02d}T08:00:00Z", "finished_at": None,
+             "reason": "schedule", "result": result,
+             "window": {"start": "2026-05-01T00:00:00Z", "end": "2026-07-01T00:00:00Z"},
+             "anaf_calls": 1200, "listed": 10, "new": 2, "already_archived": 7, "failed": 1, "lost": 0,
+             "bytes": 1000, "errors": {"<b>anaf_unavailable</b>": 3} if i == 0 else {}}
+            for i, result in enumerate(results)]
+    shared_page.route("**/api/companies/17", json_answer({"company": company}))
+    shared_page.route("**/api/companies/17/sync-runs", json_answer({"runs": runs}))
+    shared_page.route("**/api/companies/17/members", json_answer({"members": []}))
+    shared_page.goto("/companii/17")
+
+    warning = shared_page.locator("#arhiva-in-risc")
+    expect(warning).to_contain_text("02.07.2026 00:30")  # Romania time (UTC+3 in July)
+    expect(warning).to_contain_text("ANAF șterge fișierele din SPV după 60 de zile")
+    expect(shared_page.locator("#completa-pana")).to_contain_text("02.07.2026 00:30")
+    expect(shared_page.locator("#valabila-pana")).to_have_text("valabilă până la 05.12.2026")
+    expect(shared_page.get_by_role("button", name="Reautorizează")).to_be_visible()
+    expect(shared_page.get_by_role("button", name="Sincronizează acum")).to_be_visible()
+    table = shared_page.locator("table.sincronizari tbody tr")
+    expect(table).to_have_count(len(results))
+    names = ["completă", "parțială", "ANAF indisponibil", "limita zilnică ANAF atinsă",
+             "limită de apeluri atinsă", "autorizare expirată", "fără drept SPV", "neautorizată", "eroare"]
+    for i, name in enumerate(names):
+        expect(table.nth(i).locator('td[data-eticheta="Rezultat"]')).to_have_text(name)
+        expect(table.nth(i).locator('td[data-eticheta="Motiv"]')).to_have_text("programată")
+    expect(table.first.locator('td[data-eticheta="Apeluri ANAF"]')).to_have_text(re.compile(r"^1.?200$"))
+    expect(table.first.locator('td[data-eticheta="Erori"]')).to_contain_text("<b>anaf_unavailable</b>: 3")
+    assert shared_page.locator("table.sincronizari b").count() == 0

@@ -1,0 +1,91 @@
+"""The CDK app, synthesized once per test session, offline and without docker.
+
+Offline packaging (infra/packaging.py) runs Chalice's real packaging on a staged copy of the
+app without requirements.txt, so neither pip nor docker runs; CDK_DOCKER points at nothing,
+so a synth that tried to build an image would fail here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+
+import aws_cdk  # noqa: E402  (requirements-dev.txt)
+
+from infra.app import build_app  # noqa: E402
+from infra.packaging import Packaging  # noqa: E402
+from infra.stages import STAGES, StageParameters  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Synthesized:
+    outdir: Path
+    work_dir: Path
+    templates: dict[str, dict[str, Any]]  # stage name -> CloudFormation template
+    params: dict[str, StageParameters]
+    manifest: dict[str, Any]
+
+    def assets(self, stage: str) -> dict[str, Any]:
+        return json.loads((self.outdir / f"{self.params[stage].stack_name}.assets.json").read_text())
+
+
+@pytest.fixture(scope="session")
+def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    root = tmp_path_factory.mktemp("infra")
+    saved = os.environ.get("CDK_DOCKER")
+    os.environ["CDK_DOCKER"] = str(root / "no-docker-during-synth")
+    try:
+        app = aws_cdk.App(outdir=str(root / "cdk.out"))
+        packaging = Packaging(work_dir=root / "build", offline=True)
+        build_app(app, packaging)
+        assembly = app.synth()
+    finally:
+        if saved is None:
+            os.environ.pop("CDK_DOCKER", None)
+        else:
+            os.environ["CDK_DOCKER"] = saved
+    params = {p.name: p for p in STAGES}
+    templates = {name: assembly.get_stack_by_name(p.stack_name).template for name, p in params.items()}
+    manifest = json.loads((Path(assembly.directory) / "manifest.json").read_text())
+    return Synthesized(Path(assembly.directory), packaging.work_dir, templates, params, manifest)
+
+
+@pytest.fixture(scope="session", params=[p.name for p in STAGES])
+def stage(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def template(synthesized: Synthesized, stage: str) -> dict[str, Any]:
+    return synthesized.templates[stage]
+
+
+def resources(template: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
+    return {logical_id: resource for logical_id, resource in template["Resources"].items()
+            if resource["Type"] == resource_type}
+
+
+def properties(resource: dict[str, Any]) -> dict[str, Any]:
+    return resource.get("Properties", {})
+
+
+def worker_functions(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The functions/* Lambdas (CDK's own helper functions, e.g. BucketDeployment's, excluded)."""
+    found = {}
+    for logical_id, resource in resources(template, "AWS::Lambda::Function").items():
+        props = properties(resource)
+        if props.get("PackageType") == "Image" or str(props.get("Handler", "")).startswith("functions."):
+            found[logical_id] = props
+    return found
+
+
+def api_function(template: dict[str, Any]) -> dict[str, Any]:
+    return properties(template["Resources"]["APIHandler"])

@@ -1,0 +1,130 @@
+"""What surrounds the API: gateway responses, throttling, CloudFront, e-mail, alarms."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_cdk.assertions import Match, Template
+
+from chalicelib.topology import QUEUES
+from local.web_server import _SECURITY_HEADERS
+
+from .conftest import Synthesized, properties, resources, worker_functions
+
+
+def _rest_api(template: dict[str, Any]) -> dict[str, Any]:
+    return properties(template["Resources"]["RestAPI"])
+
+
+def test_an_unknown_api_route_is_the_local_origins_404(template: dict) -> None:
+    responses = _rest_api(template)["DefinitionBody"]["x-amazon-apigateway-gateway-responses"]
+    missing = responses["MISSING_AUTHENTICATION_TOKEN"]
+    assert missing["statusCode"] == "404"
+    assert json.loads(missing["responseTemplates"]["application/json"]) == {
+        "error": {"code": "not_found", "message": "Resursa nu există."}}
+
+
+def test_gateway_responses_carry_cors_headers(template: dict, synthesized: Synthesized, stage: str) -> None:
+    responses = _rest_api(template)["DefinitionBody"]["x-amazon-apigateway-gateway-responses"]
+    assert {"DEFAULT_4XX", "DEFAULT_5XX", "THROTTLED", "MISSING_AUTHENTICATION_TOKEN"} <= set(responses)
+    origin = f"'https://{synthesized.params[stage].domain_name}'"
+    for name, response in responses.items():
+        headers = response["responseParameters"]
+        assert headers["gatewayresponse.header.Access-Control-Allow-Origin"] == origin, name
+        assert "Authorization" in headers["gatewayresponse.header.Access-Control-Allow-Headers"], name
+
+
+def test_the_api_stage_is_throttled(template: dict, synthesized: Synthesized, stage: str) -> None:
+    params = synthesized.params[stage]
+    [settings] = _rest_api(template)["MethodSettings"]
+    assert settings["ResourcePath"] == "/*" and settings["HttpMethod"] == "*"
+    assert settings["ThrottlingRateLimit"] == params.api_rate_limit
+    assert settings["ThrottlingBurstLimit"] == params.api_burst_limit
+    assert _rest_api(template)["StageName"] == "api"
+
+
+def _distribution(template: dict[str, Any]) -> dict[str, Any]:
+    [distribution] = resources(template, "AWS::CloudFront::Distribution").values()
+    return properties(distribution)["DistributionConfig"]
+
+
+def test_cloudfront_forwards_api_calls_uncached_with_every_method(template: dict) -> None:
+    config = _distribution(template)
+    [api] = [b for b in config["CacheBehaviors"] if b["PathPattern"] == "/api/*"]
+    assert set(api["AllowedMethods"]) == {"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"}
+    origin = next(o for o in config["Origins"] if o["Id"] == api["TargetOriginId"])
+    assert origin["OriginPath"] == "/api" and "CustomOriginConfig" in origin
+    assert "execute-api" in json.dumps(origin["DomainName"])
+    policy = properties(template["Resources"][api["CachePolicyId"]["Ref"]])["CachePolicyConfig"]
+    assert policy["DefaultTTL"] == 0 and policy["MinTTL"] == 0 and policy["MaxTTL"] <= 1
+    key = policy["ParametersInCacheKeyAndForwardedToOrigin"]
+    assert key["HeadersConfig"] == {"HeaderBehavior": "whitelist", "Headers": ["Authorization"]}
+    assert key["CookiesConfig"]["CookieBehavior"] == "all"
+    assert key["QueryStringsConfig"]["QueryStringBehavior"] == "all"
+    # AllViewerExceptHostHeader (managed): cookies, query strings and headers reach the API
+    assert api["OriginRequestPolicyId"] == "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+    assert "FunctionAssociations" not in api  # the SPA fallback is for the web origin only
+
+
+def test_web_is_served_privately_with_an_spa_fallback(template: dict) -> None:
+    config = _distribution(template)
+    default = config["DefaultCacheBehavior"]
+    web_origin = next(o for o in config["Origins"] if o["Id"] == default["TargetOriginId"])
+    assert "S3OriginConfig" in web_origin and "OriginAccessControlId" in web_origin
+    assert config["DefaultRootObject"] == "index.html"
+    assert "CustomErrorResponses" not in config  # they would turn API 404s into index.html
+    [association] = default["FunctionAssociations"]
+    assert association["EventType"] == "viewer-request"
+    [function] = resources(template, "AWS::CloudFront::Function").values()
+    assert "/index.html" in properties(function)["FunctionCode"]
+
+
+def test_security_headers_match_the_local_origin(template: dict) -> None:
+    [policy] = resources(template, "AWS::CloudFront::ResponseHeadersPolicy").values()
+    headers = properties(policy)["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
+    csp = headers["ContentSecurityPolicy"]["ContentSecurityPolicy"]
+    assert csp == _SECURITY_HEADERS["Content-Security-Policy"]
+    assert headers["ReferrerPolicy"]["ReferrerPolicy"] == _SECURITY_HEADERS["Referrer-Policy"]
+    assert headers["ContentTypeOptions"]["Override"] is True  # X-Content-Type-Options: nosniff
+    assert headers["FrameOptions"]["FrameOption"] == "DENY"
+    assert headers["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
+    config = _distribution(template)
+    behaviours = [config["DefaultCacheBehavior"], *config["CacheBehaviors"]]
+    assert all("ResponseHeadersPolicyId" in b for b in behaviours)
+
+
+def test_ses_feedback_goes_to_an_sns_topic(template: dict) -> None:
+    assembled = Template.from_json(template)
+    assembled.has_resource_properties("AWS::SES::ConfigurationSetEventDestination", {
+        "EventDestination": Match.object_like({
+            "Enabled": True,
+            "MatchingEventTypes": Match.array_with(["bounce", "complaint"]),
+            "SnsDestination": {"TopicARN": Match.any_value()},
+        }),
+    })
+    assembled.has_resource_properties("AWS::SES::EmailIdentity", {
+        "ConfigurationSetAttributes": Match.any_value()})
+
+
+def _alarmed_dimensions(template: dict[str, Any]) -> list[tuple[str, str, Any]]:
+    found = []
+    for alarm in resources(template, "AWS::CloudWatch::Alarm").values():
+        props = properties(alarm)
+        assert props["AlarmActions"], "every alarm notifies the alarm topic"
+        for dimension in props.get("Dimensions", []):
+            found.append((props["MetricName"], dimension["Name"], dimension["Value"]))
+    return found
+
+
+def test_every_dead_letter_queue_and_function_raises_an_alarm(template: dict) -> None:
+    alarmed = _alarmed_dimensions(template)
+    queues = resources(template, "AWS::SQS::Queue")
+    dead_letter_ids = [i for i, q in queues.items() if properties(q)["QueueName"].endswith("-dlq")]
+    assert len(dead_letter_ids) == len(QUEUES)
+    for logical_id in dead_letter_ids:
+        assert ("ApproximateNumberOfMessagesVisible", "QueueName",
+                {"Fn::GetAtt": [logical_id, "QueueName"]}) in alarmed
+    for logical_id in [*worker_functions(template), "APIHandler"]:
+        assert ("Errors", "FunctionName", {"Ref": logical_id}) in alarmed, logical_id
+    assert any(metric == "ApproximateAgeOfOldestMessage" for metric, _, _ in alarmed)  # sync lag

@@ -1,0 +1,84 @@
+"""The app synthesizes offline, one stack per stage, differing only by stage parameters."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from infra.stages import ANAF_PRODUCTION_API_URL, ANAF_TEST_API_URL, DEV, PROD, STAGES
+
+from .conftest import Synthesized, api_function, worker_functions
+
+
+def test_every_stage_is_a_stack_of_the_same_app(synthesized: Synthesized) -> None:
+    # GIVEN the app synthesized offline (no network, no docker)
+    # THEN it holds exactly one stack per stage, named after the stage
+    stacks = {name for name, artifact in synthesized.manifest["artifacts"].items()
+              if artifact["type"] == "aws:cloudformation:stack"}
+    assert stacks == {"arhivar-dev", "arhivar-prod"}
+    assert [p.stack_name for p in STAGES] == ["arhivar-dev", "arhivar-prod"]
+
+
+def test_synth_reports_no_errors(synthesized: Synthesized) -> None:
+    errors = [entry["data"] for artifact in synthesized.manifest["artifacts"].values()
+              for entries in (artifact.get("metadata") or {}).values() for entry in entries
+              if entry["type"] == "aws:cdk:error"]
+    assert errors == []
+
+
+def test_dev_talks_to_anafs_test_api_and_prod_to_production(synthesized: Synthesized) -> None:
+    for stage, expected in (("dev", ANAF_TEST_API_URL), ("prod", ANAF_PRODUCTION_API_URL)):
+        template = synthesized.templates[stage]
+        urls = {props["Environment"]["Variables"]["ARHIVAR_ANAF_API_URL"]
+                for props in [api_function(template), *worker_functions(template).values()]}
+        assert urls == {expected}, stage
+    assert DEV.anaf_api_url == "https://api.anaf.ro/test/FCTEL/rest"
+    assert PROD.anaf_api_url == "https://api.anaf.ro/prod/FCTEL/rest"
+
+
+def test_stages_differ_only_by_parameters(synthesized: Synthesized) -> None:
+    # GIVEN both templates WHEN their resource inventories are compared
+    # THEN they declare the same resources, only values differ
+    dev, prod = (Counter(r["Type"] for r in synthesized.templates[s]["Resources"].values())
+                 for s in ("dev", "prod"))
+    assert dev == prod
+
+
+def test_redirect_uri_is_the_public_callback(template: dict, stage: str, synthesized: Synthesized) -> None:
+    params = synthesized.params[stage]
+    variables = api_function(template)["Environment"]["Variables"]
+    assert variables["ARHIVAR_PUBLIC_URL"] == f"https://{params.domain_name}"
+    assert variables["ARHIVAR_ANAF_REDIRECT_URI"] == f"https://{params.domain_name}/api/anaf/callback"
+    assert variables["ARHIVAR_STAGE"] == stage
+
+
+def test_stage_parameters_can_be_overridden_with_context() -> None:
+    changed = PROD.with_context({"arhivar:prod:certificate_arn": "arn:aws:acm:us-east-1:1:certificate/x",
+                                 "arhivar:prod:api_rate_limit": "7", "arhivar:dev:api_rate_limit": "9"})
+    assert changed.certificate_arn == "arn:aws:acm:us-east-1:1:certificate/x"
+    assert changed.api_rate_limit == 7
+    assert changed.name == "prod"
+
+
+def test_synth_leaves_this_process_as_it_found_it(synthesized: Synthesized) -> None:
+    # Chalice's packaging chdirs, extends sys.path and exports the stage's variables (CDK
+    # tokens); infra/packaging.py undoes all of it, so later tests see a clean process.
+    assert Path.cwd() != synthesized.work_dir
+    assert not [name for name, value in os.environ.items() if "${Token[" in value]
+    assert not [entry for entry in sys.path if entry.startswith(str(synthesized.work_dir))]
+
+
+def test_a_topology_function_without_declared_access_stops_the_synth(monkeypatch) -> None:
+    import dataclasses
+
+    from chalicelib import topology
+    from infra import functions
+
+    unknown = dataclasses.replace(topology.QUEUES[0], consumer="functions.unheard_of.handler:lambda_handler")
+    monkeypatch.setattr(functions, "QUEUES", (*topology.QUEUES, unknown))
+    with pytest.raises(KeyError, match="functions/unheard_of"):
+        functions.function_specs()

@@ -1,0 +1,319 @@
+// Connecting companies to ANAF and the archive engine, as the pages show them: starting the
+// authorization (the USB certificate step happens at ANAF), what came back from ANAF, "Sincronizează
+// acum", the sync history and "Importă arhive SPV". Shared by the dashboard and the company page.
+import { api } from "./api.js";
+import { confirmDialog, html, withProgress } from "./dom.js";
+import { count, date, dateTime } from "./format.js";
+
+/** States in which the company has an ANAF credential that syncs (or will until it runs out). */
+const SYNCING = new Set(["authorized", "expiring"]);
+/** States in which a credential is still attached (what "Deconectează" removes). */
+const CONNECTED = new Set(["authorized", "expiring", "expired"]);
+
+export const MAX_IMPORT_BYTES = 5 * 1024 * 1024; // the API's limit (API Gateway and Lambda)
+
+export function canAdminister(company) {
+  return company.membership_state === "active" && (company.role === "owner" || company.role === "admin");
+}
+
+function authState(company) {
+  return company.authorization?.state ?? "unauthorized";
+}
+
+/** Who may start the ANAF step: owners and admins, and a pending member (proof of SPV rights). */
+export function canAuthorize(company) {
+  return company.membership_state === "pending" || canAdminister(company);
+}
+
+export function canSync(company) {
+  return canAdminister(company) && SYNCING.has(authState(company));
+}
+
+export function isConnected(company) {
+  return CONNECTED.has(authState(company));
+}
+
+/** "Reautorizează" once the company has been authorized (renewing, or after expiry/revocation). */
+export function authorizeLabel(company) {
+  return company.membership_state !== "pending" && authState(company) !== "unauthorized"
+    ? "Reautorizează" : "Autorizează";
+}
+
+/** Whether the dashboard row offers the ANAF step: not while a valid authorization runs for
+ *  more than two weeks ("expiring", "expired", "revoked", "no_spv_rights" ask for a new one). */
+export function needsAuthorization(company) {
+  return canAuthorize(company) &&
+    (company.membership_state === "pending" || authState(company) !== "authorized");
+}
+
+/** "valabilă până la 30.03.2027" for an authorization with an end date. */
+export function validUntil(company) {
+  const until = company.authorization?.until;
+  return until && SYNCING.has(authState(company)) ? `valabilă până la ${date(until)}` : "";
+}
+
+function explanation(company) {
+  return html`
+    <p>Veți fi trimis pe pagina ANAF de autentificare cu certificat digital pentru compania
+      <strong>${company.name}</strong> (CIF ${company.cif}).</p>
+    <ul class="lista-pasi">
+      <li>Conectați acum la calculator <strong>certificatul digital calificat (token-ul USB)</strong>;
+        browserul vă va cere să alegeți certificatul și PIN-ul lui.</li>
+      <li>Certificatul trebuie să aibă <strong>drept de acces în SPV</strong> pentru această companie.</li>
+      <li>Toate companiile din contul dumneavoastră pe care certificatul le are în SPV se autorizează
+        odată cu ea.</li>
+      ${company.membership_state === "pending"
+        ? html`<li>Autorizarea dovedește că aveți acces la companie: accesul dumneavoastră în Arhivar
+            devine activ imediat după aceea.</li>` : ""}
+    </ul>
+    ${company.membership_state === "pending" ? "" : html`<p class="nota">Nu aveți certificatul? Din
+      pagina companiei puteți trimite un link de autorizare persoanei care îl are (de exemplu
+      contabilului).</p>`}`;
+}
+
+/**
+ * "Autorizează": one click and one confirmation, then the browser goes to ANAF. Resolves to false
+ * when the person changed their mind; throws the API's error (shown by the caller).
+ */
+export async function startAuthorization(company, button) {
+  const yes = await confirmDialog({
+    title: `${authorizeLabel(company)} la ANAF`,
+    body: explanation(company),
+    confirmLabel: "Continuă la ANAF",
+  });
+  if (!yes) return false;
+  await withProgress(button, "Se deschide ANAF…", async () => {
+    const { authorization_url: url } = await api(
+      `/companies/${encodeURIComponent(company.cif)}/anaf/authorize`, { method: "POST" });
+    location.assign(url);
+  });
+  return true;
+}
+
+// -- back from ANAF -------------------------------------------------------------------------------
+
+/** "FIRMA SRL (CIF 123)", or "CIF 123" when the company is not in the list. */
+function named(cif, byCif) {
+  const company = byCif.get(cif);
+  return company ? `${company.name} (CIF ${cif})` : `CIF ${cif}`;
+}
+
+function coveredList(covered, byCif, except) {
+  return covered.filter((cif) => cif !== except).map((cif) => named(cif, byCif)).join(", ");
+}
+
+/** The query ANAF's callback put on /companii or /autorizare-anaf. */
+export function callbackResult(query) {
+  const covered = (query.get("covered") ?? "").split(",").map((c) => c.trim()).filter(Boolean);
+  return { outcome: query.get("anaf"), cif: query.get("cif") ?? "", covered };
+}
+
+/** { kind, text } for the dashboard after ANAF's redirect; companies are the account's list. */
+export function dashboardOutcome({ outcome, cif, covered }, companies) {
+  const byCif = new Map(companies.map((c) => [c.cif, c]));
+  const company = byCif.get(cif);
+  const name = company ? `Compania ${company.name} (CIF ${cif})` : `Compania cu CIF-ul ${cif}`;
+  const others = coveredList(covered, byCif, cif);
+  switch (outcome) {
+    case "connected": {
+      const until = company?.authorization?.until;
+      return {
+        kind: "succes",
+        text: `${name} a fost autorizată la ANAF${until ? ` până la ${date(until)}` : ""}.` +
+          (others ? ` Au fost autorizate și: ${others}.` : "") +
+          " Prima sincronizare pornește în câteva minute.",
+      };
+    }
+    case "cancelled":
+      return {
+        kind: "info",
+        text: `Autorizarea la ANAF a fost anulată${cif ? ` pentru ${named(cif, byCif)}` : ""}. ` +
+          "Nu s-a schimbat nimic; o puteți relua oricând cu „Autorizează”.",
+      };
+    case "no_spv_rights":
+      return {
+        kind: "eroare",
+        text: `Certificatul ales nu are drept SPV pentru CIF ${cif}${company ? ` (${company.name})` : ""}. ` +
+          "Alegeți certificatul unei persoane care are drept de acces în SPV pentru companie sau " +
+          "trimiteți-i un link de autorizare din pagina companiei." +
+          (others ? ` Certificatul a autorizat totuși: ${others}.` : ""),
+      };
+    case "anaf_error":
+      return {
+        kind: "eroare",
+        text: `ANAF nu a confirmat autorizarea${cif ? ` pentru ${named(cif, byCif)}` : ""}. Codul ` +
+          "primit de la ANAF este valabil doar 60 de secunde, iar serviciul ANAF poate fi temporar " +
+          "indisponibil. Încercați din nou peste câteva minute, fără să așteptați pe pagina ANAF.",
+      };
+    case "invalid_request":
+      return {
+        kind: "eroare",
+        text: "Cererea de autorizare nu mai este valabilă: a expirat (durează 10 minute) sau a fost " +
+          "deja folosită. Porniți din nou autorizarea cu „Autorizează”.",
+      };
+    default:
+      return { kind: "eroare", text: "Rezultatul autorizării la ANAF nu poate fi afișat. Verificați starea companiei în listă." };
+  }
+}
+
+// -- sync runs ------------------------------------------------------------------------------------
+
+export const RUN_RESULTS = {
+  complete: "completă",
+  partial: "parțială",
+  anaf_unavailable: "ANAF indisponibil",
+  daily_limit: "limita zilnică ANAF atinsă",
+  budget_exhausted: "limită de apeluri atinsă",
+  expired: "autorizare expirată",
+  no_spv_rights: "fără drept SPV",
+  not_authorized: "neautorizată",
+  error: "eroare",
+};
+
+const RUN_REASONS = { manual: "manuală", schedule: "programată", scheduled: "programată" };
+
+const GOOD = new Set(["complete"]);
+const WARN = new Set(["partial", "anaf_unavailable", "daily_limit", "budget_exhausted"]);
+
+export function runResult(result) {
+  if (!result) return "în curs";
+  return RUN_RESULTS[result] ?? result;
+}
+
+function resultClass(result) {
+  if (!result) return "rezultat-curs";
+  if (GOOD.has(result)) return "rezultat-bun";
+  return WARN.has(result) ? "rezultat-partial" : "rezultat-rau";
+}
+
+const ERROR_KINDS = {
+  daily_limit: "limită zilnică", anaf_unavailable: "ANAF indisponibil", timeout: "timp depășit",
+  invalid_zip: "ZIP invalid", signature: "semnătură", lost: "pierdute (după 60 de zile)",
+};
+
+function errorsByKind(errors) {
+  const entries = Object.entries(errors ?? {}).filter(([, n]) => n > 0);
+  if (!entries.length) return "—";
+  return html`<ul class="erori-tip">${entries.map(([kind, n]) => html`<li><span class="cod">${ERROR_KINDS[kind] ?? kind}</span>: ${count(n)}</li>`)}</ul>`;
+}
+
+function runWindow(run) {
+  const span = run.window ?? {};
+  if (!span.start && !span.end) return "—";
+  return html`${dateTime(span.start)} –<br>${dateTime(span.end)}`;
+}
+
+function runRow(run) {
+  return html`
+    <tr>
+      <td data-eticheta="Pornită la"><time datetime="${run.started_at ?? ""}">${dateTime(run.started_at)}</time></td>
+      <td data-eticheta="Motiv">${RUN_REASONS[run.reason] ?? run.reason ?? "—"}</td>
+      <td data-eticheta="Rezultat"><span class="rezultat ${resultClass(run.result)}">${runResult(run.result)}</span></td>
+      <td data-eticheta="Interval verificat" class="interval">${runWindow(run)}</td>
+      <td data-eticheta="Listate" class="numar">${count(run.listed)}</td>
+      <td data-eticheta="Noi" class="numar">${count(run.new)}</td>
+      <td data-eticheta="Deja arhivate" class="numar">${count(run.already_archived)}</td>
+      <td data-eticheta="Eșuate" class="numar">${count(run.failed)}</td>
+      <td data-eticheta="Pierdute" class="numar">${count(run.lost)}</td>
+      <td data-eticheta="Apeluri ANAF" class="numar">${count(run.anaf_calls)}</td>
+      <td data-eticheta="Erori">${errorsByKind(run.errors)}</td>
+    </tr>`;
+}
+
+export function runsTable(runs) {
+  if (!runs.length) {
+    return html`<p class="nota" id="fara-sincronizari">Nu a avut loc încă nicio sincronizare.</p>`;
+  }
+  return html`
+    <div class="tabel-derulant">
+      <table class="tabel sincronizari">
+        <caption class="ascuns">Ultimele sincronizări cu ANAF, cele mai noi întâi</caption>
+        <thead>
+          <tr>
+            <th scope="col">Pornită la</th><th scope="col">Motiv</th><th scope="col">Rezultat</th>
+            <th scope="col">Interval verificat</th><th scope="col">Listate</th><th scope="col">Noi</th>
+            <th scope="col">Deja arhivate</th><th scope="col">Eșuate</th><th scope="col">Pierdute</th>
+            <th scope="col">Apeluri ANAF</th><th scope="col">Erori</th>
+          </tr>
+        </thead>
+        <tbody>${runs.map(runRow)}</tbody>
+      </table>
+    </div>`;
+}
+
+/** "Sincronizează acum" → resolves when the API queued it; throws the API's error otherwise. */
+export function requestSync(cif) {
+  return api(`/companies/${encodeURIComponent(cif)}/sync`, { method: "POST" });
+}
+
+export function syncProblem(error, company) {
+  const messages = {
+    not_authorized_at_anaf: `Compania ${company.name} nu este autorizată la ANAF. Autorizați-o mai întâi.`,
+    not_allowed: "Doar proprietarii și administratorii companiei pot porni sincronizarea.",
+  };
+  return messages[error.code] ?? error.message;
+}
+
+// -- "Importă arhive SPV" -------------------------------------------------------------------------
+
+/** The Romanian complaint about a chosen file, or null when it may be uploaded. */
+export function checkImportFile(file) {
+  if (!file) return "Alegeți arhiva ZIP descărcată din SPV.";
+  const zip = /\.zip$/i.test(file.name) || /zip/.test(file.type);
+  if (!zip) return `Fișierul „${file.name}” nu este o arhivă ZIP. Alegeți ZIP-ul descărcat din SPV.`;
+  if (file.size === 0) return `Fișierul „${file.name}” este gol.`;
+  if (file.size > MAX_IMPORT_BYTES) {
+    return `Fișierul „${file.name}” are ${(file.size / 1024 / 1024).toFixed(1).replace(".", ",")} MB; ` +
+      "limita este 5 MB. Împărțiți arhivele în mai multe ZIP-uri.";
+  }
+  return null;
+}
+
+export function importArchive(cif, file) {
+  return api(`/companies/${encodeURIComponent(cif)}/imports`, {
+    method: "POST", raw: file, contentType: "application/zip",
+  });
+}
+
+export function importProblem(error) {
+  if (error.status === 413) {
+    return "Arhiva depășește 5 MB: împărțiți-o în mai multe arhive ZIP.";
+  }
+  return error.message;
+}
+
+const IMPORT_STATUS = { archived: "arhivat", duplicate: "duplicat", rejected: "respins" };
+const KIND_NAMES = {
+  received: "factură primită", sent: "factură trimisă", error: "mesaj de eroare",
+  buyer_message: "mesaj de la cumpărător", unknown: "document necunoscut",
+};
+
+function importRow(file) {
+  const details = file.status === "rejected"
+    ? file.reason ?? "—"
+    : html`${KIND_NAMES[file.kind] ?? file.kind ?? ""}${file.status === "duplicate"
+      ? html`<br><span class="nota">era deja în arhivă; nu a fost adăugat a doua oară</span>` : ""}`;
+  return html`
+    <tr class="import-${file.status}">
+      <td data-eticheta="Fișier" class="fisier">${file.name}</td>
+      <td data-eticheta="Rezultat"><span class="rezultat ${file.status === "archived" ? "rezultat-bun"
+        : file.status === "duplicate" ? "rezultat-curs" : "rezultat-rau"}">${IMPORT_STATUS[file.status] ?? file.status}</span></td>
+      <td data-eticheta="Detalii">${details}</td>
+    </tr>`;
+}
+
+export function importResult(result) {
+  const counts = result.counts ?? {};
+  return html`
+    <p class="sumar-import" id="sumar-import">Arhivate: <strong>${count(counts.archived)}</strong> ·
+      Duplicate: <strong>${count(counts.duplicate)}</strong> ·
+      Respinse: <strong>${count(counts.rejected)}</strong></p>
+    ${result.files?.length ? html`
+      <div class="tabel-derulant">
+        <table class="tabel import">
+          <caption class="ascuns">Rezultatul importului, pe fișiere</caption>
+          <thead><tr><th scope="col">Fișier</th><th scope="col">Rezultat</th><th scope="col">Detalii</th></tr></thead>
+          <tbody>${result.files.map(importRow)}</tbody>
+        </table>
+      </div>` : html`<p class="nota">Arhiva nu conține niciun ZIP ANAF.</p>`}`;
+}

@@ -1,0 +1,49 @@
+// How a company's data looks wherever it is shown: badges, the last sync, ANAF's public data.
+import { RUN_RESULTS } from "./anaf.js";
+import { html } from "./dom.js";
+import { dateTime, yesNo } from "./format.js";
+
+const SYNC_RESULTS = {
+  ok: "reușită", success: "reușită", failed: "eșuată", ...RUN_RESULTS,
+};
+
+/** The "Autorizat cu ANAF" badge; its colour comes from the state, its text from the API. */
+export function authorizationBadge(company) {
+  if (company.membership_state === "pending") {
+    return html`<span class="insigna asteptare">în așteptare</span>`;
+  }
+  const auth = company.authorization ?? { state: "unauthorized", label: "neautorizat" };
+  return html`<span class="insigna autorizare-${auth.state}">${auth.label}</span>`;
+}
+
+export function lastSync(company) {
+  const sync = company.last_sync;
+  if (!sync?.at) return "—";
+  const result = sync.result ? SYNC_RESULTS[sync.result] ?? sync.result : "";
+  return html`<time datetime="${sync.at}">${dateTime(sync.at)}</time>${result
+    ? html`<br><span class="nota">${result}</span>` : ""}`;
+}
+
+/** Warnings a person must see before relying on a company: inactive or struck off. */
+export function statusWarnings(data) {
+  return html`
+    ${data.radiated ? html`<p class="mesaj avertisment">Atenție: compania figurează ca
+      <strong>radiată</strong> la ANAF.</p>` : ""}
+    ${data.inactive ? html`<p class="mesaj avertisment">Atenție: compania este declarată
+      <strong>inactivă</strong> fiscal de ANAF.</p>` : ""}`;
+}
+
+export function publicDetails(data) {
+  return html`
+    <dl class="date">
+      <dt>Denumire</dt><dd class="denumire">${data.name}</dd>
+      <dt>CIF</dt><dd>${data.vat_payer ? "RO" : ""}${data.cif}</dd>
+      <dt>Nr. Reg. Com.</dt><dd>${data.registration_number || "—"}</dd>
+      <dt>Adresă</dt><dd>${data.address || "—"}</dd>
+      ${data.registration_status
+        ? html`<dt>Stare la registru</dt><dd>${data.registration_status}</dd>` : ""}
+      <dt>Plătitor de TVA</dt><dd>${yesNo(data.vat_payer)}</dd>
+      <dt>Înregistrat în RO e-Factura</dt><dd>${yesNo(data.efactura_registered)}</dd>
+    </dl>
+    ${statusWarnings(data)}`;
+}

@@ -1,0 +1,328 @@
+// Documente: a company's archive, newest first, with filters, pages, the detail of a document,
+// per-row downloads and exports. The address holds the whole state (company, filters, page size,
+// position), so links can be shared and the back button returns to the previous page or filter.
+import { api, SESSION_EXPIRED } from "../api.js";
+import { html, setHtml, showMessage, trusted, withProgress } from "../dom.js";
+import { count } from "../format.js";
+import { navigate } from "../nav.js";
+import { downloadFile, followExport, startExport } from "../documents/downloads.js";
+import {
+  apiQuery, checkFilters, DEFAULT_PAGE_SIZE, FILTERS, hasFilters, PAGE_SIZES, pagePath, readState,
+} from "../documents/query.js";
+import { detail, table } from "../documents/view.js";
+
+const REMEMBERED = "arhivar.documente.cif";
+const ORDER_NOTES = {
+  issued: "Ordonate după data emiterii (cele mai noi întâi), deoarece filtrați după data emiterii.",
+  number: "Ordonate după numărul documentului, deoarece căutați după număr.",
+};
+
+function remembered() {
+  try {
+    return localStorage.getItem(REMEMBERED);
+  } catch {
+    return null;
+  }
+}
+
+function remember(cif) {
+  try {
+    localStorage.setItem(REMEMBERED, cif);
+  } catch {
+    // private mode: the address still carries the choice
+  }
+}
+
+function companyPicker(companies, cif) {
+  if (companies.length < 2) return "";
+  return html`
+    <form class="alege-compania" id="alege-compania">
+      <label for="compania">Compania</label>
+      <select id="compania" name="cif">
+        ${companies.map((c) => html`<option value="${c.cif}" ${c.cif === cif ? "selected" : ""}>${c.name} (CIF ${c.cif})</option>`)}
+      </select>
+    </form>`;
+}
+
+function field(name, label, value, type = "text", extra = "") {
+  return html`<div class="camp">
+    <label for="filtru-${name}">${label}</label>
+    <input id="filtru-${name}" name="${name}" type="${type}" value="${value ?? ""}" ${extra ? trusted(extra) : ""}
+           aria-describedby="eroare-${name}">
+    <p class="eroare-camp" id="eroare-${name}" role="alert" hidden></p>
+  </div>`;
+}
+
+function filterForm(state) {
+  const f = state.filters;
+  const option = (value, label) => html`<option value="${value}" ${f.type === value || (!f.type && !value)
+    ? "selected" : ""}>${label}</option>`;
+  return html`
+    <form class="card filtre" id="filtre" novalidate aria-labelledby="titlu-filtre">
+      <h2 id="titlu-filtre" class="ascuns">Filtre</h2>
+      <div class="rand">
+        <div class="camp">
+          <label for="filtru-type">Tip</label>
+          <select id="filtru-type" name="type">
+            ${option("", "Toate")}${option("received", "Primite")}${option("sent", "Trimise")}
+            ${option("error", "Erori")}${option("buyer_message", "Mesaje")}
+          </select>
+        </div>
+        ${field("q", "Caută (partener, număr, produse)", f.q, "search")}
+        ${field("partner", "Partener (denumire sau CIF)", f.partner)}
+        ${field("number", "Număr document (început)", f.number)}
+      </div>
+      <div class="rand">
+        ${field("created_from", "Creat de la", f.created_from, "date")}
+        ${field("created_to", "Creat până la", f.created_to, "date")}
+        ${field("issued_from", "Emis de la", f.issued_from, "date")}
+        ${field("issued_to", "Emis până la", f.issued_to, "date")}
+        ${field("amount_min", "Total minim", f.amount_min, "text", 'inputmode="decimal"')}
+        ${field("amount_max", "Total maxim", f.amount_max, "text", 'inputmode="decimal"')}
+      </div>
+      <div class="butoane">
+        <button class="buton" type="submit">Filtrează</button>
+        ${hasFilters(f) ? html`<a class="buton secundar contur" id="sterge-filtre"
+          href="${pagePath({ cif: state.cif, filters: {}, pageSize: state.pageSize })}" data-link>Șterge filtrele</a>` : ""}
+      </div>
+    </form>`;
+}
+
+function exportsBar() {
+  return html`
+    <section class="card exporturi" aria-labelledby="titlu-exporturi">
+      <h2 id="titlu-exporturi" class="ascuns">Descărcări</h2>
+      <div class="butoane">
+        <button type="button" class="buton" data-export="zip">Descarcă toate documentele</button>
+        <button type="button" class="buton secundar contur" data-export="csv">Export CSV</button>
+        <button type="button" class="buton secundar contur" data-export="xlsx">Export Excel</button>
+        <span class="nota">Pentru filtrul curent: ZIP cu XML, PDF și originalele ANAF, plus index.csv.</span>
+      </div>
+      <div id="stare-export" role="status" aria-live="polite"></div>
+    </section>`;
+}
+
+function pager(state, page) {
+  const sizes = html`<label for="pe-pagina">Rânduri pe pagină</label>
+    <select id="pe-pagina">${PAGE_SIZES.map((size) => html`<option value="${size}"
+      ${size === state.pageSize ? "selected" : ""}>${size}</option>`)}</select>`;
+  const total = page.total?.value ?? 0;
+  const totalText = page.total?.exact ? `${count(total)} ${total === 1 ? "document" : "documente"}`
+    : `cel puțin ${count(total)} documente`;
+  return html`<nav class="paginare" aria-label="Paginare">
+    <span class="total" id="total-documente">${totalText}</span>
+    <span class="rand-mic">${sizes}</span>
+    <span class="rand-mic">
+      <button type="button" class="buton mic secundar contur" id="pagina-anterioara"
+        ${page.prev_cursor ? "" : "disabled"}>‹ Pagina anterioară</button>
+      <button type="button" class="buton mic secundar contur" id="pagina-urmatoare"
+        ${page.next_cursor ? "" : "disabled"}>Pagina următoare ›</button>
+    </span>
+  </nav>`;
+}
+
+function results(state, page) {
+  const notes = [];
+  if (ORDER_NOTES[page.order]) notes.push(html`<p class="nota">${ORDER_NOTES[page.order]}</p>`);
+  if (page.partial) {
+    notes.push(html`<p class="mesaj info">Căutarea parcurge arhiva pe porțiuni; această porțiune a avut
+      ${page.documents.length ? `doar ${page.documents.length} rezultate` : "niciun rezultat"}.
+      Apăsați „Pagina următoare” pentru a căuta mai departe.</p>`);
+  }
+  if (!page.documents.length && !page.partial) {
+    return html`${pager(state, page)}<div class="gol"><p>${hasFilters(state.filters)
+      ? "Niciun document nu corespunde filtrelor."
+      : "Arhiva acestei companii nu are încă documente. Ele apar după prima sincronizare cu ANAF."}</p></div>`;
+  }
+  return html`${pager(state, page)}${notes}${page.documents.length ? table(page.documents) : ""}`;
+}
+
+let companiesCache = { at: 0, list: null };
+
+async function activeCompanies() {
+  if (!companiesCache.list || Date.now() - companiesCache.at > 60_000) {
+    const { companies } = await api("/companies");
+    companiesCache = { at: Date.now(), list: companies.filter((c) => c.membership_state === "active") };
+  }
+  return companiesCache.list;
+}
+
+export default {
+  title: "Documente",
+  auth: true,
+  render: () => html`
+    <h1>Documente</h1>
+    <div id="companie-documente"></div>
+    <div id="mesaj-documente" role="status" aria-live="polite"></div>
+    <div id="continut-documente" aria-busy="true"><p class="nota">Se încarcă…</p></div>
+    <dialog class="dialog panou-document" id="panou-document" aria-labelledby="titlu-detaliu">
+      <div id="corp-detaliu"></div>
+      <div class="butoane"><button type="button" class="buton secundar contur" id="inchide-detaliu">Închide</button></div>
+      <div id="mesaj-detaliu" role="status" aria-live="polite"></div>
+    </dialog>`,
+
+  async mount(root, ctx) {
+    const $ = (selector) => root.querySelector(selector);
+    const content = $("#continut-documente");
+    const status = $("#mesaj-documente");
+    const state = readState(ctx.query);
+    const alive = ctx.current;
+
+    let companies;
+    try {
+      companies = await activeCompanies();
+    } catch (error) {
+      if (alive() && error.code !== SESSION_EXPIRED) showMessage(content, "eroare", error.message);
+      return;
+    }
+    if (!alive()) return;
+    if (!companies.length) {
+      setHtml(content, html`<div class="gol"><p>Nu aveți încă o companie activă în cont.
+        <a href="/companii" data-link>Adăugați o companie</a> și autorizați-o la ANAF; documentele
+        apar aici după prima sincronizare.</p></div>`);
+      content.removeAttribute("aria-busy");
+      return;
+    }
+    const known = (cif) => companies.some((c) => c.cif === cif);
+    const chosen = [state.cif, remembered(), companies[0].cif].find((cif) => cif && known(cif));
+    if (state.cif && !known(state.cif)) {
+      showMessage(status, "info", "Compania din adresă nu este în contul dumneavoastră; " +
+        "am deschis altă companie.");
+    }
+    if (chosen !== state.cif) {
+      navigate(pagePath({ ...state, cif: chosen, cursor: null }), { replace: true });
+      return;
+    }
+    remember(chosen);
+    const company = companies.find((c) => c.cif === chosen);
+    setHtml($("#companie-documente"), html`${companyPicker(companies, chosen)}
+      ${companies.length < 2 ? html`<p class="subtitlu">${company.name} · CIF ${company.cif}</p>` : ""}
+      ${filterForm(state)}${exportsBar()}`);
+
+    const go = (changes) => navigate(pagePath({ ...state, exportId: null, ...changes }));
+    $("#compania")?.addEventListener("change", (event) => {
+      go({ cif: event.target.value, filters: {}, cursor: null });
+    });
+
+    const form = $("#filtre");
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const data = new FormData(form);
+      const filters = {};
+      for (const name of FILTERS) {
+        const value = String(data.get(name) ?? "").trim();
+        if (value) filters[name] = value;
+      }
+      const problems = checkFilters(filters);
+      for (const name of FILTERS) {
+        const error = form.querySelector(`#eroare-${name}`);
+        const input = form.querySelector(`[name="${name}"]`);
+        if (!error) continue;
+        error.textContent = problems[name] ?? "";
+        error.hidden = !problems[name];
+        if (problems[name]) input.setAttribute("aria-invalid", "true");
+        else input.removeAttribute("aria-invalid");
+      }
+      const first = Object.keys(problems)[0];
+      if (first) {
+        form.querySelector(`[name="${first}"]`).focus();
+        return;
+      }
+      go({ filters, cursor: null });
+    });
+
+    // -- exports -------------------------------------------------------------------------------
+    const exportRegion = $("#stare-export");
+    const exportButtons = [...root.querySelectorAll("[data-export]")];
+    async function runExport(button) {
+      await withProgress(button, "Se pornește…", async () => {
+        try {
+          const exportId = await startExport(chosen, button.dataset.export, state.filters);
+          if (!alive()) return;
+          history.replaceState({}, "", pagePath({ ...state, exportId }));
+          exportButtons.forEach((b) => { b.disabled = true; });
+          await followExport({ cif: chosen, exportId, region: exportRegion, alive });
+        } catch (error) {
+          if (alive()) showMessage(exportRegion, "eroare", error.message);
+        } finally {
+          exportButtons.forEach((b) => { b.disabled = false; });
+        }
+      });
+    }
+    exportButtons.forEach((button) => button.addEventListener("click", () => runExport(button)));
+    if (state.exportId) followExport({ cif: chosen, exportId: state.exportId, region: exportRegion, alive });
+
+    // -- the page of documents -----------------------------------------------------------------
+    let page;
+    try {
+      page = await api(`/companies/${encodeURIComponent(chosen)}/documents?${apiQuery(state)}`);
+    } catch (error) {
+      if (!alive() || error.code === SESSION_EXPIRED) return;
+      const restart = error.code === "invalid_cursor";
+      setHtml(content, html`<div role="alert"><p class="mesaj eroare">${error.message}</p>
+        ${restart || error.status === 400 ? html`<a href="${pagePath({ cif: chosen, filters: restart
+          ? state.filters : {}, pageSize: state.pageSize })}" data-link>${restart
+          ? "Mergi la prima pagină" : "Șterge filtrele"}</a>` : ""}</div>`);
+      content.removeAttribute("aria-busy");
+      return;
+    }
+    if (!alive()) return;
+    setHtml(content, results(state, page));
+    content.removeAttribute("aria-busy");
+    const byId = new Map(page.documents.map((d) => [d.message_id, d]));
+
+    $("#pe-pagina")?.addEventListener("change", (event) => {
+      go({ pageSize: Number(event.target.value) || DEFAULT_PAGE_SIZE, cursor: null });
+    });
+    $("#pagina-urmatoare")?.addEventListener("click", () => go({ cursor: page.next_cursor, direction: "next" }));
+    $("#pagina-anterioara")?.addEventListener("click", () => go({ cursor: page.prev_cursor, direction: "prev" }));
+
+    // -- detail panel and downloads --------------------------------------------------------------
+    const dialog = $("#panou-document");
+    const body = $("#corp-detaliu");
+    const detailStatus = $("#mesaj-detaliu");
+    $("#inchide-detaliu").addEventListener("click", () => dialog.close());
+    dialog.addEventListener("click", (event) => {
+      if (event.target === dialog) dialog.close(); // a click on the backdrop
+    });
+
+    async function openDetail(messageId) {
+      showMessage(detailStatus, null);
+      setHtml(body, html`<h2 id="titlu-detaliu">Se încarcă…</h2>`);
+      dialog.dataset.mesaj = messageId;
+      if (!dialog.open) dialog.showModal();
+      try {
+        const { document: doc } = await api(`/companies/${encodeURIComponent(chosen)}/documents/${encodeURIComponent(messageId)}`);
+        if (!alive() || dialog.dataset.mesaj !== messageId) return;
+        setHtml(body, detail(doc));
+        body.querySelector("h2")?.setAttribute("tabindex", "-1");
+        body.querySelector("h2")?.focus();
+      } catch (error) {
+        if (alive()) showMessage(detailStatus, "eroare", error.message);
+      }
+    }
+
+    async function download(button, messageId, region) {
+      const format = button.dataset.descarca;
+      await withProgress(button, "…", () => downloadFile({
+        cif: chosen, messageId, format, status: region, alive,
+      }));
+    }
+
+    content.addEventListener("click", (event) => {
+      const row = event.target.closest("tr[data-mesaj]");
+      if (!row || !byId.has(row.dataset.mesaj)) return;
+      const button = event.target.closest("[data-descarca]");
+      if (button) {
+        download(button, row.dataset.mesaj, status);
+        return;
+      }
+      if (event.target.closest("a, select, input")) return;
+      openDetail(row.dataset.mesaj);
+    });
+    body.addEventListener("click", (event) => {
+      const button = event.target.closest("[data-descarca]");
+      if (button) download(button, dialog.dataset.mesaj, detailStatus);
+    });
+  },
+};
