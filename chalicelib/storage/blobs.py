@@ -44,16 +44,6 @@ class ArchiveBucket:
         with translated_errors("s3"):
             return self._s3.get_object(Bucket=self.name, Key=key)["Body"].read()
 
-    def exists(self, key: str) -> bool:
-        try:
-            with translated_errors("s3", passthrough=_is_missing):
-                self._s3.head_object(Bucket=self.name, Key=key)
-        except ClientError as error:
-            if _is_missing(error):
-                return False
-            raise
-        return True
-
     def download_url(self, key: str, filename: str, expires_s: int = 300) -> str:
         """A short-lived presigned GET that saves under a readable file name."""
         disposition = f"attachment; filename*=UTF-8''{quote(filename)}"
@@ -70,10 +60,6 @@ class ArchiveBucket:
                 self._s3.head_bucket(Bucket=self.name)
         except ClientError as error:  # missing or forbidden: unusable all the same
             raise ServiceUnavailable(details={"bucket": self.name, "code": error_code(error)}) from error
-
-
-def _is_missing(error: ClientError) -> bool:
-    return error_code(error) in {"404", "NoSuchKey", "NotFound"}
 
 
 def _b64(raw: bytes) -> str:
