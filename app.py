@@ -24,6 +24,7 @@ from chalicelib.domain.errors import NotAllowed
 from chalicelib.domain.memberships import Role
 from chalicelib.domain.terms import TERMS_VERSION
 from chalicelib.services import companies, imports, memberships, sync_requests
+from chalicelib.services.anaf_connect import STATE_LIFETIME
 from chalicelib.services.health import check_health
 from chalicelib.services import licences, notification_settings
 from chalicelib.services.invitations import send_invitation
@@ -33,6 +34,7 @@ app = Chalice(app_name="arhivar")
 logger = Logger(service="arhivar-api")
 
 REFRESH_COOKIE = "arhivar_refresh"
+ANAF_BINDING_COOKIE = "arhivar_anaf"
 REFRESH_COOKIE_MAX_AGE_S = 30 * 24 * 3600  # Cognito's default refresh token validity
 CLIENT_HEADER = "x-arhivar-client"  # a header a cross-site form cannot send: CSRF guard
 
@@ -261,35 +263,44 @@ def remove_member(cif: str, member_id: str) -> Response:
 
 @route("/api/companies/{cif}/anaf/authorize", "POST")
 def authorize_company(cif: str) -> Response:
-    url = dependencies.anaf_connect().start(caller().user_id, cif)
-    return ok({"authorization_url": url})
+    start = dependencies.anaf_connect().start(caller().user_id, cif, _cookie(ANAF_BINDING_COOKIE))
+    return ok({"authorization_url": start.url}, headers={"Set-Cookie": _binding_cookie(start.browser_binding)})
 
 
 @route("/api/anaf/callback", "GET")
 def anaf_callback() -> Response:
     """Where ANAF sends the browser back; answers with a redirect to a page that explains."""
     query = app.current_request.query_params or {}
-    result = dependencies.anaf_connect().complete(query.get("state"), query.get("code"), query.get("error"))
+    result = dependencies.anaf_connect().complete(query.get("state"), query.get("code"), query.get("error"),
+                                                  _cookie(ANAF_BINDING_COOKIE))
     page = "/companii" if result.origin == "dashboard" else "/autorizare-anaf"
     return _redirect(page, anaf=result.outcome, cif=result.cif, covered=",".join(result.covered))
 
 
 @route("/api/anaf/link/{token}", "GET")
 def anaf_link(token: str) -> Response:
-    url = dependencies.anaf_connect().start_from_link(token)
-    if url is None:
+    start = dependencies.anaf_connect().start_from_link(token, _cookie(ANAF_BINDING_COOKIE))
+    if start is None:
         return _redirect("/autorizare-anaf", anaf="link_invalid")
-    return Response(status_code=302, body="", headers={"Location": url, "Cache-Control": "no-store"})
+    return Response(status_code=302, body="", headers={
+        "Location": start.url, "Cache-Control": "no-store", "Set-Cookie": _binding_cookie(start.browser_binding)})
 
 
 @route("/api/companies/{cif}/anaf/link", "POST")
 def send_authorization_link(cif: str) -> Response:
     who = caller()
     email = normalize_email(body("EmailRequest")["email"])
-    company = companies.get(who.user_id, cif, dependencies.now())
-    dependencies.anaf_connect().send_link(who.user_id, cif, email, company.name,
+    dependencies.anaf_connect().send_link(who.user_id, cif, email,
                                           dependencies.accounts().profile(who.user_id).email)
     return ok({"status": "sent"}, status=202)
+
+
+def _binding_cookie(value: str, max_age: int = int(STATE_LIFETIME.total_seconds())) -> str:
+    """Binds an ANAF authorization to the browser that starts it (ANAF's redirect back is a
+    top-level GET, which SameSite=Lax cookies accompany)."""
+    secure = "; Secure" if dependencies.settings().public_url.startswith("https://") else ""
+    return (f"{ANAF_BINDING_COOKIE}={value}; HttpOnly; SameSite=Lax; Path=/api; "
+            f"Max-Age={max_age}{secure}")
 
 
 @route("/api/companies/{cif}/anaf", "DELETE")

@@ -1,15 +1,19 @@
 """Connecting companies to ANAF: the OAuth2 browser step, its callback, authorization links
 for the certificate holder, and disconnecting.
 
-One credential (one certificate holder) covers every CIF the holder has SPV rights on: after
-the browser step, every company of the account that the credential covers is authorized and
-its pending memberships become active. `state` values and links are single-use, short-lived
-and stored only as SHA-256 hashes.
+The rule (issue 10): an authorization proves SPV rights for the user who started it, and only on
+the CIF that user asked for. It activates no other membership and never replaces another
+account's working credential. Every `state` is bound to the browser that started the step (a
+cookie only that browser holds), so an ANAF URL forwarded to a certificate holder proves nothing;
+a holder who should sign for someone else gets an e-mailed link, which names who asks and for
+which company. `state` values and links are single-use whatever the outcome, short-lived, and
+stored only as SHA-256 hashes.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,7 +24,7 @@ from pynamodb.exceptions import DoesNotExist, UpdateError
 from chalicelib.anaf.efactura import EFacturaClient
 from chalicelib.anaf.errors import AnafError, AnafListTooLarge, AnafNoSpvRights
 from chalicelib.anaf.oauth import AnafOAuthClient
-from chalicelib.domain.authorization import AuthorizationState
+from chalicelib.domain.authorization import AuthorizationState, authorization_status
 from chalicelib.domain.errors import NotAllowed
 from chalicelib.domain.memberships import MembershipState, Role, can_administer
 from chalicelib.services import memberships
@@ -36,10 +40,17 @@ PROBE_DAYS = 60
 
 @dataclass(frozen=True)
 class CallbackResult:
-    outcome: str  # connected | cancelled | no_spv_rights | anaf_error | invalid_request
+    outcome: str  # connected | proven | cancelled | no_spv_rights | anaf_error | invalid_request
     cif: str | None
     origin: str  # dashboard | link
     covered: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AuthorizationStart:
+    """Where the browser goes, and the secret that binds the step to this browser."""
+    url: str
+    browser_binding: str
 
 
 class AnafConnect:
@@ -55,22 +66,19 @@ class AnafConnect:
 
     # -- starting ----------------------------------------------------------------------------
 
-    def start(self, user_id: str, cif: str) -> str:
-        """The ANAF URL the user's browser goes to (where the USB certificate is asked for).
+    def start(self, user_id: str, cif: str, browser_binding: str | None = None) -> AuthorizationStart:
+        """The ANAF URL the user's own browser goes to (where the USB certificate is asked for).
 
-        Open to admins of the company, and to a pending member: their own certificate is how
-        they prove SPV rights on a company another account archives.
-        """
-        membership = memberships.find(user_id, cif)
-        if membership is None:
-            raise memberships.CompanyNotFound()
-        if membership.state == MembershipState.ACTIVE.value and not can_administer(Role(membership.role)):
-            raise NotAllowed()
-        return self._authorization_url(user_id, cif, origin="dashboard")
+        Open to administrators of the company, proven or not: a registered but unproven
+        company is proven exactly this way, with the user's own certificate."""
+        _require_administering_member(user_id, cif)
+        return self._authorization_url(user_id, cif, "dashboard", browser_binding)
 
-    def send_link(self, user_id: str, cif: str, email: str, company_name: str, sender_email: str) -> None:
-        """E-mail a single-use link with which the certificate holder does the ANAF step."""
-        _require_admin(user_id, cif)
+    def send_link(self, user_id: str, cif: str, email: str, sender_email: str) -> None:
+        """E-mail a single-use link with which the certificate holder does the ANAF step for
+        this user and this company (the e-mail names both, so the holder knows what they sign)."""
+        _require_administering_member(user_id, cif)
+        company_name = _company(cif).name
         token = secrets.token_urlsafe(32)
         now = self._now()
         AuthorizationRequestModel(request_key=_key("link", token), user_id=user_id, cif=cif,
@@ -80,100 +88,106 @@ class AnafConnect:
         self._notifications.send_transactional(email, Message(
             subject=f"Autorizare ANAF pentru {company_name} în Arhivar",
             text=(f"Bună ziua,\n\n{sender_email} vă roagă să autorizați arhivarea facturilor "
-                  f"e-Factura ale companiei {company_name} (CIF {cif}) în Arhivar.\n\n"
+                  f"e-Factura ale companiei {company_name} (CIF {cif}) în Arhivar, în contul "
+                  f"{sender_email}.\n\n"
                   f"Deschideți linkul de mai jos pe calculatorul cu certificatul digital (token-ul USB) "
                   f"care are drept SPV pentru companie și alegeți certificatul când ANAF îl cere. "
-                  f"Nu aveți nevoie de cont Arhivar.\n\n{url}\n\n"
+                  f"Nu aveți nevoie de cont Arhivar. Dacă nu cunoașteți această persoană, ignorați "
+                  f"mesajul.\n\n{url}\n\n"
                   f"Linkul poate fi folosit o singură dată și expiră în 7 zile.\n")))
 
-    def start_from_link(self, token: str) -> str | None:
-        """The ANAF URL for a valid, unused link; None otherwise."""
+    def start_from_link(self, token: str, browser_binding: str | None = None) -> AuthorizationStart | None:
+        """The ANAF URL for a valid, unused link; None otherwise. Opening the link does not
+        spend it (mail scanners open links too); the first callback does, whatever its outcome."""
         link = self._load(_key("link", token))
         if link is None or link.used_at is not None or link.valid_until <= self._now():
             return None
-        return self._authorization_url(link.user_id, link.cif, origin="link", link_key=link.request_key)
+        return self._authorization_url(link.user_id, link.cif, "link", browser_binding, link.request_key)
 
-    def _authorization_url(self, user_id: str, cif: str, origin: str, link_key: str | None = None) -> str:
+    def _authorization_url(self, user_id: str, cif: str, origin: str, browser_binding: str | None,
+                           link_key: str | None = None) -> AuthorizationStart:
+        """A new state bound to the browser: to the secret it already holds (several steps may
+        be open in its tabs), or to a new one."""
         state = secrets.token_urlsafe(32)
+        binding = browser_binding if _well_formed(browser_binding) else secrets.token_urlsafe(32)
         now = self._now()
         AuthorizationRequestModel(request_key=_key("state", state), user_id=user_id, cif=cif,
                                   origin=origin, link_key=link_key, created_at=now,
-                                  valid_until=now + STATE_LIFETIME,
+                                  valid_until=now + STATE_LIFETIME, binding_sha256=_digest(binding),
                                   expires_at=now + STATE_LIFETIME + timedelta(days=1)).save()
-        return self._oauth().authorization_url(state)
+        return AuthorizationStart(self._oauth().authorization_url(state), binding)
 
     # -- the callback --------------------------------------------------------------------------
 
-    def complete(self, state: str | None, code: str | None, error: str | None) -> CallbackResult:
+    def complete(self, state: str | None, code: str | None, error: str | None,
+                 browser_binding: str | None) -> CallbackResult:
         request = self._claim(state)
         if request is None:
             return CallbackResult("invalid_request", None, "dashboard")
-        result = self._complete(request, code, error)
-        if result.outcome == "connected" and request.link_key:
-            self._spend_link(request.link_key)
-        return result
+        if not _same_browser(request, browser_binding):
+            # The ANAF URL was opened in another browser (forwarded to someone): prove nothing.
+            return CallbackResult("invalid_request", None, request.origin)
+        if request.link_key and not self._spend_link(request.link_key):
+            return CallbackResult("invalid_request", None, request.origin)
+        return self._complete(request, code, error)
 
     def _complete(self, request: AuthorizationRequestModel, code: str | None,
                   error: str | None) -> CallbackResult:
-        cif, origin = request.cif, request.origin
+        cif, origin, user_id = request.cif, request.origin, request.user_id
+        membership = memberships.find(user_id, cif)
+        if membership is None or not can_administer(Role(membership.role)):
+            return CallbackResult("invalid_request", None, origin)  # left or demoted meanwhile
         if error or not code:
             return CallbackResult("cancelled", cif, origin)
         try:
             pair = self._oauth().exchange_code(code)
-            covered = self._covered_cifs(pair.access_token, request.user_id, cif)
+            holder_cifs = self._holder_cifs(pair.access_token, cif)
         except AnafError:
             return CallbackResult("anaf_error", cif, origin)
-        if not covered:
-            self._set_state(cif, AuthorizationState.NO_SPV_RIGHTS)
+        proven_before = membership.state == MembershipState.ACTIVE.value
+        if cif not in holder_cifs:
+            if proven_before:
+                self._set_state(cif, AuthorizationState.NO_SPV_RIGHTS)
             return CallbackResult("no_spv_rights", cif, origin)
-        stored = self._vault.store(pair, request.user_id, covered)
-        authorized = self._authorize_account_companies(request.user_id, stored.credential_id,
-                                                       covered, stored.refresh_expires_at)
-        if cif not in covered:
-            self._set_state(cif, AuthorizationState.NO_SPV_RIGHTS)
-            return CallbackResult("no_spv_rights", cif, origin, tuple(sorted(authorized)))
-        return CallbackResult("connected", cif, origin, tuple(sorted(authorized)))
+        if not proven_before:
+            membership.update(actions=[MembershipModel.state.set(MembershipState.ACTIVE.value)],
+                              condition=MembershipModel.state == MembershipState.PENDING.value)
+        company = _company(cif)
+        if proven_before or not self._has_working_credential(company):
+            # A renewal by a proven administrator, or a company nobody connected yet.
+            stored = self._vault.store(pair, user_id, holder_cifs)
+            self._attach(cif, stored.credential_id, stored.refresh_expires_at)
+            return CallbackResult("connected", cif, origin, (cif,))
+        # Proven now, but another account's credential already syncs the company: keep it.
+        return CallbackResult("proven", cif, origin, (cif,))
 
-    def _covered_cifs(self, access_token: str, user_id: str, first_cif: str) -> set[str]:
-        """CIFs the holder has SPV rights on, learnt from ANAF: the envelope of a list answer
-        names them all; an empty answer proves only the CIF asked about, so each company of
-        the account not known yet is asked about in turn."""
-        client = self._efactura(access_token)
-        candidates = [first_cif] + sorted({m.cif for m in memberships.of_user(user_id)} - {first_cif})
-        covered: set[str] = set()
-        for cif in candidates:
-            if cif in covered:
-                continue
-            try:
-                listing = client.list_messages(cif, PROBE_DAYS)
-            except AnafNoSpvRights:
-                continue
-            except AnafListTooLarge:  # more than 500 messages: rights proven all the same
-                covered.add(cif)
-                continue
-            covered.add(cif)
-            covered.update(listing.holder_cifs)
-        return covered
+    def _holder_cifs(self, access_token: str, cif: str) -> set[str]:
+        """The CIFs the certificate holder has SPV rights on, as far as one list call on the
+        requested CIF tells: ANAF names them all in the envelope of an answer; an answer
+        refusing rights on the CIF proves none."""
+        try:
+            listing = self._efactura(access_token).list_messages(cif, PROBE_DAYS)
+        except AnafNoSpvRights:
+            return set()
+        except AnafListTooLarge:  # more than 500 messages: rights proven all the same
+            return {cif}
+        return {cif} | set(listing.holder_cifs)
 
-    def _authorize_account_companies(self, user_id: str, credential_id: str, covered: set[str],
-                                     until: datetime) -> set[str]:
-        now = self._now()
-        authorized = set()
-        for membership in memberships.of_user(user_id):
-            if membership.cif not in covered:
-                continue
-            CompanyModel(cif=membership.cif).update(actions=[
-                CompanyModel.credential_id.set(credential_id),
-                CompanyModel.authorization_state.set(AuthorizationState.AUTHORIZED.value),
-                CompanyModel.authorization_expires_at.set(until),
-                CompanyModel.due_shard.set(due_shard(membership.cif)),
-                CompanyModel.next_sync_at.set(now),  # sync right away
-            ], condition=CompanyModel.cif.exists())
-            if membership.state == MembershipState.PENDING.value:
-                # SPV rights proven with the user's own certificate: access is granted.
-                membership.update(actions=[MembershipModel.state.set(MembershipState.ACTIVE.value)])
-            authorized.add(membership.cif)
-        return authorized
+    def _has_working_credential(self, company: CompanyModel) -> bool:
+        if not company.credential_id:
+            return False
+        status = authorization_status(company.authorization_state, company.authorization_expires_at,
+                                      self._now())
+        return status.state in (AuthorizationState.AUTHORIZED, AuthorizationState.EXPIRING)
+
+    def _attach(self, cif: str, credential_id: str, until: datetime) -> None:
+        CompanyModel(cif=cif).update(actions=[
+            CompanyModel.credential_id.set(credential_id),
+            CompanyModel.authorization_state.set(AuthorizationState.AUTHORIZED.value),
+            CompanyModel.authorization_expires_at.set(until),
+            CompanyModel.due_shard.set(due_shard(cif)),
+            CompanyModel.next_sync_at.set(self._now()),  # sync right away
+        ], condition=CompanyModel.cif.exists())
 
     def disconnect(self, user_id: str, cif: str) -> int:
         """Stop using the company's ANAF credential: the companies the caller administers that
@@ -181,7 +195,7 @@ class AnafConnect:
         caller administers every company it serves: one account must not switch off another
         account's companies by disconnecting a shared CIF."""
         _require_admin(user_id, cif)
-        company = CompanyModel.get(cif)
+        company = _company(cif)
         if not company.credential_id:
             return 0
         credential = self._vault.get(company.credential_id)
@@ -199,22 +213,24 @@ class AnafConnect:
         if not state:
             return None
         request = self._load(_key("state", state))
-        now = self._now()
-        if request is None or request.valid_until <= now:
+        if request is None or request.valid_until <= self._now():
             return None
+        return request if self._mark_used(request) else None
+
+    def _spend_link(self, link_key: str) -> bool:
+        """Spend the link a state came from; False when another callback spent it first."""
+        link = self._load(link_key)
+        return link is not None and link.valid_until > self._now() and self._mark_used(link)
+
+    def _mark_used(self, request: AuthorizationRequestModel) -> bool:
         try:
-            request.update(actions=[AuthorizationRequestModel.used_at.set(now)],
+            request.update(actions=[AuthorizationRequestModel.used_at.set(self._now())],
                            condition=AuthorizationRequestModel.used_at.does_not_exist())
         except UpdateError as error:
             if error.cause_response_code == "ConditionalCheckFailedException":
-                return None  # a replay
+                return False  # a replay, or a race lost
             raise
-        return request
-
-    def _spend_link(self, link_key: str) -> None:
-        link = self._load(link_key)
-        if link is not None:
-            link.update(actions=[AuthorizationRequestModel.used_at.set(self._now())])
+        return True
 
     @staticmethod
     def _load(key: str) -> AuthorizationRequestModel | None:
@@ -225,10 +241,27 @@ class AnafConnect:
 
     @staticmethod
     def _set_state(cif: str, state: AuthorizationState) -> None:
-        company = CompanyModel.get(cif)
+        company = _company(cif)
         if company.credential_id and company.authorization_state == AuthorizationState.AUTHORIZED.value:
             return  # another valid credential already covers it
         company.update(actions=[CompanyModel.authorization_state.set(state.value)])
+
+
+def _same_browser(request: AuthorizationRequestModel, browser_binding: str | None) -> bool:
+    return bool(browser_binding and request.binding_sha256
+                and hmac.compare_digest(request.binding_sha256, _digest(browser_binding)))
+
+
+def _well_formed(binding: str | None) -> bool:
+    return binding is not None and 40 <= len(binding) <= 64 and binding.isascii() and binding.replace(
+        "-", "").replace("_", "").isalnum()
+
+
+def _company(cif: str) -> CompanyModel:
+    try:
+        return CompanyModel.get(cif)
+    except DoesNotExist as error:
+        raise memberships.CompanyNotFound() from error
 
 
 def _administers(user_id: str, cif: str) -> bool:
@@ -244,5 +277,21 @@ def _require_admin(user_id: str, cif: str) -> MembershipModel:
     return membership
 
 
+def _require_administering_member(user_id: str, cif: str) -> MembershipModel:
+    """An owner or admin of the company, proven (active) or waiting to prove it (pending)."""
+    membership = memberships.find(user_id, cif)
+    if membership is None:
+        raise memberships.CompanyNotFound()
+    if not can_administer(Role(membership.role)):
+        if membership.state != MembershipState.ACTIVE.value:
+            raise memberships.CompanyNotFound()
+        raise NotAllowed()
+    return membership
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
 def _key(kind: str, secret: str) -> str:
-    return f"{kind}#{hashlib.sha256(secret.encode()).hexdigest()}"
+    return f"{kind}#{_digest(secret)}"

@@ -1,20 +1,27 @@
 """Archiving one ANAF message: keep the ZIP byte for byte, extract, index, verify, record.
 
-Idempotent on (CIF, ANAF message id): the document item is written with a condition in one
-transaction with the company's document count, so a retried message (a worker killed between
-two steps) neither duplicates the document nor counts it twice. Nothing is recorded as
-archived before its original is in S3, and a ZIP that fails the checks is never stored.
+Exactly once per (CIF, ANAF message id), and per (CIF, upload index, kind) whichever door the
+message came through (sync or import):
+1. the business key is *claimed* with the SHA-256 of the bytes before anything is written, so
+   other bytes under the same key (a forged import, a second door) are turned away unwritten;
+2. objects are written with `If-None-Match: *`: nothing stored is ever overwritten, and a retry
+   of the same bytes finds them in place;
+3. the document item, the company's counts and the claim's "archived" mark are one
+   transaction, so a retried message neither duplicates the document nor counts it twice.
+Nothing is recorded as archived before its original is in S3, and a ZIP that fails the checks
+is never stored.
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.anaf.models import AnafMessage, MessageKind
@@ -25,7 +32,7 @@ from chalicelib.invoices.models import DocumentKind, DocumentSummary
 from chalicelib.invoices.signature import TrustedSigners, verify_signature
 from chalicelib.invoices.ubl import detect_document, parse_buyer_message, parse_error_message, parse_summary
 from chalicelib.settings import Settings
-from chalicelib.storage.blobs import ArchiveBucket
+from chalicelib.storage.blobs import ArchiveBucket, KeyTaken
 from chalicelib.storage.models import CompanyModel, DocumentModel, LimitCounterModel
 
 KINDS = {
@@ -82,12 +89,22 @@ class Archiver:
         package = open_anaf_zip(content, upload_index=message.upload_index or None)
         kind = KINDS[message.kind]
         sk = document_sk(message.created_at, message.id)
+        sha256 = hashlib.sha256(content).hexdigest()
+        earlier = self._archived_upload(cif, message, kind)
+        if earlier is not None:  # the same upload came through another door first
+            self._mark_archived(cif, message.id)
+            return Archived(earlier, False, kind, False)
+        if not self._claim(cif, message.id, sha256):
+            return Archived(sk, False, kind, False)
         prefix = f"documents/{cif}/{message.id}"
         original = original_key(cif, message.created_at, message.id)
-        sha256 = self._archive.put(original, content, "application/zip",
+        try:
+            self._archive.put_once(original, content, "application/zip",
                                    retain_until=retain_until(message.created_at))
-        self._archive.put(f"{prefix}/invoice.xml", package.invoice_xml, "application/xml")
-        self._archive.put(f"{prefix}/signature.xml", package.signature_xml, "application/xml")
+            self._archive.put_once(f"{prefix}/invoice.xml", package.invoice_xml, "application/xml")
+            self._archive.put_once(f"{prefix}/signature.xml", package.signature_xml, "application/xml")
+        except KeyTaken:
+            return Archived(sk, False, kind, False)  # never overwrite what is archived
         document = DocumentModel(
             cif=cif, sk=sk, message_id=message.id, upload_index=message.upload_index, kind=kind,
             created_at=message.created_at.astimezone(UTC), anaf_details=message.details[:1000],
@@ -99,24 +116,49 @@ class Archiver:
         document.signature_status = check.status
         document.signature_reason = check.reason[:300]
         renders_pdf = self._index(document, kind, package)
-        new = self._record(document)
+        new = self._record(document, sha256)
         return Archived(sk, new, kind, renders_pdf and new)
 
-    def archive_import(self, cif: str, file_name: str, content: bytes, imported_at: datetime) -> Archived:
+    def archive_import(self, cif: str, content: bytes, imported_at: datetime) -> Archived:
         """Archive a ZIP the user downloaded by hand from SPV: the same checks as a synced
-        one; its kind follows from which side of the invoice the company is on."""
+        one; its kind follows from which side of the invoice the company is on. The message id
+        comes from the signed content (its upload index), never from the file's name."""
         package = open_anaf_zip(content)
         kind = _imported_kind(cif, package)
-        existing = next(DocumentModel.by_upload.query(f"{cif}#{package.upload_index}#{KINDS[kind]}"), None)
-        if existing is not None:
-            return Archived(existing.sk, False, KINDS[kind], False)
-        stem = file_name.rsplit("/", 1)[-1].removesuffix(".zip")
-        # SPV names a downloaded file after its download id; otherwise derive a stable one.
-        message_id = stem if stem.isdigit() and stem != package.upload_index else f"import-{package.upload_index}"
-        message = AnafMessage(id=message_id, upload_index=package.upload_index, cif=cif,
-                              created_at=imported_at, kind=kind, details="Importat din arhiva SPV",
-                              tip=kind.value)
+        message = AnafMessage(id=f"import-{package.upload_index}", upload_index=package.upload_index,
+                              cif=cif, created_at=imported_at, kind=kind,
+                              details="Importat din arhiva SPV", tip=kind.value)
         return self.archive(cif, message, content, source="import")
+
+    @staticmethod
+    def _archived_upload(cif: str, message: AnafMessage, kind: str) -> str | None:
+        """The sort key of a document already archived for this upload under another id."""
+        if not message.upload_index:
+            return None
+        for earlier in DocumentModel.by_upload.query(f"{cif}#{message.upload_index}#{kind}", limit=1):
+            if earlier.message_id != message.id:
+                return str(earlier.sk)
+        return None
+
+    @staticmethod
+    def _claim(cif: str, message_id: str, sha256: str) -> bool:
+        """Claim the business key for these bytes; False when it is archived already or other
+        bytes claimed it. A claim of the same bytes is a retry: it goes on."""
+        claim = LimitCounterModel(counter_key=archived_key(cif, message_id), claim_state="claimed",
+                                  content_sha256=sha256)
+        try:
+            claim.save(condition=LimitCounterModel.counter_key.does_not_exist())
+            return True
+        except PutError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise
+        held = LimitCounterModel.get(claim.counter_key, consistent_read=True)
+        return held.claim_state == "claimed" and held.content_sha256 == sha256
+
+    @staticmethod
+    def _mark_archived(cif: str, message_id: str) -> None:
+        LimitCounterModel(counter_key=archived_key(cif, message_id)).update(
+            actions=[LimitCounterModel.claim_state.set("archived")])
 
     def _index(self, document: DocumentModel, kind: str, package: AnafZip) -> bool:
         """Fill the searchable fields; True when the document is an invoice to render."""
@@ -141,15 +183,17 @@ class Archiver:
         document.pdf_status = "not_applicable"
         return False
 
-    def _record(self, document: DocumentModel) -> bool:
+    def _record(self, document: DocumentModel, sha256: str) -> bool:
         _fill_listing(document)
         per_kind = getattr(CompanyModel, f"count_{document.kind}")
+        claim = LimitCounterModel(counter_key=archived_key(document.cif, document.message_id))
         try:
             with self._record_lock, TransactWrite(connection=self._connection) as transaction:
-                # The business key (CIF, ANAF message id) is claimed first: whatever else a
-                # retry sees (even a different creation time in a listing), it archives once.
-                transaction.save(LimitCounterModel(counter_key=archived_key(document.cif, document.message_id)),
-                                 condition=LimitCounterModel.counter_key.does_not_exist())
+                # The claim is ours until this commits: whatever else a retry sees (even a
+                # different creation time in a listing, so another sort key), it archives once.
+                transaction.update(claim, actions=[LimitCounterModel.claim_state.set("archived")],
+                                   condition=(LimitCounterModel.claim_state == "claimed")
+                                   & (LimitCounterModel.content_sha256 == sha256))
                 transaction.save(document, condition=DocumentModel.sk.does_not_exist())
                 transaction.update(CompanyModel(cif=document.cif),
                                    actions=[CompanyModel.document_count.add(1), per_kind.add(1)],
@@ -157,9 +201,16 @@ class Archiver:
         except TransactWriteError as error:
             reasons = [r.code if r else None for r in (error.cancellation_reasons or [])]
             if reasons and "ConditionalCheckFailed" in reasons[:2]:
+                if reasons[1] == "ConditionalCheckFailed":
+                    self._mark_archived(document.cif, document.message_id)
                 return False  # archived by an earlier attempt
             raise
         return True
+
+
+def archived(claims: list[LimitCounterModel]) -> set[str]:
+    """The keys among these "archived#…" items whose document is recorded (not only claimed)."""
+    return {c.counter_key for c in claims if c.claim_state != "claimed"}
 
 
 class NotThisCompany(InvoiceLayerError):

@@ -1,7 +1,8 @@
 """Companies: look a CIF up at ANAF, register it in an account, show the dashboard.
 
-A CIF somebody else already archives gives a PENDING membership that shows nothing until the
-user's own ANAF authorization proves SPV rights on it (issue 4) or an admin invites them.
+Registering a CIF proves nothing, whether or not somebody archives it already: it gives a
+PENDING ("neverificată") membership that shows only the public name until the user's own ANAF
+authorization proves SPV rights on it (services/anaf_connect.py) or a proven member invites them.
 """
 
 from __future__ import annotations
@@ -91,18 +92,14 @@ def register(user_id: str, cif_text: str, anaf: CompanyLookup, now: datetime) ->
     if memberships.find(user_id, cif.value) is not None:
         raise CompanyAlreadyAdded(f"Compania cu CIF-ul {cif} este deja în contul dumneavoastră.")
     public = lookup(cif.value, anaf)
-    company = _new_company(public, now)
     try:
-        company.save(condition=CompanyModel.cif.does_not_exist())
-        state = MembershipState.ACTIVE
+        _new_company(public, now).save(condition=CompanyModel.cif.does_not_exist())
     except PutError as error:
         if error.cause_response_code != "ConditionalCheckFailedException":
             raise
-        # Archived already for another account: access waits for proof of SPV rights.
-        company = CompanyModel.get(cif.value)
-        state = MembershipState.PENDING
-    membership = memberships.add(user_id, cif.value, Role.OWNER, state, now)
-    return summarize(company, membership, now)
+    # Whoever registers first gets no more than whoever registers later: proof comes from ANAF.
+    membership = memberships.add(user_id, cif.value, Role.OWNER, MembershipState.PENDING, now)
+    return summarize(_company(cif.value), membership, now)
 
 
 def list_for(user_id: str, now: datetime) -> list[CompanySummary]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -47,26 +48,39 @@ def import_spv_archive(user_id: str, cif: str, upload: bytes, archiver: Archiver
     if len(upload) > MAX_UPLOAD_BYTES:
         raise PayloadTooLarge(f"Arhiva depășește {MAX_UPLOAD_BYTES // (1024 * 1024)} MB: "
                               "împărțiți-o în mai multe arhive.")
-    return [_import_one(cif, name, content, archiver, now) for name, content in _anaf_zips(upload)]
+    return [_import_one(cif, name, content, archiver, now) if content is not None
+            else ImportedFile(_shown(name), "rejected", reason=UNREADABLE_MEMBER)
+            for name, content in _anaf_zips(upload)]
 
 
-def _anaf_zips(upload: bytes) -> list[tuple[str, bytes]]:
-    """The ANAF ZIPs in the upload: the upload itself, or the .zip members of a ZIP."""
+UNREADABLE_MEMBER = "Fișierul din arhivă nu poate fi citit (deteriorat, criptat sau comprimat neobișnuit)."
+# What zipfile raises for a damaged, encrypted or oddly compressed member.
+_MEMBER_ERRORS = (zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError, EOFError, ValueError)
+
+
+def _anaf_zips(upload: bytes) -> list[tuple[str, bytes | None]]:
+    """The ANAF ZIPs in the upload: the upload itself, or the .zip members of a ZIP (None for
+    a member that cannot be read)."""
     try:
         outer = zipfile.ZipFile(io.BytesIO(upload))
-    except zipfile.BadZipFile as error:
+        infos = [i for i in outer.infolist() if not i.is_dir()]
+    except _MEMBER_ERRORS as error:
         raise NotAZip() from error
-    infos = [i for i in outer.infolist() if not i.is_dir()]
     if not any(i.filename.lower().endswith(".zip") for i in infos):
         return [("arhiva.zip", upload)]  # a single ANAF ZIP: its checks happen in the archiver
     if len(infos) > MAX_MEMBERS:
         raise ValidationFailed(f"Arhiva conține peste {MAX_MEMBERS} fișiere: împărțiți-o.")
-    found, total = [], 0
+    found: list[tuple[str, bytes | None]] = []
+    total = 0
     for info in infos:
         if not info.filename.lower().endswith(".zip"):
             continue
-        with outer.open(info) as member:
-            content = member.read(MAX_MEMBER_BYTES + 1)
+        try:
+            with outer.open(info) as member:
+                content = member.read(MAX_MEMBER_BYTES + 1)
+        except _MEMBER_ERRORS:
+            found.append((info.filename, None))
+            continue
         total += len(content)
         if len(content) > MAX_MEMBER_BYTES or total > MAX_TOTAL_BYTES:
             raise ValidationFailed("Arhiva conține fișiere prea mari pentru o factură e-Factura.")
@@ -74,10 +88,15 @@ def _anaf_zips(upload: bytes) -> list[tuple[str, bytes]]:
     return found
 
 
+def _shown(name: str) -> str:
+    """The member's name as reported back (never used as a path or an id)."""
+    return name.replace("\\", "/").rsplit("/", 1)[-1][:200]
+
+
 def _import_one(cif: str, name: str, content: bytes, archiver: Archiver, now: datetime) -> ImportedFile:
-    shown = name.replace("\\", "/").rsplit("/", 1)[-1][:200]
+    shown = _shown(name)
     try:
-        archived = archiver.archive_import(cif, shown, content, now)
+        archived = archiver.archive_import(cif, content, now)
     except InvoiceLayerError as error:
         return ImportedFile(shown, "rejected", reason=error.message_ro)
     status = "archived" if archived.new else "duplicate"

@@ -33,7 +33,7 @@ from chalicelib.domain.authorization import AuthorizationState
 from chalicelib.domain.licences import NewDocumentEmails, licence_for
 from chalicelib.invoices.errors import InvalidAnafZip
 from chalicelib.services import companies
-from chalicelib.services.archiver import Archiver, archived_key
+from chalicelib.services.archiver import Archiver, archived, archived_key
 from chalicelib.services.budget import BudgetExhausted, CallBudget
 from chalicelib.services.credentials import CredentialInvalid, CredentialMissing, CredentialVault, mark_companies
 from chalicelib.services.dispatch import due_shard
@@ -188,11 +188,11 @@ class CompanySync:
 
     def _missing(self, cif: str, listed: list[AnafMessage], stats: RunStats) -> list[AnafMessage]:
         """The listed messages not archived yet, by their idempotency keys (100 per read)."""
-        archived: set[str] = set()
+        done: set[str] = set()
         for offset in range(0, len(listed), 100):
             keys = [archived_key(cif, m.id) for m in listed[offset:offset + 100]]
-            archived.update(item.counter_key for item in LimitCounterModel.batch_get(keys))
-        pending = [m for m in listed if archived_key(cif, m.id) not in archived]
+            done.update(archived(list(LimitCounterModel.batch_get(keys))))
+        pending = [m for m in listed if archived_key(cif, m.id) not in done]
         stats.already = len(listed) - len(pending)
         return pending
 

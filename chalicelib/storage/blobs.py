@@ -14,21 +14,45 @@ from chalicelib.settings import Settings
 from chalicelib.storage.aws import aws_client, error_code, translated_errors
 
 
+class KeyTaken(Exception):
+    """Different bytes already live under a key that is written once."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
 class ArchiveBucket:
     def __init__(self, settings: Settings) -> None:
         self._s3 = aws_client(settings, "s3")
         self.name = settings.archive_bucket
 
-    def put(self, key: str, data: bytes, content_type: str, *,
-            retain_until: datetime | None = None) -> str:
-        """Store bytes; return their SHA-256 (hex), which S3 also checks on arrival.
-        With `retain_until`, Object Lock (compliance mode) keeps the object unchangeable
-        and undeletable until then: the legal original."""
-        digest = hashlib.sha256(data)
-        extra = {}
+    def put(self, key: str, data: bytes, content_type: str) -> str:
+        """Store (or replace) bytes; return their SHA-256 (hex), which S3 also checks on arrival."""
+        return self._put(key, data, content_type, {})
+
+    def put_once(self, key: str, data: bytes, content_type: str, *,
+                 retain_until: datetime | None = None) -> str:
+        """Store bytes under a key that nothing may overwrite (`If-None-Match: *`); return their
+        SHA-256 (hex). Storing the same bytes again is a no-op (a retry); different bytes raise
+        KeyTaken and change nothing. With `retain_until`, Object Lock (compliance mode) keeps
+        the object unchangeable and undeletable until then: the legal original."""
+        extra: dict = {"IfNoneMatch": "*"}
         if retain_until is not None:
-            extra = {"ObjectLockMode": "COMPLIANCE", "ObjectLockRetainUntilDate": retain_until}
-        with translated_errors("s3"):
+            extra |= {"ObjectLockMode": "COMPLIANCE", "ObjectLockRetainUntilDate": retain_until}
+        try:
+            return self._put(key, data, content_type, extra)
+        except ClientError as error:
+            if error_code(error) not in _ALREADY_THERE:
+                raise
+        digest = hashlib.sha256(data).hexdigest()
+        if hashlib.sha256(self.get(key)).hexdigest() != digest:
+            raise KeyTaken(key)
+        return digest
+
+    def _put(self, key: str, data: bytes, content_type: str, extra: dict) -> str:
+        digest = hashlib.sha256(data)
+        with translated_errors("s3", passthrough=lambda e: error_code(e) in _ALREADY_THERE):
             self._s3.put_object(
                 Bucket=self.name,
                 Key=key,
@@ -60,6 +84,10 @@ class ArchiveBucket:
                 self._s3.head_bucket(Bucket=self.name)
         except ClientError as error:  # missing or forbidden: unusable all the same
             raise ServiceUnavailable(details={"bucket": self.name, "code": error_code(error)}) from error
+
+
+# 412 when an object exists; 409 when a concurrent conditional write to the key is in flight.
+_ALREADY_THERE = {"PreconditionFailed", "ConditionalRequestConflict"}
 
 
 def _b64(raw: bytes) -> str:

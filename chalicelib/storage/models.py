@@ -203,6 +203,7 @@ class AuthorizationRequestModel(Model):
     cif = UnicodeAttribute()
     origin = UnicodeAttribute()  # "dashboard" or "link"
     link_key = UnicodeAttribute(null=True)  # the link a state was started from
+    binding_sha256 = UnicodeAttribute(null=True)  # a state's browser cookie, hashed
     created_at = UTCDateTimeAttribute()
     valid_until = UTCDateTimeAttribute()
     used_at = UTCDateTimeAttribute(null=True)
@@ -397,6 +398,11 @@ class LimitCounterModel(Model):
     members = UnicodeSetAttribute(null=True)
     reason = UnicodeAttribute(null=True)
     noted_at = UTCDateTimeAttribute(null=True)
+    # "archived#…" keys: claimed (with the SHA-256 of the bytes being archived) before any
+    # object is written, "archived" once the document is recorded. Absent on keys written
+    # before claims existed: those are archived.
+    claim_state = UnicodeAttribute(null=True)
+    content_sha256 = UnicodeAttribute(null=True)
     blob = BinaryAttribute(null=True, legacy_encoding=False)
 
 

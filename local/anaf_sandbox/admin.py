@@ -21,6 +21,8 @@
     POST   /__sandbox/limits              {"kind": lista|paginatie|descarcare|stare|rasp, "key": cif|id,
                                            "used": N | "exhaust": true}  (today)
                                           {"kind": "minute", "key": client_id, "used": N}
+    POST   /__sandbox/certificates        {"holder": "Nume Prenume", "cifs": ["123", ...]}: a new
+                                          certificate with SPV rights on those CIFs → {"serial", ...}
     POST   /__sandbox/reset               back to the seeded state (tokens stay valid)
     GET    /__sandbox/certs/chain.pem     sandbox MF signer + sandbox root CA (PEM)
     GET    /__sandbox/certs/signer.pem | root.pem | jwt-public.pem
@@ -79,7 +81,7 @@ def world() -> Response:
         "seed": c.seed,
         "companies": [_company_json(x) for x in sb.world.companies],
         "partners": [_company_json(x) for x in sb.world.partners],
-        "certificates": [{"serial": x.serial, "holder": x.holder, "cifs": list(x.cifs)} for x in sb.world.certificates],
+        "certificates": [{"serial": x.serial, "holder": x.holder, "cifs": list(x.cifs)} for x in sb.certificates()],
         "volume": {"cif": c.volume_cif, "messages": c.volume_messages} if sb.store.volume else None,
         "arrival_interval_s": c.arrival_interval_s,
         "clients": [{"client_id": x.client_id, "redirect_uris": list(x.redirect_uris)} for x in c.clients],
@@ -229,6 +231,20 @@ def limits_set() -> Response:
     else:
         return _bad(f"kind must be one of {sorted(DAILY) + ['minute']}")
     return jsonify(sb.limits.snapshot())
+
+
+@bp.post("/certificates")
+def certificates_add() -> Response:
+    body = _body()
+    holder, cifs = body.get("holder"), body.get("cifs")
+    if not isinstance(holder, str) or not holder.strip():
+        return _bad("holder is required")
+    if not isinstance(cifs, list) or not all(isinstance(c, str) and c.isascii() and c.isdigit() for c in cifs):
+        return _bad("cifs must be a list of CIFs (digits, without RO)")
+    cert = sandbox().issue_certificate(holder.strip(), tuple(cifs))
+    response = jsonify({"serial": cert.serial, "holder": cert.holder, "cifs": list(cert.cifs)})
+    response.status_code = 201
+    return response
 
 
 @bp.post("/reset")

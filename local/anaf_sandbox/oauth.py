@@ -72,7 +72,7 @@ def authorize_page() -> Response:
         f'<label><input type="radio" name="certificate" value="{c.serial}"{" checked" if i == 0 else ""}> '
         f"{escape(c.holder)} — serie {c.serial}"
         f" — drepturi SPV: {escape(', '.join(c.cifs) or 'niciun CIF')}</label>"
-        for i, c in enumerate(_sandbox().world.certificates)
+        for i, c in enumerate(_sandbox().certificates())
     )
     body = (
         "<p>Selectați certificatul digital calificat (token USB) și introduceți PIN-ul.</p>"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import threading
 
 from .clock import SandboxClock
@@ -24,6 +25,8 @@ class Sandbox:
         self.tokens = Tokens()
         self._lookup_lock = threading.Lock()
         self._lookup_last_call: dict[str, float] = {}
+        # Certificates issued by the test controls (POST /__sandbox/certificates), kept across resets.
+        self._issued: dict[str, Certificate] = {}
 
     def _new_store(self) -> MessageStore:
         c = self.config
@@ -36,7 +39,18 @@ class Sandbox:
         return next((c for c in self.config.clients if c.client_id == client_id), None)
 
     def certificate(self, serial: str) -> Certificate | None:
-        return self.world.certificate(serial)
+        return self.world.certificate(serial) or self._issued.get(serial)
+
+    def certificates(self) -> tuple[Certificate, ...]:
+        """The seeded certificates, then those issued through the test controls."""
+        return self.world.certificates + tuple(self._issued.values())
+
+    def issue_certificate(self, holder: str, cifs: tuple[str, ...]) -> Certificate:
+        """A new certificate whose holder has SPV rights on ``cifs`` (any CIFs, seeded or not)."""
+        certificate = Certificate(f"{secrets.randbits(76):019X}", holder, cifs)
+        self._issued[certificate.serial] = certificate
+        self.store.enroll(cifs)
+        return certificate
 
     def allow_lookup(self, client: str) -> bool:
         """Public lookup: at most one request per second per client (sandbox clock)."""

@@ -103,6 +103,12 @@ class MessageStore:
                 up.download_id = m.id
         return produced
 
+    def enroll(self, cifs: tuple[str, ...]) -> None:
+        """Companies a newly issued certificate has rights on are in SPV from now on: uploads
+        that name them produce their messages."""
+        with self._lock:
+            self._spv.update(cifs)
+
     def add_upload(self, up: Upload) -> list[Message]:
         """File ``up`` now; its messages appear once processed (``processing_delay_s``)."""
         with self._lock:

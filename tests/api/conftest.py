@@ -97,15 +97,47 @@ def at_anaf(url: str, serial: str | None, action: str = "login") -> str:
     return answer.headers["Location"]
 
 
-def back_to_arhivar(callback: str) -> dict[str, str]:
-    """Follow ANAF's redirect to our callback; return the query of where Arhivar sends the user."""
-    answer = requests.get(callback, allow_redirects=False, timeout=30)
+def back_to_arhivar(callback: str, browser: requests.Session | None = None) -> dict[str, str]:
+    """Follow ANAF's redirect to our callback in `browser` (the one that started the step:
+    its cookie binds the step to it); return the query of where Arhivar sends the person."""
+    answer = (browser or requests.Session()).get(callback, allow_redirects=False, timeout=30)
     assert answer.status_code == 302
     location = answer.headers["Location"]
     return {"path": urlsplit(location).path, **{k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}}
 
 
 def authorize(user, cif: str, serial: str | None, action: str = "login") -> dict[str, str]:
+    """The user's own browser starts the ANAF step, picks the certificate and comes back."""
     started = user.call("POST", f"/companies/{cif}/anaf/authorize")
     assert started.status_code == 200, started.text
-    return back_to_arhivar(at_anaf(started.json()["authorization_url"], serial, action))
+    return back_to_arhivar(at_anaf(started.json()["authorization_url"], serial, action), user.http)
+
+
+def issue_certificate(sandbox_url: str, cifs: list[str], holder: str = "Titular Test") -> str:
+    """A new sandbox certificate whose holder has SPV rights on `cifs`; its serial."""
+    answer = requests.post(f"{sandbox_url}/__sandbox/certificates", json={"holder": holder, "cifs": cifs},
+                           timeout=10)
+    assert answer.status_code == 201, answer.text
+    return answer.json()["serial"]
+
+
+def prove(user, cif: str, sandbox_url: str) -> dict[str, str]:
+    """The user proves SPV rights on an added company with a certificate of their own."""
+    result = authorize(user, cif, issue_certificate(sandbox_url, [cif]))
+    assert result["anaf"] in ("connected", "proven"), result
+    return result
+
+
+def add_proven_company(user, cif: str, sandbox_url: str) -> dict:
+    """Register a CIF and prove it: the user is its active owner, as after the real journey."""
+    answer = user.call("POST", "/companies", json={"cif": cif})
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["company"]["membership_state"] == "pending"
+    prove(user, cif, sandbox_url)
+    return user.call("GET", f"/companies/{cif}").json()["company"]
+
+
+@pytest.fixture
+def proven_company(local_stack):
+    """add_proven_company(user, cif) against this test session's sandbox."""
+    return lambda user, cif: add_proven_company(user, cif, local_stack.ports.sandbox_url)

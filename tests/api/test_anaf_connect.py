@@ -17,7 +17,7 @@ from chalicelib.services.reminders import send_reminders
 from chalicelib.storage.aws import aws_client
 from chalicelib.storage.models import AnafCredentialModel, CompanyModel
 from local.mailbox import sent_mail
-from tests.api.conftest import at_anaf, authorize, back_to_arhivar
+from tests.api.conftest import at_anaf, authorize, back_to_arhivar, issue_certificate
 
 
 @pytest.fixture(scope="module")
@@ -46,38 +46,38 @@ def take(certificates):
     return pick
 
 
-def test_one_certificate_authorizes_every_company_it_covers(new_user, certificates, take):
+def test_an_authorization_attaches_only_the_company_asked_for(new_user, certificates, take):
     # GIVEN a user with two companies of Popescu's certificate and one it does not cover
     popescu = certificates["Popescu"]
     user = new_user()
     first, second, other = take("Popescu"), take("Popescu"), take("Ionescu")
     for cif in (first, second, other):
-        assert user.call("POST", "/companies", json={"cif": cif}).status_code == 201
+        answer = user.call("POST", "/companies", json={"cif": cif})
+        assert answer.status_code == 201 and answer.json()["company"]["membership_state"] == "pending"
 
     # WHEN they authorize the first with Popescu's certificate
     result = authorize(user, first, popescu["serial"])
 
-    # THEN both covered companies are authorized for about a year, the third is untouched
-    assert result["path"] == "/companii" and result["anaf"] == "connected" and result["cif"] == first
-    assert set(result["covered"].split(",")) == {first, second}
+    # THEN the first is proven and authorized for about a year; the others wait for their own
+    # authorization (the certificate covering the second proves nothing the user did not ask)
+    assert result["path"] == "/companii" and result["cif"] == first
+    assert result["anaf"] in ("connected", "proven") and result["covered"] == first
     rows = {c["cif"]: c for c in user.call("GET", "/companies").json()["companies"]}
-    for cif in (first, second):
-        badge = rows[cif]["authorization"]
-        assert badge["state"] == "authorized"
-        until = datetime.fromisoformat(badge["until"].replace("Z", "+00:00"))
-        assert timedelta(days=360) < until - datetime.now(UTC) <= timedelta(days=366)
-        assert badge["label"] == f"autorizat până la {until.strftime('%d.%m.%Y')}"
-    assert rows[other]["authorization"]["state"] == "unauthorized"
-    # AND they are due for a sync right away
+    badge = rows[first]["authorization"]
+    assert rows[first]["membership_state"] == "active" and badge["state"] == "authorized"
+    until = datetime.fromisoformat(badge["until"].replace("Z", "+00:00"))
+    assert timedelta(days=360) < until - datetime.now(UTC) <= timedelta(days=366)
+    assert badge["label"] == f"autorizat până la {until.strftime('%d.%m.%Y')}"
+    assert rows[second]["membership_state"] == "pending" and rows[other]["membership_state"] == "pending"
+    # AND it is due for a sync right away
     assert CompanyModel.get(first).next_sync_at <= datetime.now(UTC)
 
 
-def test_tokens_are_encrypted_at_rest(settings, new_user, certificates, take):
-    rad = certificates["Rădulescu"]
+def test_tokens_are_encrypted_at_rest(settings, new_user, fresh_cif, local_stack):
     user = new_user()
-    cif = take("Rădulescu")
+    cif = fresh_cif()
     user.call("POST", "/companies", json={"cif": cif})
-    assert authorize(user, cif, rad["serial"])["anaf"] == "connected"
+    assert authorize(user, cif, issue_certificate(local_stack.ports.sandbox_url, [cif]))["anaf"] == "connected"
     credential_id = CompanyModel.get(cif).credential_id
     raw = aws_client(settings, "dynamodb").get_item(
         TableName=settings.credentials_table, Key={"credential_id": {"S": credential_id}})["Item"]
@@ -88,78 +88,121 @@ def test_tokens_are_encrypted_at_rest(settings, new_user, certificates, take):
     assert "eyJ" not in dumped  # no JWT of any kind in clear
 
 
-def test_a_certificate_without_rights_and_a_cancel_get_their_own_outcome(new_user, certificates, take):
+def test_a_certificate_without_rights_and_a_cancel_prove_nothing(new_user, certificates, fresh_cif):
     user = new_user()
-    cif = take("Ionescu")
+    cif = fresh_cif()
     user.call("POST", "/companies", json={"cif": cif})
+    assert authorize(user, cif, certificates["Dumitrescu"]["serial"])["anaf"] == "no_spv_rights"
+    assert authorize(user, cif, None, action="cancel")["anaf"] == "cancelled"
+    row = next(c for c in user.call("GET", "/companies").json()["companies"] if c["cif"] == cif)
+    assert row["membership_state"] == "pending"
+    assert user.call("GET", f"/companies/{cif}").status_code == 404
+    assert CompanyModel.get(cif).credential_id is None
+
+
+def test_a_proven_owner_whose_new_certificate_lacks_rights_is_told_so(new_user, certificates, fresh_cif, local_stack):
+    user = new_user()
+    cif = fresh_cif()
+    user.call("POST", "/companies", json={"cif": cif})
+    assert authorize(user, cif, issue_certificate(local_stack.ports.sandbox_url, [cif]))["anaf"] == "connected"
+    user.call("DELETE", f"/companies/{cif}/anaf")
     assert authorize(user, cif, certificates["Dumitrescu"]["serial"])["anaf"] == "no_spv_rights"
     row = user.call("GET", f"/companies/{cif}").json()["company"]
     assert row["authorization"]["state"] == "no_spv_rights" and row["authorization"]["label"] == "fără drept SPV"
-    assert authorize(user, cif, None, action="cancel")["anaf"] == "cancelled"
 
 
-def test_a_replayed_or_forged_callback_is_rejected(new_user, certificates, base_url, take):
+def test_a_replayed_or_forged_callback_is_rejected(new_user, base_url, fresh_cif, local_stack):
     user = new_user()
-    cif = take("Ionescu")
+    cif = fresh_cif()
     user.call("POST", "/companies", json={"cif": cif})
     url = user.call("POST", f"/companies/{cif}/anaf/authorize").json()["authorization_url"]
-    callback = at_anaf(url, certificates["Ionescu"]["serial"])
-    assert back_to_arhivar(callback)["anaf"] == "connected"
-    assert back_to_arhivar(callback)["anaf"] == "invalid_request"  # the same state again
+    callback = at_anaf(url, issue_certificate(local_stack.ports.sandbox_url, [cif]))
+    assert back_to_arhivar(callback, user.http)["anaf"] == "connected"
+    assert back_to_arhivar(callback, user.http)["anaf"] == "invalid_request"  # the same state again
     forged = callback.replace("state=", "state=x")
-    assert back_to_arhivar(forged)["anaf"] == "invalid_request"
-    assert back_to_arhivar(f"{base_url}/api/anaf/callback?code=abc")["anaf"] == "invalid_request"
+    assert back_to_arhivar(forged, user.http)["anaf"] == "invalid_request"
+    assert back_to_arhivar(f"{base_url}/api/anaf/callback?code=abc", user.http)["anaf"] == "invalid_request"
 
 
-def test_a_code_older_than_sixty_seconds_is_refused_by_anaf(new_user, certificates, local_stack, take):
+def test_a_code_older_than_sixty_seconds_is_refused_by_anaf(new_user, fresh_cif, local_stack):
     user = new_user()
-    cif = take("Ionescu")
+    cif = fresh_cif()
     user.call("POST", "/companies", json={"cif": cif})
     url = user.call("POST", f"/companies/{cif}/anaf/authorize").json()["authorization_url"]
-    callback = at_anaf(url, certificates["Ionescu"]["serial"])
+    callback = at_anaf(url, issue_certificate(local_stack.ports.sandbox_url, [cif]))
     requests.post(f"{local_stack.ports.sandbox_url}/__sandbox/clock", json={"advance_s": 61}, timeout=10)
-    assert back_to_arhivar(callback)["anaf"] == "anaf_error"
-    assert user.call("GET", f"/companies/{cif}").json()["company"]["authorization"]["state"] == "unauthorized"
+    assert back_to_arhivar(callback, user.http)["anaf"] == "anaf_error"
+    assert user.call("GET", f"/companies/{cif}").status_code == 404  # still unproven
+    assert CompanyModel.get(cif).credential_id is None
 
 
-def test_authorization_proves_rights_and_activates_a_pending_membership(new_user, certificates, take):
-    rad = certificates["Rădulescu"]
-    cif = take("Rădulescu")
+def test_a_pending_member_proves_rights_with_their_own_certificate(new_user, fresh_cif, local_stack):
+    # GIVEN a company archived by a first account, added later by a second one (pending)
+    cif = fresh_cif()
     first, second = new_user(), new_user()
     first.call("POST", "/companies", json={"cif": cif})
+    assert authorize(first, cif, issue_certificate(local_stack.ports.sandbox_url, [cif]))["anaf"] == "connected"
+    credential_id = CompanyModel.get(cif).credential_id
     assert second.call("POST", "/companies", json={"cif": cif}).json()["company"]["membership_state"] == "pending"
     assert second.call("GET", f"/companies/{cif}").status_code == 404
-    assert authorize(second, cif, rad["serial"])["anaf"] == "connected"
+
+    # WHEN the second proves SPV rights with a certificate of their own, in their own browser
+    result = authorize(second, cif, issue_certificate(local_stack.ports.sandbox_url, [cif], "Alt Titular"))
+
+    # THEN they are in, and the first account's working credential keeps syncing the company
+    assert result["anaf"] == "proven"
     company = second.call("GET", f"/companies/{cif}").json()["company"]
     assert company["membership_state"] == "active" and company["authorization"]["state"] == "authorized"
+    assert CompanyModel.get(cif).credential_id == credential_id
 
 
-def test_an_e_mailed_link_lets_the_certificate_holder_authorize_without_an_account(new_user, certificates, take):
-    rad = certificates["Rădulescu"]
-    cif = take("Rădulescu")
+def test_an_e_mailed_link_lets_the_certificate_holder_authorize_without_an_account(new_user, fresh_cif, local_stack):
+    cif = fresh_cif()
+    serial = issue_certificate(local_stack.ports.sandbox_url, [cif], "Contabil Titular")
     admin = new_user()
-    admin.call("POST", "/companies", json={"cif": cif})
+    admin.call("POST", "/companies", json={"cif": cif})  # registered, not proven yet
     assert admin.call("POST", f"/companies/{cif}/anaf/link", json={"email": "contabil@firma.ro"}).status_code == 202
     mail = next(m for m in sent_mail() if m.to == "contabil@firma.ro" and cif in m.text)
-    assert mail.subject.startswith("Autorizare ANAF pentru ")
+    assert mail.subject.startswith("Autorizare ANAF pentru ") and admin.email in mail.text
     link = next(word for word in mail.text.split() if "/api/anaf/link/" in word)
 
-    opened = requests.get(link, allow_redirects=False, timeout=10)  # no Arhivar session at all
+    holder = requests.Session()  # the holder's browser: no Arhivar session at all
+    opened = holder.get(link, allow_redirects=False, timeout=10)
     assert opened.status_code == 302 and "/anaf-oauth2/v1/authorize" in opened.headers["Location"]
-    result = back_to_arhivar(at_anaf(opened.headers["Location"], rad["serial"]))
+    result = back_to_arhivar(at_anaf(opened.headers["Location"], serial), holder)
     assert result["path"] == "/autorizare-anaf" and result["anaf"] == "connected"
-    assert admin.call("GET", f"/companies/{cif}").json()["company"]["authorization"]["state"] == "authorized"
+    company = admin.call("GET", f"/companies/{cif}").json()["company"]
+    assert company["membership_state"] == "active" and company["authorization"]["state"] == "authorized"
     # Single use: once it has authorized, the link is spent
-    reused = requests.get(link, allow_redirects=False, timeout=10)
+    reused = holder.get(link, allow_redirects=False, timeout=10)
     assert "anaf=link_invalid" in reused.headers["Location"]
 
 
-def test_disconnect_removes_the_credential_and_stops_syncing(new_user, certificates, take):
-    rad = certificates["Rădulescu"]
-    cif = take("Rădulescu")
+def test_a_link_is_spent_by_a_cancel_too(new_user, fresh_cif, local_stack):
+    cif = fresh_cif()
+    admin = new_user()
+    admin.call("POST", "/companies", json={"cif": cif})
+    email = f"titular-{cif}@firma.ro"
+    admin.call("POST", f"/companies/{cif}/anaf/link", json={"email": email})
+    link = next(w for m in sent_mail() if m.to == email for w in m.text.split() if "/api/anaf/link/" in w)
+    holder = requests.Session()
+    first = holder.get(link, allow_redirects=False, timeout=10).headers["Location"]
+    second = holder.get(link, allow_redirects=False, timeout=10).headers["Location"]  # opened twice
+
+    assert back_to_arhivar(at_anaf(first, None, action="cancel"), holder)["anaf"] == "cancelled"
+
+    # THEN neither the link nor a state opened from it before the cancel authorizes anything
+    assert "anaf=link_invalid" in holder.get(link, allow_redirects=False, timeout=10).headers["Location"]
+    serial = issue_certificate(local_stack.ports.sandbox_url, [cif])
+    assert back_to_arhivar(at_anaf(second, serial), holder)["anaf"] == "invalid_request"
+    assert admin.call("GET", f"/companies/{cif}").status_code == 404
+
+
+def test_disconnect_removes_the_credential_and_stops_syncing(new_user, fresh_cif, local_stack):
+    cif = fresh_cif()
     user = new_user()
     user.call("POST", "/companies", json={"cif": cif})
-    authorize(user, cif, rad["serial"])
+    assert authorize(user, cif, issue_certificate(local_stack.ports.sandbox_url, [cif]))["anaf"] == "connected"
     credential_id = CompanyModel.get(cif).credential_id
     assert user.call("DELETE", f"/companies/{cif}/anaf").status_code == 204
     company = CompanyModel.get(cif)
@@ -259,14 +302,11 @@ def test_no_log_line_contains_a_token(local_stack, certificates, capsys, caplog)
 
 # -- reminders ------------------------------------------------------------------------------
 
-def test_admins_are_reminded_before_expiry_once_and_when_expired(new_user, certificates, settings):
-    # Every company is registered by now: this user's membership starts pending, and the
-    # certificate's proof of SPV rights makes them its owner.
-    rad = certificates["Rădulescu"]
-    cif = rad["cifs"][0]
+def test_admins_are_reminded_before_expiry_once_and_when_expired(new_user, fresh_cif, local_stack, settings):
+    cif = fresh_cif()
     user = new_user()
     user.call("POST", "/companies", json={"cif": cif})
-    authorize(user, cif, rad["serial"])
+    assert authorize(user, cif, issue_certificate(local_stack.ports.sandbox_url, [cif]))["anaf"] == "connected"
     credential = AnafCredentialModel.get(CompanyModel.get(cif).credential_id)
     today = datetime.now(UTC).date()
     credential.refresh_expires_at = datetime.now(UTC) + timedelta(days=7)
@@ -288,18 +328,20 @@ def test_admins_are_reminded_before_expiry_once_and_when_expired(new_user, certi
     assert next(m for m in sent_mail() if m.to == user.email).subject.startswith("Autorizarea ANAF a expirat")
 
 
-def test_disconnecting_a_shared_company_does_not_switch_off_another_accounts_companies(new_user, certificates):
-    # GIVEN an owner whose certificate authorizes two companies, and a colleague who is admin
-    # of only one of them
-    rad = certificates["Rădulescu"]
-    first, second = rad["cifs"][1], rad["cifs"][2]
+def test_disconnecting_a_shared_credential_does_not_switch_off_another_accounts_companies(
+        new_user, fresh_cif, local_stack):
+    # GIVEN an owner's credential that serves two companies (one certificate, as before the
+    # one-company rule), and a colleague who is admin of only one of them
+    first, second = fresh_cif(), fresh_cif()
     owner, colleague = new_user(), new_user()
     for cif in (first, second):
         owner.call("POST", "/companies", json={"cif": cif})
-    assert authorize(owner, first, rad["serial"])["anaf"] == "connected"
+        assert authorize(owner, cif, issue_certificate(local_stack.ports.sandbox_url, [first, second]))["anaf"] == "connected"
+    credential_id = CompanyModel.get(first).credential_id
+    CompanyModel(cif=second).update(actions=[CompanyModel.credential_id.set(credential_id)])
+    AnafCredentialModel.get(credential_id).update(actions=[AnafCredentialModel.cifs.add({second})])
     assert owner.call("POST", f"/companies/{first}/members",
                       json={"email": colleague.email, "role": "admin"}).status_code == 201
-    credential_id = CompanyModel.get(first).credential_id
 
     # WHEN the colleague disconnects the company they administer
     assert colleague.call("DELETE", f"/companies/{first}/anaf").status_code == 204

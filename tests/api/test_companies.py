@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import requests
 
+from tests.api.conftest import prove
+
 
 
 
@@ -21,14 +23,16 @@ def test_a_company_is_looked_up_then_registered_with_ro_prefix_and_spaces(new_us
 
     created = user.call("POST", "/companies", json={"cif": typed})
     assert created.status_code == 201
-    assert created.json()["company"]["membership_state"] == "active"
-    assert created.json()["company"]["role"] == "owner"
+    # Registered, not proven: the public name and nothing else until ANAF proves SPV rights
+    assert created.json()["company"] == {"cif": cif, "name": expected["name"].upper(), "role": "owner",
+                                         "membership_state": "pending"}
+    prove(user, cif, local_stack.ports.sandbox_url)
 
     dashboard = user.call("GET", "/companies").json()["companies"]
     assert [c["cif"] for c in dashboard] == [cif]
     row = dashboard[0]
-    assert row["name"] == expected["name"].upper()
-    assert row["authorization"] == {"state": "unauthorized", "until": None, "label": "neautorizat"}
+    assert row["name"] == expected["name"].upper() and row["membership_state"] == "active"
+    assert row["authorization"]["state"] == "authorized"
     assert row["licence"] == {"code": "free", "name": "Gratuit"}
     assert row["document_count"] == 0
     assert row["public"]["registration_number"] == expected["reg_com"]
@@ -67,9 +71,9 @@ def test_anaf_lookup_down_is_a_retryable_503(new_user, fresh_cif, local_stack):
     assert user.call("POST", "/companies", json={"cif": cif}).status_code == 201  # retry works
 
 
-def test_a_cif_another_account_archives_gives_a_pending_membership_that_shows_nothing(new_user, fresh_cif):
+def test_a_registered_cif_gives_a_pending_membership_that_shows_nothing(new_user, fresh_cif):
     first, second, cif = new_user(), new_user(), fresh_cif()
-    assert first.call("POST", "/companies", json={"cif": cif}).status_code == 201
+    assert first.call("POST", "/companies", json={"cif": cif}).json()["company"]["membership_state"] == "pending"
     pending = second.call("POST", "/companies", json={"cif": cif})
     assert pending.status_code == 201
     assert pending.json()["company"]["membership_state"] == "pending"
@@ -79,9 +83,9 @@ def test_a_cif_another_account_archives_gives_a_pending_membership_that_shows_no
     assert second.call("GET", f"/companies/{cif}/members").status_code == 404
 
 
-def test_an_admin_invites_by_e_mail_and_the_invitation_activates_at_sign_up(new_user, fresh_cif, base_url):
+def test_an_admin_invites_by_e_mail_and_the_invitation_activates_at_sign_up(new_user, proven_company, fresh_cif, base_url):
     owner, cif = new_user(), fresh_cif()
-    owner.call("POST", "/companies", json={"cif": cif})
+    proven_company(owner, cif)
     # An existing user: active at once
     colleague = new_user()
     invited = owner.call("POST", f"/companies/{cif}/members", json={"email": colleague.email, "role": "viewer"})
@@ -100,9 +104,9 @@ def test_an_admin_invites_by_e_mail_and_the_invitation_activates_at_sign_up(new_
         (owner.email, "owner", "active"), (accountant, "admin", "active"), (colleague.email, "viewer", "active")]
 
 
-def test_roles_limit_what_members_can_do_and_the_last_owner_stays(new_user, fresh_cif):
+def test_roles_limit_what_members_can_do_and_the_last_owner_stays(new_user, proven_company, fresh_cif):
     owner, viewer, cif = new_user(), new_user(), fresh_cif()
-    owner.call("POST", "/companies", json={"cif": cif})
+    proven_company(owner, cif)
     owner.call("POST", f"/companies/{cif}/members", json={"email": viewer.email, "role": "viewer"})
     me = owner.call("GET", "/account").json()["user_id"]
 
@@ -121,18 +125,18 @@ def test_roles_limit_what_members_can_do_and_the_last_owner_stays(new_user, fres
     assert viewer.call("GET", f"/companies/{cif}").status_code == 404
 
 
-def test_refresh_updates_the_public_data(new_user, fresh_cif):
+def test_refresh_updates_the_public_data(new_user, proven_company, fresh_cif):
     user, cif = new_user(), fresh_cif()
-    user.call("POST", "/companies", json={"cif": cif})
+    proven_company(user, cif)
     before = user.call("GET", f"/companies/{cif}").json()["company"]["data_refreshed_at"]
     after = user.call("POST", f"/companies/{cif}/refresh").json()["company"]["data_refreshed_at"]
     assert after > before
 
 
-def test_an_invited_e_mail_gets_a_romanian_message(new_user, fresh_cif):
+def test_an_invited_e_mail_gets_a_romanian_message(new_user, proven_company, fresh_cif):
     from local.mailbox import sent_mail
     owner, cif = new_user(), fresh_cif()
-    name = owner.call("POST", "/companies", json={"cif": cif}).json()["company"]["name"]
+    name = proven_company(owner, cif)["name"]
     owner.call("POST", f"/companies/{cif}/members", json={"email": "nou-contabil@exemplu.ro", "role": "viewer"})
     mail = next(m for m in sent_mail() if m.to == "nou-contabil@exemplu.ro")
     assert mail.subject == f"Acces la arhiva e-Factura a companiei {name}"

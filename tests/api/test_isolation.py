@@ -23,9 +23,11 @@ VALID_BODIES = {
 RAW_BODIES = {
     ("/api/companies/{cif}/imports", "POST"): (b"PK\x05\x06" + b"\0" * 18, "application/zip"),
 }
-# A pending member may start the ANAF step on their pending company: it is how their own
-# certificate proves SPV rights (the answer is ANAF's URL and reveals nothing about the company).
-PENDING_MAY = {("/api/companies/{cif}/anaf/authorize", "POST")}
+# A pending member may start the ANAF step on their pending company, or e-mail a link to the
+# certificate holder: it is how a certificate proves their SPV rights (the answers are ANAF's URL
+# and "sent", and reveal nothing about the company).
+PENDING_MAY = {("/api/companies/{cif}/anaf/authorize", "POST"): {"authorization_url"},
+               ("/api/companies/{cif}/anaf/link", "POST"): {"status"}}
 
 
 def company_routes():
@@ -56,12 +58,13 @@ def test_the_openapi_security_matches_the_public_routes():
 
 
 @pytest.fixture(scope="module")
-def outsiders(base_url, fresh_cif_module):
-    from tests.api.conftest import sign_up
+def outsiders(base_url, fresh_cif_module, local_stack):
+    """A proven owner; a stranger; a member who registered the CIF but never proved it."""
+    from tests.api.conftest import add_proven_company, sign_up
     owner, stranger, pending = sign_up(base_url), sign_up(base_url), sign_up(base_url)
     cif = fresh_cif_module()
-    assert owner.call("POST", "/companies", json={"cif": cif}).status_code == 201
     assert pending.call("POST", "/companies", json={"cif": cif}).json()["company"]["membership_state"] == "pending"
+    add_proven_company(owner, cif, local_stack.ports.sandbox_url)
     owner_id = owner.call("GET", "/account").json()["user_id"]
     return owner, stranger, pending, cif, owner_id
 
@@ -84,7 +87,7 @@ def test_no_active_membership_means_404_on_every_company_route(outsiders, path, 
             else:
                 answer = user.call(method, url, json=body)
             if user is pending and target == cif and (path, method) in PENDING_MAY:
-                assert set(answer.json()) == {"authorization_url"}
+                assert set(answer.json()) == PENDING_MAY[(path, method)], answer.text
                 continue
             assert answer.status_code == 404, (user.email, method, url, answer.text)
             assert answer.json()["error"]["code"] == "company_not_found"

@@ -19,7 +19,7 @@ from chalicelib.storage.aws import aws_client
 from chalicelib.storage.models import CompanyModel, DocumentModel, SyncRunModel
 from functions.sync_company import handler as sync_handler
 from local.runtime import LocalLambdaContext
-from tests.api.conftest import authorize
+from tests.api.conftest import authorize, issue_certificate
 
 SOAK_RUNS = int(os.environ.get("ARHIVAR_SOAK_RUNS", "40"))
 
@@ -78,13 +78,13 @@ def world(sandbox) -> dict:
 
 @pytest.fixture(scope="module")
 def spv_company(new_user_module, world):
-    """Authorize every company of the world with the all-seeing certificate, once; hand out
-    a different company to each test that asks."""
+    """Prove and authorize every company of the world with the all-seeing certificate, once;
+    hand out a different company to each test that asks."""
     rad = next(c for c in world["certificates"] if c["holder"].startswith("Rădulescu"))
     user = new_user_module()
     for cif in rad["cifs"]:
         user.call("POST", "/companies", json={"cif": cif})
-    assert authorize(user, rad["cifs"][0], rad["serial"])["anaf"] == "connected"
+        assert authorize(user, cif, rad["serial"])["anaf"] in ("connected", "proven")
     remaining = list(rad["cifs"])
     return remaining.pop
 
@@ -206,11 +206,11 @@ def test_a_worker_killed_mid_message_loses_and_duplicates_nothing(sandbox, spv_c
     real = Archiver._record
     calls = {"n": 0}
 
-    def crash_on_fifth(self, document):
+    def crash_on_fifth(self, *args):
         calls["n"] += 1
         if calls["n"] == 5:
-            raise SystemExit("worker killed")  # after S3, before the document item
-        return real(self, document)
+            raise SystemExit("worker killed")  # after the claim and S3, before the document item
+        return real(self, *args)
 
     monkeypatch.setattr(Archiver, "_record", crash_on_fifth)
     with pytest.raises(SystemExit):
@@ -245,13 +245,13 @@ def test_the_lambda_handler_reports_partial_batch_failures(spv_company):
     assert CompanyModel.get(cif).last_sync_result == "complete"
 
 
-def test_a_revoked_authorization_stops_syncing_and_says_so(sandbox, world, new_user_module):
-    ionescu = next(c for c in world["certificates"] if c["holder"].startswith("Ionescu"))
+def test_a_revoked_authorization_stops_syncing_and_says_so(sandbox, new_user_module, fresh_cif):
     user = new_user_module()
-    cif = ionescu["cifs"][0]
+    cif = fresh_cif()
+    serial = issue_certificate(sandbox.url, [cif])
     user.call("POST", "/companies", json={"cif": cif})
-    authorize(user, cif, ionescu["serial"])
-    sandbox.admin("POST", "tokens/revoke", json={"serial": ionescu["serial"]})
+    assert authorize(user, cif, serial)["anaf"] == "connected"
+    sandbox.admin("POST", "tokens/revoke", json={"serial": serial})
     outcome = run_sync(cif)
     assert outcome.result == "expired"
     company = CompanyModel.get(cif)
@@ -263,8 +263,8 @@ def test_sync_now_and_the_sync_history_through_the_api(spv_company, new_user_mod
     rad = next(c for c in world["certificates"] if c["holder"].startswith("Rădulescu"))
     cif = spv_company()
     user = new_user_module()
-    user.call("POST", "/companies", json={"cif": cif})  # pending: another account archives it
-    authorize(user, cif, rad["serial"])
+    user.call("POST", "/companies", json={"cif": cif})  # pending: proven by their certificate
+    assert authorize(user, cif, rad["serial"])["anaf"] in ("connected", "proven")
     assert user.call("POST", f"/companies/{cif}/sync").status_code == 202
     assert user.call("POST", f"/companies/{cif}/sync").json()["error"]["code"] == "sync_too_soon"
     run_sync(cif, "manual")
@@ -299,11 +299,11 @@ def test_randomized_soak_ends_with_the_exact_archive(sandbox, spv_company, world
         if killed:
             countdown = {"n": rng.randint(1, 4)}
 
-            def dying(self, document, countdown=countdown):
+            def dying(self, *args, countdown=countdown):
                 countdown["n"] -= 1
                 if countdown["n"] == 0:
                     raise SystemExit("killed")
-                return real_record(self, document)
+                return real_record(self, *args)
             monkeypatch.setattr(Archiver, "_record", dying)
         try:
             run_sync(cif)
@@ -374,12 +374,15 @@ def test_spv_zips_downloaded_by_hand_are_imported_once(sandbox, new_user_module,
     assert result["counts"] == {"archived": 3, "duplicate": 0, "rejected": 1}
     rejected = next(f for f in result["files"] if f["status"] == "rejected")
     assert rejected["name"] == "5935607155.zip" and "nu privește această companie" in rejected["reason"]
-    imported = {d.message_id: d for d in DocumentModel.query(cif) if d.source == "import"}
-    assert set(imported) == {m["id"] for m in messages}
+    # Each is keyed by the upload index its signed content names, never by the file's name
+    imported = {d.upload_index: d for d in DocumentModel.query(cif) if d.source == "import"}
+    assert set(imported) == {m["id_solicitare"] for m in messages}
     import hashlib
     for message in messages:
-        assert imported[message["id"]].original_sha256 == hashlib.sha256(files[f"{message['id']}.zip"]).hexdigest()
-        assert imported[message["id"]].signature_status == "valid"
+        document = imported[message["id_solicitare"]]
+        assert document.message_id == f"import-{message['id_solicitare']}"
+        assert document.original_sha256 == hashlib.sha256(files[f"{message['id']}.zip"]).hexdigest()
+        assert document.signature_status == "valid"
 
     again = user.call("POST", f"/companies/{cif}/imports", data=upload, headers={"Content-Type": "application/zip"})
     assert again.json()["counts"] == {"archived": 0, "duplicate": 3, "rejected": 1}

@@ -60,11 +60,11 @@ function explanation(company) {
       <li>Conectați acum la calculator <strong>certificatul digital calificat (token-ul USB)</strong>;
         browserul vă va cere să alegeți certificatul și PIN-ul lui.</li>
       <li>Certificatul trebuie să aibă <strong>drept de acces în SPV</strong> pentru această companie.</li>
-      <li>Toate companiile din contul dumneavoastră pe care certificatul le are în SPV se autorizează
-        odată cu ea.</li>
       ${company.membership_state === "pending"
-        ? html`<li>Autorizarea dovedește că aveți acces la companie: accesul dumneavoastră în Arhivar
-            devine activ imediat după aceea.</li>` : ""}
+        ? html`<li>Autorizarea dovedește că aveți acces la companie: vedeți facturile ei imediat
+            după aceea.</li>` : ""}
+      <li>Continuați în acest browser: autorizarea pornită aici nu poate fi terminată din alt
+        browser sau de altă persoană (pentru titularul certificatului trimiteți un link).</li>
     </ul>
     ${company.membership_state === "pending" ? "" : html`<p class="nota">Nu aveți certificatul? Din
       pagina companiei puteți trimite un link de autorizare persoanei care îl are (de exemplu
@@ -98,10 +98,6 @@ function named(cif, byCif) {
   return company ? `${company.name} (CIF ${cif})` : `CIF ${cif}`;
 }
 
-function coveredList(covered, byCif, except) {
-  return covered.filter((cif) => cif !== except).map((cif) => named(cif, byCif)).join(", ");
-}
-
 /** The query ANAF's callback put on /companii or /autorizare-anaf. */
 export function callbackResult(query) {
   const covered = (query.get("covered") ?? "").split(",").map((c) => c.trim()).filter(Boolean);
@@ -109,21 +105,25 @@ export function callbackResult(query) {
 }
 
 /** { kind, text } for the dashboard after ANAF's redirect; companies are the account's list. */
-export function dashboardOutcome({ outcome, cif, covered }, companies) {
+export function dashboardOutcome({ outcome, cif }, companies) {
   const byCif = new Map(companies.map((c) => [c.cif, c]));
   const company = byCif.get(cif);
   const name = company ? `Compania ${company.name} (CIF ${cif})` : `Compania cu CIF-ul ${cif}`;
-  const others = coveredList(covered, byCif, cif);
   switch (outcome) {
     case "connected": {
       const until = company?.authorization?.until;
       return {
         kind: "succes",
         text: `${name} a fost autorizată la ANAF${until ? ` până la ${date(until)}` : ""}.` +
-          (others ? ` Au fost autorizate și: ${others}.` : "") +
           " Prima sincronizare pornește în câteva minute.",
       };
     }
+    case "proven":
+      return {
+        kind: "succes",
+        text: `${name} este verificată: certificatul are drept SPV pentru ea, așa că vedeți acum ` +
+          "arhiva ei. Compania era deja autorizată la ANAF și se sincronizează în continuare.",
+      };
     case "cancelled":
       return {
         kind: "info",
@@ -135,8 +135,7 @@ export function dashboardOutcome({ outcome, cif, covered }, companies) {
         kind: "eroare",
         text: `Certificatul ales nu are drept SPV pentru CIF ${cif}${company ? ` (${company.name})` : ""}. ` +
           "Alegeți certificatul unei persoane care are drept de acces în SPV pentru companie sau " +
-          "trimiteți-i un link de autorizare din pagina companiei." +
-          (others ? ` Certificatul a autorizat totuși: ${others}.` : ""),
+          "trimiteți-i un link de autorizare.",
       };
     case "anaf_error":
       return {
@@ -148,8 +147,9 @@ export function dashboardOutcome({ outcome, cif, covered }, companies) {
     case "invalid_request":
       return {
         kind: "eroare",
-        text: "Cererea de autorizare nu mai este valabilă: a expirat (durează 10 minute) sau a fost " +
-          "deja folosită. Porniți din nou autorizarea cu „Autorizează”.",
+        text: "Cererea de autorizare nu este valabilă: a expirat (durează 10 minute), a fost deja " +
+          "folosită sau a fost terminată în alt browser decât cel în care a pornit. Porniți din nou " +
+          "autorizarea cu „Autorizează”, în acest browser.",
       };
     default:
       return { kind: "eroare", text: "Rezultatul autorizării la ANAF nu poate fi afișat. Verificați starea companiei în listă." };

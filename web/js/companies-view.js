@@ -10,7 +10,7 @@ const SYNC_RESULTS = {
 /** The "Autorizat cu ANAF" badge; its colour comes from the state, its text from the API. */
 export function authorizationBadge(company) {
   if (company.membership_state === "pending") {
-    return html`<span class="insigna asteptare">în așteptare</span>`;
+    return html`<span class="insigna asteptare">neverificată</span>`;
   }
   const auth = company.authorization ?? { state: "unauthorized", label: "neautorizat" };
   return html`<span class="insigna autorizare-${auth.state}">${auth.label}</span>`;

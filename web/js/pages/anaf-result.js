@@ -4,12 +4,7 @@
 import { callbackResult } from "../anaf.js";
 import { html } from "../dom.js";
 
-function cifs(list) {
-  return list.map((cif, i) => html`${i ? ", " : ""}<strong>${cif}</strong>`);
-}
-
-function view({ outcome, cif, covered }) {
-  const others = covered.filter((c) => c !== cif);
+function view({ outcome, cif }) {
   switch (outcome) {
     case "connected":
       return {
@@ -18,44 +13,51 @@ function view({ outcome, cif, covered }) {
         body: html`
           <p>Compania cu CIF-ul <strong>${cif}</strong> este acum autorizată în Arhivar, care îi va
             descărca automat facturile e-Factura din SPV și le va păstra 10 ani.</p>
-          ${others.length ? html`<p>Cu același certificat au fost autorizate și companiile cu CIF-ul
-            ${cifs(others)}.</p>` : ""}
           <p>Nu mai trebuie să faceți nimic: persoana care v-a trimis linkul vede autorizarea în
             contul ei Arhivar. Puteți închide această pagină și scoate token-ul.</p>`,
+      };
+    case "proven":
+      return {
+        kind: "succes",
+        title: "Vă mulțumim! Dreptul SPV a fost confirmat.",
+        body: html`
+          <p>Certificatul are drept SPV pentru compania cu CIF-ul <strong>${cif}</strong>: persoana
+            care v-a trimis linkul are acum acces la arhiva ei în Arhivar (compania era deja
+            autorizată și se sincronizează în continuare).</p>
+          <p>Nu mai trebuie să faceți nimic. Puteți închide această pagină și scoate token-ul.</p>`,
       };
     case "cancelled":
       return {
         kind: "info",
         title: "Autorizarea a fost anulată",
-        body: html`<p>Ați renunțat pe pagina ANAF, așa că nu s-a autorizat nimic. Dacă a fost din
-          greșeală, deschideți din nou linkul din e-mail (rămâne valabil până la expirare).</p>`,
+        body: html`<p>Ați renunțat pe pagina ANAF, așa că nu s-a autorizat nimic. Un link de
+          autorizare se folosește o singură dată: dacă a fost din greșeală, cereți persoanei care vi
+          l-a trimis un link nou.</p>`,
       };
     case "no_spv_rights":
       return {
         kind: "eroare",
         title: "Certificatul nu are drept SPV pentru companie",
         body: html`
-          <p>Certificatul ales nu are drept SPV pentru CIF-ul <strong>${cif}</strong>. Deschideți din
-            nou linkul din e-mail și alegeți certificatul care are drept de acces în SPV pentru
-            această companie, sau spuneți persoanei care v-a trimis linkul să îl trimită titularului
-            potrivit.</p>
-          ${others.length ? html`<p>Certificatul a autorizat totuși companiile cu CIF-ul
-            ${cifs(others)}.</p>` : ""}`,
+          <p>Certificatul ales nu are drept SPV pentru CIF-ul <strong>${cif}</strong>. Linkul a fost
+            folosit: cereți persoanei care vi l-a trimis un link nou și alegeți atunci certificatul
+            care are drept de acces în SPV pentru această companie.</p>`,
       };
     case "anaf_error":
       return {
         kind: "eroare",
         title: "ANAF nu a confirmat autorizarea",
         body: html`<p>Codul primit de la ANAF este valabil doar 60 de secunde, iar serviciul ANAF
-          poate fi temporar indisponibil. Deschideți din nou linkul din e-mail peste câteva minute și
-          alegeți certificatul fără să așteptați pe pagina ANAF.</p>`,
+          poate fi temporar indisponibil. Linkul a fost folosit: cereți persoanei care vi l-a trimis un
+          link nou și alegeți certificatul fără să așteptați pe pagina ANAF.</p>`,
       };
     case "invalid_request":
       return {
         kind: "eroare",
         title: "Cererea de autorizare nu mai este valabilă",
-        body: html`<p>Pagina ANAF a fost deschisă cu mai mult de 10 minute în urmă sau cererea a fost
-          deja folosită. Deschideți din nou linkul din e-mail pentru a reîncepe.</p>`,
+        body: html`<p>Pagina ANAF a fost deschisă cu mai mult de 10 minute în urmă, cererea a fost
+          deja folosită sau a fost terminată în alt browser decât cel în care s-a deschis linkul.
+          Cereți persoanei care v-a trimis linkul un link nou.</p>`,
       };
     case "link_invalid":
       return {

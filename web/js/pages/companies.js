@@ -12,8 +12,9 @@ import { authorizationBadge, lastSync, publicDetails } from "../companies-view.j
 import { fieldError, html, setHtml, showMessage, withProgress } from "../dom.js";
 import { count } from "../format.js";
 
-const PENDING_EXPLANATION = "Accesul se activează după ce autorizați compania la ANAF cu un " +
-  "certificat cu drept de acces în SPV sau când un administrator al companiei vă invită.";
+const PENDING_EXPLANATION = "Compania nu este verificată: vedeți facturile ei după ce o autorizați " +
+  "la ANAF cu un certificat digital care are drept de acces în SPV pentru ea (al dumneavoastră sau " +
+  "al titularului căruia îi trimiteți un link) sau când un membru verificat al companiei vă invită.";
 
 function row(company) {
   const cif = company.cif;
@@ -29,6 +30,16 @@ function row(company) {
             <button type="button" class="buton mic" data-autorizeaza="${cif}">Autorizează<span
               class="ascuns"> — ${company.name}</span></button>
             <span class="nota explicatie-buton">dovedește accesul cu certificatul dumneavoastră</span>
+            <details class="link-titular">
+              <summary>Trimite link titularului<span class="ascuns"> — ${company.name}</span></summary>
+              <form data-link-cif="${cif}" novalidate>
+                <label for="email-titular-${cif}">E-mailul titularului certificatului</label>
+                <input id="email-titular-${cif}" type="email" autocomplete="off" required
+                  aria-describedby="eroare-email-titular-${cif}">
+                <button type="submit" class="buton mic secundar">Trimite linkul</button>
+                <p class="eroare-camp" id="eroare-email-titular-${cif}" role="alert" hidden></p>
+              </form>
+            </details>
           </div>
         </td>
       </tr>`;
@@ -184,6 +195,36 @@ export default {
       else sync(company, syncButton);
     });
 
+    // "Trimite link titularului" on an unverified company: the holder signs for this account.
+    list.addEventListener("submit", async (event) => {
+      const form = event.target.closest("form[data-link-cif]");
+      if (!form) return;
+      event.preventDefault();
+      const company = byCif(form.dataset.linkCif);
+      const input = form.querySelector("input[type=email]");
+      const error = form.querySelector(".eroare-camp");
+      const address = input.value.trim();
+      if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(address)) {
+        fieldError(input, error, "Introduceți adresa de e-mail a titularului certificatului.");
+        input.focus();
+        return;
+      }
+      fieldError(input, error, "");
+      await withProgress(form.querySelector("button[type=submit]"), "Se trimite…", async () => {
+        try {
+          await api(`/companies/${encodeURIComponent(company.cif)}/anaf/link`,
+            { method: "POST", body: { email: address } });
+          if (!ctx.current()) return;
+          showMessage(status, "succes", `Linkul de autorizare pentru ${company.name} a fost trimis la ` +
+            `${address}. După ce titularul alege certificatul la ANAF, compania devine verificată.`);
+          form.closest("details").open = false;
+          input.value = "";
+        } catch (problem) {
+          if (ctx.current() && problem.code !== SESSION_EXPIRED) fieldError(input, error, problem.message);
+        }
+      });
+    });
+
     /** Back from ANAF (/companii?anaf=…): say what happened, once (a reload does not repeat it). */
     function showAnafOutcome(companies) {
       const result = callbackResult(ctx.query);
@@ -255,12 +296,9 @@ export default {
           if (!ctx.current()) return;
           setHtml(result, html``);
           input.value = "";
-          showMessage(status, company.membership_state === "pending" ? "info" : "succes",
-            company.membership_state === "pending"
-              ? `Compania ${company.name} a fost adăugată, dar accesul este în așteptare: o altă ` +
-                `persoană o arhivează deja. ${PENDING_EXPLANATION}`
-              : `Compania ${company.name} a fost adăugată. Următorul pas: autorizați-o la ANAF ` +
-                "pentru a începe arhivarea facturilor.");
+          showMessage(status, "succes", `Compania ${company.name} a fost adăugată. Următorul pas: ` +
+            "autorizați-o la ANAF cu certificatul digital; autorizarea verifică accesul " +
+            "dumneavoastră și pornește arhivarea facturilor.");
           await loadList();
           input.focus();
         } catch (error) {
