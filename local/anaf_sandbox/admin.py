@@ -1,7 +1,7 @@
 """Test controls, JSON, under ``/__sandbox`` (never under an ANAF path).
 
     GET    /__sandbox/                    this list
-    GET    /__sandbox/world               companies, partners, certificates, config, clock
+    GET    /__sandbox/world               companies, partners, created companies, certificates, config, clock
     GET    /__sandbox/messages?cif=X[&offset=0&limit=1000&sha256=1]
                                           every message of X up to now (all types, also those
                                           past the 60 days), each with the sha256 of the ZIP
@@ -23,6 +23,8 @@
                                           {"kind": "minute", "key": client_id, "used": N}
     POST   /__sandbox/certificates        {"holder": "Nume Prenume", "cifs": ["123", ...]}: a new
                                           certificate with SPV rights on those CIFs → {"serial", ...}
+    POST   /__sandbox/companies           {"name": "Nume"} (optional): a new company the lookup knows,
+                                          not in SPV until a certificate is issued for it → {"cif", "name"}
     POST   /__sandbox/reset               back to the seeded state (tokens stay valid)
     GET    /__sandbox/certs/chain.pem     sandbox MF signer + sandbox root CA (PEM)
     GET    /__sandbox/certs/signer.pem | root.pem | jwt-public.pem
@@ -81,6 +83,7 @@ def world() -> Response:
         "seed": c.seed,
         "companies": [_company_json(x) for x in sb.world.companies],
         "partners": [_company_json(x) for x in sb.world.partners],
+        "created": [_company_json(x) for x in sb.created],
         "certificates": [{"serial": x.serial, "holder": x.holder, "cifs": list(x.cifs)} for x in sb.certificates()],
         "volume": {"cif": c.volume_cif, "messages": c.volume_messages} if sb.store.volume else None,
         "arrival_interval_s": c.arrival_interval_s,
@@ -231,6 +234,17 @@ def limits_set() -> Response:
     else:
         return _bad(f"kind must be one of {sorted(DAILY) + ['minute']}")
     return jsonify(sb.limits.snapshot())
+
+
+@bp.post("/companies")
+def companies_add() -> Response:
+    name = _body().get("name")
+    if name is not None and (not isinstance(name, str) or not name.strip() or len(name) > 100):
+        return _bad("name must be a short text")
+    company = sandbox().create_company(name.strip() if name else None)
+    response = jsonify(_company_json(company))
+    response.status_code = 201
+    return response
 
 
 @bp.post("/certificates")

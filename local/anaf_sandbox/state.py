@@ -11,7 +11,7 @@ from .faults import Faults
 from .limits import Limits
 from .store import MessageStore
 from .tokens import Tokens
-from .world import Certificate, build_world
+from .world import Certificate, Company, build_world, extra_company
 
 
 class Sandbox:
@@ -27,6 +27,7 @@ class Sandbox:
         self._lookup_last_call: dict[str, float] = {}
         # Certificates issued by the test controls (POST /__sandbox/certificates), kept across resets.
         self._issued: dict[str, Certificate] = {}
+        self.created: list[Company] = []  # companies created through the test controls
 
     def _new_store(self) -> MessageStore:
         c = self.config
@@ -44,6 +45,15 @@ class Sandbox:
     def certificates(self) -> tuple[Certificate, ...]:
         """The seeded certificates, then those issued through the test controls."""
         return self.world.certificates + tuple(self._issued.values())
+
+    def create_company(self, name_head: str | None = None) -> Company:
+        """A new company ANAF's lookup knows (POST /__sandbox/companies): every test can have
+        its own, however many tests run."""
+        with self._lookup_lock:
+            company = extra_company(self.world, len(self.created) + 1, name_head)
+            self.world.add_company(company)
+            self.created.append(company)
+        return company
 
     def issue_certificate(self, holder: str, cifs: tuple[str, ...]) -> Certificate:
         """A new certificate whose holder has SPV rights on ``cifs`` (any CIFs, seeded or not)."""

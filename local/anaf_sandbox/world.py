@@ -94,6 +94,10 @@ class World:
     def company(self, cif: str) -> Company | None:
         return self._by_cif().get(cif)
 
+    def add_company(self, company: Company) -> None:
+        """A company created by the test controls: the lookup and new uploads know it from now on."""
+        self._by_cif()[company.cif] = company
+
     def _by_cif(self) -> dict[str, Company]:
         cache = self.__dict__.get("_cache")
         if cache is None:
@@ -154,6 +158,17 @@ def _company(rng: random.Random, name_head: str, used: set[str], in_spv: bool, c
 
 
 VOLUME_COMPANY_NAME = "Volum Mare Distribuție"
+
+
+def extra_company(world: World, number: int, name_head: str | None = None) -> Company:
+    """Company number `number` created on demand (deterministic per world and number), with a
+    CIF no other company of the world has."""
+    rng = random.Random(f"arhivar-sandbox-extra:{number}")
+    used = {c.cif for c in world.companies + world.partners}
+    while True:
+        company = _company(rng, name_head or f"Firma Test {number}", used, False)
+        if world.company(company.cif) is None:
+            return company
 
 
 def build_world(seed: int, volume_cif: str | None = None, n_companies: int = 10, n_partners: int = 30) -> World:

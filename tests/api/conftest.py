@@ -70,18 +70,18 @@ def seeded_companies(local_stack) -> list[dict]:
     return world["companies"]
 
 
-@pytest.fixture(scope="session")
-def _cif_pool(local_stack) -> list[str]:
-    # Partners only: the companies in SPV are kept for the ANAF authorization tests, which
-    # need the CIFs a given certificate covers.
-    world = requests.get(f"{local_stack.ports.sandbox_url}/__sandbox/world", timeout=10).json()
-    return [p["cif"] for p in world["partners"]]
+def new_company(sandbox_url: str, name: str | None = None) -> str:
+    """The CIF of a company created in the sandbox for this test alone (ANAF's lookup knows it;
+    no certificate covers it until `issue_certificate`)."""
+    answer = requests.post(f"{sandbox_url}/__sandbox/companies", json={"name": name} if name else {}, timeout=10)
+    assert answer.status_code == 201, answer.text
+    return answer.json()["cif"]
 
 
 @pytest.fixture
-def fresh_cif(_cif_pool):
-    """A CIF ANAF's lookup knows and no other test has registered yet."""
-    return _cif_pool.pop
+def fresh_cif(local_stack):
+    """A CIF ANAF's lookup knows and no other test has registered."""
+    return lambda: new_company(local_stack.ports.sandbox_url)
 
 
 # -- ANAF's authorization page, played as a person would -----------------------------------

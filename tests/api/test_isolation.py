@@ -70,8 +70,9 @@ def outsiders(base_url, fresh_cif_module, local_stack):
 
 
 @pytest.fixture(scope="module")
-def fresh_cif_module(_cif_pool):
-    return _cif_pool.pop
+def fresh_cif_module(local_stack):
+    from tests.api.conftest import new_company
+    return lambda: new_company(local_stack.ports.sandbox_url)
 
 
 @pytest.mark.parametrize("path,method", company_routes())

@@ -11,7 +11,7 @@ import pytest
 import requests
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from tests.api.conftest import PASSWORD, User, email_address, last_code, sign_up
+from tests.api.conftest import PASSWORD, User, add_proven_company, email_address, last_code, new_company, sign_up
 
 __all__ = ["PASSWORD", "User", "email_address", "last_code", "log_in", "sign_up"]
 
@@ -126,23 +126,16 @@ def sandbox_url(local_stack) -> str:
     return local_stack.ports.sandbox_url
 
 
-@pytest.fixture(scope="session")
-def _browser_cif_pool(sandbox_url) -> list[str]:
-    world = requests.get(f"{sandbox_url}/__sandbox/world", timeout=10).json()
-    return [p["cif"] for p in world["partners"]]
+@pytest.fixture
+def fresh_cif(sandbox_url) -> Callable[[], str]:
+    """A CIF ANAF's lookup knows and no test has registered (created in the sandbox)."""
+    return lambda: new_company(sandbox_url)
 
 
 @pytest.fixture
-def fresh_cif(_browser_cif_pool) -> Callable[[], str]:
-    """A CIF ANAF's lookup knows and no test has registered yet, so adding it gives an active
-    membership. Taken from the FRONT of the sandbox's partners: the API tests' fresh_cif takes
-    from the back of the same list and their sync/authorization tests register the seeded
-    companies (with certificates), so in a whole-suite run no browser test finds its company
-    already archived by another account ("pending")."""
-    def take() -> str:
-        assert _browser_cif_pool, "the sandbox world has no unused partner CIF left"
-        return _browser_cif_pool.pop(0)
-    return take
+def proven_company(sandbox_url):
+    """add_proven_company(user, cif): registered and proven with a certificate of the user's."""
+    return lambda user, cif: add_proven_company(user, cif, sandbox_url)
 
 
 @pytest.fixture

@@ -2,12 +2,9 @@
 certificate page (another origin, as ANAF is), the result explained back in Arhivar, the e-mailed
 authorization link and its public page, and disconnecting.
 
-The sandbox's certificates: Popescu (3 CIFs), Ionescu (4 others), Rădulescu (all 10), Dumitrescu
-(none). These tests use Popescu's companies and the last two of Ionescu's (test_sync_ui.py uses
-the first two), so one test's disconnect never touches another's credential; a company another
-test's user registered is fine: the row is "în așteptare" and the certificate's proof activates
-it. Only one partner CIF (no certificate covers it) is taken from the shared pool: other test
-files need the rest."""
+Most tests use companies created in the sandbox for them alone, with a certificate issued for
+exactly those CIFs (holder "Titular <cif>"), so no other test's authorization changes what they
+see. A registered company is "neverificată" until an authorization proves it."""
 
 from __future__ import annotations
 
@@ -18,7 +15,7 @@ import requests
 from playwright.sync_api import Page, expect
 
 from local.mailbox import sent_mail
-from tests.api.conftest import authorize
+from tests.api.conftest import authorize, issue_certificate, new_company
 from tests.browser.conftest import log_in
 
 pytestmark = pytest.mark.browser
@@ -33,11 +30,11 @@ def certificates(sandbox_url) -> dict[str, dict]:
 
 
 @pytest.fixture(scope="module")
-def partner_company(new_user_module, _browser_cif_pool) -> tuple:
-    """One account with one company no certificate covers (a partner), shared by the tests that
-    leave its authorization as it was: the partner CIFs are few and other test files need some."""
+def partner_company(new_user_module, sandbox_url) -> tuple:
+    """One account with one registered (unproven) company, shared by the tests that leave its
+    authorization as it was."""
     user = new_user_module()
-    cif = _browser_cif_pool.pop(0)
+    cif = new_company(sandbox_url)
     add(user, cif)
     return user, cif, company_name(user, cif)
 
@@ -85,32 +82,34 @@ def click_authorize(page: Page, cif: str, label: str = "Autorizează") -> None:
     dialog.get_by_role("button", name="Continuă la ANAF").click()
 
 
-def test_authorizing_with_a_certificate_authorizes_every_company_it_covers_and_disconnecting_revokes_them(
-        page: Page, new_user, certificates, sandbox_url):
-    popescu = certificates["Popescu"]
-    first, second = popescu["cifs"][0], popescu["cifs"][1]
+def test_authorizing_proves_and_connects_the_company_asked_for_and_disconnecting_revokes_it(
+        page: Page, new_user, sandbox_url):
+    # GIVEN a user with two new companies, and a certificate with SPV rights on both
+    first, second = new_company(sandbox_url), new_company(sandbox_url)
+    holder = f"Titular {first}"
+    issue_certificate(sandbox_url, [first, second], holder)
     user = new_user()
     names = {cif: company_name(user, cif) for cif in (first, second)}
     for cif in (first, second):
         add(user, cif)
     log_in(page, user)
-    expect(row(page, first)).to_be_visible()
+    expect(row(page, first).locator(".insigna")).to_have_text("neverificată")
 
-    # WHEN they authorize the first company and choose Popescu's certificate at ANAF
+    # WHEN they authorize the first company and choose that certificate at ANAF
     click_authorize(page, first)
-    at_anaf(page, sandbox_url, "Popescu")
+    at_anaf(page, sandbox_url, holder)
 
-    # THEN they are back in Arhivar, told both companies were authorized, and the address is clean
+    # THEN they are back in Arhivar, told the company was authorized, and the address is clean
     message = page.locator("#mesaj-companii")
     expect(message).to_contain_text(re.compile(
         rf"Compania {re.escape(names[first])} \(CIF {first}\) a fost autorizată la ANAF până la {DATE}\."))
-    expect(message).to_contain_text(f"Au fost autorizate și: {names[second]} (CIF {second})")
     expect(page).to_have_url(re.compile(r"/companii$"))
-    for cif in (first, second):
-        badge = row(page, cif).locator(".insigna")
-        expect(badge).to_have_text(re.compile(rf"^autorizat până la {DATE}$"))
-        expect(row(page, cif).get_by_role("button", name=re.compile("^Sincronizează acum"))).to_be_visible()
+    badge = row(page, first).locator(".insigna")
+    expect(badge).to_have_text(re.compile(rf"^autorizat până la {DATE}$"))
+    expect(row(page, first).get_by_role("button", name=re.compile("^Sincronizează acum"))).to_be_visible()
     expect(row(page, first)).to_have_class(re.compile("evidentiat"))
+    # AND the second, which nobody asked for, is still unverified: only its own authorization proves it
+    expect(row(page, second).locator(".insigna")).to_have_text("neverificată")
 
     # AND a reload does not repeat the message
     page.reload()
@@ -124,10 +123,9 @@ def test_authorizing_with_a_certificate_authorizes_every_company_it_covers_and_d
     expect(archive).to_contain_text("Arhivă completă până la")
     expect(page.get_by_role("heading", name="Istoric sincronizări")).to_be_visible()
 
-    # WHEN they disconnect it (after the explanation), THEN both companies are "revocat"
+    # WHEN they disconnect it (after the explanation), THEN it is "revocat"
     page.get_by_role("button", name="Deconectează de la ANAF").click()
     dialog = page.get_by_role("dialog")
-    expect(dialog).to_contain_text("Toate companiile autorizate cu același certificat")
     expect(dialog).to_contain_text("Facturile deja arhivate rămân păstrate")
     dialog.get_by_role("button", name="Deconectează").click()
     expect(page.locator("#mesaj-anaf")).to_contain_text("a fost deconectată de la ANAF")
@@ -135,9 +133,8 @@ def test_authorizing_with_a_certificate_authorizes_every_company_it_covers_and_d
     expect(page.get_by_role("button", name="Reautorizează")).to_be_visible()
     expect(page.get_by_role("button", name="Sincronizează acum")).to_have_count(0)
     page.get_by_role("link", name="← Companii").click()
-    for cif in (first, second):
-        expect(row(page, cif).locator(".insigna")).to_have_text("revocat")
-        expect(row(page, cif).get_by_role("button", name=re.compile("^Reautorizează"))).to_be_visible()
+    expect(row(page, first).locator(".insigna")).to_have_text("revocat")
+    expect(row(page, first).get_by_role("button", name=re.compile("^Reautorizează"))).to_be_visible()
 
 
 def test_a_certificate_without_spv_rights_is_explained(page: Page, new_user, certificates, sandbox_url):
@@ -164,7 +161,7 @@ def test_cancelling_at_anaf_changes_nothing(page: Page, partner_company, sandbox
 
     expect(page.locator("#mesaj-companii")).to_contain_text(
         f"Autorizarea la ANAF a fost anulată pentru {name} (CIF {cif}). Nu s-a schimbat nimic")
-    expect(row(page, cif).locator(".insigna")).to_have_text("neautorizat")
+    expect(row(page, cif).locator(".insigna")).to_have_text("neverificată")
     expect(page).to_have_url(re.compile(r"/companii$"))
 
 
@@ -184,7 +181,7 @@ def test_every_outcome_from_anaf_is_explained_once(page: Page, partner_company):
     user, cif, _ = partner_company
     log_in(page, user)
     cases = {
-        "invalid_request": "Cererea de autorizare nu mai este valabilă",
+        "invalid_request": "Cererea de autorizare nu este valabilă",
         "anaf_error": "Codul primit de la ANAF este valabil doar 60 de secunde",
     }
     for outcome, text in cases.items():
@@ -219,7 +216,7 @@ def test_an_emailed_link_lets_the_certificate_holder_authorize_without_an_accoun
     accountant = f"contabil-{cif}-{user.email.split('@')[0][-6:]}@exemplu.ro"
     if user.call("GET", f"/companies/{cif}").status_code == 404:
         # Another test's account archives it (a whole-suite run): the owner proves access first.
-        assert authorize(user, cif, certificates["Popescu"]["serial"])["anaf"] == "connected"
+        assert authorize(user, cif, certificates["Popescu"]["serial"])["anaf"] in ("connected", "proven")
     log_in(page, user, start=f"/autentificare?inapoi=/companii/{cif}")
 
     # WHEN the owner e-mails an authorization link to the accountant
@@ -263,23 +260,59 @@ def test_the_public_page_for_an_invalid_link_asks_for_a_new_one(page: Page):
     expect(page).to_have_url(re.compile(r"/autorizare-anaf\?anaf=link_invalid$"))
 
 
-def test_a_pending_member_proves_access_with_their_own_certificate(page: Page, new_user, certificates, sandbox_url):
-    ionescu = certificates["Ionescu"]
-    cif = ionescu["cifs"][2]  # test_sync_ui.py uses the first two
+def test_a_pending_member_proves_access_with_their_own_certificate(page: Page, new_user, sandbox_url, proven_company):
+    # GIVEN a company another account proved and archives, added later by a second user
+    cif = new_company(sandbox_url)
     first, late = new_user(), new_user()
-    add(first, cif)  # someone archives it already: the late user's membership is pending
+    proven_company(first, cif)
     add(late, cif)
+    holder = f"Titular Întârziat {cif}"
+    issue_certificate(sandbox_url, [cif], holder)
     log_in(page, late)
     line = row(page, cif)
-    expect(line.locator(".insigna")).to_have_text("în așteptare")
+    expect(line.locator(".insigna")).to_have_text("neverificată")
     expect(line).to_contain_text("dovedește accesul cu certificatul dumneavoastră")
+    expect(line.get_by_role("link", name="Detalii")).to_have_count(0)
 
+    # WHEN they authorize with their own certificate
     line.get_by_role("button", name=re.compile("^Autorizează")).click()
     dialog = page.get_by_role("dialog")
-    expect(dialog).to_contain_text("accesul dumneavoastră în Arhivar devine activ")
+    expect(dialog).to_contain_text("vedeți facturile ei imediat după aceea")
     dialog.get_by_role("button", name="Continuă la ANAF").click()
-    at_anaf(page, sandbox_url, "Ionescu")
+    at_anaf(page, sandbox_url, holder)
 
-    expect(page.locator("#mesaj-companii")).to_contain_text("a fost autorizată la ANAF până la")
+    # THEN they are in, and the company keeps syncing as before
+    expect(page.locator("#mesaj-companii")).to_contain_text("este verificată")
     expect(line.locator(".insigna")).to_have_text(re.compile(rf"^autorizat până la {DATE}$"))
     expect(line.get_by_role("link", name="Detalii")).to_be_visible()
+
+
+def test_a_pending_member_sends_a_link_to_the_certificate_holder(page: Page, new_page, new_user, sandbox_url):
+    # GIVEN a registered, unverified company whose certificate is held by someone else
+    cif = new_company(sandbox_url)
+    holder = f"Titular Contabil {cif}"
+    issue_certificate(sandbox_url, [cif], holder)
+    user = new_user()
+    add(user, cif)
+    log_in(page, user)
+    line = row(page, cif)
+
+    # WHEN they e-mail an authorization link from the row
+    line.get_by_text("Trimite link titularului").click()
+    address = f"titular-{cif}@exemplu.ro"
+    line.get_by_label("E-mailul titularului certificatului").fill(address)
+    line.get_by_role("button", name="Trimite linkul").click()
+    expect(page.locator("#mesaj-companii")).to_contain_text(f"a fost trimis la {address}")
+
+    # AND the holder signs it in their own browser
+    mail = next(m for m in sent_mail() if m.to == address)
+    assert user.email in mail.text
+    link = re.search(r"https?://\S+/api/anaf/link/\S+", mail.text).group(0)
+    other = new_page()
+    other.goto(link)
+    at_anaf(other, sandbox_url, holder)
+    expect(other).to_have_url(re.compile(r"/autorizare-anaf\?anaf=connected"))
+
+    # THEN the company is verified and authorized in the user's account
+    page.reload()
+    expect(row(page, cif).locator(".insigna")).to_have_text(re.compile(rf"^autorizat până la {DATE}$"))
