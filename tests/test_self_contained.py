@@ -67,7 +67,8 @@ def findings(path: str, text: str) -> list[Finding]:
     depth = len([part for part in folder.split("/") if part])
     roots = {match.group(1) for match in _ROOT_ASSIGNMENT.finditer(text)
              if (inner := _FILE_PATH.match(match.group(2))) and _levels_up(inner) == depth}
-    root_parent = re.compile(r"\b(?:%s)\.parent\b(?!s)" % "|".join(map(re.escape, roots))) if roots else None
+    names = "|".join(map(re.escape, roots))
+    root_parent = re.compile(rf"\b(?:{names})\.parent\b(?!s)") if roots else None
     found = []
     for number, line in enumerate(text.splitlines(), start=1):
         def report(why: str, line: str = line, number: int = number) -> None:
