@@ -28,8 +28,10 @@ from chalicelib.services.anaf_connect import STATE_LIFETIME
 from chalicelib.services.health import check_health
 from chalicelib.services import licences, notification_settings
 from chalicelib.services.invitations import send_invitation
+from chalicelib.settings import refuse_the_chalice_cli
 from chalicelib.storage.identity import Session
 
+refuse_the_chalice_cli()  # the CDK app deploys Arhivar, `make run` runs it (README, "Deploying to AWS")
 app = Chalice(app_name="arhivar")
 logger = Logger(service="arhivar-api")
 

@@ -2,7 +2,7 @@
 
 Run: .venv/bin/python bench/bench_parse.py   (or `make bench ONLY=parse`)
 Prints, for ``parse_summary`` (the indexing path): invoices/second and the per-document
-distribution (median, p95, max in µs) over typical invoices (the shared ANAF examples plus a
+distribution (median, p95, max in µs) over typical invoices (the real ANAF examples in tests/fixtures/anaf plus a
 few hundred generated in-process with the sandbox's own generator: 1-200 lines, ~15 % EUR,
 ~12 % with an embedded PDF), then over 200-line invoices; ``parse_invoice`` for comparison;
 and ``open_anaf_zip`` + ``verify_signature`` per download ZIP. Figures only, no asserts.
@@ -28,8 +28,8 @@ from chalicelib.invoices.trust import TrustedSigners  # noqa: E402
 from chalicelib.invoices.ubl import parse_invoice, parse_summary  # noqa: E402
 from local.anaf_sandbox import documents, signing, ubl  # noqa: E402
 from local.anaf_sandbox.world import build_world  # noqa: E402
+from tests.fixtures import ANAF_SAMPLES  # noqa: E402
 
-SHARED = ROOT.parent / "shared" / "anaf"
 TYPICAL = 400
 LARGE = 40
 ROUNDS = 5
@@ -74,7 +74,7 @@ def measure(label: str, items: list, call: Callable, rounds: int = ROUNDS) -> No
 
 
 def main() -> None:
-    samples = [p.read_bytes() for p in sorted((SHARED / "samples").glob("anaf-example-*.xml"))]
+    samples = [p.read_bytes() for p in sorted(ANAF_SAMPLES.glob("anaf-example-*.xml"))]
     typical = samples + generated(TYPICAL, seed=1)
     large = generated(LARGE, seed=2, line_count=200)
     sizes = sorted(len(x) for x in typical)
@@ -100,8 +100,8 @@ def main() -> None:
 
     measure("open_anaf_zip + verify_signature, sandbox ZIPs", zips, open_and_verify, rounds=2)
 
-    mf = TrustedSigners.from_pem(b"".join(p.read_bytes() for p in sorted((SHARED / "certs").glob("*.pem"))))
-    production = [p.read_bytes() for p in sorted((SHARED / "samples").glob("prod-*.zip"))]
+    mf = TrustedSigners.bundled()  # the MF certificates the code ships
+    production = [p.read_bytes() for p in sorted(ANAF_SAMPLES.glob("prod-*.zip"))]
 
     def open_and_verify_production(content: bytes) -> None:
         opened = open_anaf_zip(content)

@@ -130,7 +130,8 @@ def worker_anaf_http() -> AnafHttp:
 
 @functools.cache
 def trusted_signers() -> TrustedSigners:
-    return TrustedSigners.from_pem(archive().get(settings().trusted_signers_key))
+    """The shipped MF certificates, unless the operator put an override in the archive bucket."""
+    return TrustedSigners.with_override(archive().get_if_present(settings().trusted_signers_key))
 
 
 @functools.cache

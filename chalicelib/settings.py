@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import functools
 import os
+import sys
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from urllib.parse import urlparse
@@ -119,6 +121,30 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
     for name in ("anaf_oauth_url", "anaf_api_url", "anaf_public_url"):
         values[name] = values[name].rstrip("/")  # type: ignore[union-attr]
     return Settings(**values)  # type: ignore[arg-type]
+
+
+# Set by the Chalice CLI for every command (its documented way for an app to know), never by
+# chalice.cdk, which the CDK app uses to package the API, nor in Lambda.
+CHALICE_CLI_VARIABLE = "AWS_CHALICE_CLI_MODE"
+CHALICE_CLI_REFUSAL = """\
+Arhivar is not packaged, deployed or run with the Chalice CLI.
+
+`chalice package`, `chalice deploy` and `chalice local` only know the API, while Arhivar is
+also its tables, archive bucket, queues, worker functions, schedules, user pool and web site.
+  Deploy:  the CDK app in infra/   (README.md, "Deploying to AWS"; infra/README.md)
+  Run:     make run                (the whole product locally, at http://127.0.0.1:8000)
+The CDK app still packages the API with Chalice (chalice.cdk), with its own configuration."""
+
+
+def refuse_the_chalice_cli(environ: Mapping[str, str] = os.environ) -> None:
+    """Stop the Chalice CLI with the explanation above when it loads the app (exit status 1)."""
+    if environ.get(CHALICE_CLI_VARIABLE, "").strip().lower() != "true":
+        return
+    sys.stderr.write(CHALICE_CLI_REFUSAL + "\n")
+    sys.stderr.flush()
+    if threading.current_thread() is threading.main_thread():
+        raise SystemExit(1)
+    os._exit(1)  # `chalice local` loads the app in a server thread, where SystemExit ends only the thread
 
 
 @functools.cache

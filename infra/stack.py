@@ -136,7 +136,8 @@ class ArhivarStack(Stack):
                   description=f"point {self.params.domain_name} here (CNAME/alias)")
         CfnOutput(self, "ApiOrigin", value=f"https://{self.api.origin_domain}/{API_GATEWAY_STAGE}")
         CfnOutput(self, "ArchiveBucket", value=self.archive.bucket.bucket_name,
-                  description=f"MF certificates go to s3://<bucket>/{self.params.trusted_signers_key}")
+                  description="optional override of the shipped MF certificates: "
+                              f"s3://<bucket>/{self.params.trusted_signers_key}")
         CfnOutput(self, "AnafClientSecretName", value=self.secrets.anaf_client_secret_name)
         CfnOutput(self, "AlarmTopic", value=self.monitoring.topic.topic_arn)
         CfnOutput(self, "MailFeedbackTopic", value=self.mail.feedback_topic.topic_arn)

@@ -90,8 +90,8 @@ def ensure_bucket(settings: Settings) -> None:
 
 
 def ensure_trusted_signers(settings: Settings, bundle: bytes) -> None:
-    """The certificates whose signatures count as the Ministry of Finance's (locally, the
-    sandbox's); in AWS the operator uploads MF's published certificates to the same key."""
+    """Locally the sandbox signs as the Ministry of Finance with its own certificate, so its
+    chain goes where an operator's override would (replacing the MF certificates the code ships)."""
     aws_client(settings, "s3").put_object(Bucket=settings.archive_bucket, Key=settings.trusted_signers_key,
                                           Body=bundle, ContentType="application/x-pem-file")
 

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email import policy
+from email.message import EmailMessage
 from email.parser import BytesParser
 
 import requests
 
 from chalicelib.settings import get_settings
 
-
-MOTO_ATTEMPTS = 20
+# Reading the mailbox costs what it holds: local/moto_server.py serves SES's sent messages alone.
+SENT_MAIL_PATH = "/_aws/ses"
+TIMEOUT_S = 30
 
 
 @dataclass(frozen=True)
@@ -23,31 +25,21 @@ class SentMail:
     text: str
     html: str | None
     headers: dict[str, str]
+    message: EmailMessage | None = field(default=None, compare=False, repr=False)  # raw MIME, parsed
 
 
 def sent_mail() -> list[SentMail]:
     """Read what moto's SES accepted (raw MIME messages and simple ones), newest first."""
-    data = _moto_data().get("ses", {})
-    mails = [_from_raw(item) for item in data.get("RawMessage", [])]
-    mails += [
-        SentMail(item["source"], ", ".join(item["destinations"].get("ToAddresses", [])),
-                 item.get("subject", ""), item.get("body", ""), None, {})
-        for item in data.get("Message", [])
-    ]
+    answer = requests.get(f"{get_settings().aws_endpoint_url}{SENT_MAIL_PATH}", timeout=TIMEOUT_S)
+    answer.raise_for_status()
+    mails = [_from_raw(item) if item["kind"] == "raw" else _from_simple(item)
+             for item in answer.json()["messages"]]
     return list(reversed(mails))
 
 
-def _moto_data() -> dict:
-    """moto's state dump. It answers 500 while an S3 multipart upload has parts in flight
-    (a moto bug; each failing call drops one part), so a few attempts are made."""
-    endpoint = get_settings().aws_endpoint_url
-    for _ in range(MOTO_ATTEMPTS - 1):
-        answer = requests.get(f"{endpoint}/moto-api/data.json", timeout=30)
-        if answer.ok:
-            return answer.json()
-    answer = requests.get(f"{endpoint}/moto-api/data.json", timeout=30)
-    answer.raise_for_status()
-    return answer.json()
+def _from_simple(item: dict) -> SentMail:
+    return SentMail(item["source"], ", ".join(item["destinations"].get("ToAddresses", [])),
+                    item.get("subject", ""), item.get("body", ""), None, {})
 
 
 def _from_raw(item: dict) -> SentMail:
@@ -63,6 +55,7 @@ def _from_raw(item: dict) -> SentMail:
         text=text_part.get_content() if text_part else "",
         html=html_part.get_content() if html_part else None,
         headers={name: str(value) for name, value in message.items()},
+        message=message,
     )
 
 

@@ -52,7 +52,7 @@ class LocalStack:
                 raise StackError(f"port {port} on {LOCAL_HOST} is already in use: stop what uses "
                                  "it or choose other ports (see README, 'Configuration').")
         try:
-            self._spawn("moto", [sys.executable, "-m", "moto.server", "-H", LOCAL_HOST,
+            self._spawn("moto", [sys.executable, "-m", "local.moto_server", "-H", LOCAL_HOST,
                                  "-p", str(self.ports.moto)])
             self._wait_for_port("moto", self.ports.moto)
             # The bootstrap runs here, as part of the local deployment: same variables (and the

@@ -80,14 +80,27 @@ def test_a_reported_failure_is_kept_retried_and_finally_dead_lettered(test_queue
     assert (first.received, first.deleted, first.failed) == (2, 1, 1)
     assert _count(sqs, url) == 1  # the failed record stays on the queue
 
-    time.sleep(1.2)  # visibility timeout: the failed record comes back
-    second = poller.poll_once()
+    # after the visibility timeout the failed record comes back (long polls wait for it)
+    waiting = QueuePoller(settings, spec, handler, wait_time_s=2)
+    second = _until(waiting.poll_once, lambda result: result.received > 0)
     assert (second.received, second.failed) == (1, 1)
 
-    time.sleep(1.2)  # received twice = maxReceiveCount: SQS moves it to the dead-letter queue
-    poller.poll_once()
-    dead = sqs.receive_message(QueueUrl=dlq_url, WaitTimeSeconds=1)["Messages"]
+    # received twice = maxReceiveCount: once visible again, SQS moves it to the dead-letter queue
+    def dead_letters() -> list[dict]:
+        waiting.poll_once()
+        return sqs.receive_message(QueueUrl=dlq_url, WaitTimeSeconds=1).get("Messages", [])
+
+    dead = _until(dead_letters, bool)
     assert [m["Body"] for m in dead] == ["bad"]
+    assert _count(sqs, url) == 0
+
+
+def _until(attempt, done, timeout_s: float = 30.0):
+    """Repeat `attempt` (each call waits on the queue itself) until `done(result)`."""
+    deadline = time.monotonic() + timeout_s
+    while not done(result := attempt()):
+        assert time.monotonic() < deadline, f"not done within {timeout_s} s: {result!r}"
+    return result
 
 
 def test_a_handler_that_raises_fails_the_whole_batch(test_queue):

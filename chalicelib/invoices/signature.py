@@ -13,7 +13,7 @@ The outcome is never an exception: ``valid`` (digest, RSA signature and trusted 
 ``invalid`` (the document or signature was altered) or ``unknown`` (untrusted signer,
 unsupported algorithm or form, unreadable signature document). ``reason`` is a stable code.
 
-Checked against real files: the production ZIPs in shared/anaf/samples (detached, rsa-sha1
+Checked against real files: the production ZIPs in tests/fixtures/anaf (detached, rsa-sha1
 over inclusive C14N) and ANAF test-environment ZIPs published by OCA/l10n-romania, which
 verify only when two layout quirks are allowed: ANAF signs a compact signature and then adds
 line breaks inside it and after it (see ``_without_layout`` and ``_enveloped_contents``).

@@ -68,6 +68,16 @@ class ArchiveBucket:
         with translated_errors("s3"):
             return self._s3.get_object(Bucket=self.name, Key=key)["Body"].read()
 
+    def get_if_present(self, key: str) -> bytes | None:
+        """The object's bytes, or None when the key does not exist (the functions' read grant
+        includes s3:ListBucket, so a missing key is a 404, not an access denial)."""
+        try:
+            return self.get(key)
+        except ClientError as error:
+            if error_code(error) in {"NoSuchKey", "404"}:
+                return None
+            raise
+
     def download_url(self, key: str, filename: str, expires_s: int = 300) -> str:
         """A short-lived presigned GET that saves under a readable file name."""
         disposition = f"attachment; filename*=UTF-8''{quote(filename)}"

@@ -8,8 +8,6 @@ import json
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
-from email import policy
-from email.parser import BytesParser
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -66,11 +64,8 @@ def news_to(email: str) -> list:
 
 
 def raw_mails_to(email: str) -> list:
-    data = requests.get(f"{dependencies.settings().aws_endpoint_url}/moto-api/data.json", timeout=5).json()
-    parsed = [BytesParser(policy=policy.default).parsebytes(
-        item["raw_data"].encode() if isinstance(item["raw_data"], str) else item["raw_data"])
-        for item in data.get("ses", {}).get("RawMessage", [])]
-    return [m for m in parsed if str(m["To"]) == email]
+    """The raw MIME messages sent to this address, oldest first."""
+    return [m.message for m in reversed(sent_mail()) if m.message is not None and str(m.message["To"]) == email]
 
 
 def unsubscribe_url(mail) -> str:

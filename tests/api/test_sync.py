@@ -363,7 +363,7 @@ def test_spv_zips_downloaded_by_hand_are_imported_once(sandbox, new_user_module,
                 if m["id"] not in before]
     assert len(messages) == 3
     files = {f"{m['id']}.zip": _anaf_zip(sandbox.url, cif, m["id"]) for m in messages}
-    real_error = (Path(__file__).resolve().parents[2].parent / "shared" / "anaf" / "samples"
+    real_error = (Path(__file__).resolve().parents[1] / "fixtures" / "anaf"
                   / "prod-error-5935607155.zip").read_bytes()
     upload = _zip_of({**files, "altă firmă/5935607155.zip": real_error})
 

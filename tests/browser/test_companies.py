@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import log_in
+from tests.browser.waiting import requests_settled, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -109,7 +110,7 @@ def test_an_invalid_cif_is_refused_before_anything_is_sent(shared_page: Page, fr
         "CIF-ul poate conține doar cifre, eventual precedate de „RO”.")
     search(shared_page, "")
     expect(shared_page.locator("#eroare-cif")).to_have_text("Introduceți CIF-ul companiei.")
-    shared_page.wait_for_timeout(200)
+    requests_settled(shared_page)
     assert lookups == []
 
     # Typing again clears the complaint.
@@ -185,7 +186,7 @@ def test_buttons_show_progress_while_waiting(shared_page: Page, fresh_cif):
     button = shared_page.locator("#cauta")
     expect(button).to_have_text("Se caută…")
     expect(button).to_be_disabled()
-    shared_page.wait_for_timeout(50)
+    wait_until(shared_page, lambda: release, "the lookup request")
     release[0].continue_()
     expect(button).to_have_text("Caută la ANAF")
     expect(button).to_be_enabled()
@@ -288,8 +289,7 @@ def test_the_owner_cancels_an_invitation(page: Page, new_user, fresh_cif):
     log_in(page, owner, start=f"/autentificare?inapoi=/companii/{cif}")
     page.locator("#lista-membri").get_by_role("button", name="Anulează invitația").click()
     page.get_by_role("dialog").get_by_role("button", name="Anulează invitația").click()
-    expect(page.locator("#mesaj-membri")).to_have_text(f"Invitația pentru {stranger} a fost anulată.",
-                                                       timeout=3000)
+    expect(page.locator("#mesaj-membri")).to_have_text(f"Invitația pentru {stranger} a fost anulată.")
 
 
 def test_an_invited_member_sees_the_company_and_can_leave_it(page: Page, new_user, fresh_cif):

@@ -20,6 +20,7 @@ from chalicelib import dependencies
 from chalicelib.storage.models import CompanyModel
 from tests.api.conftest import authorize
 from tests.browser.conftest import log_in
+from tests.browser.waiting import requests_settled, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -93,10 +94,7 @@ def test_sync_now_then_the_history_shows_the_run_and_a_viewer_sees_it_without_ac
     busy = page.locator("#sincronizeaza")
     expect(busy).to_have_text("Se pornește sincronizarea…")
     expect(busy).to_be_disabled()
-    for _ in range(100):  # the page reads the history first, then asks for the sync
-        if release:
-            break
-        page.wait_for_timeout(50)
+    wait_until(page, lambda: release, "the sync request")  # the page reads the history first, then asks
     release[0].continue_()
     page.unroute("**/api/companies/*/sync")
     expect(page.locator("#mesaj-anaf")).to_contain_text("Sincronizarea a pornit.")
@@ -188,7 +186,7 @@ def test_the_import_checks_the_file_before_sending_it(page: Page, new_user, ione
     upload(page, "mare.zip", b"0" * (5 * 1024 * 1024 + 1))
     expect(errors).to_contain_text("limita este 5 MB")
     expect(page.get_by_label("Arhiva ZIP din SPV")).to_have_attribute("aria-invalid", "true")
-    page.wait_for_timeout(200)
+    requests_settled(page)
     assert sent == []
 
     # A file that is not a ZIP inside gets the API's explanation.

@@ -1,4 +1,4 @@
-"""Fixtures for the invoice layer: the real ANAF files in the shared folder, the Ministry of
+"""Fixtures for the invoice layer: the real ANAF files (tests/fixtures/anaf), the Ministry of
 Finance certificates, and a corpus of ZIPs downloaded over HTTP from the ANAF sandbox
 (with what the sandbox's generator put in each, to cross-check the parsers)."""
 
@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 import requests
@@ -15,16 +14,16 @@ from chalicelib.invoices.trust import TrustedSigners
 from local.anaf_sandbox import SandboxConfig, documents, ubl
 from local.anaf_sandbox.clock import local
 from local.anaf_sandbox.testing import running_sandbox
+from tests.fixtures import ANAF_SAMPLES, MF_CERTS
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "anaf"
-SAMPLES = SHARED / "samples"
-CERTS = SHARED / "certs"
+SAMPLES = ANAF_SAMPLES
+CERTS = MF_CERTS
 
 
 @pytest.fixture(scope="session")
 def mf_trust() -> TrustedSigners:
-    """The real Ministry of Finance signing certificates (2020-2027)."""
-    return TrustedSigners.from_pem(b"".join(p.read_bytes() for p in sorted(CERTS.glob("*.pem"))))
+    """The real Ministry of Finance signing certificates (2020-2027), as the code ships them."""
+    return TrustedSigners.bundled()
 
 
 @dataclass(frozen=True)

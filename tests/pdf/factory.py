@@ -1,7 +1,7 @@
 """Invoices for the PDF tests and the PDF benchmark, made by the ANAF sandbox's CIUS-RO generator.
 
 Deterministic: a fixed world seed and a fixed RNG seed per kind of invoice, so snapshots are
-stable. Also reads the real ANAF samples from the shared folder (never copied into the repo).
+stable. Also reads the real ANAF samples kept in tests/fixtures/anaf.
 """
 
 from __future__ import annotations
@@ -11,13 +11,13 @@ import dataclasses
 import datetime as dt
 import random
 from decimal import Decimal
-from pathlib import Path
 
 from local.anaf_sandbox import documents, ubl
 from local.anaf_sandbox.pdf import tiny_pdf
 from local.anaf_sandbox.world import build_world
+from tests.fixtures import ANAF_SAMPLES
 
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "anaf" / "samples"
+SAMPLES = ANAF_SAMPLES
 ISSUE_DATE = dt.date(2026, 10, 14)
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import requests
 
@@ -12,7 +10,6 @@ from tests.sandbox_fixtures import SANDBOX_START as START  # noqa: F401 - test m
 from tests.sandbox_fixtures import accountant, sb, served, world  # noqa: F401 - fixtures
 
 VOLUME_CIF = "14399840"  # valid CIF (API.md §5); not one of the seeded companies
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 
 
 @pytest.fixture(scope="session")

@@ -18,8 +18,9 @@ from lxml import etree
 from local.anaf_sandbox import SandboxConfig
 from local.anaf_sandbox.signing import canonical_signed_info
 from local.anaf_sandbox.testing import running_sandbox
+from tests.fixtures import ANAF_SAMPLES
 
-from .conftest import SHARED, START
+from .conftest import START
 
 DSIG = {"d": "http://www.w3.org/2000/09/xmldsig#"}
 PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
@@ -124,9 +125,8 @@ def test_member_order_varies_by_message_and_bytes_are_deterministic(sb, api, wor
     assert [(m["id"], m["sha256"]) for m in mine] == [(m["id"], m["sha256"]) for m in theirs]
 
 
-@pytest.mark.skipif(not (SHARED / "anaf" / "samples").is_dir(), reason="shared ANAF samples not present")
 @pytest.mark.parametrize("sample", ["prod-error-5935607155.zip", "prod-error-6552704998.zip"])
 def test_the_same_verification_accepts_real_production_zips(sample):
     # Guards the verifier (and canonical_signed_info's libxml2 work-around) against reality.
-    data = (SHARED / "anaf" / "samples" / sample).read_bytes()
+    data = (ANAF_SAMPLES / sample).read_bytes()
     assert "Ministerul Finantelor" in verify_detached(data)
