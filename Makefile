@@ -13,12 +13,12 @@ UV_COMPILE := $(VENV)/bin/uv pip compile --quiet --no-config --generate-hashes -
   --python-platform x86_64-manylinux_2_28 --index-url https://pypi.org/simple \
   --custom-compile-command 'make lock' $(LOCK_ARGS)
 
-.PHONY: run test setup lock system-packages bench clean
+.PHONY: run test setup lock audit system-packages bench clean
 
 run: setup ## Start the whole product locally (web + API, ANAF sandbox, moto, local runtime)
 	$(PY) -m local.stack
 
-test: setup system-packages ## Run the whole test suite against a fresh local stack
+test: setup system-packages audit ## Run the whole test suite against a fresh local stack
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: setup ## Print the benchmark figures
@@ -39,6 +39,9 @@ lock: setup ## Re-resolve the locks from the *.in files (LOCK_ARGS=--upgrade to 
 	$(UV_COMPILE) -c requirements.txt --output-file infra/requirements.txt infra/requirements.in
 	$(UV_COMPILE) -c requirements.txt -c functions/render_pdf/requirements.txt -c infra/requirements.txt \
 	  --output-file requirements-dev.txt requirements-dev.in
+
+audit: setup ## Vulnerability audit of the locked sets: prints findings; fails on an advisory with a fix
+	$(PY) scripts/audit_dependencies.py
 
 system-packages: ## Chromium and pdftoppm for the tests (installed when missing and we are root)
 	@scripts/ensure-system-packages
