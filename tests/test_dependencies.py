@@ -78,7 +78,8 @@ def test_a_package_has_the_same_version_in_every_lock() -> None:
     # THEN it carries every package of the deployed sets and of the CDK app, at their versions
     for lock in ("requirements.txt", "functions/render_pdf/requirements.txt", "infra/requirements.txt"):
         for name, version in pins(lock).items():
-            assert dev.get(name) == version, f"{name}: {lock} pins {version}, requirements-dev.txt {dev.get(name)}"
+            assert dev.get(name) == version, \
+                f"{name}: {lock} pins {version}, requirements-dev.txt {dev.get(name)}"
     # AND the render function's lock is complete on its own: the API's packages at the API's versions
     api, render = pins("requirements.txt"), pins("functions/render_pdf/requirements.txt")
     assert api.items() <= render.items()
@@ -108,7 +109,8 @@ def test_an_advisory_without_a_fixed_release_is_reported_and_does_not_fail(monke
     assert audit.main(ROOT) == 0
     out = capsys.readouterr().out
     assert "2 locked packages, 1 advisories (0 with a fixed release)" in out
-    assert "boto3 1.0: PYSEC-1 (CVE-2026-0001), no fixed release yet; in API/workers, render_pdf, dev/test" in out
+    assert ("boto3 1.0: PYSEC-1 (CVE-2026-0001), no fixed release yet; "
+            "in API/workers, render_pdf, dev/test") in out
 
 
 def test_an_advisory_with_a_fixed_release_fails_the_step(monkeypatch, capsys) -> None:
