@@ -59,13 +59,12 @@ class Packaging:
         return staging
 
     def image_context(self, name: str, dockerfile: str) -> Path:
-        """A docker build context holding only what the image copies (requirements, chalicelib/,
-        functions/ without the other functions' folders) and its Dockerfile."""
+        """A docker build context holding only what the image copies (chalicelib/, functions/
+        without the other functions' folders, whose folder holds its complete lock) and its Dockerfile."""
         context = self.work_dir / "images" / name
         if context.exists():
             shutil.rmtree(context)
         context.mkdir(parents=True)
-        shutil.copy2(REQUIREMENTS, context / "requirements.txt")
         shutil.copytree(REPO_ROOT / "chalicelib", context / "chalicelib", ignore=_SKIP)
         (context / "functions").mkdir()
         shutil.copy2(REPO_ROOT / "functions" / "__init__.py", context / "functions" / "__init__.py")

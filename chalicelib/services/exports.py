@@ -2,9 +2,9 @@
 built by functions/build_export from the SQS export queue, downloaded through a presigned URL.
 
 The file is streamed into S3 with a multipart upload while the documents are read, so the
-worker's memory stays flat whatever the export's size: one S3 part being filled, a small window
-of documents being fetched, and the ZIP's central directory and index.csv spooled to /tmp once
-they grow past 1 MB (services/streaming_zip.py).
+worker's memory does not grow with the files: one S3 part being filled, a small window of
+documents being fetched, index.csv spooled to /tmp once it grows past 1 MB; only the ZIP's
+central directory grows, about 280 bytes a member (services/streaming_zip.py).
 Idempotent on export_id: a ready export is never built again; a retried one is rebuilt over the
 same key. Exports live under exports/{export_id}.{zip|csv|xlsx}; the item has a 7-day TTL and
 the bucket's lifecycle rule deletes the object after 7 days.
@@ -15,7 +15,6 @@ from __future__ import annotations
 import tempfile
 import time
 import uuid
-import zipfile
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -30,7 +29,7 @@ from chalicelib.domain.documents import DocumentFilter
 from chalicelib.domain.errors import NotFound, ServiceUnavailable
 from chalicelib.services.documents import DocumentIndex, base_name, index_fields
 from chalicelib.services.sheets import CsvWriter, XlsxWriter
-from chalicelib.services.streaming_zip import StreamingZip
+from chalicelib.services.streaming_zip import Member, write_zip
 from chalicelib.settings import Settings
 from chalicelib.storage.blobs import ArchiveBucket
 from chalicelib.storage.mail import Mailer
@@ -168,28 +167,36 @@ class ExportBuilder:
             sheet.close()
 
     def _write_zip(self, out: MultipartWriter, cif: str, f: DocumentFilter, progress: _Progress) -> None:
+        with tempfile.SpooledTemporaryFile(max_size=1024 * 1024) as index_file:
+            write_zip(self._zip_members(cif, f, progress, index_file), out)
+
+    def _zip_members(self, cif: str, f: DocumentFilter, progress: _Progress,
+                     index_file: Any) -> Iterator[Member]:
+        """The documents' files, then index.csv (one row per document, spooled while they pass)."""
         used: set[str] = set()
-        with tempfile.SpooledTemporaryFile(max_size=1024 * 1024) as index_file, StreamingZip(out) as package:
-            index = _BinaryCsv(index_file)
-            for fetched in self._fetched(cif, f):
-                document = fetched.document
-                folder = rules.zip_folder(document.kind, document.created_at, document.issue_date)
-                name = base_name(document)
-                if f"{folder}/{name}" in used:
-                    name = f"{name}_{rules.safe_part(document.message_id)}"
-                used.add(f"{folder}/{name}")
-                paths = {}
-                for fmt, content in fetched.files.items():
-                    path = f"{folder}/{rules.download_filename(name, fmt)}"
-                    stored = zipfile.ZIP_DEFLATED if fmt == "xml" else zipfile.ZIP_STORED
-                    package.writestr(_entry(path, document.created_at), content, stored)
-                    paths[fmt] = path
-                index.row(rules.row_values(index_fields(document)) +
-                          [paths.get("xml", ""), paths.get("pdf", ""), paths.get("original", ""),
-                           document.original_sha256 or ""])
-                progress.step()
-            index_file.seek(0)
-            package.write_stream(_entry("index.csv", self._clock()), index_file)
+        index = _BinaryCsv(index_file)
+        for fetched in self._fetched(cif, f):
+            document = fetched.document
+            folder = rules.zip_folder(document.kind, document.created_at, document.issue_date)
+            name = base_name(document)
+            if f"{folder}/{name}" in used:
+                name = f"{name}_{rules.safe_part(document.message_id)}"
+            used.add(f"{folder}/{name}")
+            paths = {}
+            for fmt, content in fetched.files.items():
+                path = f"{folder}/{rules.download_filename(name, fmt)}"
+                # XML compresses; PDFs and ANAF's ZIPs do not.
+                yield Member(path, _zip_time(document.created_at), len(content), (content,),
+                             compress=fmt == "xml")
+                paths[fmt] = path
+            index.row(rules.row_values(index_fields(document)) +
+                      [paths.get("xml", ""), paths.get("pdf", ""), paths.get("original", ""),
+                       document.original_sha256 or ""])
+            progress.step()
+        size = index_file.tell()
+        index_file.seek(0)
+        chunks = iter(lambda: index_file.read(256 * 1024), b"")
+        yield Member("index.csv", _zip_time(self._clock()), size, chunks)
 
     def _fetched(self, cif: str, f: DocumentFilter) -> Iterator[Fetched]:
         """The documents with their files, fetched a few ahead on threads, in list order."""
@@ -248,10 +255,6 @@ class _BinaryCsv(CsvWriter):
         super().__init__(out, rules.COLUMNS, INDEX_EXTRA)
 
 
-def _entry(path: str, moment: datetime) -> zipfile.ZipInfo:
-    local = moment.astimezone(rules.ROMANIA)
-    info = zipfile.ZipInfo(path, date_time=(max(local.year, 1980), local.month, local.day,
-                                            local.hour, local.minute, local.second))
-    info.flag_bits |= 0x800  # UTF-8 names (diacritics)
-    info.external_attr = 0o644 << 16
-    return info
+def _zip_time(moment: datetime) -> datetime:
+    """ZIP tools show the member's wall-clock time: Romania's."""
+    return moment.astimezone(rules.ROMANIA)

@@ -1,94 +1,66 @@
-"""A ZIP writer whose memory does not grow with the number of members.
+"""ZIP archives written member by member into a non-seekable stream, with stream-zip.
 
-`zipfile.ZipFile` writes each member (local header, data, data descriptor) straight to a
-non-seekable stream, but keeps every member's ZipInfo until `close()` to write the central
-directory: about half a kilobyte per member, 150 MB for an export of 100 000 documents. Here
-each member's central-directory record is made as soon as the member is written (by zipfile's
-own code, on a one-member list), spooled to a temporary file (memory up to 1 MB, then /tmp),
-and the ZipInfo is dropped; `close()` copies the spooled directory to the stream and writes the
-end records (ZIP64 when the member count or the offsets need it), as zipfile would.
+stream-zip (MIT, https://github.com/uktrade/stream-zip) turns an iterable of members into an
+iterable of byte chunks: each member's local header, data and data descriptor are produced as
+its chunks are consumed, so nothing but the current chunk is held; the central directory is
+kept as compact bytes (about 280 bytes a member with Python's overheads) and written at the end.
+ZIP64 is used only when the archive needs it (more than 65 535 members, or offsets or sizes past
+4 GiB): every member goes through stream-zip's ZIP_AUTO method, which also upgrades the central
+directory by itself.
+Members that do not compress (PDFs, ANAF's ZIPs) use deflate level 0: stored blocks, no CPU.
 """
 
 from __future__ import annotations
 
-import io
-import shutil
-import struct
-import tempfile
-import zipfile
-from typing import IO
+import stat
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol
 
-_END_RECORD = 22  # the end-of-central-directory record without a comment
+from stream_zip import ZIP_AUTO, MemberFile, stream_zip
 
-
-class StreamingZip:
-    def __init__(self, out: IO[bytes]) -> None:
-        self._zip = zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True)
-        self._directory = tempfile.SpooledTemporaryFile(max_size=1024 * 1024)
-        self._count = 0
-        self._closed = False
-
-    def __enter__(self) -> StreamingZip:
-        return self
-
-    def __exit__(self, kind, error, trace) -> None:  # type: ignore[no-untyped-def]
-        if kind is None:
-            self.close()
-        else:
-            self._directory.close()
-
-    def writestr(self, info: zipfile.ZipInfo, data: bytes, compress_type: int) -> None:
-        self._zip.writestr(info, data, compress_type=compress_type)
-        self._spill()
-
-    def write_stream(self, info: zipfile.ZipInfo, source: IO[bytes]) -> None:
-        with self._zip.open(info, "w", force_zip64=True) as target:
-            shutil.copyfileobj(source, target, 256 * 1024)
-        self._spill()
-
-    def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        stream = self._zip.fp  # zipfile's position-counting wrapper around the output
-        offset = stream.tell()
-        self._directory.seek(0)
-        shutil.copyfileobj(self._directory, stream, 256 * 1024)
-        size = stream.tell() - offset
-        stream.write(end_records(self._count, size, offset))
-        stream.flush()
-        self._directory.close()
-        self._zip._didModify = False  # its own close must not write a second directory
-        self._zip.close()
-
-    def _spill(self) -> None:
-        for info in self._zip.filelist:
-            self._directory.write(self._central_record(info))
-            self._count += 1
-        self._zip.filelist.clear()
-        self._zip.NameToInfo.clear()
-
-    def _central_record(self, info: zipfile.ZipInfo) -> bytes:
-        """zipfile's own central-directory record for one member (its end record cut off)."""
-        z = self._zip
-        saved = z.fp, z.start_dir, z.filelist
-        buffer = io.BytesIO()
-        try:
-            z.fp, z.start_dir, z.filelist = buffer, 0, [info]
-            z._write_end_record()
-        finally:
-            z.fp, z.start_dir, z.filelist = saved
-        return buffer.getvalue()[:-_END_RECORD]
+CHUNK_SIZE = 256 * 1024
+DEFLATE_LEVEL = 6  # zlib's default: what zipfile used
+STORE_LEVEL = 0  # deflate's stored blocks
+_FILE_MODE = stat.S_IFREG | 0o644
+_ZIP_EPOCH = datetime(1980, 1, 1, tzinfo=UTC)  # the earliest time a ZIP (MS-DOS) date holds
 
 
-def end_records(count: int, size: int, offset: int) -> bytes:
-    """The end of central directory (and its ZIP64 form when needed), as zipfile writes it."""
-    out = b""
-    if count > zipfile.ZIP_FILECOUNT_LIMIT or offset > zipfile.ZIP64_LIMIT or size > zipfile.ZIP64_LIMIT:
-        out += struct.pack(zipfile.structEndArchive64, zipfile.stringEndArchive64,
-                           44, 45, 45, 0, 0, count, count, size, offset)
-        out += struct.pack(zipfile.structEndArchive64Locator, zipfile.stringEndArchive64Locator,
-                           0, offset + size, 1)
-        count, size, offset = min(count, 0xFFFF), min(size, 0xFFFFFFFF), min(offset, 0xFFFFFFFF)
-    return out + struct.pack(zipfile.structEndArchive, zipfile.stringEndArchive,
-                             0, 0, count, count, size, offset, 0)
+class Sink(Protocol):
+    """Where the archive goes: a file, or storage.multipart.MultipartWriter (write-only, no seek)."""
+
+    def write(self, data: bytes, /) -> int: ...
+
+
+@dataclass(frozen=True)
+class Member:
+    """One file of the archive. `modified_at` is aware: its wall-clock time is what ZIP tools
+    show (the MS-DOS date), the instant goes into the extended timestamp."""
+
+    path: str
+    modified_at: datetime
+    size: int
+    chunks: Iterable[bytes]
+    compress: bool = True
+
+
+def zip_chunks(members: Iterable[Member]) -> Iterable[bytes]:
+    """The archive of `members` (consumed lazily, in order) as chunks of CHUNK_SIZE bytes."""
+    return stream_zip(_library_members(members), chunk_size=CHUNK_SIZE)
+
+
+def write_zip(members: Iterable[Member], out: Sink) -> int:
+    """Streams the archive into `out` (only `write` is used); returns its size in bytes."""
+    written = 0
+    for chunk in zip_chunks(members):
+        out.write(chunk)
+        written += len(chunk)
+    return written
+
+
+def _library_members(members: Iterable[Member]) -> Iterator[MemberFile]:
+    for member in members:
+        moment = max(member.modified_at, _ZIP_EPOCH.astimezone(member.modified_at.tzinfo))
+        level = DEFLATE_LEVEL if member.compress else STORE_LEVEL
+        yield member.path, moment, _FILE_MODE, ZIP_AUTO(member.size, level=level), member.chunks

@@ -1,6 +1,6 @@
 # functions/render_pdf as a Lambda container image: WeasyPrint needs Pango (with HarfBuzz) and
 # fontconfig, which the zip runtime lacks. Built by `cdk deploy` (cdk-assets runs docker build)
-# from a context that infra/packaging.py (image_context) stages: requirements.txt,
+# from a context that infra/packaging.py (image_context) stages: functions/render_pdf/requirements.txt,
 # chalicelib/, functions/{__init__.py,render_pdf/} and this file. Synth never builds it.
 FROM public.ecr.aws/lambda/python:3.12
 
@@ -9,11 +9,10 @@ FROM public.ecr.aws/lambda/python:3.12
 RUN dnf install -y pango harfbuzz fontconfig dejavu-sans-fonts \
     && dnf clean all && rm -rf /var/cache/dnf
 
-# The same pins as everywhere: requirements.txt plus WeasyPrint's (functions/render_pdf/
-# requirements.txt includes ../../requirements.txt, so keep the repository layout).
-COPY requirements.txt /build/requirements.txt
-COPY functions/render_pdf/requirements.txt /build/functions/render_pdf/requirements.txt
-RUN pip install --no-cache-dir -r /build/functions/render_pdf/requirements.txt \
+# The same pins as everywhere: functions/render_pdf/requirements.txt is a complete lock (the API's
+# packages at the API's versions plus WeasyPrint's), every file checked against its hash.
+COPY functions/render_pdf/requirements.txt /build/requirements.txt
+RUN pip install --no-cache-dir --require-hashes -r /build/requirements.txt \
         --target "${LAMBDA_TASK_ROOT}" \
     && rm -rf /build
 
