@@ -25,6 +25,7 @@ from chalicelib.domain.memberships import Role
 from chalicelib.domain.terms import TERMS_VERSION
 from chalicelib.invoices.anaf_zip import check_upload
 from chalicelib.services import companies, imports, memberships, sync_requests
+from chalicelib.services.credentials import CredentialMissing
 from chalicelib.services.health import check_health
 from chalicelib.services import licences, notification_settings
 from chalicelib.services.invitations import send_invitation
@@ -295,7 +296,11 @@ def send_authorization_link(cif: str) -> Response:
 
 @route("/api/companies/{cif}/anaf", "DELETE")
 def disconnect_company(cif: str) -> Response:
-    dependencies.anaf_connect().disconnect(caller().user_id, cif)
+    who = caller()
+    try:
+        dependencies.anaf_connect().disconnect(who.user_id, cif)
+    except CredentialMissing:
+        pass  # disconnected already (the company still names the deleted credential): DELETE is idempotent
     return no_content()
 
 

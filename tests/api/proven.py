@@ -27,11 +27,15 @@ class Proven:
         assert answer.status_code == 200 and answer.headers["Content-Type"].startswith("application/zip")
         return answer.content
 
-    def import_one_document(self) -> str:
-        """Import one of the company's ANAF messages through the API; its message id."""
+    def sandbox_messages(self) -> list[dict]:
+        """The company's messages ANAF still serves (the sandbox's admin view)."""
         messages = requests.get(f"{self.sandbox_url}/__sandbox/messages",
                                 params={"cif": self.cif, "sha256": 0, "limit": 50}, timeout=30).json()["messages"]
-        message = next(m for m in messages if m["downloadable"])
+        return [m for m in messages if m["downloadable"]]
+
+    def import_one_document(self) -> str:
+        """Import one of the company's ANAF messages through the API; its message id."""
+        message = self.sandbox_messages()[0]
         answer = self.user.call("POST", f"/companies/{self.cif}/imports", data=self.anaf_zip(message["id"]),
                                 headers={"Content-Type": "application/zip"})
         assert answer.status_code == 200, answer.text
