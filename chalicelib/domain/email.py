@@ -18,7 +18,7 @@ from chalicelib.domain.errors import ValidationFailed
 
 class InvalidEmail(ValidationFailed):
     code = "invalid_email"
-    message_ro = "Adresa de e-mail nu este validă. Verificați-o (de exemplu nume@firma.ro)."
+    message_ro = "Introduceți o adresă de e-mail validă."  # the same words as the schema's x-message-ro
 
 
 def parse_email(text: object, field: str = "email") -> str:

@@ -170,3 +170,24 @@ def test_a_plain_invitation_still_works_and_is_stored_normalized(proven):
     answer = proven.user.call("POST", f"/companies/{proven.cif}/members", json={"email": f" {email} ", "role": "viewer"})
     assert answer.status_code == 201, answer.text
     assert answer.json()["member"]["email"] == email.lower()
+
+
+# -- found by the schemathesis run ---------------------------------------------------------------
+
+def test_json_answers_say_they_are_json(base_url, proven):
+    # GIVEN routes that answer a JSON body without naming a Content-Type (as API Gateway
+    # defaults it) WHEN called THEN the local origin says application/json too
+    for answer in (requests.get(f"{base_url}/api/health", timeout=10),
+                   proven.user.call("GET", "/companies")):
+        assert answer.status_code == 200 and answer.headers["Content-Type"] == "application/json"
+
+
+def test_disconnecting_a_company_twice_is_not_a_server_error(local_stack, base_url):
+    # GIVEN a proven company whose ANAF authorization was disconnected
+    other = proven_company(base_url, local_stack.ports.sandbox_url, pick=-4)
+    first = other.user.call("DELETE", f"/companies/{other.cif}/anaf")
+    assert first.status_code == 204, first.text
+    # WHEN it is disconnected again (the credential is gone) THEN it is the same 204
+    again = other.user.call("DELETE", f"/companies/{other.cif}/anaf")
+    assert again.status_code == 204, again.text
+    assert other.user.call("GET", f"/companies/{other.cif}").json()["company"]["authorization"]["state"] != "authorized"
