@@ -193,3 +193,14 @@ def test_a_readable_upload_and_what_the_import_refuses_itself_pass_the_check():
     for content in (buffer.getvalue(), b"nu e zip", outer([Member("5100000123.xml", b"<a/>", method=99)])):
         # WHEN checked THEN nothing is raised (the import and open_anaf_zip have their own codes)
         assert check_upload(content, **CAPS) is None
+
+
+# -- passwords -------------------------------------------------------------------------------------
+
+def test_a_password_whose_only_digits_are_unicode_digits_lacks_a_digit():
+    # GIVEN passwords that "have a digit" only for str.isdigit (Cognito counts ASCII digits)
+    from chalicelib.domain.passwords import password_problems
+    # WHEN checked THEN the digit is reported missing; an ASCII digit satisfies it
+    assert "o cifră" in password_problems("Parolă-Sigură-²²!")
+    assert "o cifră" in password_problems("Parolă-Sigură-١٢!")
+    assert "o cifră" not in password_problems("Parolă-Sigură-12!")

@@ -191,3 +191,20 @@ def test_disconnecting_a_company_twice_is_not_a_server_error(local_stack, base_u
     again = other.user.call("DELETE", f"/companies/{other.cif}/anaf")
     assert again.status_code == 204, again.text
     assert other.user.call("GET", f"/companies/{other.cif}").json()["company"]["authorization"]["state"] != "authorized"
+
+
+@pytest.mark.parametrize("token", ["é", "ÿ.ÿ.ÿ", "a" * 5000, "e30.e30.", "١٢٣"])
+def test_a_malformed_access_token_is_not_authenticated(base_url, token):
+    # GIVEN a bearer token that is not a JWT (Latin-1 bytes, huge, empty signature, not ASCII)
+    headers = {"Authorization": f"Bearer {token}".encode()}
+    # WHEN a protected route is called THEN it is 401 not_authenticated
+    answer = requests.get(f"{base_url}/api/companies", headers=headers, timeout=10)
+    assert answer.status_code == 401 and error_code(answer) == "not_authenticated"
+
+
+@pytest.mark.parametrize("cookie", ["é".encode(), "x" * 3000, "١٢٣".encode()])
+def test_a_malformed_refresh_cookie_is_not_authenticated(base_url, cookie):
+    value = cookie if isinstance(cookie, bytes) else cookie.encode()
+    answer = requests.post(f"{base_url}/api/auth/refresh", timeout=10,
+                           headers={"X-Arhivar-Client": "web", "Cookie": b"arhivar_refresh=" + value})
+    assert answer.status_code == 401 and error_code(answer) == "not_authenticated", answer.text
