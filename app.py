@@ -19,10 +19,11 @@ from chalicelib import dependencies
 from chalicelib.api import notification_views, routing, views
 from chalicelib.api.requests import openapi_document, parse_body
 from chalicelib.api.tokens import Principal
-from chalicelib.domain.email import normalize_email
+from chalicelib.domain.email import parse_email
 from chalicelib.domain.errors import NotAllowed
 from chalicelib.domain.memberships import Role
 from chalicelib.domain.terms import TERMS_VERSION
+from chalicelib.invoices.anaf_zip import check_upload
 from chalicelib.services import companies, imports, memberships, sync_requests
 from chalicelib.services.anaf_connect import STATE_LIFETIME
 from chalicelib.services.health import check_health
@@ -117,7 +118,7 @@ def terms() -> Response:
 @route("/api/auth/signup", "POST")
 def sign_up() -> Response:
     data = body("SignUpRequest")
-    dependencies.accounts().sign_up(normalize_email(data["email"]), data["password"],
+    dependencies.accounts().sign_up(parse_email(data["email"]), data["password"],
                                     data["accepted_terms_version"])
     return ok({"status": "confirmation_required"}, status=201)
 
@@ -125,20 +126,20 @@ def sign_up() -> Response:
 @route("/api/auth/confirm", "POST")
 def confirm() -> Response:
     data = body("ConfirmRequest")
-    dependencies.accounts().confirm(normalize_email(data["email"]), data["code"])
+    dependencies.accounts().confirm(parse_email(data["email"]), data["code"])
     return ok({"status": "confirmed"})
 
 
 @route("/api/auth/resend-code", "POST")
 def resend_code() -> Response:
-    dependencies.accounts().resend_confirmation(normalize_email(body("EmailRequest")["email"]))
+    dependencies.accounts().resend_confirmation(parse_email(body("EmailRequest")["email"]))
     return ok({"status": "sent_if_pending"}, status=202)
 
 
 @route("/api/auth/login", "POST")
 def login() -> Response:
     data = body("LoginRequest")
-    return _session_response(dependencies.accounts().sign_in(normalize_email(data["email"]),
+    return _session_response(dependencies.accounts().sign_in(parse_email(data["email"]),
                                                              data["password"]))
 
 
@@ -157,14 +158,14 @@ def logout() -> Response:
 
 @route("/api/auth/forgot-password", "POST")
 def forgot_password() -> Response:
-    dependencies.accounts().request_password_reset(normalize_email(body("EmailRequest")["email"]))
+    dependencies.accounts().request_password_reset(parse_email(body("EmailRequest")["email"]))
     return ok({"status": "sent_if_exists"}, status=202)
 
 
 @route("/api/auth/reset-password", "POST")
 def reset_password() -> Response:
     data = body("ResetPasswordRequest")
-    dependencies.accounts().reset_password(normalize_email(data["email"]), data["code"],
+    dependencies.accounts().reset_password(parse_email(data["email"]), data["code"],
                                            data["password"])
     return ok({"status": "password_changed"})
 
@@ -236,7 +237,7 @@ def list_members(cif: str) -> Response:
 def invite_member(cif: str) -> Response:
     actor = memberships.require_active(caller().user_id, cif)
     data = body("InviteRequest")
-    email = normalize_email(data["email"])
+    email = parse_email(data["email"])
     existing = dependencies.identity().find(email)
     member = memberships.invite(actor, email, Role(data["role"]),
                                 existing.user_id if existing else None, dependencies.now())
@@ -291,7 +292,7 @@ def anaf_link(token: str) -> Response:
 @route("/api/companies/{cif}/anaf/link", "POST")
 def send_authorization_link(cif: str) -> Response:
     who = caller()
-    email = normalize_email(body("EmailRequest")["email"])
+    email = parse_email(body("EmailRequest")["email"])
     dependencies.anaf_connect().send_link(who.user_id, cif, email,
                                           dependencies.accounts().profile(who.user_id).email)
     return ok({"status": "sent"}, status=202)
@@ -337,8 +338,11 @@ def sync_history(cif: str) -> Response:
 def import_archive(cif: str) -> Response:
     """"Importă arhive SPV": the body is the ZIP itself (application/zip)."""
     who = caller()
-    results = imports.import_spv_archive(who.user_id, cif, app.current_request.raw_body or b"",
-                                         dependencies.archiver(), dependencies.now())
+    upload = app.current_request.raw_body or b""
+    memberships.require_active(who.user_id, cif)  # an outsider learns nothing, not even from a 400
+    if len(upload) <= imports.MAX_UPLOAD_BYTES:  # larger: the import answers 413
+        check_upload(upload, member_cap=imports.MAX_MEMBER_BYTES, total_cap=imports.MAX_TOTAL_BYTES)
+    results = imports.import_spv_archive(who.user_id, cif, upload, dependencies.archiver(), dependencies.now())
     counts = {status: sum(1 for r in results if r.status == status)
               for status in ("archived", "duplicate", "rejected")}
     return ok({"files": [views.imported_file(r) for r in results], "counts": counts})

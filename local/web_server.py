@@ -64,7 +64,9 @@ class LocalOrigin:
         body = answer.get("body") or b""
         if answer.get("isBase64Encoded"):
             body = base64.b64decode(body)
-        response = Response(body, status=answer["statusCode"])
+        # API Gateway's default when the function names no Content-Type (Chalice names none
+        # for a JSON body): application/json, not Werkzeug's text/plain.
+        response = Response(body, status=answer["statusCode"], content_type="application/json")
         for name, value in answer.get("headers", {}).items():
             response.headers[name] = value
         for name, values in answer.get("multiValueHeaders", {}).items():

@@ -94,7 +94,7 @@ class CompanyLookup:
 
 def _cui_number(cui: str | int) -> int:
     text = str(cui).strip().upper().removeprefix("RO").strip()
-    if not text.isdigit() or not 2 <= len(text) <= 10:
+    if not (text.isascii() and text.isdigit()) or not 2 <= len(text) <= 10:
         raise ValueError(f"not a CUI: {cui!r}")
     return int(text)
 

@@ -46,7 +46,7 @@ def parse_anaf_timestamp(value: str) -> datetime:
     result is always a real instant.
     """
     text = value.strip()
-    if len(text) != 12 or not text.isdigit():
+    if len(text) != 12 or not (text.isascii() and text.isdigit()):
         raise ValueError(f"not an ANAF timestamp (YYYYMMDDHHmm): {value!r}")
     naive = datetime.strptime(text, "%Y%m%d%H%M")
     local = naive.replace(tzinfo=BUCHAREST, fold=0)

@@ -17,6 +17,7 @@ from jsonschema.exceptions import ValidationError, best_match
 from chalicelib.domain.errors import PayloadTooLarge, ValidationFailed
 
 MAX_BODY_BYTES = 16 * 1024
+MAX_DEPTH = 32  # our bodies nest 3 levels; deeper JSON would only exercise the recursion limit
 OPENAPI_PATH = Path(__file__).resolve().parent.parent / "openapi.json"
 
 
@@ -42,14 +43,71 @@ def parse_body(raw: bytes | None, schema_name: str) -> dict[str, Any]:
     raw = raw or b""
     if len(raw) > MAX_BODY_BYTES:
         raise PayloadTooLarge(f"Cererea depășește {MAX_BODY_BYTES // 1024} KB.")
+    text = _text(raw)
+    if _nesting(text) > MAX_DEPTH:
+        raise InvalidRequest(f"Cererea are prea multe niveluri (cel mult {MAX_DEPTH}).")
     try:
-        data = json.loads(raw.decode("utf-8")) if raw.strip() else None
-    except (UnicodeDecodeError, ValueError) as error:
+        data = json.loads(text, parse_constant=_refuse_constant) if text.strip() else None
+    except (ValueError, RecursionError) as error:
         raise InvalidRequest("Cererea nu este un document JSON valid.") from error
+    if not _encodable(data):
+        raise InvalidRequest("Cererea conține caractere care nu sunt valide.")
     error = best_match(_validator(schema_name).iter_errors(data))
     if error is not None:
         raise InvalidRequest(_message(error), details={"field": _field(error)})
     return data
+
+
+def _text(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InvalidRequest("Cererea nu este un document JSON valid.") from error
+
+
+def _nesting(text: str) -> int:
+    """The deepest nesting of arrays/objects, counted without recursion (brackets inside
+    strings are skipped), so a hostile body never reaches the parser's recursion limit."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")  # NaN, Infinity, -Infinity
+
+
+def _encodable(data: Any) -> bool:
+    """No lone surrogates ("\\ud800") anywhere: they cannot be stored or sent as UTF-8."""
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return False
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return True
 
 
 def _field(error: ValidationError) -> str:

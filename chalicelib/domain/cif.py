@@ -9,6 +9,7 @@ from chalicelib.domain.errors import ValidationFailed
 
 _KEY = (7, 5, 3, 2, 1, 7, 5, 3, 2)
 _SEPARATORS = re.compile(r"[\s.\-]")
+_DIGITS = re.compile(r"[0-9]+")  # ASCII only: "²".isdigit() and int("١٢٣") == 123 must not pass
 
 
 class InvalidCif(ValidationFailed):
@@ -32,7 +33,7 @@ class Cif:
         cleaned = _SEPARATORS.sub("", text or "").upper().removeprefix("RO")
         if not cleaned:
             raise InvalidCif("Introduceți CIF-ul companiei (fără „RO”).")
-        if not cleaned.isdigit():
+        if not _DIGITS.fullmatch(cleaned):
             raise InvalidCif("CIF-ul poate conține doar cifre, eventual precedate de „RO”.")
         if not 2 <= len(cleaned) <= 10:
             raise InvalidCif("CIF-ul are între 2 și 10 cifre.")
@@ -46,7 +47,7 @@ class Cif:
 
 def is_valid_cif(digits: str) -> bool:
     """The control-digit rule (ANAF): weights 753217532 over the zero-padded body."""
-    if not digits.isdigit() or not 2 <= len(digits) <= 10:
+    if not isinstance(digits, str) or not _DIGITS.fullmatch(digits) or not 2 <= len(digits) <= 10:
         return False
     body, control = digits[:-1].zfill(9), int(digits[-1])
     remainder = sum(int(d) * k for d, k in zip(body, _KEY, strict=True)) * 10 % 11

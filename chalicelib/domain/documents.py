@@ -208,7 +208,7 @@ def _date(value: str | None, name: str) -> date | None:
     if value is None:
         return None
     try:
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
             raise ValueError(value)
         parsed = date.fromisoformat(value)
     except ValueError:
@@ -226,7 +226,7 @@ def _amount(value: str | None, name: str) -> Decimal | None:
     if "," in compact:
         compact = compact.replace(".", "").replace(",", ".")  # 1.234,56 as Romanians write it
     try:
-        if not re.fullmatch(r"-?\d{1,15}(\.\d{1,4})?", compact):
+        if not re.fullmatch(r"-?[0-9]{1,15}(\.[0-9]{1,4})?", compact):
             raise InvalidOperation(value)
         return Decimal(compact)
     except InvalidOperation:
@@ -236,7 +236,7 @@ def _amount(value: str | None, name: str) -> Decimal | None:
 def parse_page_size(value: str | None) -> int:
     if value is None or value == "":
         return DEFAULT_PAGE_SIZE
-    if not value.isdigit() or int(value) not in PAGE_SIZES:
+    if value not in {str(size) for size in PAGE_SIZES}:  # ASCII digits only: int("١٠") == 10
         raise InvalidPageSize(details={"field": "page_size"})
     return int(value)
 
@@ -367,7 +367,8 @@ class CursorSigner:
 
     def open(self, token: str, cif: str, fingerprint: str, key_names: tuple[str, ...]) -> Cursor:
         body, _, mac = token.partition(".")
-        if not body or len(token) > 4000 or not hmac.compare_digest(_b64(self._mac(body)), mac):
+        # Our cursors are ASCII (base64url); compare_digest refuses non-ASCII text (TypeError).
+        if not body or len(token) > 4000 or not token.isascii() or not hmac.compare_digest(_b64(self._mac(body)), mac):
             raise InvalidCursor(details={"field": "cursor"})
         try:
             data = json.loads(_unb64(body))

@@ -73,7 +73,9 @@ def sign_unsubscribe(key: bytes, scope: UnsubscribeScope) -> str:
 
 def verify_unsubscribe(key: bytes, token: str) -> UnsubscribeScope:
     """The scope of an untampered token; InvalidUnsubscribeToken otherwise."""
-    payload, _, mac = (token or "").rpartition(".")
+    if not isinstance(token, str) or not token.isascii():
+        raise InvalidUnsubscribeToken()  # ours are ASCII; compare_digest refuses other text
+    payload, _, mac = token.rpartition(".")
     if not payload or not hmac.compare_digest(mac, _mac(key, payload)):
         raise InvalidUnsubscribeToken()
     version, user_id, category, cifs = (payload.split(".") + ["", "", "", ""])[:4]

@@ -39,7 +39,7 @@ def password_problems(password: str, policy: PasswordPolicy = PASSWORD_POLICY) -
         problems.append("o literă mică")
     if policy.require_uppercase and not any(c in string.ascii_uppercase for c in password):
         problems.append("o literă mare")
-    if policy.require_digits and not any(c.isdigit() for c in password):
+    if policy.require_digits and not any(c in string.digits for c in password):  # Cognito: ASCII digits
         problems.append("o cifră")
     if policy.require_symbols and not any(c in SYMBOLS for c in password):
         problems.append("un simbol (de exemplu ! ? # @ %)")

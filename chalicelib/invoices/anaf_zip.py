@@ -16,7 +16,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 
-from chalicelib.invoices.errors import InvalidAnafZip
+from chalicelib.invoices.errors import InvalidAnafZip, InvalidUpload
 
 MAX_ZIP_BYTES = 20 * 1024 * 1024
 MAX_INVOICE_BYTES = 15 * 1024 * 1024
@@ -157,3 +157,48 @@ def open_anaf_zip(content: bytes, *, upload_index: str | None = None) -> AnafZip
         signature_name=signature.filename,
         signature_xml=_inflate(_raw_data(content, signature), signature),
     )
+
+
+# -- an uploaded ZIP of ANAF ZIPs ("Importă arhive SPV") ----------------------------------------
+
+def check_upload(upload: bytes, *, member_cap: int, total_cap: int) -> None:
+    """Read every ``.zip`` member of an uploaded ZIP the way the import reads it (at most
+    ``member_cap`` bytes each, ``total_cap`` in all) and turn any ``zipfile``/zlib/bz2/lzma
+    failure (a corrupt, encrypted or unknown-compression member, a bad CRC, a broken local
+    header) into ``InvalidUpload``. What is not a ZIP at all, holds no ``.zip`` member or
+    breaks a cap is left to the import to refuse with its own codes; ANAF ZIPs themselves
+    are checked by ``open_anaf_zip``.
+    """
+    try:
+        outer = zipfile.ZipFile(io.BytesIO(upload))
+    except zipfile.BadZipFile:
+        return  # not a ZIP: the import says so (import_not_a_zip)
+    except Exception as exc:  # noqa: BLE001 - any parser failure on hostile bytes is a corrupt ZIP
+        raise InvalidUpload("corrupt", f"unreadable ZIP directory: {type(exc).__name__}: {exc}") from None
+    total = 0
+    for info in outer.infolist():
+        if info.is_dir() or not info.filename.lower().endswith(".zip"):
+            continue
+        total += _read_member(outer, info, member_cap)
+        if total > total_cap:
+            return
+
+
+def _read_member(outer: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int) -> int:
+    name = repr(info.filename[:100])
+    if info.flag_bits & _ENCRYPTED_FLAGS:
+        raise InvalidUpload("encrypted", f"member {name} is encrypted")
+    try:
+        with outer.open(info) as member:
+            return len(member.read(cap + 1))
+    except NotImplementedError as exc:
+        raise InvalidUpload("unsupported_compression", f"member {name}: {exc}") from None
+    except RuntimeError as exc:  # zipfile: "File ... is encrypted, password required"
+        raise InvalidUpload("encrypted", f"member {name}: {exc}") from None
+    except zipfile.BadZipFile as exc:
+        reason = "crc_mismatch" if "CRC" in str(exc) else "corrupt"
+        raise InvalidUpload(reason, f"member {name}: {exc}") from None
+    except EOFError as exc:
+        raise InvalidUpload("truncated", f"member {name}: {exc}") from None
+    except Exception as exc:  # noqa: BLE001 - zlib.error, OSError (bz2), LZMAError, ValueError, …
+        raise InvalidUpload("corrupt", f"member {name}: {type(exc).__name__}: {exc}") from None

@@ -52,3 +52,16 @@ class InvalidInvoice(InvoiceLayerError):
 
     code = "invalid_invoice"
     message_ro = "Factura nu conține datele obligatorii sau are valori greșite."
+
+
+class InvalidUpload(InvalidAnafZip):
+    """An uploaded ZIP of ANAF ZIPs ("Importă arhive SPV") whose members cannot be read:
+    a 400 for the person who uploaded it, never a 500.
+
+    Reasons: corrupt, encrypted, unsupported_compression, crc_mismatch, truncated.
+    """
+
+    code = "import_invalid_zip"
+    status = 400
+    message_ro = ("Arhiva încărcată nu poate fi citită: este deteriorată, protejată cu parolă sau "
+                  "comprimată cu o metodă necunoscută. Descărcați-o din nou din SPV.")

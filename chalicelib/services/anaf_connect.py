@@ -28,7 +28,7 @@ from chalicelib.domain.authorization import AuthorizationState, authorization_st
 from chalicelib.domain.errors import NotAllowed
 from chalicelib.domain.memberships import MembershipState, Role, can_administer
 from chalicelib.services import memberships
-from chalicelib.services.credentials import CredentialVault, companies_using, mark_companies
+from chalicelib.services.credentials import CredentialMissing, CredentialVault, companies_using, mark_companies
 from chalicelib.services.dispatch import due_shard
 from chalicelib.services.notifications import Message, Notifications
 from chalicelib.storage.models import AuthorizationRequestModel, CompanyModel, MembershipModel
@@ -198,7 +198,11 @@ class AnafConnect:
         company = _company(cif)
         if not company.credential_id:
             return 0
-        credential = self._vault.get(company.credential_id)
+        try:
+            credential = self._vault.get(company.credential_id)
+        except CredentialMissing:
+            return 0  # disconnected already: DELETE is idempotent
+
         using = {c.cif for c in companies_using(company.credential_id, credential.cifs | {cif})}
         administered = {c for c in using if _administers(user_id, c)}
         changed = mark_companies(company.credential_id, administered, AuthorizationState.REVOKED)

@@ -1,0 +1,154 @@
+"""A bounded schemathesis run: every operation of the OpenAPI description (as the API serves it
+at /api/openapi.json) gets generated input — valid and invalid — and no answer may be a 5xx.
+
+The caller is a real signed-up user whose company is proven (authorized at the ANAF sandbox
+with a certificate that covers it) and holds a real imported document, an invitation and an
+export; their CIF, message id, member id and export id are the path parameters' examples, and
+half of the generated path parameters are those real ids, so bodies and queries are exercised
+against real resources rather than only answering 404.
+
+Bounded: MAX_EXAMPLES per operation (ARHIVAR_SCHEMATHESIS_EXAMPLES overrides), derandomized so
+a run is repeatable, no example database. Where the description is precise the answer must
+also conform to it (status code, content type, JSON schema).
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import os
+import zipfile
+from typing import Any
+
+import pytest
+import requests
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from chalicelib.api.requests import openapi_document
+from tests.api.conftest import email_address
+from tests.api.proven import Proven, proven_company
+
+schemathesis.serializer.alias("application/zip", "application/octet-stream")  # the SPV import body
+MAX_EXAMPLES = int(os.environ.get("ARHIVAR_SCHEMATHESIS_EXAMPLES", "10"))
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+
+
+class Target:
+    """The real resources the run points at."""
+
+    def __init__(self, proven: Proven, message_id: str, member_id: str, export_id: str,
+                 anaf_zip: bytes) -> None:
+        self.proven = proven
+        self.anaf_zip = anaf_zip
+        self.examples = {"cif": proven.cif, "message_id": message_id, "member_id": member_id,
+                         "export_id": export_id}
+
+
+@pytest.fixture(scope="module")
+def target(local_stack, base_url) -> Target:
+    proven = proven_company(base_url, local_stack.ports.sandbox_url, pick=-3)
+    message_id = proven.import_one_document()
+    anaf_zip = proven.anaf_zip(proven.sandbox_messages()[0]["id"])
+    invited = proven.user.call("POST", f"/companies/{proven.cif}/members",
+                               json={"email": email_address("invitat"), "role": "viewer"})
+    assert invited.status_code == 201, invited.text
+    export = proven.user.call("POST", f"/companies/{proven.cif}/exports", json={"format": "csv", "filters": {}})
+    assert export.status_code == 202, export.text
+    return Target(proven, message_id, invited.json()["member"]["member_id"], export.json()["export_id"], anaf_zip)
+
+
+def zip_of(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def damaged_uploads(anaf_zip: bytes) -> st.SearchStrategy[bytes]:
+    """Real SPV uploads (one ANAF ZIP, a ZIP of them) with up to eight bytes changed or cut
+    short: the bodies random bytes would almost never reach (the import's ZIP parsers)."""
+    bases = [anaf_zip, zip_of({"5100000001.zip": anaf_zip, "nota.txt": b"x"})]
+
+    def damage(base: bytes, flips: list[tuple[int, int]], cut: int | None) -> bytes:
+        body = bytearray(base)
+        for position, value in flips:
+            body[position % len(body)] = value
+        return bytes(body[:cut] if cut else body)
+
+    return st.builds(damage, st.sampled_from(bases),
+                     st.lists(st.tuples(st.integers(0, 1 << 20), st.integers(0, 255)), max_size=8),
+                     st.none() | st.integers(1, 4096))
+
+
+def with_real_examples(spec: dict[str, Any], examples: dict[str, str]) -> dict[str, Any]:
+    """The served description, its path parameters given the real ids as examples and, for
+    half of the generated values, as the value itself."""
+    spec = copy.deepcopy(spec)
+    parameters = [*spec["components"].get("parameters", {}).values()]
+    for operations in spec["paths"].values():
+        for operation in operations.values():
+            parameters += [p for p in operation.get("parameters", []) if "$ref" not in p]
+    for parameter in parameters:
+        real = examples.get(parameter["name"]) if parameter["in"] == "path" else None
+        if real is not None:
+            parameter["example"] = real
+            parameter["schema"] = {"anyOf": [{"const": real}, parameter["schema"]]}
+    return spec
+
+
+@pytest.fixture(scope="module")
+def api_schema(base_url, target):
+    served = requests.get(f"{base_url}/api/openapi.json", timeout=10)
+    assert served.status_code == 200
+    schema = schemathesis.openapi.from_dict(with_real_examples(served.json(), target.examples))
+    schema.config.update(base_url=base_url)
+    return schema
+
+
+def documented_operations() -> list[tuple[str, str]]:
+    return [(path, method.upper()) for path, operations in openapi_document()["paths"].items()
+            for method in operations]
+
+
+@pytest.mark.parametrize("path, method", documented_operations())
+def test_no_operation_answers_a_server_error(api_schema, target, path, method):
+    # GIVEN generated requests to one operation (valid and invalid input, and the examples),
+    # made by the signed-in user
+    operation = api_schema[path][method]
+    strategies = [operation.as_strategy(GenerationMode.POSITIVE), operation.as_strategy(GenerationMode.NEGATIVE),
+                  *operation.get_strategies_from_examples()]
+    if "application/zip" in str(openapi_document()["paths"][path][method.lower()].get("requestBody")):
+        strategies.append(damaged_uploads(target.anaf_zip).flatmap(
+            lambda body: operation.as_strategy(path_parameters={"cif": target.proven.cif}, body=body,
+                                               media_type="application/zip")))
+    strategy = st.one_of(strategies)
+    headers = {"Authorization": target.proven.user.http.headers["Authorization"]}
+
+    statuses: list[int] = []
+
+    @given(case=strategy)
+    @settings(max_examples=MAX_EXAMPLES, deadline=None, database=None, derandomize=True,
+              phases=[Phase.generate], suppress_health_check=list(HealthCheck))
+    def exercise(case):
+        # WHEN each is sent to the local stack
+        response = case.call(headers=headers, allow_redirects=False, timeout=30)
+        statuses.append(response.status_code)
+        # THEN the answer is not a 5xx and conforms to the description
+        case.validate_response(response, checks=CHECKS)
+
+    exercise()
+    # AND the run reached the real resources, not only 404s for made-up ids
+    print(f"{method} {path}: {sorted(statuses)}")
+    assert statuses  # (an operation without input has a single case)
+    if "{" in path:
+        assert any(code != 404 for code in statuses), statuses
