@@ -299,6 +299,7 @@ def test_disconnecting_a_shared_company_does_not_switch_off_another_accounts_com
     assert authorize(owner, first, rad["serial"])["anaf"] == "connected"
     assert owner.call("POST", f"/companies/{first}/members",
                       json={"email": colleague.email, "role": "admin"}).status_code == 201
+    assert colleague.call("POST", f"/invitations/{first}/accept").status_code == 200
     credential_id = CompanyModel.get(first).credential_id
 
     # WHEN the colleague disconnects the company they administer
