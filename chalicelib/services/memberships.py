@@ -165,8 +165,9 @@ def _ensure_another_owner(cif: str, leaving_user_id: str) -> None:
 
 # -- invitations: accepted or declined by the invitee ------------------------------------------
 
-class InvitationNotFound(NotFound):
-    code = "invitation_not_found"
+class InvitationNotFound(CompanyNotFound):
+    """The same code as every other company route answers to an outsider (test_isolation)."""
+
     message_ro = "Invitația nu există sau a fost deja folosită."
 
 

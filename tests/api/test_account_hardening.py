@@ -165,7 +165,7 @@ def test_an_invitation_needs_the_invitees_consent_and_looks_the_same_for_everyon
     assert colleague.call("GET", f"/companies/{cif}").status_code == 200
     assert colleague.call("GET", "/invitations").json()["invitations"] == []
     again = colleague.call("POST", f"/invitations/{cif}/accept")
-    assert again.status_code == 404 and again.json()["error"]["code"] == "invitation_not_found"
+    assert again.status_code == 404 and again.json()["error"]["code"] == "company_not_found"
 
 
 def test_a_declined_invitation_gives_no_access(new_user, fresh_cif):
