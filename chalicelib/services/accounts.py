@@ -44,11 +44,10 @@ FAILED_LOGINS_PER_IP = 50
 PASSWORD_CHECKS_PER_HOUR = 10
 SESSION_LIFETIME = timedelta(days=30)  # Cognito's refresh token validity (infra, app.py)
 
-_CODES_LIMITED = "Ați cerut prea multe coduri. Așteptați și încercați din nou mai târziu."
-_ATTEMPTS_LIMITED = ("Prea multe coduri greșite pentru această adresă. "
-                     "Încercați din nou peste cel mult o oră.")
-_LOGINS_LIMITED = "Prea multe încercări de autentificare. Așteptați câteva minute și încercați din nou."
-_PASSWORD_LIMITED = "Prea multe încercări cu parola greșită. Încercați din nou mai târziu."
+_CODES_LIMITED = "Ați cerut deja un cod de curând. Încercați din nou peste {wait}."
+_ATTEMPTS_LIMITED = "Prea multe coduri greșite pentru această adresă. Încercați din nou peste {wait}."
+_LOGINS_LIMITED = "Prea multe încercări de autentificare. Încercați din nou peste {wait}."
+_PASSWORD_LIMITED = "Prea multe încercări cu parola greșită. Încercați din nou peste {wait}."
 
 
 class TermsNotAccepted(ValidationFailed):

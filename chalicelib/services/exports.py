@@ -55,8 +55,8 @@ FORMATS = {
 # Exports read the whole company: a few per hour per user, and per company whoever asks.
 EXPORTS_PER_USER_PER_HOUR = 10
 EXPORTS_PER_COMPANY_PER_HOUR = 20
-_EXPORTS_LIMITED = ("Ați cerut prea multe exporturi într-un timp scurt. "
-                    "Folosiți exporturile deja pregătite sau încercați din nou mai târziu.")
+_EXPORTS_LIMITED = ("Ați cerut prea multe exporturi într-un timp scurt. Folosiți exporturile "
+                    "deja pregătite sau încercați din nou peste {wait}.")
 INDEX_EXTRA = ("Fișier XML", "Fișier PDF", "Fișier original", "SHA-256 original")
 
 

@@ -28,13 +28,30 @@ from chalicelib.storage.models import LimitCounterModel
 
 
 class RateLimited(ArhivarError):
+    """429. A `{wait}` in the message becomes the wait in Romanian ("45 de secunde")."""
+
     code = "rate_limited"
     status = 429
-    message_ro = "Prea multe încercări. Așteptați puțin și încercați din nou."
+    message_ro = "Prea multe încercări. Încercați din nou peste {wait}."
 
     def __init__(self, retry_after_s: int, message_ro: str | None = None) -> None:
-        super().__init__(message_ro, details={"retry_after_s": retry_after_s})
+        template = message_ro or type(self).message_ro
+        super().__init__(template.replace("{wait}", romanian_wait(retry_after_s)),
+                         details={"retry_after_s": retry_after_s})
         self.retry_after_s = retry_after_s
+
+
+def romanian_wait(seconds: int) -> str:
+    """"1 secundă", "5 secunde", "45 de secunde", "1 minut", "15 minute", "20 de minute"."""
+    if seconds < 60:
+        amount, one, few = seconds, "secundă", "secunde"
+    else:
+        amount, one, few = math.ceil(seconds / 60), "minut", "minute"
+    if amount == 1:
+        return f"1 {one}"
+    if amount < 20 or 0 < amount % 100 < 20:
+        return f"{amount} {few}"
+    return f"{amount} de {few}"
 
 
 @dataclass(frozen=True)
