@@ -124,6 +124,23 @@ def test_a_wrong_password_is_refused_in_romanian(page: Page, shared_user):
     expect(page.locator("#sesiune")).to_contain_text("Autentificare")
 
 
+def test_too_many_wrong_passwords_ask_the_person_to_wait(page: Page, new_user, base_url):
+    # GIVEN an account whose password was guessed at ten times (from elsewhere)
+    user = new_user()
+    for _ in range(10):
+        answer = requests.post(f"{base_url}/api/auth/login", json={"email": user.email, "password": "Greșită-1!"},
+                               headers={"X-Forwarded-For": "192.0.2.77"}, timeout=30)
+        assert answer.status_code == 401
+    # WHEN the person logs in with the right password THEN they are told, in Romanian, how long to wait
+    page.goto("/autentificare")
+    page.get_by_label("Adresa de e-mail").fill(user.email)
+    page.get_by_label("Parola").fill(user.password)
+    page.get_by_role("button", name="Intră în cont").click()
+    expect(page.get_by_role("alert")).to_have_text(re.compile(
+        r"^Prea multe încercări de autentificare\. Încercați din nou peste 1[45] minute\.$"))
+    expect(page.locator("#sesiune")).to_contain_text("Autentificare")
+
+
 def test_the_session_survives_a_reload_and_logout_ends_it(page: Page, new_user):
     user = new_user()
     log_in(page, user)
@@ -215,6 +232,9 @@ def test_changing_the_password_needs_the_current_one(page: Page, new_user):
     form.get_by_label("Parola actuală").fill(PASSWORD)
     form.get_by_role("button", name="Schimbă parola").click()
     expect(page.locator("#mesaj-parola")).to_have_text("Parola a fost schimbată.")
+    # This page got the new session: it works, and survives a reload (the new refresh cookie)
+    page.reload()
+    expect(page.locator("#cont-email")).to_have_text(user.email)
 
     # The new password is the one that works from now on.
     page.get_by_role("button", name="Ieșire").click()
