@@ -298,19 +298,27 @@ def test_the_owner_cancels_an_invitation(page: Page, new_user, fresh_cif):
 
 def test_an_invited_member_sees_the_company_and_can_leave_it(page: Page, new_user, fresh_cif):
     owner, viewer = new_user(), new_user()
-    cif = fresh_cif()
-    name = company_name(owner, cif)
-    assert owner.call("POST", "/companies", json={"cif": cif}).status_code == 201
-    assert owner.call("POST", f"/companies/{cif}/members",
-                      json={"email": viewer.email, "role": "viewer"}).status_code == 201
+    cif, unwanted = fresh_cif(), fresh_cif()
+    name, unwanted_name = company_name(owner, cif), company_name(owner, unwanted)
+    for each in (cif, unwanted):
+        assert owner.call("POST", "/companies", json={"cif": each}).status_code == 201
+        assert owner.call("POST", f"/companies/{each}/members",
+                          json={"email": viewer.email, "role": "viewer"}).status_code == 201
 
-    # GIVEN the invited person logs in, THEN the invitation waits for them, not the company
+    # GIVEN the invited person logs in, THEN the invitations wait for them, not the companies
     log_in(page, viewer)
     invitations = page.locator("#invitatii")
     expect(invitations).to_contain_text(name)
+    expect(invitations).to_contain_text(unwanted_name)
     expect(invitations).to_contain_text(owner.email)
     expect(page.locator("#fara-companii")).to_be_visible()
-    # WHEN they accept it, THEN the company is in their dashboard and the invitation is gone
+    # WHEN they decline one, THEN it is gone and gives no access
+    invitations.get_by_role("button", name=f"Refuză — {unwanted_name}").click()
+    expect(page.locator("#mesaj-companii")).to_have_text(
+        f"Ați refuzat invitația pentru compania {unwanted_name}.")
+    expect(invitations).not_to_contain_text(unwanted_name)
+    assert viewer.call("GET", f"/companies/{unwanted}").status_code == 404
+    # WHEN they accept the other, THEN the company is in their dashboard and the invitation is gone
     invitations.get_by_role("button", name=f"Acceptă — {name}").click()
     expect(page.locator("#mesaj-companii")).to_have_text(
         f"Ați acceptat invitația. Compania {name} este acum în contul dumneavoastră.")
