@@ -5,14 +5,18 @@ at logout and at a password change or reset."""
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 
+import pytest
 import requests
 
 from chalicelib.domain.terms import TERMS_VERSION
 from chalicelib.services.accounts import CODE_ATTEMPTS_PER_HOUR, MAX_CODE_ATTEMPTS
+from chalicelib.services import limits
 from chalicelib.services.limits import romanian_wait
 from chalicelib.storage.models import AccountModel
 from tests.api.conftest import PASSWORD, User, email_address, last_code, sign_up
@@ -187,6 +191,28 @@ def test_a_declined_invitation_gives_no_access(new_user, fresh_cif):
     assert invitee.call("POST", f"/invitations/{cif}/accept").status_code == 404
     members = owner.call("GET", f"/companies/{cif}/members").json()["members"]
     assert [m["email"] for m in members] == [owner.email]
+
+
+def test_the_rate_limit_service_counts_a_window_and_opens_the_next(settings):
+    # GIVEN a bucket of 3 per minute (the one call other features use, e.g. authorization links)
+    key, start = uuid.uuid4().hex, datetime(2026, 12, 2, 10, 0, 0, tzinfo=UTC)
+    take = functools.partial(limits.take, "test-links", key, per=timedelta(minutes=1), limit=3)
+    # WHEN three units are taken in the window THEN the fourth is refused until the window closes
+    taken = [take(now=start + timedelta(seconds=s)) for s in (0, 10, 20)]
+    with pytest.raises(limits.RateLimited) as refused:
+        take(now=start + timedelta(seconds=45))
+    assert refused.value.retry_after_s == 15 and refused.value.status == 429
+    assert refused.value.message_ro.endswith("Încercați din nou peste 15 secunde.")
+    # AND a unit given back can be taken again
+    taken[0].give_back()
+    take(now=start + timedelta(seconds=50))
+    # AND when the window has closed a new one opens with a full allowance
+    for s in (61, 62, 63):
+        take(now=start + timedelta(seconds=s))
+    with pytest.raises(limits.RateLimited):
+        take(now=start + timedelta(seconds=64))
+    # AND other keys are not affected
+    limits.take("test-links", key + "-other", per=timedelta(minutes=1), limit=3, now=start + timedelta(seconds=64))
 
 
 def test_the_wait_is_told_in_romanian():
