@@ -15,8 +15,8 @@ import pytest
 import requests
 
 from chalicelib.domain.terms import TERMS_VERSION
-from chalicelib.services.accounts import CODE_ATTEMPTS_PER_HOUR, MAX_CODE_ATTEMPTS
 from chalicelib.services import limits
+from chalicelib.services.accounts import CODE_ATTEMPTS_PER_HOUR, MAX_CODE_ATTEMPTS
 from chalicelib.services.limits import romanian_wait
 from chalicelib.storage.models import AccountModel
 from tests.api.conftest import PASSWORD, User, email_address, last_code, sign_up
