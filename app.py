@@ -84,6 +84,17 @@ def _refresh_cookie(value: str, max_age: int) -> str:
             f"Max-Age={max_age}{secure}")
 
 
+def client_ip() -> str:
+    """The caller's IP for rate limits. Behind CloudFront the API sees CloudFront's address;
+    CloudFront appends the viewer's address to X-Forwarded-For, so the last entry is the one
+    a client cannot choose. Without the header (a direct call), the connection's address."""
+    forwarded = app.current_request.headers.get("x-forwarded-for", "")
+    last = forwarded.rsplit(",", 1)[-1].strip()
+    if last:
+        return last
+    return str(((app.current_request.context or {}).get("identity") or {}).get("sourceIp") or "")
+
+
 def _cookie(name: str) -> str | None:
     for part in app.current_request.headers.get("cookie", "").split(";"):
         key, _, value = part.strip().partition("=")
@@ -132,7 +143,7 @@ def confirm() -> Response:
 
 @route("/api/auth/resend-code", "POST")
 def resend_code() -> Response:
-    dependencies.accounts().resend_confirmation(parse_email(body("EmailRequest")["email"]))
+    dependencies.accounts().resend_confirmation(parse_email(body("EmailRequest")["email"]), client_ip())
     return ok({"status": "sent_if_pending"}, status=202)
 
 
@@ -140,7 +151,7 @@ def resend_code() -> Response:
 def login() -> Response:
     data = body("LoginRequest")
     return _session_response(dependencies.accounts().sign_in(parse_email(data["email"]),
-                                                             data["password"]))
+                                                             data["password"], client_ip()))
 
 
 @route("/api/auth/refresh", "POST")
@@ -158,7 +169,8 @@ def logout() -> Response:
 
 @route("/api/auth/forgot-password", "POST")
 def forgot_password() -> Response:
-    dependencies.accounts().request_password_reset(parse_email(body("EmailRequest")["email"]))
+    dependencies.accounts().request_password_reset(parse_email(body("EmailRequest")["email"]),
+                                                   client_ip())
     return ok({"status": "sent_if_exists"}, status=202)
 
 
@@ -177,11 +189,11 @@ def get_account() -> Response:
 
 @route("/api/account/password", "POST")
 def change_password() -> Response:
+    """Every session ends (other devices too); the caller gets a new one."""
     who = caller()
     data = body("ChangePasswordRequest")
-    dependencies.accounts().change_password(who.user_id, who.access_token,
-                                            data["current_password"], data["new_password"])
-    return no_content()
+    return _session_response(dependencies.accounts().change_password(
+        who.user_id, who.access_token, data["current_password"], data["new_password"]))
 
 
 @route("/api/account", "DELETE")
@@ -259,6 +271,28 @@ def change_member_role(cif: str, member_id: str) -> Response:
 def remove_member(cif: str, member_id: str) -> Response:
     actor = memberships.require_active(caller().user_id, cif)
     memberships.remove(actor, unquote(member_id))  # API Gateway passes path parameters encoded
+    return no_content()
+
+
+# -- invitations (the invitee's side) ----------------------------------------------------------
+
+@route("/api/invitations", "GET")
+def list_invitations() -> Response:
+    email = dependencies.accounts().profile(caller().user_id).email
+    return ok({"invitations": [views.invitation(item) for item in memberships.invitations_for(email)]})
+
+
+@route("/api/invitations/{cif}/accept", "POST")
+def accept_invitation(cif: str) -> Response:
+    who = caller()
+    email = dependencies.accounts().profile(who.user_id).email
+    memberships.accept_invitation(who.user_id, email, cif, dependencies.now())
+    return ok({"company": views.company(companies.get(who.user_id, cif, dependencies.now()))})
+
+
+@route("/api/invitations/{cif}/decline", "POST")
+def decline_invitation(cif: str) -> Response:
+    memberships.decline_invitation(dependencies.accounts().profile(caller().user_id).email, cif)
     return no_content()
 
 

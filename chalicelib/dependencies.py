@@ -85,7 +85,7 @@ def identity() -> IdentityProvider:
 
 @functools.cache
 def access_tokens() -> AccessTokenVerifier:
-    return AccessTokenVerifier(settings())
+    return AccessTokenVerifier(settings(), accounts().session_active)
 
 
 @functools.cache

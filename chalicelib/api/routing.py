@@ -21,8 +21,11 @@ def error_response(error: ArhivarError) -> Response:
     body: dict[str, Any] = {"code": error.code, "message": error.message_ro}
     if error.details and error.status < 500:
         body["details"] = error.details
-    return Response(status_code=error.status, body={"error": body},
-                    headers={"Content-Type": "application/json"})
+    headers = {"Content-Type": "application/json"}
+    retry_after = getattr(error, "retry_after_s", None)
+    if retry_after is not None:  # 429: how long to wait (RFC 9110 Retry-After, in seconds)
+        headers["Retry-After"] = str(retry_after)
+    return Response(status_code=error.status, body={"error": body}, headers=headers)
 
 
 def route(target: Chalice | Blueprint, path: str, method: str,

@@ -4,6 +4,7 @@ Cognito at the configured endpoint)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import jwt
@@ -22,7 +23,11 @@ class Principal:
 
 
 class AccessTokenVerifier:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, session_active: Callable[[str, str], bool]) -> None:
+        """`session_active(user_id, session_id)` says whether the token's session (Cognito's
+        `origin_jti`) is still open: signing out and changing the password close it at once,
+        although the token itself stays valid until it expires."""
+        self._session_active = session_active
         host = _COGNITO_HOST.format(region=settings.region)
         self._issuer = f"{host}/{settings.cognito_user_pool_id}"
         keys_host = settings.aws_endpoint_url or host
@@ -44,5 +49,8 @@ class AccessTokenVerifier:
         except (jwt.PyJWTError, jwt.PyJWKClientError) as error:
             raise NotAuthenticated() from error
         if claims["token_use"] != "access" or claims["client_id"] != self._client_id:
+            raise NotAuthenticated()
+        session_id = claims.get("origin_jti") or claims.get("jti")
+        if not session_id or not self._session_active(claims["sub"], session_id):
             raise NotAuthenticated()
         return Principal(user_id=claims["sub"], access_token=token)

@@ -9,7 +9,7 @@ from chalicelib.domain.passwords import PASSWORD_POLICY
 from chalicelib.services.accounts import AccountView
 from chalicelib.services.companies import CompanySummary, PublicData
 from chalicelib.services.imports import ImportedFile
-from chalicelib.services.memberships import Member
+from chalicelib.services.memberships import Invitation, Member
 from chalicelib.storage.models import SyncRunModel
 
 
@@ -97,3 +97,9 @@ def password_policy() -> dict[str, Any]:
             "require_uppercase": PASSWORD_POLICY.require_uppercase,
             "require_digits": PASSWORD_POLICY.require_digits,
             "require_symbols": PASSWORD_POLICY.require_symbols}
+
+
+def invitation(item: Invitation) -> dict[str, Any]:
+    return {"cif": item.cif, "name": item.company_name, "role": item.role.value,
+            "role_label": item.role.name_ro, "membership_state": "invited",
+            "invited_by": item.invited_by_email, "invited_at": iso(item.invited_at)}

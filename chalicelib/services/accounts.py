@@ -15,12 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pynamodb.exceptions import DoesNotExist
+import jwt
+from pynamodb.exceptions import DoesNotExist, UpdateError
 
-from chalicelib.domain.errors import ArhivarError, NotAuthenticated, ValidationFailed
+from chalicelib.domain.errors import NotAuthenticated, ValidationFailed
 from chalicelib.domain.passwords import check_password
 from chalicelib.domain.terms import TERMS_VERSION
-from chalicelib.services import memberships
+from chalicelib.services import limits, memberships
 from chalicelib.storage.identity import IdentityProvider, InvalidCredentials, Session
 from chalicelib.storage.mail import Mailer
 from chalicelib.storage.models import AccountModel
@@ -28,8 +29,25 @@ from chalicelib.storage.models import AccountModel
 CONFIRM = "confirm"
 RESET = "reset"
 CODE_LIFETIME = {CONFIRM: timedelta(hours=24), RESET: timedelta(hours=1)}
-MAX_CODE_ATTEMPTS = 5
-RESEND_INTERVAL = timedelta(seconds=60)
+MAX_CODE_ATTEMPTS = 5  # per code: a conditional counter on the account, never passed
+# Across codes: a new code does not give new attempts. Counted per address, known or not.
+CODE_ATTEMPTS_PER_HOUR = 10
+# Code e-mails (sign-up, resend, password reset): per address and per client IP.
+CODE_MAILS_PER_MINUTE = 1
+CODE_MAILS_PER_HOUR = 5
+CODE_MAILS_PER_IP_PER_HOUR = 30
+# Logins: failed attempts (a successful login gives its unit back), per address and per IP.
+LOGIN_WINDOW = timedelta(minutes=15)
+FAILED_LOGINS_PER_ADDRESS = 10
+FAILED_LOGINS_PER_IP = 50
+# The current password, when changing it or deleting the account (a stolen access token).
+PASSWORD_CHECKS_PER_HOUR = 10
+SESSION_LIFETIME = timedelta(days=30)  # Cognito's refresh token validity (infra, app.py)
+
+_CODES_LIMITED = "Ați cerut deja un cod de curând. Încercați din nou peste {wait}."
+_ATTEMPTS_LIMITED = "Prea multe coduri greșite pentru această adresă. Încercați din nou peste {wait}."
+_LOGINS_LIMITED = "Prea multe încercări de autentificare. Încercați din nou peste {wait}."
+_PASSWORD_LIMITED = "Prea multe încercări cu parola greșită. Încercați din nou peste {wait}."
 
 
 class TermsNotAccepted(ValidationFailed):
@@ -40,12 +58,6 @@ class TermsNotAccepted(ValidationFailed):
 class InvalidCode(ValidationFailed):
     code = "invalid_code"
     message_ro = "Codul nu este corect sau a expirat. Cereți un cod nou."
-
-
-class TooManyRequests(ArhivarError):
-    code = "too_many_requests"
-    status = 429
-    message_ro = "Ați cerut deja un cod recent. Așteptați un minut și încercați din nou."
 
 
 class WrongPassword(ValidationFailed):
@@ -78,41 +90,79 @@ class Accounts:
         now = self._now()
         account = AccountModel(user_id=user_id, email=email, terms_version=TERMS_VERSION,
                                terms_accepted_at=now, created_at=now)
+        account.save()
+        # Counted in the address's hour (refused only after code requests for the address
+        # before it existed: "resend" later), not in its minute: that would tell a "resend"
+        # that the address has just signed up.
+        self._take_code_mail(email, None, CONFIRM, minute=False)
         self._send_code(account, CONFIRM)
 
-    def resend_confirmation(self, email: str) -> None:
-        """Send a fresh code; silent for unknown or confirmed addresses (reveals nothing)."""
+    def resend_confirmation(self, email: str, client: str = "") -> None:
+        """Send a fresh code. Unknown, confirmed and pending addresses are limited alike and
+        answered alike: the answer reveals nothing."""
+        self._take_code_mail(email, client, CONFIRM)
         user = self._identity.find(email)
         if user is None or user.confirmed:
             return
         self._send_code(self._account(user.user_id), CONFIRM)
 
     def confirm(self, email: str, code: str) -> None:
+        """Only a pending account with its right code is confirmed; an unknown or already
+        confirmed address gets the same `invalid_code` as a wrong code (and uses an attempt)."""
+        self._take_code_attempt(email)
         user = self._identity.find(email)
-        if user is None:
+        if user is None or user.confirmed:
             raise InvalidCode()
-        account = self._account(user.user_id)
-        if not user.confirmed:
-            self._consume_code(account, CONFIRM, code)
-            self._identity.confirm(email)
-        memberships.claim_invitations(user.user_id, email, self._now())
+        self._consume_code(self._account(user.user_id), CONFIRM, code)
+        self._identity.confirm(email)
 
-    def sign_in(self, email: str, password: str) -> Session:
-        return self._identity.sign_in(email, password)
+    def sign_in(self, email: str, password: str, client: str = "") -> Session:
+        """Failed logins are limited per address and per client IP (a login that succeeds
+        gives its units back, so only failures count)."""
+        now = self._now()
+        by_ip = limits.take("login-ip", client, per=LOGIN_WINDOW, limit=FAILED_LOGINS_PER_IP,
+                            now=now, message_ro=_LOGINS_LIMITED)
+        try:
+            by_address = limits.take("login-address", email, per=LOGIN_WINDOW,
+                                     limit=FAILED_LOGINS_PER_ADDRESS, now=now, message_ro=_LOGINS_LIMITED)
+        except limits.RateLimited:
+            by_ip.give_back()
+            raise
+        session = self._identity.sign_in(email, password)
+        by_ip.give_back()
+        by_address.give_back()
+        self._record_session(session)
+        return session
 
     def refresh(self, refresh_token: str | None) -> Session:
         if not refresh_token:
             raise NotAuthenticated()
         try:
-            return self._identity.refresh(refresh_token)
+            session = self._identity.refresh(refresh_token)
         except InvalidCredentials as error:
             raise NotAuthenticated() from error
+        user_id, session_id = _session_of(session.access_token)
+        if not self.session_active(user_id, session_id):  # signed out (here or everywhere)
+            raise NotAuthenticated()
+        return session
+
+    def session_active(self, user_id: str, session_id: str) -> bool:
+        """Whether a session (Cognito's `origin_jti`, shared by the access tokens of one
+        login and its refreshes) is still open: the token verifier asks on every request."""
+        try:
+            account = AccountModel.get(user_id, consistent_read=True, attributes_to_get=["sessions"])
+        except DoesNotExist:
+            return False
+        return any(entry.partition(":")[2] == session_id for entry in account.sessions or ())
 
     def sign_out(self, user_id: str) -> None:
-        self._identity.sign_out_everywhere(self._account(user_id).email)
+        """Sign out everywhere: Cognito revokes every refresh token of the user, and the
+        session list is emptied so that access tokens already issued are refused at once."""
+        self._end_sessions(self._account(user_id))
 
-    def request_password_reset(self, email: str) -> None:
-        """E-mail a reset code when the account exists; answer the same either way."""
+    def request_password_reset(self, email: str, client: str = "") -> None:
+        """E-mail a reset code when the account exists; limited and answered the same either way."""
+        self._take_code_mail(email, client, RESET)
         user = self._identity.find(email)
         if user is None:
             return
@@ -120,6 +170,7 @@ class Accounts:
 
     def reset_password(self, email: str, code: str, password: str) -> None:
         check_password(password)
+        self._take_code_attempt(email)
         user = self._identity.find(email)
         if user is None:
             raise InvalidCode()
@@ -128,29 +179,88 @@ class Accounts:
         self._identity.set_password(email, password)
         if not user.confirmed:  # the code reached their inbox: the address is theirs
             self._identity.confirm(email)
+        self._end_sessions(account)  # whoever knew the old password is out
 
     def profile(self, user_id: str) -> AccountView:
         account = self._account(user_id)
         return AccountView(account.user_id, account.email, account.terms_version,
                            account.terms_accepted_at, account.created_at)
 
-    def change_password(self, user_id: str, access_token: str, current: str, new: str) -> None:
+    def change_password(self, user_id: str, access_token: str, current: str, new: str) -> Session:
+        """Change the password, end every session (other devices too), and open a new one
+        for the caller."""
         check_password(new)
+        account = self._account(user_id)
+        self._take_password_check(user_id)
         try:
             self._identity.change_password(access_token, current, new)
         except InvalidCredentials as error:
             raise WrongPassword() from error
+        self._end_sessions(account)
+        session = self._identity.sign_in(account.email, new)
+        self._record_session(session)
+        return session
 
     def delete(self, user_id: str, password: str) -> None:
         """Delete the account and its memberships; archives stay with their companies."""
         account = self._account(user_id)
+        self._take_password_check(user_id)
         try:
-            self._identity.sign_in(account.email, password)
+            self._identity.sign_in(account.email, password)  # a session never recorded: unusable
         except InvalidCredentials as error:
             raise WrongPassword() from error
         memberships.leave_all(user_id)
         self._identity.delete(account.email)
         account.delete()
+
+    # -- sessions ----------------------------------------------------------------------------
+
+    def _record_session(self, session: Session) -> None:
+        """Add the login's session to the account's open sessions (and forget those older
+        than a refresh token lives)."""
+        user_id, session_id = _session_of(session.access_token)
+        now = self._now()
+        account = self._account(user_id)
+        oldest = int((now - SESSION_LIFETIME).timestamp())
+        stale = {e for e in account.sessions or () if int(e.partition(":")[0]) < oldest}
+        account.update(actions=[AccountModel.sessions.add({f"{int(now.timestamp())}:{session_id}"})])
+        if stale:
+            account.update(actions=[AccountModel.sessions.delete(stale)])
+
+    def _end_sessions(self, account: AccountModel) -> None:
+        self._identity.sign_out_everywhere(account.email)
+        account.update(actions=[AccountModel.sessions.remove()])
+
+    # -- limits ------------------------------------------------------------------------------
+
+    def _take_code_mail(self, email: str, client: str | None, purpose: str,
+                        minute: bool = True) -> list[limits.Taken]:
+        """Per address; per client IP too when asked for an existing address's code (sign-up
+        is left to Cognito's own limits and the WAF, one code per new account)."""
+        now = self._now()
+        windows = [("code-mail-hour", email, timedelta(hours=1), CODE_MAILS_PER_HOUR)]
+        if minute:
+            windows.append((f"code-mail-minute-{purpose}", email, timedelta(minutes=1), CODE_MAILS_PER_MINUTE))
+        if client is not None:
+            windows.insert(0, ("code-mail-ip", client, timedelta(hours=1), CODE_MAILS_PER_IP_PER_HOUR))
+        taken: list[limits.Taken] = []
+        try:
+            for bucket, key, per, limit in windows:
+                taken.append(limits.take(bucket, key, per=per, limit=limit, now=now,
+                                         message_ro=_CODES_LIMITED))
+        except limits.RateLimited:
+            for unit in taken:
+                unit.give_back()
+            raise
+        return taken
+
+    def _take_code_attempt(self, email: str) -> None:
+        limits.take("code-attempts", email, per=timedelta(hours=1), limit=CODE_ATTEMPTS_PER_HOUR,
+                    now=self._now(), message_ro=_ATTEMPTS_LIMITED)
+
+    def _take_password_check(self, user_id: str) -> None:
+        limits.take("password-check", user_id, per=timedelta(hours=1), limit=PASSWORD_CHECKS_PER_HOUR,
+                    now=self._now(), message_ro=_PASSWORD_LIMITED)
 
     # -- codes -------------------------------------------------------------------------------
 
@@ -162,30 +272,51 @@ class Accounts:
 
     def _send_code(self, account: AccountModel, purpose: str) -> None:
         now = self._now()
-        if (account.code_sent_at and account.code_purpose == purpose
-                and now - account.code_sent_at < RESEND_INTERVAL):
-            raise TooManyRequests()
         code = f"{secrets.randbelow(10**6):06d}"
         account.code_purpose = purpose
         account.code_hash = _code_hash(account.user_id, purpose, code)
         account.code_expires_at = now + CODE_LIFETIME[purpose]
         account.code_sent_at = now
-        account.code_attempts = 0
+        account.code_attempts = 0  # per code; the hourly window across codes is not reset
         account.save()
         subject, text = _code_mail(purpose, code, self._public_url)
         self._mailer.send(to=account.email, subject=subject, text=text)
 
     def _consume_code(self, account: AccountModel, purpose: str, code: str) -> None:
+        """Count the attempt first, atomically (`ADD 1` only while attempts < the limit), then
+        compare; the right code is removed with a condition on its hash, so it works once."""
         now = self._now()
-        usable = (account.code_purpose == purpose and account.code_hash and account.code_expires_at
-                  and now < account.code_expires_at and account.code_attempts < MAX_CODE_ATTEMPTS)
-        if not usable:
+        expected = account.code_hash
+        if not (expected and account.code_expires_at and now < account.code_expires_at):
             raise InvalidCode()
-        if not hmac.compare_digest(account.code_hash, _code_hash(account.user_id, purpose, code)):
-            account.update(actions=[AccountModel.code_attempts.add(1)])
+        try:
+            account.update(
+                actions=[AccountModel.code_attempts.add(1)],
+                condition=(AccountModel.code_purpose == purpose) & (AccountModel.code_hash == expected)
+                & (AccountModel.code_attempts.does_not_exist()
+                   | (AccountModel.code_attempts < MAX_CODE_ATTEMPTS)))
+        except UpdateError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                raise InvalidCode() from error
+            raise
+        if not hmac.compare_digest(expected, _code_hash(account.user_id, purpose, code)):
             raise InvalidCode()
-        account.update(actions=[AccountModel.code_hash.remove(), AccountModel.code_purpose.remove(),
-                                AccountModel.code_expires_at.remove()])
+        try:
+            account.update(
+                actions=[AccountModel.code_hash.remove(), AccountModel.code_purpose.remove(),
+                         AccountModel.code_expires_at.remove()],
+                condition=AccountModel.code_hash == expected)
+        except UpdateError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                raise InvalidCode() from error  # used by a parallel request a moment ago
+            raise
+
+
+def _session_of(access_token: str) -> tuple[str, str]:
+    """The user and session of an access token Cognito has just issued to us (read, not
+    verified: it comes straight from Cognito's answer, or was verified by the API)."""
+    claims = jwt.decode(access_token, options={"verify_signature": False})
+    return claims["sub"], claims.get("origin_jti") or claims["jti"]
 
 
 def _code_hash(user_id: str, purpose: str, code: str) -> str:

@@ -27,6 +27,7 @@ from aws_lambda_powertools import Logger
 from chalicelib.domain import documents as rules
 from chalicelib.domain.documents import DocumentFilter
 from chalicelib.domain.errors import NotFound, ServiceUnavailable
+from chalicelib.services import limits
 from chalicelib.services.documents import DocumentIndex, base_name, index_fields
 from chalicelib.services.sheets import CsvWriter, XlsxWriter
 from chalicelib.services.streaming_zip import Member, write_zip
@@ -50,6 +51,11 @@ FORMATS = {
     "csv": ("text/csv; charset=utf-8", "csv"),
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
 }
+# Exports read the whole company: a few per hour per user, and per company whoever asks.
+EXPORTS_PER_USER_PER_HOUR = 10
+EXPORTS_PER_COMPANY_PER_HOUR = 20
+_EXPORTS_LIMITED = ("Ați cerut prea multe exporturi într-un timp scurt. Folosiți exporturile "
+                    "deja pregătite sau încercați din nou peste {wait}.")
 INDEX_EXTRA = ("Fișier XML", "Fișier PDF", "Fișier original", "SHA-256 original")
 
 
@@ -64,6 +70,10 @@ def export_key(export_id: str, fmt: str) -> str:
 
 def start(user_id: str, cif: str, fmt: str, f: DocumentFilter, queues: WorkQueues,
           now: datetime) -> ExportModel:
+    limits.take("export-user", user_id, per=timedelta(hours=1), limit=EXPORTS_PER_USER_PER_HOUR,
+                now=now, message_ro=_EXPORTS_LIMITED)
+    limits.take("export-company", cif, per=timedelta(hours=1), limit=EXPORTS_PER_COMPANY_PER_HOUR,
+                now=now, message_ro=_EXPORTS_LIMITED)
     export = ExportModel(export_id=uuid.uuid4().hex, owner_user_id=user_id, cif=cif,
                          filters=f.as_params(), status="queued", progress=0, created_at=now,
                          expires_at=now + EXPORT_TTL, format=fmt, done=0)

@@ -1,4 +1,4 @@
-"""The e-mail that tells someone they were given access to a company."""
+"""The e-mail that tells someone they were invited to a company (they accept it in the app)."""
 
 from __future__ import annotations
 
@@ -11,12 +11,13 @@ def send_invitation(notifications: Notifications, *, company: str, inviter: str,
     """Not in a preference category: it always goes (unless the address bounced)."""
     public_url = notifications.public_url
     if has_account:
-        step = f"Intrați în cont pentru a o vedea: {public_url}/companii"
+        step = (f"Intrați în cont și acceptați invitația în pagina Companii: {public_url}/companii\n"
+                f"Până nu o acceptați nu aveți acces; dacă nu o doriți, o puteți refuza.")
     else:
-        step = (f"Creați-vă un cont Arhivar cu această adresă ({email}) și veți avea acces "
-                f"imediat după confirmare: {public_url}/inregistrare")
+        step = (f"Creați-vă un cont Arhivar cu această adresă ({email}) și, după confirmare, "
+                f"acceptați invitația în pagina Companii: {public_url}/inregistrare")
     notifications.send_transactional(email, Message(
         subject=f"Acces la arhiva e-Factura a companiei {company}",
-        text=(f"Bună ziua,\n\n{inviter} v-a dat acces ({role.name_ro}) la arhiva de facturi "
+        text=(f"Bună ziua,\n\n{inviter} v-a invitat ({role.name_ro}) la arhiva de facturi "
               f"e-Factura a companiei {company} în Arhivar.\n\n{step}\n"),
     ))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.exceptions import DeleteError, DoesNotExist
 
 from chalicelib.domain.errors import Conflict, NotAllowed, NotFound
 from chalicelib.domain.memberships import (
@@ -95,32 +95,20 @@ def members(cif: str) -> list[Member]:
 
 def invite(actor: MembershipModel, email: str, role: Role, existing_user_id: str | None,
            now: datetime) -> Member:
-    """Give someone access: at once when they have an account, at sign-up otherwise."""
+    """Invite an address: an invitation waits under the address until its owner, signed in
+    with it, accepts (or declines) it. Nobody gets a company without consenting, and the answer
+    is the same whether the address has an account or not."""
     if not can_manage(Role(actor.role), role):
         raise NotAllowed()
     cif = actor.cif
     if existing_user_id:
         current = find(existing_user_id, cif)
         if current is not None and current.state == MembershipState.ACTIVE.value:
+            # The inviter sees the members anyway: this reveals nothing new.
             raise Conflict("Persoana are deja acces la această companie.", details={"email": email})
-        add(existing_user_id, cif, role, MembershipState.ACTIVE, now, invited_by=actor.user_id)
-        return Member(existing_user_id, email, role, MembershipState.ACTIVE, invited=False)
     add(invitation_key(email), cif, role, MembershipState.PENDING, now, invited_by=actor.user_id,
         email=email)
     return Member(invitation_key(email), email, role, MembershipState.PENDING, invited=True)
-
-
-def claim_invitations(user_id: str, email: str, now: datetime) -> int:
-    """At confirmation: invitations sent to this address become active memberships."""
-    claimed = 0
-    for invitation in MembershipModel.query(invitation_key(email)):
-        current = find(user_id, invitation.cif)
-        if current is None or current.state != MembershipState.ACTIVE.value:
-            add(user_id, invitation.cif, Role(invitation.role), MembershipState.ACTIVE, now,
-                invited_by=invitation.invited_by)
-        invitation.delete()
-        claimed += 1
-    return claimed
 
 
 def change_role(actor: MembershipModel, member_id: str, role: Role) -> None:
@@ -173,3 +161,66 @@ def _ensure_another_owner(cif: str, leaving_user_id: str) -> None:
               and m.state == MembershipState.ACTIVE.value and m.user_id != leaving_user_id]
     if not owners:
         raise LastOwner()
+
+
+# -- invitations: accepted or declined by the invitee ------------------------------------------
+
+class InvitationNotFound(CompanyNotFound):
+    """The same code as every other company route answers to an outsider (test_isolation)."""
+
+    message_ro = "Invitația nu există sau a fost deja folosită."
+
+
+@dataclass(frozen=True)
+class Invitation:
+    cif: str
+    company_name: str
+    role: Role
+    invited_by_email: str | None
+    invited_at: datetime
+
+
+def invitations_for(email: str) -> list[Invitation]:
+    """The invitations waiting for this (confirmed) address, newest first."""
+    items = list(MembershipModel.query(invitation_key(email)))
+    if not items:
+        return []
+    names = {c.cif: c.name for c in CompanyModel.batch_get([i.cif for i in items])}
+    inviters = {a.user_id: a.email for a in AccountModel.batch_get(
+        list({i.invited_by for i in items if i.invited_by}))}
+    result = [Invitation(i.cif, names.get(i.cif, i.cif), Role(i.role),
+                         inviters.get(i.invited_by or ""), i.created_at) for i in items]
+    return sorted(result, key=lambda i: i.invited_at, reverse=True)
+
+
+def accept_invitation(user_id: str, email: str, cif: str, now: datetime) -> MembershipModel:
+    """The invitee accepts: an active membership with the invited role (a higher role they
+    already hold is kept). The invitation is used once: deleted with a condition."""
+    invitation = _invitation(email, cif)
+    _use(invitation)
+    current = find(user_id, cif)
+    if current is not None and current.state == MembershipState.ACTIVE.value \
+            and Role(current.role).rank >= Role(invitation.role).rank:
+        return current
+    return add(user_id, cif, Role(invitation.role), MembershipState.ACTIVE, now,
+               invited_by=invitation.invited_by)
+
+
+def decline_invitation(email: str, cif: str) -> None:
+    _use(_invitation(email, cif))
+
+
+def _invitation(email: str, cif: str) -> MembershipModel:
+    invitation = find(invitation_key(email), cif)
+    if invitation is None:
+        raise InvitationNotFound()
+    return invitation
+
+
+def _use(invitation: MembershipModel) -> None:
+    try:
+        invitation.delete(condition=MembershipModel.user_id.exists())
+    except DeleteError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            raise InvitationNotFound() from error  # accepted or declined a moment ago
+        raise

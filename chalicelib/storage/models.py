@@ -53,6 +53,9 @@ class AccountModel(Model):
     code_expires_at = UTCDateTimeAttribute(null=True)
     code_sent_at = UTCDateTimeAttribute(null=True)
     code_attempts = NumberAttribute(default=0)
+    # Open sessions, "<issued epoch s>:<Cognito origin_jti>": the token verifier refuses an
+    # access token whose session is not here (signed out, password changed or reset).
+    sessions = UnicodeSetAttribute(null=True)
 
 
 class CompaniesDueIndex(GlobalSecondaryIndex["CompanyModel"]):

@@ -30,6 +30,11 @@ class Accounts(Construct):
                 require_symbols=PASSWORD_POLICY.require_symbols,
             ),
             account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
+            # Threat protection (issue 10): enforced for the flows the API uses. Besides the
+            # API's own rate limits (services/limits.py) and Cognito's built-in lockout after
+            # repeated failed sign-ins, it blocks compromised credentials and high-risk sign-ins.
+            feature_plan=cognito.FeaturePlan.PLUS,
+            standard_threat_protection_mode=cognito.StandardThreatProtectionMode.FULL_FUNCTION,
             deletion_protection=protect,
             removal_policy=RemovalPolicy.RETAIN if protect else RemovalPolicy.DESTROY,
         )
@@ -41,5 +46,31 @@ class Accounts(Construct):
             disable_o_auth=True,  # no hosted UI: the web app signs in through the API
             prevent_user_existence_errors=True,
             refresh_token_validity=Duration.days(30),  # the refresh cookie's max age (app.py)
+            enable_token_revocation=True,  # global sign-out and RevokeToken end refresh tokens
             supported_identity_providers=[cognito.UserPoolClientIdentityProvider.COGNITO],
         )
+        # What threat protection does (client "ALL"): refuse a password known from breaches at
+        # sign-up, sign-in and password change; block sign-ins Cognito rates high-risk. No
+        # Cognito e-mails (notify off): Arhivar sends its own, in Romanian. The API signs in
+        # from Lambda without a client secret, so Cognito scores the Lambda's address, not the
+        # viewer's; per-IP limits are the API's (and the CloudFront WAF's).
+        cognito.CfnUserPoolRiskConfigurationAttachment(
+            self, "ThreatProtection",
+            user_pool_id=self.user_pool.user_pool_id,
+            client_id="ALL",
+            compromised_credentials_risk_configuration=(
+                cognito.CfnUserPoolRiskConfigurationAttachment.CompromisedCredentialsRiskConfigurationTypeProperty(
+                    actions=cognito.CfnUserPoolRiskConfigurationAttachment.CompromisedCredentialsActionsTypeProperty(
+                        event_action="BLOCK"),
+                    event_filter=["SIGN_IN", "PASSWORD_CHANGE", "SIGN_UP"])),
+            account_takeover_risk_configuration=(
+                cognito.CfnUserPoolRiskConfigurationAttachment.AccountTakeoverRiskConfigurationTypeProperty(
+                    actions=cognito.CfnUserPoolRiskConfigurationAttachment.AccountTakeoverActionsTypeProperty(
+                        high_action=_takeover("BLOCK"), medium_action=_takeover("NO_ACTION"),
+                        low_action=_takeover("NO_ACTION")))),
+        )
+
+
+def _takeover(action: str) -> cognito.CfnUserPoolRiskConfigurationAttachment.AccountTakeoverActionTypeProperty:
+    return cognito.CfnUserPoolRiskConfigurationAttachment.AccountTakeoverActionTypeProperty(
+        event_action=action, notify=False)

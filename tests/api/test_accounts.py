@@ -56,8 +56,9 @@ def test_a_wrong_code_is_refused_and_codes_are_limited(base_url):
         assert answer.status_code == 400 and answer.json()["error"]["code"] == "invalid_code"
     # After five wrong attempts even the right code no longer works: a new one is needed
     assert user.call("POST", "/auth/confirm", json={"email": user.email, "code": good}).status_code == 400
+    assert user.call("POST", "/auth/resend-code", json={"email": user.email}).status_code == 202
     resent = user.call("POST", "/auth/resend-code", json={"email": user.email})
-    assert resent.status_code == 429  # the first code went out less than a minute ago
+    assert resent.status_code == 429  # the new code went out less than a minute ago
 
 
 def test_a_duplicate_account_is_refused(base_url):
@@ -124,8 +125,13 @@ def test_change_password_checks_the_current_one(base_url):
     wrong = user.call("POST", "/account/password", json={"current_password": "Nu-Este-Asta-1!",
                                                          "new_password": "Parola-Noua-2026!"})
     assert wrong.status_code == 400 and wrong.json()["error"]["code"] == "wrong_password"
-    assert user.call("POST", "/account/password", json={"current_password": PASSWORD,
-                                                        "new_password": "Parola-Noua-2026!"}).status_code == 204
+    changed = user.call("POST", "/account/password", json={"current_password": PASSWORD,
+                                                          "new_password": "Parola-Noua-2026!"})
+    # Every session ends; the caller gets a new one (and a new refresh cookie)
+    assert changed.status_code == 200 and changed.json()["access_token"]
+    assert "arhivar_refresh=" in changed.headers["Set-Cookie"]
+    user.http.headers["Authorization"] = f"Bearer {changed.json()['access_token']}"
+    assert user.call("GET", "/account").status_code == 200
     user.password = "Parola-Noua-2026!"
     user.log_in()
 

@@ -342,6 +342,7 @@ def test_disconnecting_a_shared_credential_does_not_switch_off_another_accounts_
     AnafCredentialModel.get(credential_id).update(actions=[AnafCredentialModel.cifs.add({second})])
     assert owner.call("POST", f"/companies/{first}/members",
                       json={"email": colleague.email, "role": "admin"}).status_code == 201
+    assert colleague.call("POST", f"/invitations/{first}/accept").status_code == 200
 
     # WHEN the colleague disconnects the company they administer
     assert colleague.call("DELETE", f"/companies/{first}/anaf").status_code == 204

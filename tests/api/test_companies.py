@@ -83,22 +83,25 @@ def test_a_registered_cif_gives_a_pending_membership_that_shows_nothing(new_user
     assert second.call("GET", f"/companies/{cif}/members").status_code == 404
 
 
-def test_an_admin_invites_by_e_mail_and_the_invitation_activates_at_sign_up(new_user, proven_company, fresh_cif, base_url):
+def test_an_admin_invites_by_e_mail_and_the_invitee_accepts(new_user, proven_company, fresh_cif, base_url):
     owner, cif = new_user(), fresh_cif()
     proven_company(owner, cif)
-    # An existing user: active at once
+    # An existing user: invited, not a member until they accept
     colleague = new_user()
     invited = owner.call("POST", f"/companies/{cif}/members", json={"email": colleague.email, "role": "viewer"})
-    assert invited.status_code == 201 and invited.json()["member"]["state"] == "active"
+    assert invited.status_code == 201 and invited.json()["member"]["state"] == "pending"
+    assert colleague.call("GET", f"/companies/{cif}").status_code == 404
+    assert colleague.call("POST", f"/invitations/{cif}/accept").status_code == 200
     assert colleague.call("GET", f"/companies/{cif}").json()["company"]["role"] == "viewer"
-    # Someone without an account: an invitation that becomes active when they confirm
+    # Someone without an account: the invitation waits for their account, then their consent
     from tests.api.conftest import email_address, sign_up
     accountant = email_address("contabil")
     invitation = owner.call("POST", f"/companies/{cif}/members", json={"email": accountant, "role": "admin"})
     assert invitation.json()["member"] == {"member_id": f"invite#{accountant}", "email": accountant,
                                            "role": "admin", "state": "pending", "invited": True}
     later = sign_up(base_url, accountant)
-    assert later.call("GET", f"/companies/{cif}").json()["company"]["role"] == "admin"
+    assert later.call("GET", f"/companies/{cif}").status_code == 404
+    assert later.call("POST", f"/invitations/{cif}/accept").json()["company"]["role"] == "admin"
     members = owner.call("GET", f"/companies/{cif}/members").json()["members"]
     assert [(m["email"], m["role"], m["state"]) for m in members] == [
         (owner.email, "owner", "active"), (accountant, "admin", "active"), (colleague.email, "viewer", "active")]
@@ -108,6 +111,7 @@ def test_roles_limit_what_members_can_do_and_the_last_owner_stays(new_user, prov
     owner, viewer, cif = new_user(), new_user(), fresh_cif()
     proven_company(owner, cif)
     owner.call("POST", f"/companies/{cif}/members", json={"email": viewer.email, "role": "viewer"})
+    viewer.call("POST", f"/invitations/{cif}/accept")
     me = owner.call("GET", "/account").json()["user_id"]
 
     denied = viewer.call("POST", f"/companies/{cif}/members", json={"email": "x@exemplu.ro", "role": "viewer"})

@@ -177,6 +177,7 @@ def test_a_viewer_cannot_change_the_licence(owner, companies, new_user):
     viewer = new_user()
     cif = companies["free"]
     owner.call("POST", f"/companies/{cif}/members", json={"email": viewer.email, "role": "viewer"})
+    assert viewer.call("POST", f"/invitations/{cif}/accept").status_code == 200
     # WHEN they try to change its licence THEN it is refused and nothing changes
     answer = viewer.call("PUT", f"/companies/{cif}/licence", json={"licence": "pro"})
     assert answer.status_code == 403 and answer.json()["error"]["code"] == "not_allowed"
@@ -215,6 +216,7 @@ def test_a_pro_company_gets_one_e_mail_listing_exactly_the_new_documents(owner, 
     set_licence(owner, cif, "pro")
     quiet = new_user()
     owner.call("POST", f"/companies/{cif}/members", json={"email": quiet.email, "role": "viewer"})
+    assert quiet.call("POST", f"/invitations/{cif}/accept").status_code == 200
     assert quiet.call("PUT", "/account/notifications",
                       json={"companies": {cif: {"new_documents": False}}}).status_code == 200
     # WHEN two invoices arrive and a sync finds them

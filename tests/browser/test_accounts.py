@@ -57,9 +57,12 @@ def test_a_new_user_signs_up_confirms_the_address_and_logs_in(page: Page):
     expect(page.get_by_role("alert")).to_contain_text(f"Am trimis un cod de 6 cifre la {email}")
     expect(page.get_by_label("Adresa de e-mail")).to_have_value(email)
 
-    # WHEN they ask for another code at once, THEN they are asked to wait (429)
+    # WHEN they ask for another code, THEN it is sent; asked again at once, they are asked to wait (429)
     page.get_by_role("button", name="Retrimite codul").click()
-    expect(page.get_by_role("alert")).to_contain_text("Așteptați un minut")
+    expect(page.get_by_role("alert")).to_contain_text("am trimis un cod nou")
+    page.get_by_role("button", name="Retrimite codul").click()
+    expect(page.get_by_role("alert")).to_contain_text(
+        re.compile(r"Ați cerut deja un cod de curând\. Încercați din nou peste (1 minut|\d+ (de )?secunde)\."))
 
     # WHEN they type a wrong code, THEN it is refused; the right one confirms the account
     page.get_by_label("Codul de confirmare").fill("000000" if last_code(email) != "000000" else "111111")
@@ -118,6 +121,23 @@ def test_a_wrong_password_is_refused_in_romanian(page: Page, shared_user):
     page.get_by_label("Parola").fill("Parolă-Greșită-1!")
     page.get_by_role("button", name="Intră în cont").click()
     expect(page.get_by_role("alert")).to_have_text("Adresa de e-mail sau parola nu este corectă.")
+    expect(page.locator("#sesiune")).to_contain_text("Autentificare")
+
+
+def test_too_many_wrong_passwords_ask_the_person_to_wait(page: Page, new_user, base_url):
+    # GIVEN an account whose password was guessed at ten times (from elsewhere)
+    user = new_user()
+    for _ in range(10):
+        answer = requests.post(f"{base_url}/api/auth/login", json={"email": user.email, "password": "Greșită-1!"},
+                               headers={"X-Forwarded-For": "192.0.2.77"}, timeout=30)
+        assert answer.status_code == 401
+    # WHEN the person logs in with the right password THEN they are told, in Romanian, how long to wait
+    page.goto("/autentificare")
+    page.get_by_label("Adresa de e-mail").fill(user.email)
+    page.get_by_label("Parola").fill(user.password)
+    page.get_by_role("button", name="Intră în cont").click()
+    expect(page.get_by_role("alert")).to_have_text(re.compile(
+        r"^Prea multe încercări de autentificare\. Încercați din nou peste 1[45] minute\.$"))
     expect(page.locator("#sesiune")).to_contain_text("Autentificare")
 
 
@@ -212,6 +232,9 @@ def test_changing_the_password_needs_the_current_one(page: Page, new_user):
     form.get_by_label("Parola actuală").fill(PASSWORD)
     form.get_by_role("button", name="Schimbă parola").click()
     expect(page.locator("#mesaj-parola")).to_have_text("Parola a fost schimbată.")
+    # This page got the new session: it works, and survives a reload (the new refresh cookie)
+    page.reload()
+    expect(page.locator("#cont-email")).to_have_text(user.email)
 
     # The new password is the one that works from now on.
     page.get_by_role("button", name="Ieșire").click()

@@ -238,12 +238,16 @@ def test_the_owner_manages_the_company_and_its_members(page: Page, new_user, fre
     expect(members).to_contain_text(owner.email)
     expect(members).to_contain_text("proprietar")
 
-    # WHEN they invite a colleague who has an account, THEN the colleague has access at once
+    # WHEN they invite a colleague who has an account, THEN an invitation waits for their consent
     page.get_by_label("Adresa de e-mail").fill(colleague.email)
     page.get_by_label("Rol", exact=True).select_option("viewer")
     page.get_by_role("button", name="Trimite invitația").click()
     expect(page.locator("#mesaj-membri")).to_have_text(
-        f"{colleague.email} are acum acces la companie, cu rolul vizualizare.")
+        f"Am trimis invitația la {colleague.email}. Accesul se activează după ce persoana o acceptă.")
+    expect(members.locator("tr", has_text=colleague.email)).to_contain_text("invitat, așteaptă acceptarea")
+    # AND once the colleague accepts, they are an active member
+    assert colleague.call("POST", f"/invitations/{cif}/accept").status_code == 200
+    page.reload()
     colleague_row = members.locator("tr", has_text=colleague.email)
     expect(colleague_row).to_contain_text("activ")
 
@@ -294,14 +298,31 @@ def test_the_owner_cancels_an_invitation(page: Page, new_user, fresh_cif):
 
 def test_an_invited_member_sees_the_company_and_can_leave_it(page: Page, new_user, fresh_cif):
     owner, viewer = new_user(), new_user()
-    cif = fresh_cif()
-    name = company_name(owner, cif)
-    assert owner.call("POST", "/companies", json={"cif": cif}).status_code == 201
-    assert owner.call("POST", f"/companies/{cif}/members",
-                      json={"email": viewer.email, "role": "viewer"}).status_code == 201
+    cif, unwanted = fresh_cif(), fresh_cif()
+    name, unwanted_name = company_name(owner, cif), company_name(owner, unwanted)
+    for each in (cif, unwanted):
+        assert owner.call("POST", "/companies", json={"cif": each}).status_code == 201
+        assert owner.call("POST", f"/companies/{each}/members",
+                          json={"email": viewer.email, "role": "viewer"}).status_code == 201
 
-    # GIVEN the invited person logs in, THEN the company is in their dashboard
+    # GIVEN the invited person logs in, THEN the invitations wait for them, not the companies
     log_in(page, viewer)
+    invitations = page.locator("#invitatii")
+    expect(invitations).to_contain_text(name)
+    expect(invitations).to_contain_text(unwanted_name)
+    expect(invitations).to_contain_text(owner.email)
+    expect(page.locator("#fara-companii")).to_be_visible()
+    # WHEN they decline one, THEN it is gone and gives no access
+    invitations.get_by_role("button", name=f"Refuză — {unwanted_name}").click()
+    expect(page.locator("#mesaj-companii")).to_have_text(
+        f"Ați refuzat invitația pentru compania {unwanted_name}.")
+    expect(invitations).not_to_contain_text(unwanted_name)
+    assert viewer.call("GET", f"/companies/{unwanted}").status_code == 404
+    # WHEN they accept the other, THEN the company is in their dashboard and the invitation is gone
+    invitations.get_by_role("button", name=f"Acceptă — {name}").click()
+    expect(page.locator("#mesaj-companii")).to_have_text(
+        f"Ați acceptat invitația. Compania {name} este acum în contul dumneavoastră.")
+    expect(invitations).to_be_hidden()
     line = row(page, cif)
     expect(line.locator("td.denumire")).to_have_text(name)
     expect(line.locator(".insigna")).to_have_text("neautorizat")
@@ -379,6 +400,7 @@ def test_the_last_owner_cannot_delete_the_account_while_others_use_the_company(
     assert owner.call("POST", "/companies", json={"cif": cif}).status_code == 201
     assert owner.call("POST", f"/companies/{cif}/members",
                       json={"email": colleague.email, "role": "viewer"}).status_code == 201
+    assert colleague.call("POST", f"/invitations/{cif}/accept").status_code == 200
     log_in(page, owner, start="/autentificare?inapoi=/cont")
     page.get_by_role("button", name="Vreau să șterg contul").click()
     page.get_by_label("Pentru confirmare, introduceți parola").fill(owner.password)

@@ -125,6 +125,7 @@ def test_sync_now_then_the_history_shows_the_run_and_a_viewer_sees_it_without_ac
     # GIVEN a viewer of the company, THEN they see the state and the history but no action
     assert owner.call("POST", f"/companies/{cif}/members",
                       json={"email": viewer.email, "role": "viewer"}).status_code == 201
+    assert viewer.call("POST", f"/invitations/{cif}/accept").status_code == 200
     other = new_page()
     log_in(other, viewer)
     expect(row(other, cif).locator(".insigna")).to_have_text(re.compile(r"^autorizat până la"))

@@ -1,5 +1,5 @@
 // Contul meu: the account's details, change password, delete the account.
-import { api } from "../api.js";
+import { api, setAccessToken } from "../api.js";
 import { fieldError, html, setHtml, showMessage, withProgress } from "../dom.js";
 import { dateTime } from "../format.js";
 import { navigate, setFlash } from "../nav.js";
@@ -112,9 +112,11 @@ export default {
       }
       await withProgress(form.querySelector("button[type=submit]"), "Se salvează…", async () => {
         try {
-          await api("/account/password", {
+          // Every session ends (other devices too); this page gets the new one.
+          const session = await api("/account/password", {
             method: "POST", body: { current_password: current.value, new_password: fresh.value },
           });
+          setAccessToken(session.access_token);
           form.reset();
           fresh.dispatchEvent(new Event("input"));
           showMessage(region, "succes", "Parola a fost schimbată.");

@@ -67,6 +67,23 @@ function row(company) {
     </tr>`;
 }
 
+const ROLE_NAMES = { owner: "proprietar", admin: "administrator", viewer: "vizualizare" };
+
+function invitationItem(invitation) {
+  return html`
+    <li data-cif="${invitation.cif}">
+      <p><strong>${invitation.name}</strong> (CIF ${invitation.cif}), rolul
+        ${ROLE_NAMES[invitation.role] ?? invitation.role}${invitation.invited_by
+          ? html`, invitație de la ${invitation.invited_by}` : ""}</p>
+      <div class="butoane">
+        <button type="button" class="buton mic" data-accepta="${invitation.cif}">Acceptă<span
+          class="ascuns"> — ${invitation.name}</span></button>
+        <button type="button" class="buton mic secundar contur" data-refuza="${invitation.cif}">Refuză<span
+          class="ascuns"> — ${invitation.name}</span></button>
+      </div>
+    </li>`;
+}
+
 function table(companies) {
   if (!companies.length) {
     return html`
@@ -120,6 +137,12 @@ export default {
       <div id="rezultat-cautare"></div>
     </section>
 
+    <section class="card invitatii" id="invitatii" aria-labelledby="titlu-invitatii" hidden>
+      <h2 id="titlu-invitatii">Invitații</h2>
+      <p class="nota">Aveți acces la o companie la care ați fost invitat numai după ce acceptați invitația.</p>
+      <ul id="lista-invitatii"></ul>
+    </section>
+
     <section class="lista" aria-labelledby="titlu-lista">
       <h2 id="titlu-lista">Companiile mele</h2>
       <div id="lista-companii" aria-busy="true"><p class="nota">Se încarcă…</p></div>
@@ -154,6 +177,48 @@ export default {
         list.removeAttribute("aria-busy");
       }
     }
+
+    // -- invitations: accepted or declined here ------------------------------------------------------
+    const invitationsSection = field("invitatii");
+    const invitationsList = field("lista-invitatii");
+    let shownInvitations = [];
+
+    async function loadInvitations() {
+      try {
+        const { invitations } = await api("/invitations");
+        if (!ctx.current()) return;
+        shownInvitations = invitations;
+        setHtml(invitationsList, html`${invitations.map(invitationItem)}`);
+        invitationsSection.hidden = invitations.length === 0;
+      } catch (error) {
+        if (ctx.current() && error.code !== SESSION_EXPIRED) showMessage(status, "eroare", error.message);
+      }
+    }
+
+    async function answerInvitation(invitation, accept, button) {
+      await withProgress(button, accept ? "Se acceptă…" : "Se refuză…", async () => {
+        try {
+          await api(`/invitations/${encodeURIComponent(invitation.cif)}/${accept ? "accept" : "decline"}`,
+            { method: "POST" });
+          if (!ctx.current()) return;
+          showMessage(status, "succes", accept
+            ? `Ați acceptat invitația. Compania ${invitation.name} este acum în contul dumneavoastră.`
+            : `Ați refuzat invitația pentru compania ${invitation.name}.`);
+        } catch (error) {
+          if (!ctx.current() || error.code === SESSION_EXPIRED) return;
+          showMessage(status, "eroare", error.message);
+        }
+        await loadInvitations();
+        if (accept) await loadList();
+      });
+    }
+
+    invitationsList.addEventListener("click", (event) => {
+      const button = event.target.closest("button[data-accepta], button[data-refuza]");
+      const cif = button?.dataset.accepta ?? button?.dataset.refuza;
+      const invitation = shownInvitations.find((item) => item.cif === cif);
+      if (invitation) answerInvitation(invitation, "accepta" in button.dataset, button);
+    });
 
     // -- ANAF: authorize and sync from a row --------------------------------------------------------
     const byCif = (cif) => shownCompanies.find((c) => c.cif === cif);
@@ -358,6 +423,7 @@ export default {
 
     const fromAnaf = ctx.query.has("anaf");
     const toAuthorize = ctx.query.get("autorizeaza");
+    loadInvitations();
     loadList().then((companies) => {
       if (!ctx.current()) return;
       if (fromAnaf) showAnafOutcome(companies);

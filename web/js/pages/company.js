@@ -32,7 +32,7 @@ function grantableRoles(actor) {
 
 function memberState(member) {
   if (member.state === "active") return "activ";
-  if (member.invited) return "invitat, își va crea contul";
+  if (member.invited) return "invitat, așteaptă acceptarea";
   return "în așteptare (fără acces)";
 }
 
@@ -357,9 +357,8 @@ export default {
         try {
           const { member } = await api(`${path}/members`, { method: "POST", body: { email: address, role } });
           email.value = "";
-          showMessage(membersRegion, "succes", member.state === "active"
-            ? `${member.email} are acum acces la companie, cu rolul ${roleName(member.role)}.`
-            : `Am trimis invitația la ${member.email}. Accesul se activează după ce își creează contul.`);
+          showMessage(membersRegion, "succes",
+            `Am trimis invitația la ${member.email}. Accesul se activează după ce persoana o acceptă.`);
           await loadMembers();
         } catch (error) {
           if (error.code === "conflict") {

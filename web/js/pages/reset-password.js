@@ -74,7 +74,7 @@ export default {
           showStep2();
         } catch (error) {
           showMessage(region, "eroare", error.message);
-          if (error.code === "too_many_requests") showStep2();
+          if (error.code === "rate_limited") showStep2(); // a code went out recently: it can be used
         }
       });
     });
