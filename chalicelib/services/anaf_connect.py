@@ -27,7 +27,7 @@ from chalicelib.anaf.oauth import AnafOAuthClient
 from chalicelib.domain.authorization import AuthorizationState, authorization_status
 from chalicelib.domain.errors import NotAllowed
 from chalicelib.domain.memberships import MembershipState, Role, can_administer
-from chalicelib.services import memberships
+from chalicelib.services import limits, memberships
 from chalicelib.services.credentials import CredentialMissing, CredentialVault, companies_using, mark_companies
 from chalicelib.services.dispatch import due_shard
 from chalicelib.services.notifications import Message, Notifications
@@ -35,6 +35,11 @@ from chalicelib.storage.models import AuthorizationRequestModel, CompanyModel, M
 
 STATE_LIFETIME = timedelta(minutes=10)
 LINK_LIFETIME = timedelta(days=7)
+# Authorization links are e-mails to people outside Arhivar: a few an hour per sender, and
+# fewer per recipient, so nobody can use Arhivar to flood an address.
+LINKS_PER_SENDER_PER_HOUR = 10
+LINKS_PER_RECIPIENT_PER_HOUR = 3
+_LINKS_LIMITED = "Ați trimis prea multe linkuri de autorizare. Încercați din nou peste {wait}."
 PROBE_DAYS = 60
 
 
@@ -79,8 +84,16 @@ class AnafConnect:
         this user and this company (the e-mail names both, so the holder knows what they sign)."""
         _require_administering_member(user_id, cif)
         company_name = _company(cif).name
-        token = secrets.token_urlsafe(32)
         now = self._now()
+        sender = limits.take("anaf-link-sender", user_id, per=timedelta(hours=1),
+                             limit=LINKS_PER_SENDER_PER_HOUR, now=now, message_ro=_LINKS_LIMITED)
+        try:
+            limits.take("anaf-link-recipient", email, per=timedelta(hours=1),
+                        limit=LINKS_PER_RECIPIENT_PER_HOUR, now=now, message_ro=_LINKS_LIMITED)
+        except limits.RateLimited:
+            sender.give_back()  # nothing was sent
+            raise
+        token = secrets.token_urlsafe(32)
         AuthorizationRequestModel(request_key=_key("link", token), user_id=user_id, cif=cif,
                                   origin="link", created_at=now, valid_until=now + LINK_LIFETIME,
                                   expires_at=now + LINK_LIFETIME + timedelta(days=1)).save()

@@ -245,3 +245,25 @@ def test_other_bytes_under_an_archived_message_id_write_nothing(synced):
     assert archived.new is False
     assert hashlib.sha256(_stored(target.original_key)).hexdigest() == target.original_sha256
     assert b"FALS-777" not in _stored(target.xml_key)
+
+
+def test_authorization_links_are_rate_limited_per_sender_and_per_recipient(new_user, fresh_cif):
+    # GIVEN an owner of a registered company
+    user, cif = new_user(), fresh_cif()
+    user.call("POST", "/companies", json={"cif": cif})
+    target = f"tinta-{cif}@exemplu.ro"
+
+    # WHEN they send links to one address in a burst
+    answers = [user.call("POST", f"/companies/{cif}/anaf/link", json={"email": target}) for _ in range(5)]
+
+    # THEN only the first few go out; the rest get 429 with Retry-After and a Romanian message
+    assert [a.status_code for a in answers] == [202, 202, 202, 429, 429]
+    refused = answers[-1]
+    assert refused.json()["error"]["code"] == "rate_limited"
+    assert int(refused.headers["Retry-After"]) > 0
+    assert "prea multe linkuri de autorizare" in refused.json()["error"]["message"]
+    assert sum(1 for m in sent_mail() if m.to == target) == 3
+    # AND other addresses are counted against the sender's hourly total
+    others = [user.call("POST", f"/companies/{cif}/anaf/link", json={"email": f"alt-{i}-{cif}@exemplu.ro"})
+              for i in range(8)]
+    assert [a.status_code for a in others].count(202) == 10 - 3

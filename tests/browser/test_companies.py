@@ -9,6 +9,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.api.conftest import prove
 from tests.browser.conftest import log_in
 from tests.browser.waiting import requests_settled, wait_until
 
@@ -49,7 +50,7 @@ def row(page: Page, cif: str):
     return page.locator(f'tr[data-cif="{cif}"]')
 
 
-def test_a_user_adds_two_companies_by_cif_and_sees_them_in_the_dashboard(page: Page, new_user, fresh_cif):
+def test_a_user_adds_two_companies_by_cif_and_sees_them_in_the_dashboard(page: Page, new_user, fresh_cif, sandbox_url):
     user = new_user()
     first, second = fresh_cif(), fresh_cif()
     first_name, second_name = company_name(user, first), company_name(user, second)
@@ -72,22 +73,29 @@ def test_a_user_adds_two_companies_by_cif_and_sees_them_in_the_dashboard(page: P
     # AND the second one typed as plain digits
     add_company(page, second)
 
-    # THEN both are in the dashboard with their ANAF names and the "neautorizat" badge
+    # THEN both are in the dashboard with their ANAF names, unverified until an authorization
     expect(page.locator("#fara-companii")).to_have_count(0)
     for cif, name in ((first, first_name), (second, second_name)):
         line = row(page, cif)
         expect(line.locator("td").first).to_have_text(cif)
         expect(line.locator("td.denumire")).to_have_text(name)
-        expect(line.locator(".insigna")).to_have_text("neautorizat")
-        expect(line.locator(".insigna")).to_have_class(re.compile("autorizare-unauthorized"))
-        expect(line.locator('td[data-eticheta="Licență"]')).to_have_text("Gratuit")
-        expect(line.locator('td[data-eticheta="Ultima sincronizare"]')).to_have_text("—")
-        expect(line.locator('td[data-eticheta="Documente"]')).to_have_text("0")
-        expect(line.locator("td.actiuni").get_by_role("link", name="Documente")).to_have_attribute(
-            "href", f"/documente?cif={cif}")
+        expect(line.locator(".insigna")).to_have_text("neverificată")
+        expect(line.get_by_role("button", name=re.compile("^Autorizează"))).to_be_visible()
+        expect(line.get_by_role("link", name=re.compile("^Detalii"))).to_have_count(0)
     # Sorted by name, as the API lists them.
     names = page.locator("tbody td.denumire").all_inner_texts()
     assert names == sorted(names, key=str.casefold)
+
+    # WHEN the first is proven (its ANAF authorization), THEN its row shows the archive's columns
+    prove(user, first, sandbox_url)
+    page.reload()
+    line = row(page, first)
+    expect(line.locator(".insigna")).to_have_text(re.compile(r"^autorizat până la \d{2}\.\d{2}\.\d{4}$"))
+    expect(line.locator('td[data-eticheta="Licență"]')).to_have_text("Gratuit")
+    expect(line.locator('td[data-eticheta="Ultima sincronizare"]')).to_have_text("—")
+    expect(line.locator('td[data-eticheta="Documente"]')).to_have_text("0")
+    expect(line.locator("td.actiuni").get_by_role("link", name="Documente")).to_have_attribute(
+        "href", f"/documente?cif={first}")
 
     # WHEN they open the details, THEN the company page shows the public data
     row(page, first).get_by_role("link", name="Detalii").click()
@@ -192,20 +200,20 @@ def test_buttons_show_progress_while_waiting(shared_page: Page, fresh_cif):
     expect(button).to_be_enabled()
 
 
-def test_a_cif_someone_else_archives_becomes_a_pending_row(page: Page, new_user, fresh_cif):
+def test_a_cif_someone_else_archives_becomes_an_unverified_row(page: Page, new_user, fresh_cif, proven_company):
     owner, late = new_user(), new_user()
     cif = fresh_cif()
     name = company_name(owner, cif)
-    assert owner.call("POST", "/companies", json={"cif": cif}).status_code == 201
+    proven_company(owner, cif)
     log_in(page, late)
     search(page, cif)
     page.get_by_role("button", name="Adaugă compania").click()
-    expect(page.locator("#mesaj-companii")).to_contain_text("accesul este în așteptare")
+    expect(page.locator("#mesaj-companii")).to_contain_text(f"Compania {name} a fost adăugată")
     line = row(page, cif)
     expect(line.locator("td.denumire")).to_have_text(name)
-    expect(line.locator(".insigna")).to_have_text("în așteptare")
-    expect(line).to_contain_text("după ce autorizați compania la ANAF")
-    expect(line).to_contain_text("un administrator al companiei vă invită")
+    expect(line.locator(".insigna")).to_have_text("neverificată")
+    expect(line).to_contain_text("după ce o autorizați la ANAF")
+    expect(line).to_contain_text("un membru verificat al companiei vă invită")
     expect(line.get_by_role("link", name="Detalii")).to_have_count(0)
 
 
@@ -217,17 +225,17 @@ def test_an_unknown_company_page_says_it_is_not_in_the_account(shared_page: Page
     expect(shared_page.get_by_role("heading", level=1)).to_have_text("Panoul de control al companiilor")
 
 
-def test_the_owner_manages_the_company_and_its_members(page: Page, new_user, fresh_cif):
+def test_the_owner_manages_the_company_and_its_members(page: Page, new_user, fresh_cif, proven_company):
     owner, colleague = new_user(), new_user()
     cif = fresh_cif()
     name = company_name(owner, cif)
-    assert owner.call("POST", "/companies", json={"cif": cif}).status_code == 201
+    proven_company(owner, cif)
     log_in(page, owner, start=f"/autentificare?inapoi=/companii/{cif}")
 
     # THEN the company page shows ANAF's public data and the archive's state
     expect(page.get_by_role("heading", level=1)).to_have_text(name)
     expect(page.locator("#date-publice")).to_contain_text("Nr. Reg. Com.")
-    expect(page.locator("main .insigna")).to_have_text("neautorizat")
+    expect(page.locator("main .insigna")).to_have_text(re.compile(r"^autorizat până la \d{2}\.\d{2}\.\d{4}$"))
 
     # WHEN the owner refreshes the data from ANAF, THEN they are told it worked
     page.get_by_role("button", name="Actualizează datele de la ANAF").click()
@@ -283,10 +291,10 @@ def test_the_owner_manages_the_company_and_its_members(page: Page, new_user, fre
     expect(members.locator("tr", has_text=colleague.email)).to_have_count(0)
 
 
-def test_the_owner_cancels_an_invitation(page: Page, new_user, fresh_cif):
+def test_the_owner_cancels_an_invitation(page: Page, new_user, fresh_cif, proven_company):
     owner = new_user()
     cif = fresh_cif()
-    assert owner.call("POST", "/companies", json={"cif": cif}).status_code == 201
+    proven_company(owner, cif)
     stranger = f"anulat-{cif}@exemplu.ro"
     assert owner.call("POST", f"/companies/{cif}/members",
                       json={"email": stranger, "role": "viewer"}).status_code == 201
@@ -296,12 +304,12 @@ def test_the_owner_cancels_an_invitation(page: Page, new_user, fresh_cif):
     expect(page.locator("#mesaj-membri")).to_have_text(f"Invitația pentru {stranger} a fost anulată.")
 
 
-def test_an_invited_member_sees_the_company_and_can_leave_it(page: Page, new_user, fresh_cif):
+def test_an_invited_member_sees_the_company_and_can_leave_it(page: Page, new_user, fresh_cif, proven_company):
     owner, viewer = new_user(), new_user()
     cif, unwanted = fresh_cif(), fresh_cif()
     name, unwanted_name = company_name(owner, cif), company_name(owner, unwanted)
     for each in (cif, unwanted):
-        assert owner.call("POST", "/companies", json={"cif": each}).status_code == 201
+        proven_company(owner, each)
         assert owner.call("POST", f"/companies/{each}/members",
                           json={"email": viewer.email, "role": "viewer"}).status_code == 201
 
@@ -325,7 +333,7 @@ def test_an_invited_member_sees_the_company_and_can_leave_it(page: Page, new_use
     expect(invitations).to_be_hidden()
     line = row(page, cif)
     expect(line.locator("td.denumire")).to_have_text(name)
-    expect(line.locator(".insigna")).to_have_text("neautorizat")
+    expect(line.locator(".insigna")).to_have_text(re.compile(r"^autorizat până la "))
 
     # AND on its page a viewer sees the data and the members, but no management controls
     line.get_by_role("link", name="Detalii").click()
@@ -369,7 +377,7 @@ def test_the_dashboard_shows_every_authorization_state_and_third_party_text_as_t
     companies[1].update(last_sync={"at": "2026-07-01T10:05:00Z", "result": "ok"}, document_count=1234)
     hostile = '<img src=x onerror="document.body.dataset.pwned=1">SRL'
     companies[0]["name"] = hostile
-    companies.append({"cif": "99", "name": "ÎN AȘTEPTARE SRL", "role": "owner",
+    companies.append({"cif": "99", "name": "NEVERIFICATĂ SRL", "role": "owner",
                       "membership_state": "pending"})
     shared_page.route("**/api/companies", lambda route: route.fulfill(
         status=200, content_type="application/json", body=json.dumps({"companies": companies})))
@@ -390,14 +398,14 @@ def test_the_dashboard_shows_every_authorization_state_and_third_party_text_as_t
     expect(row(shared_page, "10").locator("td.denumire")).to_have_text(hostile)
     assert shared_page.locator("main img").count() == 0
     assert shared_page.evaluate("document.body.dataset.pwned") is None
-    expect(row(shared_page, "99").locator(".insigna")).to_have_text("în așteptare")
+    expect(row(shared_page, "99").locator(".insigna")).to_have_text("neverificată")
 
 
 def test_the_last_owner_cannot_delete_the_account_while_others_use_the_company(
-        page: Page, new_user, fresh_cif):
+        page: Page, new_user, fresh_cif, proven_company):
     owner, colleague = new_user(), new_user()
     cif = fresh_cif()
-    assert owner.call("POST", "/companies", json={"cif": cif}).status_code == 201
+    proven_company(owner, cif)
     assert owner.call("POST", f"/companies/{cif}/members",
                       json={"email": colleague.email, "role": "viewer"}).status_code == 201
     assert colleague.call("POST", f"/invitations/{cif}/accept").status_code == 200

@@ -26,6 +26,7 @@ from chalicelib.topology import queue
 from functions.build_export import handler as export_handler
 from functions.render_pdf.handler import render_document
 from local.runtime import QueuePoller
+from tests.api.conftest import add_proven_company, new_company
 from tests.api.test_documents import Archive, sync_company
 from tests.browser.conftest import log_in
 
@@ -34,10 +35,8 @@ from tests.browser.conftest import log_in
 def archive(local_stack, base_url) -> Archive:
     sandbox_url = local_stack.ports.sandbox_url
     found = sync_company(base_url, sandbox_url)
-    # A second company (a partner nobody archives), so the page asks which one to show
-    world = requests.get(f"{sandbox_url}/__sandbox/world", timeout=10).json()
-    second = world["partners"][len(world["partners"]) // 2]["cif"]
-    found.user.call("POST", "/companies", json={"cif": second})
+    # A second (proven) company, so the page asks which one to show
+    add_proven_company(found.user, new_company(sandbox_url), sandbox_url)
     for document in found.documents[:4]:
         if document.kind in ("received", "sent") and document.pdf_status != "ready":
             render_document(found.cif, document.sk, document.message_id)

@@ -57,10 +57,10 @@ def test_the_new_documents_e_mail_renders_escaped_and_carries_no_file(page: Page
 
 
 def test_a_member_turns_e_mails_off_and_changes_the_licence_on_the_notifications_page(page: Page, new_user,
-                                                                                      fresh_cif):
-    # GIVEN an owner of a company, signed in
+                                                                                      fresh_cif, proven_company):
+    # GIVEN an owner of a (proven) company, signed in
     user, cif = new_user(), fresh_cif()
-    assert user.call("POST", "/companies", json={"cif": cif}).status_code == 201
+    proven_company(user, cif)
     log_in(page, user)
     # WHEN they open the notifications page, turn new-document e-mails off and save
     page.goto("/cont/notificari")
@@ -80,11 +80,11 @@ def test_a_member_turns_e_mails_off_and_changes_the_licence_on_the_notifications
 
 
 def test_the_unsubscribe_link_works_without_login_and_refuses_a_tampered_one(page: Page, new_user, fresh_cif,
-                                                                             base_url):
+                                                                             base_url, proven_company):
     from chalicelib.domain.notifications import UnsubscribeScope
     # GIVEN the unsubscribe link of an e-mail about a company
     user, cif = new_user(), fresh_cif()
-    user.call("POST", "/companies", json={"cif": cif})
+    proven_company(user, cif)
     me = user.call("GET", "/account").json()["user_id"]
     url = dependencies.notifications().unsubscribe_url(UnsubscribeScope(me, Category.AUTHORIZATION, (cif,)))
     # WHEN it is opened in a browser with no session and the person confirms
