@@ -11,11 +11,8 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3_deployment
 from constructs import Construct
 
+from infra.http_policy import CONTENT_SECURITY_POLICY, FRAME_OPTIONS, HSTS_MAX_AGE_S, REFERRER_POLICY
 from infra.packaging import REPO_ROOT
-
-# The same headers local/web_server.py sets (_SECURITY_HEADERS), plus HSTS and frame options.
-CONTENT_SECURITY_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self'; "
-                           "script-src 'self'; frame-ancestors 'none'; form-action 'self'")
 
 # Pages go to the app shell, asset-looking paths are served or answer 404/403: the rule of the
 # local origin (local/web_server.py _static), for the web origin only, so an unknown /api/
@@ -46,17 +43,18 @@ class Web(Construct):
         )
         self.headers = cloudfront.ResponseHeadersPolicy(
             self, "SecurityHeaders",
-            comment="Arhivar: the local origin's security headers, plus HSTS",
+            comment="Arhivar: infra/http_policy.py SECURITY_HEADERS (the local origin's too)",
             security_headers_behavior=cloudfront.ResponseSecurityHeadersBehavior(
                 content_security_policy=cloudfront.ResponseHeadersContentSecurityPolicy(
                     content_security_policy=CONTENT_SECURITY_POLICY, override=True),
                 content_type_options=cloudfront.ResponseHeadersContentTypeOptions(override=True),
                 referrer_policy=cloudfront.ResponseHeadersReferrerPolicy(
-                    referrer_policy=cloudfront.HeadersReferrerPolicy.NO_REFERRER, override=True),
+                    referrer_policy=cloudfront.HeadersReferrerPolicy[
+                        REFERRER_POLICY.upper().replace("-", "_")], override=True),
                 frame_options=cloudfront.ResponseHeadersFrameOptions(
-                    frame_option=cloudfront.HeadersFrameOption.DENY, override=True),
+                    frame_option=cloudfront.HeadersFrameOption[FRAME_OPTIONS], override=True),
                 strict_transport_security=cloudfront.ResponseHeadersStrictTransportSecurity(
-                    access_control_max_age=Duration.days(730), include_subdomains=True,
+                    access_control_max_age=Duration.seconds(HSTS_MAX_AGE_S), include_subdomains=True,
                     preload=True, override=True),
             ),
         )

@@ -8,7 +8,7 @@ from typing import Any
 from aws_cdk.assertions import Match, Template
 
 from chalicelib.topology import QUEUES
-from local.web_server import _SECURITY_HEADERS
+from infra.http_policy import HSTS_MAX_AGE_S, SECURITY_HEADERS
 
 from .conftest import Synthesized, properties, resources, worker_functions
 
@@ -80,15 +80,22 @@ def test_web_is_served_privately_with_an_spa_fallback(template: dict) -> None:
     assert "/index.html" in properties(function)["FunctionCode"]
 
 
-def test_security_headers_match_the_local_origin(template: dict) -> None:
+def test_security_headers_are_the_shared_definition(template: dict) -> None:
+    # GIVEN the one header set the local origin also sends (infra/http_policy.py)
+    # THEN CloudFront's response headers policy sets exactly those values
     [policy] = resources(template, "AWS::CloudFront::ResponseHeadersPolicy").values()
     headers = properties(policy)["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
     csp = headers["ContentSecurityPolicy"]["ContentSecurityPolicy"]
-    assert csp == _SECURITY_HEADERS["Content-Security-Policy"]
-    assert headers["ReferrerPolicy"]["ReferrerPolicy"] == _SECURITY_HEADERS["Referrer-Policy"]
+    assert csp == SECURITY_HEADERS["Content-Security-Policy"]
+    assert headers["ReferrerPolicy"]["ReferrerPolicy"] == SECURITY_HEADERS["Referrer-Policy"]
     assert headers["ContentTypeOptions"]["Override"] is True  # X-Content-Type-Options: nosniff
-    assert headers["FrameOptions"]["FrameOption"] == "DENY"
-    assert headers["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
+    assert SECURITY_HEADERS["X-Content-Type-Options"] == "nosniff"
+    assert headers["FrameOptions"]["FrameOption"] == SECURITY_HEADERS["X-Frame-Options"]
+    hsts = headers["StrictTransportSecurity"]
+    assert hsts["AccessControlMaxAgeSec"] == HSTS_MAX_AGE_S >= 31536000
+    assert hsts["IncludeSubdomains"] is True and hsts["Preload"] is True
+    assert SECURITY_HEADERS["Strict-Transport-Security"] == (
+        f"max-age={HSTS_MAX_AGE_S}; includeSubDomains; preload")
     config = _distribution(template)
     behaviours = [config["DefaultCacheBehavior"], *config["CacheBehaviors"]]
     assert all("ResponseHeadersPolicyId" in b for b in behaviours)
