@@ -103,7 +103,9 @@ class ArhivarStack(Stack):
         params = self.params
         self.api = Api(self, packaging=packaging, environment=self.environment_variables,
                        public_url=params.public_url, rate_limit=params.api_rate_limit,
-                       burst_limit=params.api_burst_limit, log_retention=self.log_retention)
+                       burst_limit=params.api_burst_limit, log_retention=self.log_retention,
+                       reserved_concurrency=params.api_reserved_concurrency,
+                       removal_policy=self.stateless_removal)
         grant(self.api.role, API_ACCESS, resources)
         self.specs = function_specs()
         workers_zip = packaging.workers_zip(self.api.chalice.deployment_zip,
@@ -111,15 +113,21 @@ class ArhivarStack(Stack):
         self.workers = Workers(self, "Workers", specs=self.specs, settings=self.settings,
                                environment=self.environment_variables, packaging=packaging,
                                zip_code=workers_zip, queues=self.queues.queues, resources=resources,
-                               sync_max_concurrency=params.sync_max_concurrency,
+                               max_concurrency={
+                                   "sync": params.sync_max_concurrency,
+                                   "render": params.render_max_concurrency,
+                                   "notify": params.notify_max_concurrency,
+                                   "export": params.export_max_concurrency},
                                log_retention=self.log_retention,
-                               mail_feedback=self.mail.feedback_topic)
+                               mail_feedback=self.mail.feedback_topic,
+                               async_failures=self.queues.async_failures)
 
     def _alarms(self) -> None:
         self.monitoring = Monitoring(self, "Monitoring", stage=self.params.name,
                                      alarm_email=self.params.alarm_email)
         for key, queue in self.queues.dead_letter_queues.items():
             self.monitoring.dead_letters(key, queue)
+        self.monitoring.dead_letters("async", self.queues.async_failures)
         self.monitoring.sync_lag(self.queues.queues["sync"])
         for name, function in self.workers.functions.items():
             self.monitoring.function_errors(pascal(name), function)
