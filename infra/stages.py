@@ -50,9 +50,9 @@ class StageParameters:
     api_reserved_concurrency: int = 20
     # CloudFront's WAF: requests per IP in any 5 minutes before it blocks the IP.
     waf_rate_limit_per_ip: int = 2000
-    # Bump it (-c arhivar:<stage>:origin_secret_rotation=N) after putting a new value into the
-    # origin secret: CloudFront and the API's WAF then re-read it (see infra/README.md).
-    origin_secret_rotation: int = 1
+    # Which of the two origin secrets CloudFront sends ("a" or "b"); the API's WAF accepts both.
+    # Rotation: new value into the other one, then deploy with it active (infra/README.md).
+    origin_secret_active: str = "a"
     log_retention_days: int = 30
     # Resources that hold no data (web bucket, queues, topics, secret): kept or removed on
     # `cdk destroy`. Data (tables, archive, keys) is always retained.

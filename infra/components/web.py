@@ -29,6 +29,7 @@ SPA_FALLBACK = """function handler(event) {
 
 class Web(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, api_domain: str, api_origin_path: str,
+                 api_origin_headers: dict[str, str], web_acl_arn: str,
                  domain_name: str, certificate_arn: str | None, removal_policy: RemovalPolicy) -> None:
         super().__init__(scope, construct_id)
         self.bucket = s3.Bucket(
@@ -73,7 +74,9 @@ class Web(Construct):
         spa = cloudfront.Function(self, "SpaFallback", code=cloudfront.FunctionCode.from_inline(SPA_FALLBACK),
                                   runtime=cloudfront.FunctionRuntime.JS_2_0,
                                   comment="Arhivar: extension-less paths -> /index.html")
+        # api_origin_headers: the origin secret the API's WAF requires (components/origin.py).
         api_origin = origins.HttpOrigin(api_domain, origin_path=api_origin_path,
+                                        custom_headers=api_origin_headers,
                                         protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY)
         certificate = (acm.Certificate.from_certificate_arn(self, "Certificate", certificate_arn)
                        if certificate_arn else None)
@@ -86,6 +89,7 @@ class Web(Construct):
             minimum_protocol_version=cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
             http_version=cloudfront.HttpVersion.HTTP2_AND_3,
             price_class=cloudfront.PriceClass.PRICE_CLASS_100,
+            web_acl_id=web_acl_arn,  # rate limit per IP, AWS common rules (infra/edge_stack.py)
             default_behavior=cloudfront.BehaviorOptions(
                 origin=origins.S3BucketOrigin.with_origin_access_control(self.bucket),
                 viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,

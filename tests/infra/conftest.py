@@ -30,6 +30,7 @@ class Synthesized:
     outdir: Path
     work_dir: Path
     templates: dict[str, dict[str, Any]]  # stage name -> CloudFormation template
+    edge_templates: dict[str, dict[str, Any]]  # stage name -> its us-east-1 stack (CloudFront's WAF)
     params: dict[str, StageParameters]
     manifest: dict[str, Any]
 
@@ -54,8 +55,11 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
             os.environ["CDK_DOCKER"] = saved
     params = {p.name: p for p in STAGES}
     templates = {name: assembly.get_stack_by_name(p.stack_name).template for name, p in params.items()}
+    edge_templates = {name: assembly.get_stack_by_name(f"{p.stack_name}-edge").template
+                      for name, p in params.items()}
     manifest = json.loads((Path(assembly.directory) / "manifest.json").read_text())
-    return Synthesized(Path(assembly.directory), packaging.work_dir, templates, params, manifest)
+    return Synthesized(Path(assembly.directory), packaging.work_dir, templates, edge_templates, params,
+                       manifest)
 
 
 @pytest.fixture(scope="session", params=[p.name for p in STAGES])
@@ -66,6 +70,11 @@ def stage(request: pytest.FixtureRequest) -> str:
 @pytest.fixture(scope="session")
 def template(synthesized: Synthesized, stage: str) -> dict[str, Any]:
     return synthesized.templates[stage]
+
+
+@pytest.fixture(scope="session")
+def edge_template(synthesized: Synthesized, stage: str) -> dict[str, Any]:
+    return synthesized.edge_templates[stage]
 
 
 def resources(template: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:

@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+from aws_cdk import RemovalPolicy
 from aws_cdk.assertions import Match, Template
 
 from chalicelib.topology import QUEUES
+from infra.components.origin import ORIGIN_HEADER
 from infra.http_policy import HSTS_MAX_AGE_S, SECURITY_HEADERS
 
 from .conftest import Synthesized, properties, resources, worker_functions
@@ -135,3 +138,102 @@ def test_every_dead_letter_queue_and_function_raises_an_alarm(template: dict) ->
     for logical_id in [*worker_functions(template), "APIHandler"]:
         assert ("Errors", "FunctionName", {"Ref": logical_id}) in alarmed, logical_id
     assert any(metric == "ApproximateAgeOfOldestMessage" for metric, _, _ in alarmed)  # sync lag
+
+
+# -- only CloudFront reaches the API; CloudFront's WAF ------------------------------------------
+
+def _secret_in(value: Any) -> str:
+    """The logical id of the secret a CloudFormation dynamic reference reads."""
+    parts = value["Fn::Join"][1]
+    assert parts[0] == "{{resolve:secretsmanager:" and parts[2] == ":SecretString:::}}", value
+    return parts[1]["Ref"]
+
+
+def test_cloudfront_sends_the_origin_secret_from_secrets_manager(template: dict, synthesized: Synthesized,
+                                                                  stage: str) -> None:
+    # GIVEN the API origin of the distribution
+    config = _distribution(template)
+    [api] = [b for b in config["CacheBehaviors"] if b["PathPattern"] == "/api/*"]
+    origin = next(o for o in config["Origins"] if o["Id"] == api["TargetOriginId"])
+    [header] = origin["OriginCustomHeaders"]
+    # THEN it adds the origin header, read from the active generated secret at deploy time
+    assert header["HeaderName"] == ORIGIN_HEADER
+    secret_id = _secret_in(header["HeaderValue"])
+    secret = properties(template["Resources"][secret_id])
+    active = synthesized.params[stage].origin_secret_active
+    assert secret["Name"] == f"arhivar/{stage}/origin-verify-{active}"
+    assert secret["GenerateSecretString"]["PasswordLength"] >= 32 and "SecretString" not in secret
+
+
+def test_the_regional_api_answers_only_requests_with_the_origin_header(template: dict) -> None:
+    # GIVEN the regional web ACL of the API stage
+    acls = {i: properties(a) for i, a in resources(template, "AWS::WAFv2::WebACL").items()}
+    [(acl_id, acl)] = acls.items()
+    assert acl["Scope"] == "REGIONAL"
+    # THEN it blocks by default (403, the API's error shape) ...
+    block = acl["DefaultAction"]["Block"]["CustomResponse"]
+    assert block["ResponseCode"] == 403
+    body = json.loads(acl["CustomResponseBodies"][block["CustomResponseBodyKey"]]["Content"])
+    assert body["error"]["code"] == "forbidden"
+    # ... and allows only the exact value of either origin secret in the header
+    [rule] = acl["Rules"]
+    assert rule["Action"] == {"Allow": {}}
+    matches = [s["ByteMatchStatement"] for s in rule["Statement"]["OrStatement"]["Statements"]]
+    assert {m["FieldToMatch"]["SingleHeader"]["Name"] for m in matches} == {ORIGIN_HEADER.lower()}
+    assert {m["PositionalConstraint"] for m in matches} == {"EXACTLY"}
+    secrets = {properties(template["Resources"][_secret_in(m["SearchString"])])["Name"] for m in matches}
+    assert len(secrets) == 2 and all("/origin-verify-" in name for name in secrets)
+    # AND no sampled requests (they would show the secret header)
+    assert acl["VisibilityConfig"]["SampledRequestsEnabled"] is False
+    assert rule["VisibilityConfig"]["SampledRequestsEnabled"] is False
+    # AND it is attached to the API stage SAM makes from the Chalice REST API
+    [association] = resources(template, "AWS::WAFv2::WebACLAssociation").values()
+    assert properties(association)["WebACLArn"] == {"Fn::GetAtt": [acl_id, "Arn"]}
+    arn = properties(association)["ResourceArn"]["Fn::Join"][1]
+    assert {"Ref": "RestAPI"} in arn and {"Ref": "RestAPI.Stage"} in arn
+
+
+def test_rotating_the_origin_secret_switches_the_slot_and_updates_the_acl(synthesized: Synthesized) -> None:
+    # GIVEN two stacks that differ by the active slot, THEN the ACL text differs too (so
+    # CloudFormation updates it and re-reads both secrets) and CloudFront sends the other one
+    from aws_cdk import App, Stack
+
+    from infra.components.origin import OriginVerification
+
+    found = {}
+    for slot in ("a", "b"):
+        stack = Stack(App(), "Probe")
+        origin = OriginVerification(stack, "Origin", stage="dev", active=slot, rest_api_id="x",
+                                    rest_api_logical_id="RestAPI", removal_policy=RemovalPolicy.DESTROY)
+        found[slot] = (stack.resolve(origin.web_acl.description), stack.resolve(origin.header_value))
+    assert found["a"][0] != found["b"][0]
+    assert found["a"][1] != found["b"][1]
+    with pytest.raises(ValueError, match="origin_secret_active"):
+        OriginVerification(Stack(App(), "Bad"), "Origin", stage="dev", active="c", rest_api_id="x",
+                           rest_api_logical_id="RestAPI", removal_policy=RemovalPolicy.DESTROY)
+
+
+def test_cloudfront_has_a_waf_with_a_rate_limit_per_ip_and_aws_common_rules(
+        template: dict, edge_template: dict, synthesized: Synthesized, stage: str) -> None:
+    # GIVEN the stage's us-east-1 stack
+    [(acl_id, acl)] = [(i, properties(a)) for i, a in resources(edge_template, "AWS::WAFv2::WebACL").items()]
+    assert acl["Scope"] == "CLOUDFRONT" and acl["DefaultAction"] == {"Allow": {}}
+    rules = {r["Name"]: r for r in acl["Rules"]}
+    # THEN a rate-based rule blocks an IP over the stage's limit with a 429 in the API's shape
+    rate = rules["rate-per-ip"]
+    statement = rate["Statement"]["RateBasedStatement"]
+    assert statement["AggregateKeyType"] == "IP"
+    assert statement["Limit"] == synthesized.params[stage].waf_rate_limit_per_ip
+    response = rate["Action"]["Block"]["CustomResponse"]
+    assert response["ResponseCode"] == 429
+    body = json.loads(acl["CustomResponseBodies"][response["CustomResponseBodyKey"]]["Content"])
+    assert body["error"]["code"] == "too_many_requests"
+    # AND AWS's managed common rule set runs (only the 8 KB body limit counted: SPV imports)
+    managed = rules["aws-common-rules"]["Statement"]["ManagedRuleGroupStatement"]
+    assert (managed["VendorName"], managed["Name"]) == ("AWS", "AWSManagedRulesCommonRuleSet")
+    assert [o["Name"] for o in managed.get("RuleActionOverrides", [])] == ["SizeRestrictions_BODY"]
+    assert rules["aws-common-rules"]["OverrideAction"] == {"None": {}}
+    # AND the distribution of the main stack uses that ACL (a cross-region reference)
+    reference = _distribution(template)["WebACLId"]["Fn::GetAtt"]
+    assert "edgeuseast1" in reference[1] and f"FnGetAtt{acl_id}Arn" in reference[1]
+    assert template["Resources"][reference[0]]["Type"] == "Custom::CrossRegionExportReader"

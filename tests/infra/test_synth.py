@@ -16,10 +16,13 @@ from .conftest import Synthesized, api_function, worker_functions
 
 def test_every_stage_is_a_stack_of_the_same_app(synthesized: Synthesized) -> None:
     # GIVEN the app synthesized offline (no network, no docker)
-    # THEN it holds exactly one stack per stage, named after the stage
-    stacks = {name for name, artifact in synthesized.manifest["artifacts"].items()
+    # THEN it holds exactly one stack per stage, named after the stage, and its CloudFront WAF
+    # in us-east-1 (the only region a CLOUDFRONT web ACL can live in)
+    stacks = {name: artifact["environment"] for name, artifact in synthesized.manifest["artifacts"].items()
               if artifact["type"] == "aws:cloudformation:stack"}
-    assert stacks == {"arhivar-dev", "arhivar-prod"}
+    assert set(stacks) == {"arhivar-dev", "arhivar-prod", "arhivar-dev-edge", "arhivar-prod-edge"}
+    assert stacks["arhivar-dev-edge"].endswith("/us-east-1")
+    assert stacks["arhivar-dev"].endswith("/eu-central-1")
     assert [p.stack_name for p in STAGES] == ["arhivar-dev", "arhivar-prod"]
 
 
