@@ -21,8 +21,11 @@ os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 import aws_cdk  # noqa: E402  (requirements-dev.txt)
 
 from infra.app import build_app  # noqa: E402
-from infra.packaging import Packaging  # noqa: E402
+from infra.packaging import REPO_ROOT, Packaging  # noqa: E402
 from infra.stages import STAGES, StageParameters  # noqa: E402
+
+
+CDK_JSON_CONTEXT: dict[str, Any] = json.loads((REPO_ROOT / "infra" / "cdk.json").read_text())["context"]
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,8 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
     saved = os.environ.get("CDK_DOCKER")
     os.environ["CDK_DOCKER"] = str(root / "no-docker-during-synth")
     try:
-        app = aws_cdk.App(outdir=str(root / "cdk.out"))
+        # cdk.json's context (the feature flags), as the CDK CLI passes it to infra/app.py
+        app = aws_cdk.App(outdir=str(root / "cdk.out"), context=CDK_JSON_CONTEXT)
         packaging = Packaging(work_dir=root / "build", offline=True)
         build_app(app, packaging)
         assembly = app.synth()

@@ -233,7 +233,9 @@ def test_cloudfront_has_a_waf_with_a_rate_limit_per_ip_and_aws_common_rules(
     assert (managed["VendorName"], managed["Name"]) == ("AWS", "AWSManagedRulesCommonRuleSet")
     assert [o["Name"] for o in managed.get("RuleActionOverrides", [])] == ["SizeRestrictions_BODY"]
     assert rules["aws-common-rules"]["OverrideAction"] == {"None": {}}
-    # AND the distribution of the main stack uses that ACL (a cross-region reference)
-    reference = _distribution(template)["WebACLId"]["Fn::GetAtt"]
-    assert "edgeuseast1" in reference[1] and f"FnGetAtt{acl_id}Arn" in reference[1]
-    assert template["Resources"][reference[0]]["Type"] == "Custom::CrossRegionExportReader"
+    # AND the distribution of the main stack uses that ACL (a cross-region reference: with the
+    # recommended flags, CloudFormation's Fn::GetStackOutput of the edge stack)
+    reference = _distribution(template)["WebACLId"]["Fn::GetStackOutput"]
+    assert reference["StackName"] == f"arhivar-{stage}-edge" and reference["Region"] == "us-east-1"
+    output = edge_template["Outputs"][reference["OutputName"]]
+    assert output["Value"] == {"Fn::GetAtt": [acl_id, "Arn"]}
