@@ -34,7 +34,7 @@ class RedactingRequestHandler(WSGIRequestHandler):
     """werkzeug's request handler whose log lines (access and errors) never show a credential
     carried in a URL (see infra/http_policy.py), as API Gateway's access log does not."""
 
-    def log(self, type: str, message: str, *args: object) -> None:  # noqa: A002 (werkzeug's name)
+    def log(self, type: str, message: str, *args: object) -> None:  # werkzeug's signature
         line = message % args if args else message
         super().log(type, "%s", _REQUEST_TARGET.sub(lambda m: redact_request_target(m.group(0)), line))
 

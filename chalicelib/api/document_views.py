@@ -11,6 +11,8 @@ from typing import Any
 from chalicelib.api.views import iso
 from chalicelib.invoices.models import Invoice, Party
 from chalicelib.services.documents import LinesPage, Page
+
+FIRST_LINES = LinesPage()  # the detail without lines_offset/lines_limit
 from chalicelib.services.exports import filters_of
 from chalicelib.storage.models import DocumentModel, ExportModel
 
@@ -47,7 +49,7 @@ def page(result: Page) -> dict[str, Any]:
     }
 
 
-def detail(item: DocumentModel, invoice: Invoice | None, lines: LinesPage = LinesPage()) -> dict[str, Any]:
+def detail(item: DocumentModel, invoice: Invoice | None, lines: LinesPage = FIRST_LINES) -> dict[str, Any]:
     view = document(item)
     view.update({
         "original_sha256": item.original_sha256,
@@ -61,7 +63,7 @@ def detail(item: DocumentModel, invoice: Invoice | None, lines: LinesPage = Line
     return view
 
 
-def invoice_view(invoice: Invoice, lines: LinesPage = LinesPage()) -> dict[str, Any]:
+def invoice_view(invoice: Invoice, lines: LinesPage = FIRST_LINES) -> dict[str, Any]:
     """The parsed invoice with one page of its lines (`line_count` in all, `lines_next_offset`
     to ask for the next page, null after the last)."""
     page, next_offset = lines.of(invoice.lines)

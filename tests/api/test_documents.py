@@ -279,7 +279,7 @@ def test_the_detail_has_the_parsed_invoice_or_the_messages(archive):
 def large_invoice_xml(lines: int) -> bytes:
     """A CIUS-RO invoice with this many lines (each with a long, diacritic name)."""
     xml = invoice_xml().decode("utf-8")
-    line = re.search(r"<cac:InvoiceLine>.*</cac:InvoiceLine>", xml, re.S).group(0)
+    line = re.search(r"<cac:InvoiceLine>.*</cac:InvoiceLine>", xml, re.DOTALL).group(0)
     many = "\n".join(line.replace("<cbc:ID>1</cbc:ID>", f"<cbc:ID>{i}</cbc:ID>", 1)
                      .replace("Consultanță", f"Articol {i}: țeavă zincată livrată conform contractului")
                      for i in range(1, lines + 1))

@@ -21,12 +21,12 @@ from playwright.sync_api import Page, expect
 
 from chalicelib import dependencies
 from chalicelib.domain.documents import fold
+from chalicelib.services.documents import LINES_PAGE_DEFAULT
 from chalicelib.storage.models import DocumentModel
 from chalicelib.topology import queue
 from functions.build_export import handler as export_handler
 from functions.render_pdf.handler import render_document
 from local.runtime import QueuePoller
-from chalicelib.services.documents import LINES_PAGE_DEFAULT
 from tests.api.test_documents import Archive, archive_large_invoice, sync_company
 from tests.browser.conftest import log_in
 

@@ -24,7 +24,6 @@ from infra.app import build_app  # noqa: E402
 from infra.packaging import REPO_ROOT, Packaging  # noqa: E402
 from infra.stages import STAGES, StageParameters  # noqa: E402
 
-
 CDK_JSON_CONTEXT: dict[str, Any] = json.loads((REPO_ROOT / "infra" / "cdk.json").read_text())["context"]
 
 
