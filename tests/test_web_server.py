@@ -56,10 +56,11 @@ def _wait_until_listening(url: str, server: subprocess.Popen) -> None:
     while time.monotonic() < deadline:
         assert server.poll() is None, "the web server exited"
         try:
-            requests.get(url, timeout=2)
-            return
-        except requests.ConnectionError:
-            time.sleep(0.1)
+            if requests.get(url, timeout=10).status_code == 200:
+                return
+        except (requests.ConnectionError, requests.Timeout):
+            pass  # not listening yet, or still importing the app (the first answer is slow)
+        time.sleep(0.1)
     raise AssertionError(f"{url} did not answer")
 
 
