@@ -34,7 +34,15 @@ class RedactingRequestHandler(WSGIRequestHandler):
     """werkzeug's request handler whose log lines (access and errors) never show a credential
     carried in a URL (see infra/http_policy.py), as API Gateway's access log does not."""
 
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        # The target as sent (still percent-encoded, so a value cannot hide behind a decoded
+        # space), redacted; werkzeug's own line would be the decoded path.
+        target = redact_request_target(self.path) if hasattr(self, "path") else "-"
+        line = f"{self.command} {target} {self.request_version}".translate(self._control_char_table)
+        self.log("info", '"%s" %s %s', line, code, size)
+
     def log(self, type: str, message: str, *args: object) -> None:  # werkzeug's signature
+        # Every other line (errors quote the raw request line) is scrubbed of URL credentials.
         line = message % args if args else message
         super().log(type, "%s", _REQUEST_TARGET.sub(lambda m: redact_request_target(m.group(0)), line))
 

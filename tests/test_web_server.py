@@ -79,6 +79,8 @@ def test_the_access_log_never_shows_url_credentials(local_stack, tmp_path) -> No
         requests.get(f"{url}/api/anaf/link/{SECRET}", timeout=10, allow_redirects=False)
         requests.get(f"{url}/api/anaf/callback?code={SECRET}&state={SECRET}2", timeout=10,
                      allow_redirects=False)
+        requests.get(f"{url}/api/anaf/callback?code=a%20{SECRET}5&state=b", timeout=10,
+                     allow_redirects=False)  # a space must not end the redaction early
         requests.get(f"{url}/api/unsubscribe?token={SECRET}3", timeout=10, allow_redirects=False)
         requests.get(f"{url}/dezabonare?token={SECRET}4&categorie=documente", timeout=10)
         requests.get(f"{url}/api/health?after=marker", timeout=10)
@@ -96,3 +98,4 @@ def test_the_access_log_never_shows_url_credentials(local_stack, tmp_path) -> No
     assert f"/api/unsubscribe?token={REDACTED}" in text
     assert f"/dezabonare?token={REDACTED}&categorie=documente" in text
     assert SECRET not in text
+    assert text.count(f"/api/anaf/callback?code={REDACTED}&state={REDACTED}") == 2
