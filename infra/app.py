@@ -14,6 +14,7 @@ if __package__ in (None, ""):  # run as a script (cdk.json): make the repository
 
 import aws_cdk as cdk  # noqa: E402
 
+from infra.edge_stack import EdgeStack  # noqa: E402
 from infra.packaging import REPO_ROOT, Packaging  # noqa: E402
 from infra.stack import ArhivarStack  # noqa: E402
 from infra.stages import STAGES  # noqa: E402
@@ -31,7 +32,9 @@ def build_app(app: cdk.App | None = None, packaging: Packaging | None = None) ->
     context = {key: value for key, value in app.node.get_all_context().items()
                if key.startswith("arhivar:") and key != OFFLINE_CONTEXT}
     for params in STAGES:
-        ArhivarStack(app, params.with_context(context), packaging)
+        params = params.with_context(context)
+        edge = EdgeStack(app, params)
+        ArhivarStack(app, params, packaging, web_acl_arn=edge.web_acl_arn)
     return app
 
 

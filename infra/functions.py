@@ -22,7 +22,10 @@ class Access:
 
     tables_rw: tuple[str, ...] = ()
     tables_ro: tuple[str, ...] = ()
-    archive: str | None = None  # "read" or "read_write"
+    # Archive object key patterns (below): what it may read (GetObject, also for presigned links)
+    # and write (PutObject, with Object Lock retention); nothing outside them.
+    archive_read: tuple[str, ...] = ()
+    archive_write: tuple[str, ...] = ()
     queues_send: tuple[str, ...] = ()  # topology queue keys
     tokens_key: bool = False  # encrypt/decrypt ANAF tokens
     anaf_secret: bool = False  # read the ANAF client secret
@@ -57,6 +60,16 @@ class FunctionSpec:
         return IMAGE_DOCKERFILES[self.name]
 
 
+# The archive's key layout (chalicelib/services/archiver.py, functions/render_pdf, exports.py).
+ORIGINALS = "originals/*"  # the ZIPs as ANAF sent them (Object Lock)
+INVOICE_XML = "documents/*/invoice.xml"
+SIGNATURE_XML = "documents/*/signature.xml"
+INVOICE_PDF = "documents/*/invoice.pdf"
+DOCUMENT_FILES = "documents/*"
+EXPORTS = "exports/*"
+CONFIG = "config/*"  # the MF signing certificates (trusted_signers_key)
+ARCHIVED = (ORIGINALS, INVOICE_XML, SIGNATURE_XML)  # what archiving a message writes
+
 _SYNC_TABLES = ("companies_table", "credentials_table", "documents_table", "sync_runs_table",
                 "limits_table")
 _PEOPLE = ("accounts_table", "companies_table", "memberships_table")  # who to e-mail, and how
@@ -69,14 +82,16 @@ SIZING: dict[str, Sizing] = {
                        timeout_s=60),
     "sync_company": Sizing(1024, Access(
         tables_rw=_SYNC_TABLES, tables_ro=("memberships_table", "accounts_table"),
-        archive="read_write", queues_send=("render", "notify"), tokens_key=True, anaf_secret=True)),
-    "render_pdf": Sizing(2048, Access(tables_rw=("documents_table",), archive="read_write")),
+        archive_read=(CONFIG,), archive_write=ARCHIVED, queues_send=("render", "notify"),
+        tokens_key=True, anaf_secret=True)),
+    "render_pdf": Sizing(2048, Access(tables_rw=("documents_table",), archive_read=(INVOICE_XML,),
+                                      archive_write=(INVOICE_PDF,))),
     "notify": Sizing(512, Access(
         tables_rw=("limits_table",), tables_ro=(*_PEOPLE, "documents_table"), tokens_key=True,
         mail=True)),
     "build_export": Sizing(1024, Access(
-        tables_rw=("exports_table",), tables_ro=(*_PEOPLE, "documents_table"), archive="read_write",
-        tokens_key=True, mail=True)),  # tokens key: the KMS-wrapped key of the unsubscribe links
+        tables_rw=("exports_table",), tables_ro=(*_PEOPLE, "documents_table"),
+        archive_read=(ORIGINALS, DOCUMENT_FILES), archive_write=(EXPORTS,), tokens_key=True, mail=True)),  # tokens key: the KMS-wrapped key of the unsubscribe links
     "reminders": Sizing(256, Access(
         tables_rw=("credentials_table",), tables_ro=_PEOPLE, mail=True), timeout_s=300),
     "ses_feedback": Sizing(256, Access(tables_rw=("limits_table",)), timeout_s=30),
@@ -85,13 +100,15 @@ SIZING: dict[str, Sizing] = {
         tokens_key=True, mail=True), timeout_s=600),
 }
 
-# The Chalice API (app.py): every table, the archive (presigned links, exports), the work
-# queues it feeds, the tokens key, the ANAF secret, e-mail and Cognito's admin calls.
+# The Chalice API (app.py): every table, the archive (presigned links to documents, originals
+# and exports; SPV imports archive like the sync), the work queues it feeds, the tokens key,
+# the ANAF secret, e-mail and Cognito's admin calls.
 API_ACCESS = Access(
     tables_rw=("accounts_table", "companies_table", "memberships_table", "credentials_table",
                "documents_table", "sync_runs_table", "exports_table", "limits_table",
                "authorizations_table"),
-    archive="read_write", queues_send=("sync", "render", "export"), tokens_key=True,
+    archive_read=(ORIGINALS, DOCUMENT_FILES, EXPORTS, CONFIG), archive_write=ARCHIVED,
+    queues_send=("sync", "render", "export"), tokens_key=True,
     anaf_secret=True, mail=True, cognito_admin=True)
 API_MEMORY_MB = 1024
 API_TIMEOUT_S = 29  # API Gateway's integration limit

@@ -9,12 +9,13 @@ from constructs import Construct
 from chalicelib.settings import Settings
 from chalicelib.topology import SCHEDULES, user_pool_client_name, user_pool_name
 from infra.components.access import Resources, grant
-from infra.components.api import API_GATEWAY_STAGE, Api
+from infra.components.api import API_GATEWAY_STAGE, REST_API, Api
 from infra.components.archive import Archive
 from infra.components.auth import Accounts
 from infra.components.data import Tables
 from infra.components.mail import Mail
 from infra.components.monitoring import Monitoring
+from infra.components.origin import ORIGIN_HEADER, OriginVerification
 from infra.components.queues import WorkQueues, queue_names
 from infra.components.secrets import Secrets
 from infra.components.web import Web
@@ -35,10 +36,12 @@ class _StageView:
 class ArhivarStack(Stack):
     """Stateful resources first (they name the settings), then the code that uses them."""
 
-    def __init__(self, scope: Construct, params: StageParameters, packaging: Packaging) -> None:
+    def __init__(self, scope: Construct, params: StageParameters, packaging: Packaging, *,
+                 web_acl_arn: str) -> None:
         super().__init__(scope, params.stack_name,
                          env=Environment(account=params.account, region=params.region),
                          description=f"Arhivar e-Factura archive ({params.name})",
+                         cross_region_references=True,  # CloudFront's web ACL (infra/edge_stack.py)
                          termination_protection=not params.destroy_stateless)
         self.params = params
         Tags.of(self).add("project", "arhivar")
@@ -56,8 +59,14 @@ class ArhivarStack(Stack):
             tokens_key=self.secrets.tokens_key, anaf_secret=self.secrets.anaf_client_secret,
             user_pool=self.accounts.user_pool, mail_resources=self.mail.identity_arns())
         self._compute(packaging, resources)
+        self.origin = OriginVerification(self, "Origin", stage=params.name, active=params.origin_secret_active,
+                                         rest_api_id=self.api.rest_api.ref, rest_api_logical_id=REST_API,
+                                         removal_policy=self.stateless_removal)
         self.web = Web(self, "Web", api_domain=self.api.origin_domain,
-                       api_origin_path=f"/{API_GATEWAY_STAGE}", domain_name=params.domain_name,
+                       api_origin_path=f"/{API_GATEWAY_STAGE}",
+                       api_origin_headers={ORIGIN_HEADER: self.origin.header_value},
+                       web_acl_arn=web_acl_arn,
+                       domain_name=params.domain_name,
                        certificate_arn=params.certificate_arn, removal_policy=self.stateless_removal)
         self._alarms()
         self._outputs()
@@ -103,7 +112,9 @@ class ArhivarStack(Stack):
         params = self.params
         self.api = Api(self, packaging=packaging, environment=self.environment_variables,
                        public_url=params.public_url, rate_limit=params.api_rate_limit,
-                       burst_limit=params.api_burst_limit, log_retention=self.log_retention)
+                       burst_limit=params.api_burst_limit, log_retention=self.log_retention,
+                       reserved_concurrency=params.api_reserved_concurrency,
+                       removal_policy=self.stateless_removal)
         grant(self.api.role, API_ACCESS, resources)
         self.specs = function_specs()
         workers_zip = packaging.workers_zip(self.api.chalice.deployment_zip,
@@ -111,15 +122,21 @@ class ArhivarStack(Stack):
         self.workers = Workers(self, "Workers", specs=self.specs, settings=self.settings,
                                environment=self.environment_variables, packaging=packaging,
                                zip_code=workers_zip, queues=self.queues.queues, resources=resources,
-                               sync_max_concurrency=params.sync_max_concurrency,
+                               max_concurrency={
+                                   "sync": params.sync_max_concurrency,
+                                   "render": params.render_max_concurrency,
+                                   "notify": params.notify_max_concurrency,
+                                   "export": params.export_max_concurrency},
                                log_retention=self.log_retention,
-                               mail_feedback=self.mail.feedback_topic)
+                               mail_feedback=self.mail.feedback_topic,
+                               async_failures=self.queues.async_failures)
 
     def _alarms(self) -> None:
         self.monitoring = Monitoring(self, "Monitoring", stage=self.params.name,
                                      alarm_email=self.params.alarm_email)
         for key, queue in self.queues.dead_letter_queues.items():
             self.monitoring.dead_letters(key, queue)
+        self.monitoring.dead_letters("async", self.queues.async_failures)
         self.monitoring.sync_lag(self.queues.queues["sync"])
         for name, function in self.workers.functions.items():
             self.monitoring.function_errors(pascal(name), function)

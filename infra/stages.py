@@ -40,6 +40,19 @@ class StageParameters:
     api_burst_limit: int = 40
     # How many sync workers may run at once (ANAF's budget is shared: 1000 calls/minute).
     sync_max_concurrency: int = 5
+    # The other SQS consumers (SQS's minimum is 2): a burst of new invoices or exports queues
+    # up instead of taking the account's whole Lambda concurrency from the API.
+    render_max_concurrency: int = 4
+    notify_max_concurrency: int = 2
+    export_max_concurrency: int = 2
+    # Concurrency reserved for the API function: it always has room, and never more (the
+    # account must keep 100 unreserved).
+    api_reserved_concurrency: int = 20
+    # CloudFront's WAF: requests per IP in any 5 minutes before it blocks the IP.
+    waf_rate_limit_per_ip: int = 2000
+    # Which of the two origin secrets CloudFront sends ("a" or "b"); the API's WAF accepts both.
+    # Rotation: new value into the other one, then deploy with it active (infra/README.md).
+    origin_secret_active: str = "a"
     log_retention_days: int = 30
     # Resources that hold no data (web bucket, queues, topics, secret): kept or removed on
     # `cdk destroy`. Data (tables, archive, keys) is always retained.
@@ -104,6 +117,10 @@ PROD = StageParameters(
     api_rate_limit=100,
     api_burst_limit=200,
     sync_max_concurrency=10,
+    render_max_concurrency=10,
+    notify_max_concurrency=4,
+    export_max_concurrency=4,
+    api_reserved_concurrency=100,
     log_retention_days=365,
     destroy_stateless=False,
 )

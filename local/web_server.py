@@ -11,26 +11,40 @@ import argparse
 import base64
 import json
 import mimetypes
+import re
 import signal
 import sys
 from pathlib import Path
 
 from chalice.config import Config
 from chalice.local import LocalGateway, LocalGatewayException
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
+from infra.http_policy import SECURITY_HEADERS, redact_request_target
 from local.environment import LOCAL_HOST
 from local.mailbox import render_mailbox
 
 _UNKNOWN_ROUTE = {"error": {"code": "not_found", "message": "Resursa nu există."}}
 WEB_ROOT = Path(__file__).resolve().parent.parent / "web"
-_SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
-                               "script-src 'self'; frame-ancestors 'none'; form-action 'self'",
-}
+_REQUEST_TARGET = re.compile(r"/[^\s\"']*")  # what looks like a path in a log line
+
+
+class RedactingRequestHandler(WSGIRequestHandler):
+    """werkzeug's request handler whose log lines (access and errors) never show a credential
+    carried in a URL (see infra/http_policy.py), as API Gateway's access log does not."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        # The target as sent (still percent-encoded, so a value cannot hide behind a decoded
+        # space), redacted; werkzeug's own line would be the decoded path.
+        target = redact_request_target(self.path) if hasattr(self, "path") else "-"
+        line = f"{self.command} {target} {self.request_version}".translate(self._control_char_table)
+        self.log("info", '"%s" %s %s', line, code, size)
+
+    def log(self, type: str, message: str, *args: object) -> None:  # werkzeug's signature
+        # Every other line (errors quote the raw request line) is scrubbed of URL credentials.
+        line = message % args if args else message
+        super().log(type, "%s", _REQUEST_TARGET.sub(lambda m: redact_request_target(m.group(0)), line))
 
 
 class LocalOrigin:
@@ -46,6 +60,8 @@ class LocalOrigin:
             response = Response(render_mailbox(), content_type="text/html; charset=utf-8")
         else:
             response = self._static(request.path)
+        # CloudFront's response headers policy, on every answer of the local origin too.
+        response.headers.update(SECURITY_HEADERS)
         return response(environ, start_response)
 
     def _api(self, request: Request) -> Response:
@@ -60,12 +76,13 @@ class LocalOrigin:
                 # API Gateway's answer for an unknown route; the deployed API maps it to this
                 # same 404 with a gateway response (infra), so clients see one shape.
                 return Response(json.dumps(_UNKNOWN_ROUTE), status=404, content_type="application/json")
-            return Response(error.body, status=error.CODE, headers=dict(error.headers))
+            response = Response(error.body, status=error.CODE, headers=dict(error.headers))
+            response.headers["Content-Type"] = "application/json"  # Chalice's errors are JSON
+            return response
         body = answer.get("body") or b""
         if answer.get("isBase64Encoded"):
             body = base64.b64decode(body)
-        # API Gateway's default when the function names no Content-Type (Chalice names none
-        # for a JSON body): application/json, not Werkzeug's text/plain.
+        # API Gateway's default (werkzeug's would be text/plain); the function's own overrides it.
         response = Response(body, status=answer["statusCode"], content_type="application/json")
         for name, value in answer.get("headers", {}).items():
             response.headers[name] = value
@@ -85,7 +102,6 @@ class LocalOrigin:
         if content_type.startswith("text/") or content_type.endswith("javascript"):
             content_type += "; charset=utf-8"
         response = Response(candidate.read_bytes(), content_type=content_type)
-        response.headers.update(_SECURITY_HEADERS)
         response.headers["Cache-Control"] = "no-cache"
         return response
 
@@ -104,7 +120,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Serve Arhivar's web app and API locally.")
     parser.add_argument("--port", type=int, default=8000)
     args = parser.parse_args()
-    server = make_server(LOCAL_HOST, args.port, create_origin(), threaded=True)
+    server = make_server(LOCAL_HOST, args.port, create_origin(), threaded=True,
+                         request_handler=RedactingRequestHandler)
     signal.signal(signal.SIGTERM, _interrupt)
     print(f"web+api listening on http://{LOCAL_HOST}:{server.server_port}", flush=True)
     try:

@@ -10,7 +10,9 @@ from typing import Any
 
 from chalicelib.api.views import iso
 from chalicelib.invoices.models import Invoice, Party
-from chalicelib.services.documents import Page
+from chalicelib.services.documents import LinesPage, Page
+
+FIRST_LINES = LinesPage()  # the detail without lines_offset/lines_limit
 from chalicelib.services.exports import filters_of
 from chalicelib.storage.models import DocumentModel, ExportModel
 
@@ -47,7 +49,7 @@ def page(result: Page) -> dict[str, Any]:
     }
 
 
-def detail(item: DocumentModel, invoice: Invoice | None) -> dict[str, Any]:
+def detail(item: DocumentModel, invoice: Invoice | None, lines: LinesPage = FIRST_LINES) -> dict[str, Any]:
     view = document(item)
     view.update({
         "original_sha256": item.original_sha256,
@@ -56,12 +58,15 @@ def detail(item: DocumentModel, invoice: Invoice | None) -> dict[str, Any]:
         "anaf_details": item.anaf_details,
         "parse_status": item.parse_status,
         "messages": list(item.messages or []),
-        "invoice": invoice_view(invoice) if invoice is not None else None,
+        "invoice": invoice_view(invoice, lines) if invoice is not None else None,
     })
     return view
 
 
-def invoice_view(invoice: Invoice) -> dict[str, Any]:
+def invoice_view(invoice: Invoice, lines: LinesPage = FIRST_LINES) -> dict[str, Any]:
+    """The parsed invoice with one page of its lines (`line_count` in all, `lines_next_offset`
+    to ask for the next page, null after the last)."""
+    page, next_offset = lines.of(invoice.lines)
     return {
         "kind": invoice.kind.value,
         "number": invoice.number,
@@ -76,7 +81,10 @@ def invoice_view(invoice: Invoice) -> dict[str, Any]:
             "quantity": _text(line.quantity), "unit_code": line.unit_code,
             "unit_price": _text(line.unit_price), "net_amount": _text(line.net_amount),
             "vat_category": line.vat_category, "vat_percent": _text(line.vat_percent),
-        } for line in invoice.lines],
+        } for line in page],
+        "line_count": len(invoice.lines),
+        "lines_offset": lines.offset,
+        "lines_next_offset": next_offset,
         "vat_breakdown": [{
             "category": vat.category, "percent": _text(vat.percent), "taxable": _text(vat.taxable),
             "tax": _text(vat.tax), "exemption_reason": vat.exemption_reason,

@@ -74,6 +74,8 @@ def list_documents(cif: str) -> Response:
 @route("/api/companies/{cif}/documents/{message_id}", "GET")
 def get_document(cif: str, message_id: str) -> Response:
     member(cif)
+    params = query()
+    lines = documents.parse_lines_page(params.get("lines_offset"), params.get("lines_limit"))
     document = index().find(cif, message_id)
     invoice = None
     if document.kind in INVOICE_KINDS and document.xml_key and document.parse_status != "failed":
@@ -81,7 +83,7 @@ def get_document(cif: str, message_id: str) -> Response:
             invoice = parse_invoice(dependencies.archive().get(document.xml_key))
         except InvoiceLayerError:
             invoice = None
-    return ok({"document": views.detail(document, invoice)})
+    return ok({"document": views.detail(document, invoice, lines)})
 
 
 # -- downloads ---------------------------------------------------------------------------------

@@ -12,19 +12,25 @@ other total is counted over at most COUNT_BUDGET items ("1000+" beyond that).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from chalicelib.domain import documents as rules
 from chalicelib.domain.documents import Cursor, CursorSigner, DocumentFilter, QueryPlan
-from chalicelib.domain.errors import Conflict, NotFound
+from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.settings import Settings
 from chalicelib.storage.aws import aws_client, translated_errors
 from chalicelib.storage.models import CompanyModel, DocumentModel
 
 DOWNLOAD_URL_TTL_S = 300
 EACH_PAGE = 200  # documents per Query when an export reads everything (memory stays small)
+# The detail's invoice lines come in pages: a 15 000-line invoice would be about 3.8 MB of JSON
+# and Lambda answers at most 6 MB. 500 lines are about 130 KB.
+LINES_PAGE_DEFAULT = 200
+LINES_PAGE_MAX = 500
+
+T = TypeVar("T")
 
 
 class DocumentNotFound(NotFound):
@@ -65,6 +71,41 @@ class Page:
 
 
 CURSOR_KEY_PURPOSE = "documents-cursor"
+
+
+class InvalidLinesPage(ValidationFailed):
+    code = "invalid_lines_page"
+    message_ro = (f"Paginarea liniilor nu este validă: lines_offset este un număr de la 0, "
+                  f"lines_limit un număr între 1 și {LINES_PAGE_MAX}.")
+
+
+@dataclass(frozen=True)
+class LinesPage:
+    """Which of an invoice's lines the detail carries: [offset, offset + limit)."""
+
+    offset: int = 0
+    limit: int = LINES_PAGE_DEFAULT
+
+    def of(self, lines: Sequence[T]) -> tuple[list[T], int | None]:
+        """This page of the lines, and the offset of the next page (None after the last)."""
+        end = self.offset + self.limit
+        return list(lines[self.offset:end]), (end if end < len(lines) else None)
+
+
+def parse_lines_page(offset: str | None, limit: str | None) -> LinesPage:
+    """`?lines_offset=&lines_limit=` → a LinesPage; anything else is InvalidLinesPage (400)."""
+
+    def number(value: str | None, default: int, field_name: str) -> int:
+        if value is None or value == "":
+            return default
+        if not value.isascii() or not value.isdigit() or len(value) > 9:
+            raise InvalidLinesPage(details={"field": field_name})
+        return int(value)
+
+    page = LinesPage(number(offset, 0, "lines_offset"), number(limit, LINES_PAGE_DEFAULT, "lines_limit"))
+    if not 1 <= page.limit <= LINES_PAGE_MAX:
+        raise InvalidLinesPage(details={"field": "lines_limit"})
+    return page
 
 
 class DocumentIndex:

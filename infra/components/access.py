@@ -42,13 +42,10 @@ def grant(grantee: iam.IGrantable, access: Access, resources: Resources) -> None
     for field in access.tables_ro:
         if field not in access.tables_rw:
             resources.tables[field].grant_read_data(grantee)
-    if access.archive == "read":
-        resources.archive.grant_read(grantee)
-    elif access.archive == "read_write":
-        resources.archive.grant_read(grantee)
-        resources.archive.grant_put(grantee)  # includes s3:PutObjectRetention (Object Lock)
-    elif access.archive is not None:
-        raise ValueError(f"archive access {access.archive!r}")
+    for pattern in access.archive_read:
+        resources.archive.grant_read(grantee, pattern)
+    for pattern in access.archive_write:
+        resources.archive.grant_put(grantee, pattern)  # includes s3:PutObjectRetention (Object Lock)
     for key in access.queues_send:
         resources.queues[key].grant_send_messages(grantee)
     if access.tokens_key:

@@ -9,12 +9,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from aws_cdk import Stack
+from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from chalice.cdk import Chalice
 
 from infra.functions import API_MEMORY_MB, API_TIMEOUT_S
+from infra.http_policy import API_ACCESS_LOG_FIELDS
 from infra.packaging import Packaging, isolated_packaging
 
 API_GATEWAY_STAGE = "api"  # the REST API's stage; routes themselves start with /api/ too
@@ -74,13 +76,16 @@ class Api:
     """
 
     def __init__(self, stack: Stack, *, packaging: Packaging, environment: dict[str, str],
-                 public_url: str, rate_limit: int, burst_limit: int, log_retention: logs.RetentionDays
-                 ) -> None:
+                 public_url: str, rate_limit: int, burst_limit: int, log_retention: logs.RetentionDays,
+                 reserved_concurrency: int, removal_policy: RemovalPolicy) -> None:
         self.role = iam.Role(
             stack, "ApiRole", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description="Arhivar API (Chalice): owned by CDK, least privilege",
             managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name(
                 "service-role/AWSLambdaBasicExecutionRole")])
+        # Active tracing (Chalice's `xray`): the role may send segments, nothing else of X-Ray.
+        self.role.add_to_policy(iam.PolicyStatement(
+            actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"], resources=["*"]))
         self.stage_config = {
             "api_gateway_stage": API_GATEWAY_STAGE,
             "api_gateway_endpoint_type": "REGIONAL",  # CloudFront is the edge
@@ -89,6 +94,8 @@ class Api:
             "iam_role_arn": self.role.role_arn,
             "lambda_memory_size": API_MEMORY_MB,
             "lambda_timeout": API_TIMEOUT_S,
+            "reserved_concurrency": reserved_concurrency,
+            "xray": True,  # Tracing: Active on the function
             "environment_variables": dict(environment),
         }
         with isolated_packaging(packaging.work_dir, stack.region):
@@ -104,8 +111,31 @@ class Api:
             "ThrottlingRateLimit": rate_limit, "ThrottlingBurstLimit": burst_limit}])
         self.rest_api.add_property_override("DefinitionBody.x-amazon-apigateway-gateway-responses",
                                             gateway_responses(public_url))
+        self.rest_api.add_property_override("TracingEnabled", True)  # X-Ray on the stage
         logs.LogGroup(stack, "ApiLogs", log_group_name=f"/aws/lambda/{self.function.ref}",
                       retention=log_retention)
+        self._access_log(stack, log_retention, removal_policy)
+
+    def _access_log(self, stack: Stack, retention: logs.RetentionDays, removal_policy: RemovalPolicy) -> None:
+        """The stage's access log, one JSON line per request, with the route template and never
+        the path or query string (authorization links, OAuth code/state, unsubscribe tokens:
+        infra/http_policy.py API_ACCESS_LOG_FIELDS)."""
+        self.access_logs = logs.LogGroup(stack, "ApiAccessLogs", retention=retention,
+                                         removal_policy=removal_policy)
+        self.rest_api.add_property_override("AccessLogSetting", {
+            "DestinationArn": self.access_logs.log_group_arn,
+            "Format": json.dumps(API_ACCESS_LOG_FIELDS, separators=(",", ":")),
+        })
+        # API Gateway writes to CloudWatch Logs with the region's account-level role.
+        self.cloudwatch_role = iam.Role(
+            stack, "ApiGatewayCloudWatchRole", assumed_by=iam.ServicePrincipal("apigateway.amazonaws.com"),
+            description="API Gateway (account setting): write access and execution logs",
+            managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name(
+                "service-role/AmazonAPIGatewayPushToCloudWatchLogs")])
+        account = apigateway.CfnAccount(stack, "ApiGatewayAccount",
+                                        cloud_watch_role_arn=self.cloudwatch_role.role_arn)
+        account.apply_removal_policy(RemovalPolicy.RETAIN)  # a region-wide setting: leave it
+        self.rest_api.add_resource_dependency(account)
 
     @property
     def origin_domain(self) -> str:

@@ -44,3 +44,12 @@ class WorkQueues(Construct):
                                                       max_receive_count=spec.max_receive_count),
                 removal_policy=removal_policy,
             )
+        # Events of asynchronously invoked functions (schedules, SNS) that failed every retry.
+        self.async_failures = sqs.Queue(
+            self, "AsyncFailures",
+            queue_name=f"arhivar-{settings.stage}-async-failures",
+            retention_period=DLQ_RETENTION,
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            removal_policy=removal_policy,
+        )

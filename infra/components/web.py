@@ -11,11 +11,8 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3_deployment
 from constructs import Construct
 
+from infra.http_policy import CONTENT_SECURITY_POLICY, FRAME_OPTIONS, HSTS_MAX_AGE_S, REFERRER_POLICY
 from infra.packaging import REPO_ROOT
-
-# The same headers local/web_server.py sets (_SECURITY_HEADERS), plus HSTS and frame options.
-CONTENT_SECURITY_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self'; "
-                           "script-src 'self'; frame-ancestors 'none'; form-action 'self'")
 
 # Pages go to the app shell, asset-looking paths are served or answer 404/403: the rule of the
 # local origin (local/web_server.py _static), for the web origin only, so an unknown /api/
@@ -32,6 +29,7 @@ SPA_FALLBACK = """function handler(event) {
 
 class Web(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, api_domain: str, api_origin_path: str,
+                 api_origin_headers: dict[str, str], web_acl_arn: str,
                  domain_name: str, certificate_arn: str | None, removal_policy: RemovalPolicy) -> None:
         super().__init__(scope, construct_id)
         self.bucket = s3.Bucket(
@@ -46,17 +44,18 @@ class Web(Construct):
         )
         self.headers = cloudfront.ResponseHeadersPolicy(
             self, "SecurityHeaders",
-            comment="Arhivar: the local origin's security headers, plus HSTS",
+            comment="Arhivar: infra/http_policy.py SECURITY_HEADERS (the local origin's too)",
             security_headers_behavior=cloudfront.ResponseSecurityHeadersBehavior(
                 content_security_policy=cloudfront.ResponseHeadersContentSecurityPolicy(
                     content_security_policy=CONTENT_SECURITY_POLICY, override=True),
                 content_type_options=cloudfront.ResponseHeadersContentTypeOptions(override=True),
                 referrer_policy=cloudfront.ResponseHeadersReferrerPolicy(
-                    referrer_policy=cloudfront.HeadersReferrerPolicy.NO_REFERRER, override=True),
+                    referrer_policy=cloudfront.HeadersReferrerPolicy[
+                        REFERRER_POLICY.upper().replace("-", "_")], override=True),
                 frame_options=cloudfront.ResponseHeadersFrameOptions(
-                    frame_option=cloudfront.HeadersFrameOption.DENY, override=True),
+                    frame_option=cloudfront.HeadersFrameOption[FRAME_OPTIONS], override=True),
                 strict_transport_security=cloudfront.ResponseHeadersStrictTransportSecurity(
-                    access_control_max_age=Duration.days(730), include_subdomains=True,
+                    access_control_max_age=Duration.seconds(HSTS_MAX_AGE_S), include_subdomains=True,
                     preload=True, override=True),
             ),
         )
@@ -75,7 +74,9 @@ class Web(Construct):
         spa = cloudfront.Function(self, "SpaFallback", code=cloudfront.FunctionCode.from_inline(SPA_FALLBACK),
                                   runtime=cloudfront.FunctionRuntime.JS_2_0,
                                   comment="Arhivar: extension-less paths -> /index.html")
+        # api_origin_headers: the origin secret the API's WAF requires (components/origin.py).
         api_origin = origins.HttpOrigin(api_domain, origin_path=api_origin_path,
+                                        custom_headers=api_origin_headers,
                                         protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY)
         certificate = (acm.Certificate.from_certificate_arn(self, "Certificate", certificate_arn)
                        if certificate_arn else None)
@@ -88,6 +89,7 @@ class Web(Construct):
             minimum_protocol_version=cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
             http_version=cloudfront.HttpVersion.HTTP2_AND_3,
             price_class=cloudfront.PriceClass.PRICE_CLASS_100,
+            web_acl_id=web_acl_arn,  # rate limit per IP, AWS common rules (infra/edge_stack.py)
             default_behavior=cloudfront.BehaviorOptions(
                 origin=origins.S3BucketOrigin.with_origin_access_control(self.bucket),
                 viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,

@@ -9,6 +9,7 @@ from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
@@ -26,8 +27,8 @@ class Workers(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, specs: tuple[FunctionSpec, ...],
                  settings: Settings, environment: dict[str, str], packaging: Packaging,
                  zip_code: Path, queues: dict[str, sqs.Queue], resources: Resources,
-                 sync_max_concurrency: int, log_retention: logs.RetentionDays,
-                 mail_feedback: sns.ITopic) -> None:
+                 max_concurrency: dict[str, int], log_retention: logs.RetentionDays,
+                 mail_feedback: sns.ITopic, async_failures: sqs.IQueue) -> None:
         super().__init__(scope, construct_id)
         self._packaging = packaging
         self.functions: dict[str, lambda_.Function] = {}
@@ -43,11 +44,18 @@ class Workers(Construct):
                 queues[queue_spec.key],
                 batch_size=queue_spec.batch_size,
                 report_batch_item_failures=True,
-                max_concurrency=sync_max_concurrency if queue_spec.key == "sync" else None,
+                max_concurrency=max_concurrency[queue_spec.key],
             ))
         for spec in specs:
             if spec.mail_feedback:
                 self.functions[spec.name].add_event_source(sources.SnsEventSource(mail_feedback))
+        # Functions invoked asynchronously (EventBridge schedules, SNS): an event that still
+        # fails after Lambda's retries goes to the failures queue (alarmed), not nowhere.
+        for spec in specs:
+            if spec.schedule_keys or spec.mail_feedback:
+                self.functions[spec.name].configure_async_invoke(
+                    on_failure=destinations.SqsDestination(async_failures), retry_attempts=2,
+                    max_event_age=Duration.hours(1))
         self.rules: dict[str, events.Rule] = {}
         for schedule in SCHEDULES:
             function = next(self.functions[s.name] for s in specs if schedule.key in s.schedule_keys)
@@ -73,6 +81,7 @@ class Workers(Construct):
             environment=environment,
             architecture=lambda_.Architecture.X86_64,  # the wheels Chalice downloads
             log_group=log_group,
+            tracing=lambda_.Tracing.ACTIVE,  # X-Ray: SDK calls traced via the Lambda runtime
             description=f"Arhivar {spec.name} ({spec.handler})",
         )
         if spec.is_image:

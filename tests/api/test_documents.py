@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 from datetime import date
@@ -20,12 +21,14 @@ import requests
 
 from chalicelib import dependencies
 from chalicelib.domain.documents import ROMANIA, fold
+from chalicelib.services.documents import LINES_PAGE_DEFAULT, LINES_PAGE_MAX
 from chalicelib.storage.models import DocumentModel
 from chalicelib.topology import queue
 from functions.build_export import handler as export_handler
 from local.mailbox import sent_mail
 from local.runtime import QueuePoller
 from tests.api.conftest import authorize, sign_up
+from tests.invoices.builders import invoice_xml
 
 
 @dataclass
@@ -271,6 +274,79 @@ def test_the_detail_has_the_parsed_invoice_or_the_messages(archive):
     if error is not None:
         detail = archive.user.call("GET", f"/companies/{archive.cif}/documents/{error.message_id}").json()["document"]
         assert detail["invoice"] is None and detail["messages"] == list(error.messages)
+
+
+def large_invoice_xml(lines: int) -> bytes:
+    """A CIUS-RO invoice with this many lines (each with a long, diacritic name)."""
+    xml = invoice_xml().decode("utf-8")
+    line = re.search(r"<cac:InvoiceLine>.*</cac:InvoiceLine>", xml, re.DOTALL).group(0)
+    many = "\n".join(line.replace("<cbc:ID>1</cbc:ID>", f"<cbc:ID>{i}</cbc:ID>", 1)
+                     .replace("Consultanță", f"Articol {i}: țeavă zincată livrată conform contractului")
+                     for i in range(1, lines + 1))
+    return xml.replace(line, many).encode("utf-8")
+
+
+def archive_large_invoice(archive: Archive, message_id: str, lines: int) -> DocumentModel:
+    """A copy of the newest parsed invoice whose XML has this many lines (the caller deletes it)."""
+    model = next(d for d in archive.documents if d.kind == "received" and d.parse_status == "ok")
+    big = DocumentModel(**{name: getattr(model, name) for name in DocumentModel.get_attributes()})
+    big.message_id = message_id
+    big.sk = model.sk.replace(model.message_id, message_id)
+    big.xml_key = model.xml_key.replace(model.message_id, message_id)
+    dependencies.archive().put(big.xml_key, large_invoice_xml(lines), "application/xml")
+    big.save()
+    return big
+
+
+def test_a_15000_line_invoice_comes_in_bounded_pages_of_lines(archive):
+    # GIVEN an archived invoice with 15 000 lines (3.7 MB of JSON if answered whole)
+    message_id = "990000000001"
+    big = archive_large_invoice(archive, message_id, 15_000)
+    try:
+        url = f"/companies/{archive.cif}/documents/{message_id}"
+        # WHEN the detail is opened without paging parameters
+        first = archive.user.call("GET", url)
+        # THEN it carries the first page of lines, the count, and where the next page starts
+        assert first.status_code == 200, first.text
+        assert len(first.content) < 200_000
+        invoice = first.json()["document"]["invoice"]
+        assert invoice["line_count"] == 15_000
+        assert invoice["lines_offset"] == 0 and len(invoice["lines"]) == LINES_PAGE_DEFAULT
+        assert invoice["lines_next_offset"] == LINES_PAGE_DEFAULT
+        assert invoice["lines"][0]["id"] == "1" and "țeavă" in invoice["lines"][0]["name"]
+        # WHEN the pages are followed to the end, at the largest page size
+        seen = [line["id"] for line in invoice["lines"]]
+        offset, pages = invoice["lines_next_offset"], 1
+        while offset is not None:
+            page = archive.user.call("GET", url, params={"lines_offset": offset,
+                                                         "lines_limit": LINES_PAGE_MAX})
+            assert page.status_code == 200, page.text
+            assert len(page.content) < 1_000_000  # far below Lambda's 6 MB
+            invoice = page.json()["document"]["invoice"]
+            assert invoice["lines_offset"] == offset and len(invoice["lines"]) <= LINES_PAGE_MAX
+            seen += [line["id"] for line in invoice["lines"]]
+            offset, pages = invoice["lines_next_offset"], pages + 1
+        # THEN every line came exactly once, in order
+        assert seen == [str(i) for i in range(1, 15_001)]
+        assert pages == 1 + -(-(15_000 - LINES_PAGE_DEFAULT) // LINES_PAGE_MAX)
+        # AND an offset past the end is an empty page, not an error
+        past = archive.user.call("GET", url, params={"lines_offset": 20_000}).json()["document"]["invoice"]
+        assert past["lines"] == [] and past["lines_next_offset"] is None and past["line_count"] == 15_000
+    finally:
+        big.delete()
+
+
+@pytest.mark.parametrize("params", [
+    {"lines_limit": "0"}, {"lines_limit": str(LINES_PAGE_MAX + 1)}, {"lines_offset": "-1"},
+    {"lines_offset": "unu"}, {"lines_limit": "1.5"}, {"lines_offset": "٣"}, {"lines_offset": "9" * 40},
+])
+def test_bad_line_pages_are_400_with_a_stable_code(archive, params):
+    invoice = next(d for d in archive.documents if d.kind == "received" and d.parse_status == "ok")
+    answer = archive.user.call("GET", f"/companies/{archive.cif}/documents/{invoice.message_id}",
+                               params=params)
+    assert answer.status_code == 400, answer.text
+    assert error_code(answer) == "invalid_lines_page"
+    assert "lines_limit" in answer.json()["error"]["message"]
 
 
 def test_xml_and_original_downloads_are_the_archived_files(archive):

@@ -21,13 +21,14 @@ from playwright.sync_api import Page, expect
 
 from chalicelib import dependencies
 from chalicelib.domain.documents import fold
+from chalicelib.services.documents import LINES_PAGE_DEFAULT
 from chalicelib.storage.models import DocumentModel
 from chalicelib.topology import queue
 from functions.build_export import handler as export_handler
 from functions.render_pdf.handler import render_document
 from local.runtime import QueuePoller
 from tests.api.conftest import add_proven_company, new_company
-from tests.api.test_documents import Archive, sync_company
+from tests.api.test_documents import Archive, archive_large_invoice, sync_company
 from tests.browser.conftest import log_in
 
 
@@ -194,3 +195,31 @@ def test_download_everything_as_zip_csv_and_excel(page: Page, archive: Archive, 
     assert caught.value.suggested_filename.endswith(".xlsx")
     sheet = zipfile.ZipFile(caught.value.path()).read("xl/worksheets/sheet1.xml").decode("utf-8")
     assert sheet.count("<row ") == len(received) + 1
+
+
+def test_a_long_invoice_loads_more_lines_on_demand(page: Page, archive: Archive):
+    # GIVEN an invoice with more lines than one page of the API
+    total = 2 * LINES_PAGE_DEFAULT + 50
+    big = archive_large_invoice(archive, "990000000002", total)
+    try:
+        open_documents(page, archive)
+        # WHEN its detail is opened
+        page.locator(f'tr[data-mesaj="{big.message_id}"] td').first.click()
+        panel = page.get_by_role("dialog")
+        rows = panel.locator("table.linii tbody tr")
+        # THEN the first page of lines is shown, with the count and a button for more
+        expect(panel.locator("table.linii caption")).to_contain_text("450")
+        expect(rows).to_have_count(LINES_PAGE_DEFAULT)
+        expect(panel).to_contain_text(f"Afișate {LINES_PAGE_DEFAULT} din 450 de linii")
+        more = panel.get_by_role("button", name="Încarcă mai multe linii")
+        # WHEN more lines are asked for until there are none left
+        more.click()
+        expect(rows).to_have_count(2 * LINES_PAGE_DEFAULT)
+        more.click()
+        # THEN every line is in the table, in order, and the button is gone
+        expect(rows).to_have_count(total)
+        expect(rows.last.locator("td").first).to_have_text(str(total))
+        expect(rows.nth(LINES_PAGE_DEFAULT).locator("td").first).to_have_text(str(LINES_PAGE_DEFAULT + 1))
+        expect(more).to_have_count(0)
+    finally:
+        big.delete()

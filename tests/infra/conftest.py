@@ -21,8 +21,10 @@ os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 import aws_cdk  # noqa: E402  (requirements-dev.txt)
 
 from infra.app import build_app  # noqa: E402
-from infra.packaging import Packaging  # noqa: E402
+from infra.packaging import REPO_ROOT, Packaging  # noqa: E402
 from infra.stages import STAGES, StageParameters  # noqa: E402
+
+CDK_JSON_CONTEXT: dict[str, Any] = json.loads((REPO_ROOT / "infra" / "cdk.json").read_text())["context"]
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,7 @@ class Synthesized:
     outdir: Path
     work_dir: Path
     templates: dict[str, dict[str, Any]]  # stage name -> CloudFormation template
+    edge_templates: dict[str, dict[str, Any]]  # stage name -> its us-east-1 stack (CloudFront's WAF)
     params: dict[str, StageParameters]
     manifest: dict[str, Any]
 
@@ -43,7 +46,8 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
     saved = os.environ.get("CDK_DOCKER")
     os.environ["CDK_DOCKER"] = str(root / "no-docker-during-synth")
     try:
-        app = aws_cdk.App(outdir=str(root / "cdk.out"))
+        # cdk.json's context (the feature flags), as the CDK CLI passes it to infra/app.py
+        app = aws_cdk.App(outdir=str(root / "cdk.out"), context=CDK_JSON_CONTEXT)
         packaging = Packaging(work_dir=root / "build", offline=True)
         build_app(app, packaging)
         assembly = app.synth()
@@ -54,8 +58,11 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
             os.environ["CDK_DOCKER"] = saved
     params = {p.name: p for p in STAGES}
     templates = {name: assembly.get_stack_by_name(p.stack_name).template for name, p in params.items()}
+    edge_templates = {name: assembly.get_stack_by_name(f"{p.stack_name}-edge").template
+                      for name, p in params.items()}
     manifest = json.loads((Path(assembly.directory) / "manifest.json").read_text())
-    return Synthesized(Path(assembly.directory), packaging.work_dir, templates, params, manifest)
+    return Synthesized(Path(assembly.directory), packaging.work_dir, templates, edge_templates, params,
+                       manifest)
 
 
 @pytest.fixture(scope="session", params=[p.name for p in STAGES])
@@ -66,6 +73,11 @@ def stage(request: pytest.FixtureRequest) -> str:
 @pytest.fixture(scope="session")
 def template(synthesized: Synthesized, stage: str) -> dict[str, Any]:
     return synthesized.templates[stage]
+
+
+@pytest.fixture(scope="session")
+def edge_template(synthesized: Synthesized, stage: str) -> dict[str, Any]:
+    return synthesized.edge_templates[stage]
 
 
 def resources(template: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:

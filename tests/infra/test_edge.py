@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+from aws_cdk import RemovalPolicy
 from aws_cdk.assertions import Match, Template
 
 from chalicelib.topology import QUEUES
-from local.web_server import _SECURITY_HEADERS
+from infra.components.origin import ORIGIN_HEADER
+from infra.http_policy import HSTS_MAX_AGE_S, SECURITY_HEADERS
 
 from .conftest import Synthesized, properties, resources, worker_functions
 
@@ -80,15 +83,22 @@ def test_web_is_served_privately_with_an_spa_fallback(template: dict) -> None:
     assert "/index.html" in properties(function)["FunctionCode"]
 
 
-def test_security_headers_match_the_local_origin(template: dict) -> None:
+def test_security_headers_are_the_shared_definition(template: dict) -> None:
+    # GIVEN the one header set the local origin also sends (infra/http_policy.py)
+    # THEN CloudFront's response headers policy sets exactly those values
     [policy] = resources(template, "AWS::CloudFront::ResponseHeadersPolicy").values()
     headers = properties(policy)["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
     csp = headers["ContentSecurityPolicy"]["ContentSecurityPolicy"]
-    assert csp == _SECURITY_HEADERS["Content-Security-Policy"]
-    assert headers["ReferrerPolicy"]["ReferrerPolicy"] == _SECURITY_HEADERS["Referrer-Policy"]
+    assert csp == SECURITY_HEADERS["Content-Security-Policy"]
+    assert headers["ReferrerPolicy"]["ReferrerPolicy"] == SECURITY_HEADERS["Referrer-Policy"]
     assert headers["ContentTypeOptions"]["Override"] is True  # X-Content-Type-Options: nosniff
-    assert headers["FrameOptions"]["FrameOption"] == "DENY"
-    assert headers["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
+    assert SECURITY_HEADERS["X-Content-Type-Options"] == "nosniff"
+    assert headers["FrameOptions"]["FrameOption"] == SECURITY_HEADERS["X-Frame-Options"]
+    hsts = headers["StrictTransportSecurity"]
+    assert hsts["AccessControlMaxAgeSec"] == HSTS_MAX_AGE_S >= 31536000
+    assert hsts["IncludeSubdomains"] is True and hsts["Preload"] is True
+    assert SECURITY_HEADERS["Strict-Transport-Security"] == (
+        f"max-age={HSTS_MAX_AGE_S}; includeSubDomains; preload")
     config = _distribution(template)
     behaviours = [config["DefaultCacheBehavior"], *config["CacheBehaviors"]]
     assert all("ResponseHeadersPolicyId" in b for b in behaviours)
@@ -128,3 +138,104 @@ def test_every_dead_letter_queue_and_function_raises_an_alarm(template: dict) ->
     for logical_id in [*worker_functions(template), "APIHandler"]:
         assert ("Errors", "FunctionName", {"Ref": logical_id}) in alarmed, logical_id
     assert any(metric == "ApproximateAgeOfOldestMessage" for metric, _, _ in alarmed)  # sync lag
+
+
+# -- only CloudFront reaches the API; CloudFront's WAF ------------------------------------------
+
+def _secret_in(value: Any) -> str:
+    """The logical id of the secret a CloudFormation dynamic reference reads."""
+    parts = value["Fn::Join"][1]
+    assert parts[0] == "{{resolve:secretsmanager:" and parts[2] == ":SecretString:::}}", value
+    return parts[1]["Ref"]
+
+
+def test_cloudfront_sends_the_origin_secret_from_secrets_manager(template: dict, synthesized: Synthesized,
+                                                                  stage: str) -> None:
+    # GIVEN the API origin of the distribution
+    config = _distribution(template)
+    [api] = [b for b in config["CacheBehaviors"] if b["PathPattern"] == "/api/*"]
+    origin = next(o for o in config["Origins"] if o["Id"] == api["TargetOriginId"])
+    [header] = origin["OriginCustomHeaders"]
+    # THEN it adds the origin header, read from the active generated secret at deploy time
+    assert header["HeaderName"] == ORIGIN_HEADER
+    secret_id = _secret_in(header["HeaderValue"])
+    secret = properties(template["Resources"][secret_id])
+    active = synthesized.params[stage].origin_secret_active
+    assert secret["Name"] == f"arhivar/{stage}/origin-verify-{active}"
+    assert secret["GenerateSecretString"]["PasswordLength"] >= 32 and "SecretString" not in secret
+
+
+def test_the_regional_api_answers_only_requests_with_the_origin_header(template: dict) -> None:
+    # GIVEN the regional web ACL of the API stage
+    acls = {i: properties(a) for i, a in resources(template, "AWS::WAFv2::WebACL").items()}
+    [(acl_id, acl)] = acls.items()
+    assert acl["Scope"] == "REGIONAL"
+    # THEN it blocks by default (403, the API's error shape) ...
+    block = acl["DefaultAction"]["Block"]["CustomResponse"]
+    assert block["ResponseCode"] == 403
+    body = json.loads(acl["CustomResponseBodies"][block["CustomResponseBodyKey"]]["Content"])
+    assert body["error"]["code"] == "forbidden"
+    # ... and allows only the exact value of either origin secret in the header
+    [rule] = acl["Rules"]
+    assert rule["Action"] == {"Allow": {}}
+    matches = [s["ByteMatchStatement"] for s in rule["Statement"]["OrStatement"]["Statements"]]
+    assert {m["FieldToMatch"]["SingleHeader"]["Name"] for m in matches} == {ORIGIN_HEADER.lower()}
+    assert {m["PositionalConstraint"] for m in matches} == {"EXACTLY"}
+    secrets = {properties(template["Resources"][_secret_in(m["SearchString"])])["Name"] for m in matches}
+    assert len(secrets) == 2 and all("/origin-verify-" in name for name in secrets)
+    # AND no sampled requests (they would show the secret header)
+    assert acl["VisibilityConfig"]["SampledRequestsEnabled"] is False
+    assert rule["VisibilityConfig"]["SampledRequestsEnabled"] is False
+    # AND it is attached to the API stage SAM makes from the Chalice REST API
+    [association] = resources(template, "AWS::WAFv2::WebACLAssociation").values()
+    assert properties(association)["WebACLArn"] == {"Fn::GetAtt": [acl_id, "Arn"]}
+    arn = properties(association)["ResourceArn"]["Fn::Join"][1]
+    assert {"Ref": "RestAPI"} in arn and {"Ref": "RestAPI.Stage"} in arn
+
+
+def test_rotating_the_origin_secret_switches_the_slot_and_updates_the_acl(synthesized: Synthesized) -> None:
+    # GIVEN two stacks that differ by the active slot, THEN the ACL text differs too (so
+    # CloudFormation updates it and re-reads both secrets) and CloudFront sends the other one
+    from aws_cdk import App, Stack
+
+    from infra.components.origin import OriginVerification
+
+    found = {}
+    for slot in ("a", "b"):
+        stack = Stack(App(), "Probe")
+        origin = OriginVerification(stack, "Origin", stage="dev", active=slot, rest_api_id="x",
+                                    rest_api_logical_id="RestAPI", removal_policy=RemovalPolicy.DESTROY)
+        found[slot] = (stack.resolve(origin.web_acl.description), stack.resolve(origin.header_value))
+    assert found["a"][0] != found["b"][0]
+    assert found["a"][1] != found["b"][1]
+    with pytest.raises(ValueError, match="origin_secret_active"):
+        OriginVerification(Stack(App(), "Bad"), "Origin", stage="dev", active="c", rest_api_id="x",
+                           rest_api_logical_id="RestAPI", removal_policy=RemovalPolicy.DESTROY)
+
+
+def test_cloudfront_has_a_waf_with_a_rate_limit_per_ip_and_aws_common_rules(
+        template: dict, edge_template: dict, synthesized: Synthesized, stage: str) -> None:
+    # GIVEN the stage's us-east-1 stack
+    [(acl_id, acl)] = [(i, properties(a)) for i, a in resources(edge_template, "AWS::WAFv2::WebACL").items()]
+    assert acl["Scope"] == "CLOUDFRONT" and acl["DefaultAction"] == {"Allow": {}}
+    rules = {r["Name"]: r for r in acl["Rules"]}
+    # THEN a rate-based rule blocks an IP over the stage's limit with a 429 in the API's shape
+    rate = rules["rate-per-ip"]
+    statement = rate["Statement"]["RateBasedStatement"]
+    assert statement["AggregateKeyType"] == "IP"
+    assert statement["Limit"] == synthesized.params[stage].waf_rate_limit_per_ip
+    response = rate["Action"]["Block"]["CustomResponse"]
+    assert response["ResponseCode"] == 429
+    body = json.loads(acl["CustomResponseBodies"][response["CustomResponseBodyKey"]]["Content"])
+    assert body["error"]["code"] == "too_many_requests"
+    # AND AWS's managed common rule set runs (only the 8 KB body limit counted: SPV imports)
+    managed = rules["aws-common-rules"]["Statement"]["ManagedRuleGroupStatement"]
+    assert (managed["VendorName"], managed["Name"]) == ("AWS", "AWSManagedRulesCommonRuleSet")
+    assert [o["Name"] for o in managed.get("RuleActionOverrides", [])] == ["SizeRestrictions_BODY"]
+    assert rules["aws-common-rules"]["OverrideAction"] == {"None": {}}
+    # AND the distribution of the main stack uses that ACL (a cross-region reference: with the
+    # recommended flags, CloudFormation's Fn::GetStackOutput of the edge stack)
+    reference = _distribution(template)["WebACLId"]["Fn::GetStackOutput"]
+    assert reference["StackName"] == f"arhivar-{stage}-edge" and reference["Region"] == "us-east-1"
+    output = edge_template["Outputs"][reference["OutputName"]]
+    assert output["Value"] == {"Fn::GetAtt": [acl_id, "Arn"]}

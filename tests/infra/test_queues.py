@@ -33,9 +33,9 @@ def test_every_queue_has_its_dead_letter_queue(template: dict, stage: str) -> No
         policy = queue["RedrivePolicy"]
         assert _logical_id_of(policy["deadLetterTargetArn"]) == dlq_id, name
         assert policy["maxReceiveCount"] == spec.max_receive_count, name
-    # and every queue that is not a dead-letter queue has one
+    # and every queue that is not a dead-letter queue (or the async failures queue) has one
     for name, (_, queue) in queues.items():
-        assert name.endswith("-dlq") or "RedrivePolicy" in queue, name
+        assert name.endswith(("-dlq", "-async-failures")) or "RedrivePolicy" in queue, name
 
 
 def test_visibility_timeout_exceeds_the_consumers_timeout(template: dict, stage: str) -> None:

@@ -91,8 +91,8 @@ def test_keys_rotate(template: dict) -> None:
 
 
 def test_the_anaf_client_secret_is_a_placeholder_named_in_the_environment(template: dict, stage: str) -> None:
-    [(logical_id, secret)] = resources(template, "AWS::SecretsManager::Secret").items()
-    props = properties(secret)
+    [props] = [properties(s) for s in resources(template, "AWS::SecretsManager::Secret").values()
+               if properties(s)["Name"].endswith("/anaf-client-secret")]
     assert props["SecretString"] == PLACEHOLDER
     assert props["Name"] == f"arhivar/{stage}/anaf-client-secret"
     for function in [api_function(template), *worker_functions(template).values()]:

@@ -16,10 +16,13 @@ from .conftest import Synthesized, api_function, worker_functions
 
 def test_every_stage_is_a_stack_of_the_same_app(synthesized: Synthesized) -> None:
     # GIVEN the app synthesized offline (no network, no docker)
-    # THEN it holds exactly one stack per stage, named after the stage
-    stacks = {name for name, artifact in synthesized.manifest["artifacts"].items()
+    # THEN it holds exactly one stack per stage, named after the stage, and its CloudFront WAF
+    # in us-east-1 (the only region a CLOUDFRONT web ACL can live in)
+    stacks = {name: artifact["environment"] for name, artifact in synthesized.manifest["artifacts"].items()
               if artifact["type"] == "aws:cloudformation:stack"}
-    assert stacks == {"arhivar-dev", "arhivar-prod"}
+    assert set(stacks) == {"arhivar-dev", "arhivar-prod", "arhivar-dev-edge", "arhivar-prod-edge"}
+    assert stacks["arhivar-dev-edge"].endswith("/us-east-1")
+    assert stacks["arhivar-dev"].endswith("/eu-central-1")
     assert [p.stack_name for p in STAGES] == ["arhivar-dev", "arhivar-prod"]
 
 
@@ -82,3 +85,36 @@ def test_a_topology_function_without_declared_access_stops_the_synth(monkeypatch
     monkeypatch.setattr(functions, "QUEUES", (*topology.QUEUES, unknown))
     with pytest.raises(KeyError, match="functions/unheard_of"):
         functions.function_specs()
+
+
+def _recommended_flags(workdir: Path) -> dict:
+    """CURRENTLY_RECOMMENDED_FLAGS of the installed aws-cdk-lib (what `cdk init` writes), read
+    from the library's own cx-api module with the node that runs jsii."""
+    import json
+    import shutil
+    import subprocess
+    import tarfile
+
+    import aws_cdk
+
+    [bundle] = (Path(aws_cdk.__file__).parent / "_jsii").glob("aws-cdk-lib@*.jsii.tgz")
+    with tarfile.open(bundle) as archive:
+        members = [m for m in archive.getmembers() if m.name.startswith("package/cx-api/lib/")
+                   and m.name.endswith(".js") and (m.name.endswith("/features.js") or "/private/" in m.name)]
+        archive.extractall(workdir, members=members, filter="data")
+    features = workdir / "package" / "cx-api" / "lib" / "features.js"
+    script = f"console.log(JSON.stringify(require({json.dumps(str(features))}).CURRENTLY_RECOMMENDED_FLAGS))"
+    answer = subprocess.run([shutil.which("node") or "node", "-e", script], capture_output=True, text=True,
+                            check=True, timeout=60)
+    return json.loads(answer.stdout.strip().splitlines()[-1])
+
+
+def test_cdk_json_sets_every_recommended_feature_flag_of_the_cdk_in_use(tmp_path: Path) -> None:
+    # GIVEN the feature flags aws-cdk-lib recommends for its version
+    from .conftest import CDK_JSON_CONTEXT
+
+    recommended = _recommended_flags(tmp_path)
+    assert len(recommended) > 50
+    # THEN cdk.json (which the CLI passes to the app, and the synth of these tests uses) sets
+    # each of them to the recommended value: a CDK upgrade with new flags fails here
+    assert {k: CDK_JSON_CONTEXT.get(k) for k in recommended} == recommended

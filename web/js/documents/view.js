@@ -106,13 +106,9 @@ function party(title, data) {
     </dl></section>`;
 }
 
-function lines(invoice) {
-  return html`<div class="tabel-derulant"><table class="tabel linii">
-    <caption>Linii (${invoice.lines.length})</caption>
-    <thead><tr><th scope="col">#</th><th scope="col">Denumire</th><th scope="col" class="numar">Cantitate</th>
-      <th scope="col" class="numar">Preț unitar</th><th scope="col" class="numar">Valoare</th>
-      <th scope="col" class="numar">TVA</th></tr></thead>
-    <tbody>${invoice.lines.map((line) => html`<tr>
+/** Table rows for a page of invoice lines (appended when more lines are loaded). */
+export function lineRows(lines) {
+  return html`${lines.map((line) => html`<tr>
       <td data-eticheta="#">${line.id}</td>
       <td data-eticheta="Denumire">${line.name}${line.description
         ? html`<span class="nota bloc">${line.description}</span>` : ""}</td>
@@ -120,7 +116,28 @@ function lines(invoice) {
       <td data-eticheta="Preț unitar" class="numar">${money(line.unit_price)}</td>
       <td data-eticheta="Valoare" class="numar">${money(line.net_amount)}</td>
       <td data-eticheta="TVA" class="numar">${line.vat_percent !== null ? percent(line.vat_percent) : line.vat_category}</td>
-    </tr>`)}</tbody></table></div>`;
+    </tr>`)}`;
+}
+
+/** "Afișate 200 din 15.000 de linii" and the button for the next page (none after the last). */
+export function moreLines(shown, total, nextOffset) {
+  if (nextOffset === null || nextOffset === undefined) return html``;
+  return html`<p class="nota" id="linii-afisate">Afișate ${shown.toLocaleString("ro-RO")} din
+      ${total.toLocaleString("ro-RO")} de linii.</p>
+    <button type="button" class="buton mic secundar contur" data-mai-multe-linii="${nextOffset}">Încarcă
+      mai multe linii</button>`;
+}
+
+function lines(invoice) {
+  // The API sends the lines in pages (lines_offset, lines_limit): an invoice may have thousands.
+  return html`<div class="tabel-derulant"><table class="tabel linii">
+    <caption>Linii (${invoice.line_count.toLocaleString("ro-RO")})</caption>
+    <thead><tr><th scope="col">#</th><th scope="col">Denumire</th><th scope="col" class="numar">Cantitate</th>
+      <th scope="col" class="numar">Preț unitar</th><th scope="col" class="numar">Valoare</th>
+      <th scope="col" class="numar">TVA</th></tr></thead>
+    <tbody id="linii-factura">${lineRows(invoice.lines)}</tbody></table></div>
+    <div id="mai-multe-linii" aria-live="polite">${moreLines(invoice.lines.length, invoice.line_count,
+      invoice.lines_next_offset)}</div>`;
 }
 
 function totals(invoice) {

@@ -9,7 +9,7 @@ import { downloadFile, followExport, startExport } from "../documents/downloads.
 import {
   apiQuery, checkFilters, DEFAULT_PAGE_SIZE, FILTERS, hasFilters, PAGE_SIZES, pagePath, readState,
 } from "../documents/query.js";
-import { detail, table } from "../documents/view.js";
+import { detail, lineRows, moreLines, table } from "../documents/view.js";
 
 const REMEMBERED = "arhivar.documente.cif";
 const ORDER_NOTES = {
@@ -320,7 +320,32 @@ export default {
       if (event.target.closest("a, select, input")) return;
       openDetail(row.dataset.mesaj);
     });
+    async function loadMoreLines(button) {
+      const messageId = dialog.dataset.mesaj;
+      const offset = button.dataset.maiMulteLinii;
+      try {
+        const { document: doc } = await withProgress(button, "Se încarcă…", () => api(
+          `/companies/${encodeURIComponent(chosen)}/documents/${encodeURIComponent(messageId)}`
+          + `?lines_offset=${encodeURIComponent(offset)}`));
+        if (!alive() || dialog.dataset.mesaj !== messageId || !doc.invoice) return;
+        const rows = document.createElement("template");
+        setHtml(rows, lineRows(doc.invoice.lines));
+        const tbody = body.querySelector("#linii-factura");
+        tbody.append(rows.content);
+        setHtml(body.querySelector("#mai-multe-linii"), moreLines(tbody.rows.length, doc.invoice.line_count,
+          doc.invoice.lines_next_offset));
+        body.querySelector("[data-mai-multe-linii]")?.focus();
+      } catch (error) {
+        if (alive()) showMessage(detailStatus, "eroare", error.message);
+      }
+    }
+
     body.addEventListener("click", (event) => {
+      const more = event.target.closest("[data-mai-multe-linii]");
+      if (more) {
+        loadMoreLines(more);
+        return;
+      }
       const button = event.target.closest("[data-descarca]");
       if (button) download(button, dialog.dataset.mesaj, detailStatus);
     });
