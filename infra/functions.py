@@ -22,6 +22,8 @@ class Access:
 
     tables_rw: tuple[str, ...] = ()
     tables_ro: tuple[str, ...] = ()
+    # Append-only tables (the security journal): PutItem and Query, never update or delete.
+    tables_append: tuple[str, ...] = ()
     archive: str | None = None  # "read" or "read_write"
     queues_send: tuple[str, ...] = ()  # topology queue keys
     tokens_key: bool = False  # encrypt/decrypt ANAF tokens
@@ -91,6 +93,7 @@ API_ACCESS = Access(
     tables_rw=("accounts_table", "companies_table", "memberships_table", "credentials_table",
                "documents_table", "sync_runs_table", "exports_table", "limits_table",
                "authorizations_table"),
+    tables_append=("audit_table",),
     archive="read_write", queues_send=("sync", "render", "export"), tokens_key=True,
     anaf_secret=True, mail=True, cognito_admin=True)
 API_MEMORY_MB = 1024

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist
 
+from chalicelib.domain.audit import EventType
 from chalicelib.domain.errors import Conflict, NotAllowed, NotFound
 from chalicelib.domain.memberships import (
     INVITATION_PREFIX,
@@ -16,6 +17,7 @@ from chalicelib.domain.memberships import (
     can_manage,
     invitation_key,
 )
+from chalicelib.services import audit
 from chalicelib.storage.models import AccountModel, CompanyModel, MembershipModel
 
 
@@ -104,9 +106,11 @@ def invite(actor: MembershipModel, email: str, role: Role, existing_user_id: str
         if current is not None and current.state == MembershipState.ACTIVE.value:
             raise Conflict("Persoana are deja acces la această companie.", details={"email": email})
         add(existing_user_id, cif, role, MembershipState.ACTIVE, now, invited_by=actor.user_id)
+        audit.record(cif, EventType.MEMBER_ADDED, actor.user_id, member=existing_user_id, role=role.value)
         return Member(existing_user_id, email, role, MembershipState.ACTIVE, invited=False)
     add(invitation_key(email), cif, role, MembershipState.PENDING, now, invited_by=actor.user_id,
         email=email)
+    audit.record(cif, EventType.MEMBER_ADDED, actor.user_id, member=email, role=role.value, invited=True)
     return Member(invitation_key(email), email, role, MembershipState.PENDING, invited=True)
 
 
@@ -118,6 +122,7 @@ def claim_invitations(user_id: str, email: str, now: datetime) -> int:
         if current is None or current.state != MembershipState.ACTIVE.value:
             add(user_id, invitation.cif, Role(invitation.role), MembershipState.ACTIVE, now,
                 invited_by=invitation.invited_by)
+            audit.record(invitation.cif, EventType.MEMBER_JOINED, user_id, role=invitation.role)
         invitation.delete()
         claimed += 1
     return claimed
@@ -129,7 +134,9 @@ def change_role(actor: MembershipModel, member_id: str, role: Role) -> None:
         raise NotAllowed()
     if Role(target.role) is Role.OWNER and role is not Role.OWNER:
         _ensure_another_owner(actor.cif, member_id)
+    previous = target.role
     target.update(actions=[MembershipModel.role.set(role.value)])
+    audit.record(actor.cif, EventType.MEMBER_ROLE_CHANGED, actor.user_id, member=member_id, previous=previous, role=role.value)
 
 
 def remove(actor: MembershipModel, member_id: str) -> None:
@@ -141,6 +148,7 @@ def remove(actor: MembershipModel, member_id: str) -> None:
     if Role(target.role) is Role.OWNER and target.state == MembershipState.ACTIVE.value:
         _ensure_another_owner(actor.cif, member_id)
     target.delete()
+    audit.record(actor.cif, EventType.MEMBER_REMOVED, actor.user_id, member=member_id, role=target.role, left=leaving)
 
 
 def leave_all(user_id: str) -> None:
@@ -155,6 +163,7 @@ def leave_all(user_id: str) -> None:
                 raise LastOwner(details={"cif": membership.cif})
     for membership in mine:
         membership.delete()
+        audit.record(membership.cif, EventType.MEMBER_REMOVED, user_id, member=user_id, role=membership.role, reason="account_deleted")
         if not any(m.state == MembershipState.ACTIVE.value for m in of_company(membership.cif)):
             CompanyModel(cif=membership.cif).update(
                 actions=[CompanyModel.next_sync_at.remove(), CompanyModel.due_shard.remove()],
