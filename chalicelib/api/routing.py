@@ -32,7 +32,7 @@ def route(target: Chalice | Blueprint, path: str, method: str,
         @functools.wraps(view)
         def guarded(**kwargs: str) -> Response:
             try:
-                with audit.request_scope(_source_ip(target)):
+                with audit.request_scope(_source_ip(target), _user_agent(target)):
                     return view(**kwargs)
             except ArhivarError as error:
                 if error.status >= 500:
@@ -48,3 +48,8 @@ def _source_ip(target: Chalice | Blueprint) -> str | None:
     context = getattr(target.current_request, "context", None) or {}
     ip = (context.get("identity") or {}).get("sourceIp")
     return ip if isinstance(ip, str) and 0 < len(ip) <= 64 else None
+
+
+def _user_agent(target: Chalice | Blueprint) -> str | None:
+    agent = target.current_request.headers.get("user-agent")
+    return agent[:300] if agent else None

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import ipaddress
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -36,7 +38,7 @@ class EventType(Enum):
     AUTHORIZATION_DISCONNECTED = "authorization_disconnected"
     EXPORT_CREATED = "export_created"
     LICENCE_CHANGED = "licence_changed"
-    LOGIN_NEW_DEVICE = "login_new_device"  # declared; not recorded yet (see README)
+    LOGIN_NEW_DEVICE = "login_new_device"  # a login from a (browser, IP /24) pair new for the user
     API_KEY_CREATED = "api_key_created"  # declared for the API keys to come; nothing records it
 
     @property
@@ -108,6 +110,21 @@ def clean_details(details: Mapping[str, Any]) -> dict[str, Any]:
         elif isinstance(value, Enum) and isinstance(value.value, str):
             cleaned[name] = value.value[:MAX_TEXT]
     return cleaned
+
+
+def device_fingerprint(user_agent: str | None, ip: str) -> str:
+    """A login's device: the browser (user agent) and the network (IPv4 /24, IPv6 /48), hashed."""
+    try:
+        address = ipaddress.ip_address(ip)
+        prefix = 24 if address.version == 4 else 48
+        network = str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
+    except ValueError:
+        network = ip
+    return hashlib.sha256(f"{user_agent or ''}|{network}".encode()).hexdigest()[:32]
+
+
+def device_label(user_agent: str | None) -> str:
+    return (user_agent or "necunoscut")[:120]
 
 
 def sort_key(at: datetime, random_hex: str) -> str:

@@ -20,7 +20,7 @@ from pynamodb.exceptions import DoesNotExist
 from chalicelib.domain.errors import ArhivarError, NotAuthenticated, ValidationFailed
 from chalicelib.domain.passwords import check_password
 from chalicelib.domain.terms import TERMS_VERSION
-from chalicelib.services import memberships
+from chalicelib.services import audit, memberships
 from chalicelib.storage.identity import IdentityProvider, InvalidCredentials, Session
 from chalicelib.storage.mail import Mailer
 from chalicelib.storage.models import AccountModel
@@ -98,7 +98,9 @@ class Accounts:
         memberships.claim_invitations(user.user_id, email, self._now())
 
     def sign_in(self, email: str, password: str) -> Session:
-        return self._identity.sign_in(email, password)
+        session = self._identity.sign_in(email, password)
+        audit.record_login(lambda: getattr(self._identity.find(email), "user_id", None))
+        return session
 
     def refresh(self, refresh_token: str | None) -> Session:
         if not refresh_token:

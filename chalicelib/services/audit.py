@@ -20,7 +20,7 @@ import contextlib
 import contextvars
 import io
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -32,9 +32,9 @@ from chalicelib.domain import audit as rules
 from chalicelib.domain.audit import EventType
 from chalicelib.domain.documents import ROMANIA, Column
 from chalicelib.domain.errors import NotAllowed
-from chalicelib.domain.memberships import INVITATION_PREFIX, Role
+from chalicelib.domain.memberships import INVITATION_PREFIX, MembershipState, Role
 from chalicelib.services.sheets import CsvWriter
-from chalicelib.storage import audit_log
+from chalicelib.storage import audit_log, devices
 from chalicelib.storage.models import AccountModel, AuditEventModel, MembershipModel
 
 logger = Logger(service="arhivar-audit")
@@ -43,6 +43,7 @@ CSV_MAX_EVENTS = 10_000  # one download; the X-Arhivar-Next-Cursor header contin
 _READ_PAGE = 100
 
 _request_ip: contextvars.ContextVar[str | None] = contextvars.ContextVar("audit_request_ip", default=None)
+_request_agent: contextvars.ContextVar[str | None] = contextvars.ContextVar("audit_request_agent", default=None)
 
 
 class OwnersOnly(NotAllowed):
@@ -50,13 +51,15 @@ class OwnersOnly(NotAllowed):
 
 
 @contextlib.contextmanager
-def request_scope(ip: str | None) -> Iterator[None]:
-    """The IP of the API request being served: events recorded meanwhile carry it."""
-    token = _request_ip.set(ip)
+def request_scope(ip: str | None, user_agent: str | None = None) -> Iterator[None]:
+    """The IP (and browser) of the API request being served: events recorded meanwhile carry
+    the IP; a login compares both with the devices seen before."""
+    ip_token, agent_token = _request_ip.set(ip), _request_agent.set(user_agent)
     try:
         yield
     finally:
-        _request_ip.reset(token)
+        _request_ip.reset(ip_token)
+        _request_agent.reset(agent_token)
 
 
 def record(cif: str, event: EventType, actor_user_id: str | None, **details: Any) -> None:
@@ -74,6 +77,26 @@ def record(cif: str, event: EventType, actor_user_id: str | None, **details: Any
             details=rules.clean_details(details), ip=_request_ip.get()))
     except Exception:  # noqa: BLE001 — the decision above: log, alarm, and let the action stand
         logger.exception("audit event not recorded", extra={"cif": cif, "event": event.value})
+
+
+def record_login(user_id: Callable[[], str | None]) -> None:
+    """After a successful login: when the (browser, IP /24) pair is new for the user, an event
+    "Autentificare de pe un dispozitiv nou" in the journal of every company they are an active
+    member of. An account's very first login has nothing to compare with and records nothing
+    (its device is remembered). Never raises; outside an API request (no IP) nothing is recorded."""
+    try:
+        ip, agent = _request_ip.get(), _request_agent.get()
+        who = user_id() if ip else None
+        if not who:
+            return
+        first_login = devices.first_sighting(who, devices.ANY_DEVICE)
+        if not devices.first_sighting(who, rules.device_fingerprint(agent, ip)) or first_login:
+            return
+        for membership in MembershipModel.query(who):
+            if membership.state == MembershipState.ACTIVE.value:
+                record(membership.cif, EventType.LOGIN_NEW_DEVICE, who, device=rules.device_label(agent))
+    except Exception:  # noqa: BLE001 — as record(): the login stands
+        logger.exception("new device not checked")
 
 
 # -- reading (owners only) ---------------------------------------------------------------------

@@ -243,3 +243,36 @@ def test_a_failing_journal_does_not_fail_the_action(owned, settings, monkeypatch
     assert result is None
     monkeypatch.undo()
     assert len(journal(owner, cif)) == before
+
+
+def test_a_login_from_a_new_device_is_recorded_in_each_company_of_the_user(owned, new_user, proven_company, fresh_cif):
+    owner, cif = owned
+    second = fresh_cif()
+    proven_company(owner, second)
+    before = {c: len(journal(owner, c)) for c in (cif, second)}
+    # WHEN the owner logs in again from the browser they signed up with: nothing new
+    owner.log_in()
+    assert {c: len(journal(owner, c)) for c in (cif, second)} == before
+    # WHEN they log in from another browser
+    owner.http.headers["User-Agent"] = "Mozilla/5.0 (Jurnal test) Firefox/140.0"
+    owner.log_in()
+    # THEN each of their companies records it once, with the browser; a second login adds nothing
+    owner.log_in()
+    for company in (cif, second):
+        events = journal(owner, company)
+        assert len(events) == before[company] + 1
+        assert events[0]["event"] == "login_new_device"
+        assert events[0]["label"] == "Autentificare de pe un dispozitiv nou"
+        assert events[0]["details"] == {"device": "Mozilla/5.0 (Jurnal test) Firefox/140.0"}
+        assert events[0]["actor"]["email"] == owner.email and events[0]["ip"]
+
+
+def test_a_device_is_its_browser_and_its_network():
+    # GIVEN the same browser on two addresses of one /24, another /24, and another browser
+    same = rules.device_fingerprint("UA", "192.0.2.10")
+    # THEN only a change of network or browser is a new device; odd input does not fail
+    assert rules.device_fingerprint("UA", "192.0.2.200") == same
+    assert rules.device_fingerprint("UA", "192.0.3.10") != same
+    assert rules.device_fingerprint("Other", "192.0.2.10") != same
+    assert rules.device_fingerprint("UA", "2001:db8:1:2::1") == rules.device_fingerprint("UA", "2001:db8:1:ffff::9")
+    assert rules.device_fingerprint(None, "not-an-ip") != same
