@@ -19,11 +19,11 @@ from chalicelib import dependencies
 from chalicelib.api import audit_views, notification_views, routing, views
 from chalicelib.api.requests import openapi_document, parse_body
 from chalicelib.api.tokens import Principal
+from chalicelib.domain import audit as audit_rules
 from chalicelib.domain.email import normalize_email
 from chalicelib.domain.errors import NotAllowed
 from chalicelib.domain.memberships import Role
 from chalicelib.domain.terms import TERMS_VERSION
-from chalicelib.domain import audit as audit_rules
 from chalicelib.services import audit, companies, imports, memberships, sync_requests
 from chalicelib.services.anaf_connect import STATE_LIFETIME
 from chalicelib.services.health import check_health

@@ -72,7 +72,7 @@ _OUTCOMES_RO = {
 }
 _FORMATS_RO = {"zip": "ZIP", "csv": "CSV", "xlsx": "Excel"}
 
-SECRET_WORDS = re.compile(r"token|secret|password|parol|code|state|cookie|binding|key|cursor", re.I)
+SECRET_WORDS = re.compile(r"token|secret|password|parol|code|state|cookie|binding|key|cursor", re.IGNORECASE)
 MAX_DETAILS = 12
 MAX_TEXT = 200
 

@@ -75,7 +75,7 @@ def record(cif: str, event: EventType, actor_user_id: str | None, **details: Any
             cif=cif, at=rules.sort_key(at, secrets.token_hex(4)), event=event.value,
             actor_user_id=actor_user_id, actor_email=_email_of(actor_user_id) if actor_user_id else None,
             details=rules.clean_details(details), ip=_request_ip.get()))
-    except Exception:  # noqa: BLE001 — the decision above: log, alarm, and let the action stand
+    except Exception:  # the decision above: log, alarm, and let the action stand
         logger.exception("audit event not recorded", extra={"cif": cif, "event": event.value})
 
 
@@ -95,7 +95,7 @@ def record_login(user_id: Callable[[], str | None]) -> None:
         for membership in MembershipModel.query(who):
             if membership.state == MembershipState.ACTIVE.value:
                 record(membership.cif, EventType.LOGIN_NEW_DEVICE, who, device=rules.device_label(agent))
-    except Exception:  # noqa: BLE001 — as record(): the login stands
+    except Exception:  # as record(): the login stands
         logger.exception("new device not checked")
 
 

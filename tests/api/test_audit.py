@@ -214,7 +214,7 @@ def test_details_that_name_a_secret_are_dropped():
 
 
 def test_the_journal_has_no_update_or_delete_path(owned, settings):
-    owner, cif = owned
+    _, cif = owned
     # GIVEN the repository: it offers appending and reading only
     public = {name for name in vars(audit_log) if not name.startswith("_") and callable(vars(audit_log)[name])}
     assert public == {"append", "newest_first", "AuditEventModel"}

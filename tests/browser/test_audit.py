@@ -83,7 +83,7 @@ def test_an_owner_reads_the_journal_in_order_and_downloads_it(page: Page, new_pa
     download = download_info.value
     assert re.fullmatch(rf"Arhivar_jurnal_securitate_{cif}_\d{{4}}-\d{{2}}-\d{{2}}_\d{{4}}\.csv",
                         download.suggested_filename)
-    content = open(download.path(), "rb").read()
+    content = download.path().read_bytes()
     assert content.startswith(b"\xef\xbb\xbf")
     table = list(csv.reader(io.StringIO(content.decode("utf-8-sig")), delimiter=";"))
     assert table[0][:4] == ["Data și ora (ora României)", "Cine", "ID utilizator", "Ce"]
