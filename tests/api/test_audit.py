@@ -276,3 +276,17 @@ def test_a_device_is_its_browser_and_its_network():
     assert rules.device_fingerprint("Other", "192.0.2.10") != same
     assert rules.device_fingerprint("UA", "2001:db8:1:2::1") == rules.device_fingerprint("UA", "2001:db8:1:ffff::9")
     assert rules.device_fingerprint(None, "not-an-ip") != same
+
+
+def test_a_deleted_account_leaves_its_name_in_the_journal(owned, new_user):
+    owner, cif = owned
+    member = new_user()
+    owner.call("POST", f"/companies/{cif}/members", json={"email": member.email, "role": "admin"})
+    # WHEN the member deletes their account
+    answer = member.call("DELETE", "/account", json={"password": member.password})
+    assert answer.status_code == 204, answer.text
+    # THEN the journal says who left and why, with the address they had
+    [removed] = [e for e in journal(owner, cif) if e["event"] == "member_removed"]
+    assert removed["actor"]["email"] == member.email
+    assert removed["details"] == {"member": member.email, "role": "admin", "reason": "account_deleted"}
+    assert "contul a fost șters" in removed["summary"]
