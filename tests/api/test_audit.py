@@ -192,7 +192,8 @@ def test_no_secret_appears_in_any_event(new_user, fresh_cif, local_stack, settin
     token = link.rsplit("/", 1)[1]
     access_token = owner.http.headers["Authorization"].split()[1]
     confirmation = last_code(owner.email)
-    secrets_seen = [state, code, binding, token, access_token, confirmation]
+    refresh = owner.http.cookies["arhivar_refresh"]
+    secrets_seen = [state, code, binding, token, access_token, confirmation, refresh]
     # WHEN every stored event of the company is read straight from the table
     stored = [json.dumps(item.attribute_values, default=str) for item in AuditEventModel.query(cif)]
     # THEN there are events, and none holds any of the secrets
@@ -290,3 +291,17 @@ def test_a_deleted_account_leaves_its_name_in_the_journal(owned, new_user):
     assert removed["actor"]["email"] == member.email
     assert removed["details"] == {"member": member.email, "role": "admin", "reason": "account_deleted"}
     assert "contul a fost șters" in removed["summary"]
+
+
+def test_an_anaf_url_completed_in_another_browser_is_recorded_as_refused(owned, local_stack):
+    owner, cif = owned
+    # GIVEN the owner starts an ANAF step and the ANAF address reaches someone else's browser
+    started = owner.call("POST", f"/companies/{cif}/anaf/authorize").json()["authorization_url"]
+    callback = at_anaf(started, issue_certificate(local_stack.ports.sandbox_url, [cif]))
+    # WHEN that browser comes back to Arhivar
+    assert back_to_arhivar(callback)["anaf"] == "invalid_request"
+    # THEN the owners see the refused attempt
+    refused = journal(owner, cif)[0]
+    assert refused["event"] == "authorization_completed"
+    assert refused["details"] == {"outcome": "other_browser", "origin": "dashboard"}
+    assert "alt browser" in refused["summary"]
