@@ -16,15 +16,16 @@ from aws_lambda_powertools import Logger
 from chalice import Chalice, Response
 
 from chalicelib import dependencies
-from chalicelib.api import notification_views, routing, views
+from chalicelib.api import audit_views, notification_views, routing, views
 from chalicelib.api.requests import openapi_document, parse_body
 from chalicelib.api.tokens import Principal
+from chalicelib.domain import audit as audit_rules
 from chalicelib.domain.email import parse_email
 from chalicelib.domain.errors import NotAllowed
 from chalicelib.domain.memberships import Role
 from chalicelib.domain.terms import TERMS_VERSION
 from chalicelib.invoices.anaf_zip import check_upload
-from chalicelib.services import companies, imports, memberships, sync_requests
+from chalicelib.services import audit, companies, imports, memberships, sync_requests
 from chalicelib.services.anaf_connect import STATE_LIFETIME
 from chalicelib.services.health import check_health
 from chalicelib.services import licences, notification_settings
@@ -294,6 +295,27 @@ def accept_invitation(cif: str) -> Response:
 def decline_invitation(cif: str) -> Response:
     memberships.decline_invitation(dependencies.accounts().profile(caller().user_id).email, cif)
     return no_content()
+
+
+# -- security journal ("Jurnal de securitate", owners only) -------------------------------------
+
+@route("/api/companies/{cif}/audit", "GET")
+def audit_journal(cif: str) -> Response:
+    reader = memberships.require_active(caller().user_id, cif)
+    params = app.current_request.query_params or {}
+    page = audit.page(reader, params.get("cursor"), audit_rules.page_size(params.get("page_size")))
+    return ok(audit_views.page(page), headers={"Cache-Control": "no-store"})
+
+
+@route("/api/companies/{cif}/audit.csv", "GET")
+def audit_journal_csv(cif: str) -> Response:
+    reader = memberships.require_active(caller().user_id, cif)
+    text, next_cursor = audit.csv_file(reader, (app.current_request.query_params or {}).get("cursor"))
+    headers = {"Content-Type": "text/csv; charset=utf-8", "Cache-Control": "no-store",
+               "Content-Disposition": f'attachment; filename="{audit_rules.csv_file_name(cif, dependencies.now())}"'}
+    if next_cursor:
+        headers["X-Arhivar-Next-Cursor"] = next_cursor
+    return Response(status_code=200, body=text, headers=headers)
 
 
 # -- ANAF authorization ------------------------------------------------------------------------

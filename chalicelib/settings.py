@@ -36,6 +36,7 @@ class Settings:
     exports_table: str
     limits_table: str
     authorizations_table: str
+    audit_table: str
 
     archive_bucket: str
     trusted_signers_key: str
@@ -72,6 +73,7 @@ _VARIABLES: dict[str, tuple[str, bool]] = {
     "exports_table": ("ARHIVAR_EXPORTS_TABLE", True),
     "limits_table": ("ARHIVAR_LIMITS_TABLE", True),
     "authorizations_table": ("ARHIVAR_AUTHORIZATIONS_TABLE", True),
+    "audit_table": ("ARHIVAR_AUDIT_TABLE", True),
     "archive_bucket": ("ARHIVAR_ARCHIVE_BUCKET", True),
     "trusted_signers_key": ("ARHIVAR_TRUSTED_SIGNERS_KEY", True),
     "sync_queue": ("ARHIVAR_SYNC_QUEUE", True),

@@ -26,6 +26,8 @@ class Access:
     # and write (PutObject, with Object Lock retention); nothing outside them.
     archive_read: tuple[str, ...] = ()
     archive_write: tuple[str, ...] = ()
+    # Append-only tables (the security journal): PutItem and Query, never update or delete.
+    tables_append: tuple[str, ...] = ()
     queues_send: tuple[str, ...] = ()  # topology queue keys
     tokens_key: bool = False  # encrypt/decrypt ANAF tokens
     anaf_secret: bool = False  # read the ANAF client secret
@@ -108,7 +110,7 @@ API_ACCESS = Access(
                "documents_table", "sync_runs_table", "exports_table", "limits_table",
                "authorizations_table"),
     archive_read=(ORIGINALS, DOCUMENT_FILES, EXPORTS, CONFIG), archive_write=ARCHIVED,
-    queues_send=("sync", "render", "export"), tokens_key=True,
+    tables_append=("audit_table",), queues_send=("sync", "render", "export"), tokens_key=True,
     anaf_secret=True, mail=True, cognito_admin=True)
 API_MEMORY_MB = 1024
 API_TIMEOUT_S = 29  # API Gateway's integration limit

@@ -66,6 +66,7 @@ def local_environment(ports: LocalPorts, stage: str = "local") -> dict[str, str]
         "ARHIVAR_EXPORTS_TABLE": f"{prefix}-exports",
         "ARHIVAR_LIMITS_TABLE": f"{prefix}-limits",
         "ARHIVAR_AUTHORIZATIONS_TABLE": f"{prefix}-authorizations",
+        "ARHIVAR_AUDIT_TABLE": f"{prefix}-audit",
         "ARHIVAR_ARCHIVE_BUCKET": f"{prefix}-archive",
         "ARHIVAR_TRUSTED_SIGNERS_KEY": "config/trusted-signers.pem",
         "ARHIVAR_SYNC_QUEUE": f"{prefix}-sync",

@@ -11,6 +11,7 @@ from aws_lambda_powertools import Logger
 from chalice import Blueprint, Chalice, Response
 
 from chalicelib.domain.errors import ArhivarError
+from chalicelib.services import audit
 
 View = Callable[..., Response]
 logger = Logger(service="arhivar-api")
@@ -34,7 +35,8 @@ def route(target: Chalice | Blueprint, path: str, method: str,
         @functools.wraps(view)
         def guarded(**kwargs: str) -> Response:
             try:
-                return view(**kwargs)
+                with audit.request_scope(_source_ip(target), _user_agent(target)):
+                    return view(**kwargs)
             except ArhivarError as error:
                 if error.status >= 500:
                     logger.warning("request failed", extra={"code": error.code, "details": error.details})
@@ -42,3 +44,15 @@ def route(target: Chalice | Blueprint, path: str, method: str,
         target.route(path, methods=[method], content_types=content_types or ["application/json"])(guarded)
         return guarded
     return register
+
+
+def _source_ip(target: Chalice | Blueprint) -> str | None:
+    """The caller's IP as API Gateway saw it (the security journal records it)."""
+    context = getattr(target.current_request, "context", None) or {}
+    ip = (context.get("identity") or {}).get("sourceIp")
+    return ip if isinstance(ip, str) and 0 < len(ip) <= 64 else None
+
+
+def _user_agent(target: Chalice | Blueprint) -> str | None:
+    agent = target.current_request.headers.get("user-agent")
+    return agent[:300] if agent else None

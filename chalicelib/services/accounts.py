@@ -21,7 +21,7 @@ from pynamodb.exceptions import DoesNotExist, UpdateError
 from chalicelib.domain.errors import NotAuthenticated, ValidationFailed
 from chalicelib.domain.passwords import check_password
 from chalicelib.domain.terms import TERMS_VERSION
-from chalicelib.services import limits, memberships
+from chalicelib.services import audit, limits, memberships
 from chalicelib.storage.identity import IdentityProvider, InvalidCredentials, Session
 from chalicelib.storage.mail import Mailer
 from chalicelib.storage.models import AccountModel
@@ -132,6 +132,7 @@ class Accounts:
         by_ip.give_back()
         by_address.give_back()
         self._record_session(session)
+        audit.record_login(lambda: getattr(self._identity.find(email), "user_id", None))
         return session
 
     def refresh(self, refresh_token: str | None) -> Session:

@@ -24,10 +24,11 @@ from pynamodb.exceptions import DoesNotExist, UpdateError
 from chalicelib.anaf.efactura import EFacturaClient
 from chalicelib.anaf.errors import AnafError, AnafListTooLarge, AnafNoSpvRights
 from chalicelib.anaf.oauth import AnafOAuthClient
+from chalicelib.domain.audit import EventType
 from chalicelib.domain.authorization import AuthorizationState, authorization_status
 from chalicelib.domain.errors import NotAllowed
 from chalicelib.domain.memberships import MembershipState, Role, can_administer
-from chalicelib.services import limits, memberships
+from chalicelib.services import audit, limits, memberships
 from chalicelib.services.credentials import CredentialMissing, CredentialVault, companies_using, mark_companies
 from chalicelib.services.dispatch import due_shard
 from chalicelib.services.notifications import Message, Notifications
@@ -77,6 +78,7 @@ class AnafConnect:
         Open to administrators of the company, proven or not: a registered but unproven
         company is proven exactly this way, with the user's own certificate."""
         _require_administering_member(user_id, cif)
+        audit.record(cif, EventType.AUTHORIZATION_STARTED, user_id, origin="dashboard")
         return self._authorization_url(user_id, cif, "dashboard", browser_binding)
 
     def send_link(self, user_id: str, cif: str, email: str, sender_email: str) -> None:
@@ -108,6 +110,7 @@ class AnafConnect:
                   f"Nu aveți nevoie de cont Arhivar. Dacă nu cunoașteți această persoană, ignorați "
                   f"mesajul.\n\n{url}\n\n"
                   f"Linkul poate fi folosit o singură dată și expiră în 7 zile.\n")))
+        audit.record(cif, EventType.AUTHORIZATION_LINK_SENT, user_id, recipient=email)
 
     def start_from_link(self, token: str, browser_binding: str | None = None) -> AuthorizationStart | None:
         """The ANAF URL for a valid, unused link; None otherwise. Opening the link does not
@@ -139,10 +142,13 @@ class AnafConnect:
             return CallbackResult("invalid_request", None, "dashboard")
         if not _same_browser(request, browser_binding):
             # The ANAF URL was opened in another browser (forwarded to someone): prove nothing.
+            audit.record(request.cif, EventType.AUTHORIZATION_COMPLETED, request.user_id, outcome="other_browser", origin=request.origin)
             return CallbackResult("invalid_request", None, request.origin)
         if request.link_key and not self._spend_link(request.link_key):
             return CallbackResult("invalid_request", None, request.origin)
-        return self._complete(request, code, error)
+        result = self._complete(request, code, error)
+        audit.record(request.cif, EventType.AUTHORIZATION_COMPLETED, request.user_id, outcome=result.outcome, origin=request.origin)
+        return result
 
     def _complete(self, request: AuthorizationRequestModel, code: str | None,
                   error: str | None) -> CallbackResult:
@@ -165,6 +171,7 @@ class AnafConnect:
         if not proven_before:
             membership.update(actions=[MembershipModel.state.set(MembershipState.ACTIVE.value)],
                               condition=MembershipModel.state == MembershipState.PENDING.value)
+            audit.record(cif, EventType.MEMBERSHIP_PROVEN, user_id, role=membership.role, origin=origin)
         company = _company(cif)
         if proven_before or not self._has_working_credential(company):
             # A renewal by a proven administrator, or a company nobody connected yet.
@@ -221,6 +228,7 @@ class AnafConnect:
         changed = mark_companies(company.credential_id, administered, AuthorizationState.REVOKED)
         if administered == using:
             self._vault.delete(company.credential_id)
+        audit.record(cif, EventType.AUTHORIZATION_DISCONNECTED, user_id, companies=changed)
         return changed
 
     # -- storage -------------------------------------------------------------------------------

@@ -25,9 +25,10 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from chalicelib.domain import documents as rules
+from chalicelib.domain.audit import EventType
 from chalicelib.domain.documents import DocumentFilter
 from chalicelib.domain.errors import NotFound, ServiceUnavailable
-from chalicelib.services import limits
+from chalicelib.services import audit, limits
 from chalicelib.services.documents import DocumentIndex, base_name, index_fields
 from chalicelib.services.sheets import CsvWriter, XlsxWriter
 from chalicelib.services.streaming_zip import Member, write_zip
@@ -79,6 +80,7 @@ def start(user_id: str, cif: str, fmt: str, f: DocumentFilter, queues: WorkQueue
                          expires_at=now + EXPORT_TTL, format=fmt, done=0)
     export.save(condition=ExportModel.export_id.does_not_exist())
     queues.send("export", {"export_id": export.export_id})
+    audit.record(cif, EventType.EXPORT_CREATED, user_id, format=fmt, filters=", ".join(f"{k}={v}" for k, v in sorted(f.as_params().items())))
     return export
 
 

@@ -13,10 +13,11 @@ from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
+from chalicelib.domain.audit import EventType
 from chalicelib.domain.errors import Conflict, NotAllowed
 from chalicelib.domain.licences import LICENCES, Licence, NewDocumentEmails, licence_for
 from chalicelib.domain.memberships import Role, can_administer
-from chalicelib.services import memberships
+from chalicelib.services import audit, memberships
 from chalicelib.services.dispatch import due_shard
 from chalicelib.storage.models import CompanyModel, LicenceChange
 
@@ -86,6 +87,7 @@ def change(user_id: str, cif: str, code: str, now: datetime) -> LicenceState:
                       else CompanyModel.next_sync_at.does_not_exist())
         try:
             company.update(actions=actions, condition=condition)
+            audit.record(cif, EventType.LICENCE_CHANGED, user_id, previous=history[-1].previous, licence=new.code)
             break
         except UpdateError as error:
             if error.cause_response_code != "ConditionalCheckFailedException":

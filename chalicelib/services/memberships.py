@@ -8,6 +8,7 @@ from datetime import datetime
 
 from pynamodb.exceptions import DeleteError, DoesNotExist
 
+from chalicelib.domain.audit import EventType
 from chalicelib.domain.errors import Conflict, NotAllowed, NotFound
 from chalicelib.domain.memberships import (
     INVITATION_PREFIX,
@@ -16,6 +17,7 @@ from chalicelib.domain.memberships import (
     can_manage,
     invitation_key,
 )
+from chalicelib.services import audit
 from chalicelib.storage.models import AccountModel, CompanyModel, MembershipModel
 
 
@@ -108,6 +110,7 @@ def invite(actor: MembershipModel, email: str, role: Role, existing_user_id: str
             raise Conflict("Persoana are deja acces la această companie.", details={"email": email})
     add(invitation_key(email), cif, role, MembershipState.PENDING, now, invited_by=actor.user_id,
         email=email)
+    audit.record(cif, EventType.MEMBER_ADDED, actor.user_id, member=email, role=role.value, invited=True)
     return Member(invitation_key(email), email, role, MembershipState.PENDING, invited=True)
 
 
@@ -117,7 +120,9 @@ def change_role(actor: MembershipModel, member_id: str, role: Role) -> None:
         raise NotAllowed()
     if Role(target.role) is Role.OWNER and role is not Role.OWNER:
         _ensure_another_owner(actor.cif, member_id)
+    previous = target.role
     target.update(actions=[MembershipModel.role.set(role.value)])
+    audit.record(actor.cif, EventType.MEMBER_ROLE_CHANGED, actor.user_id, member=member_id, previous=previous, role=role.value)
 
 
 def remove(actor: MembershipModel, member_id: str) -> None:
@@ -129,6 +134,7 @@ def remove(actor: MembershipModel, member_id: str) -> None:
     if Role(target.role) is Role.OWNER and target.state == MembershipState.ACTIVE.value:
         _ensure_another_owner(actor.cif, member_id)
     target.delete()
+    audit.record(actor.cif, EventType.MEMBER_REMOVED, actor.user_id, member=member_id, role=target.role, left=leaving)
 
 
 def leave_all(user_id: str) -> None:
@@ -143,6 +149,7 @@ def leave_all(user_id: str) -> None:
                 raise LastOwner(details={"cif": membership.cif})
     for membership in mine:
         membership.delete()
+        audit.record(membership.cif, EventType.MEMBER_REMOVED, user_id, member=user_id, role=membership.role, reason="account_deleted")
         if not any(m.state == MembershipState.ACTIVE.value for m in of_company(membership.cif)):
             CompanyModel(cif=membership.cif).update(
                 actions=[CompanyModel.next_sync_at.remove(), CompanyModel.due_shard.remove()],
@@ -202,8 +209,10 @@ def accept_invitation(user_id: str, email: str, cif: str, now: datetime) -> Memb
     if current is not None and current.state == MembershipState.ACTIVE.value \
             and Role(current.role).rank >= Role(invitation.role).rank:
         return current
-    return add(user_id, cif, Role(invitation.role), MembershipState.ACTIVE, now,
-               invited_by=invitation.invited_by)
+    membership = add(user_id, cif, Role(invitation.role), MembershipState.ACTIVE, now,
+                     invited_by=invitation.invited_by)
+    audit.record(cif, EventType.MEMBER_JOINED, user_id, role=invitation.role)
+    return membership
 
 
 def decline_invitation(email: str, cif: str) -> None:

@@ -409,6 +409,26 @@ class LimitCounterModel(Model):
     blob = BinaryAttribute(null=True, legacy_encoding=False)
 
 
+class AuditEventModel(Model):
+    """One security-relevant event of a company (the owners' "Jurnal de securitate").
+
+    Append-only: written once with a condition that the key does not exist, never updated or
+    deleted by any code path (storage/audit_log.py is the only writer; in AWS the API role may
+    only PutItem and Query this table). No TTL: the journal is kept with the archive.
+    """
+
+    class Meta(_Meta):
+        settings_field = "audit_table"
+
+    cif = UnicodeAttribute(hash_key=True)
+    at = UnicodeAttribute(range_key=True)  # "at#<ISO-8601 UTC, microseconds>#<random hex>"
+    event = UnicodeAttribute()  # domain/audit.py EventType
+    actor_user_id = UnicodeAttribute(null=True)  # None for events without a signed-in actor
+    actor_email = UnicodeAttribute(null=True)  # the actor's address when the event happened
+    details = MapAttribute(default=dict)  # small, never secrets (domain/audit.py cleans it)
+    ip = UnicodeAttribute(null=True)
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     AccountModel,
     CompanyModel,
@@ -419,6 +439,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     ExportModel,
     LimitCounterModel,
     AuthorizationRequestModel,
+    AuditEventModel,
 )
 
 

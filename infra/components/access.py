@@ -22,6 +22,10 @@ COGNITO_ADMIN_ACTIONS = (
     "cognito-idp:AdminSetUserPassword", "cognito-idp:AdminDeleteUser",
 )
 
+# An append-only table: new items (conditional PutItem) and reading by key; no UpdateItem,
+# DeleteItem, BatchWriteItem or Scan.
+APPEND_ONLY_ACTIONS = ("dynamodb:PutItem", "dynamodb:Query")
+
 
 @dataclass(frozen=True)
 class Resources:
@@ -42,6 +46,11 @@ def grant(grantee: iam.IGrantable, access: Access, resources: Resources) -> None
     for field in access.tables_ro:
         if field not in access.tables_rw:
             resources.tables[field].grant_read_data(grantee)
+    for field in access.tables_append:
+        if field in access.tables_rw or field in access.tables_ro:
+            raise ValueError(f"{field} is append-only: not also read/write or read")
+        grantee.grant_principal.add_to_principal_policy(iam.PolicyStatement(
+            actions=list(APPEND_ONLY_ACTIONS), resources=[resources.tables[field].table_arn]))
     for pattern in access.archive_read:
         resources.archive.grant_read(grantee, pattern)
     for pattern in access.archive_write:

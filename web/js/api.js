@@ -43,8 +43,9 @@ function encodeBody(body, raw, contentType, headers) {
   return { headers: { ...headers, "Content-Type": "application/json" }, payload: JSON.stringify(body) };
 }
 
-/** A call without the access token (public routes: sign-up, login, terms, health…). */
-export async function request(path, { method = "GET", body, raw, contentType, headers = {} } = {}) {
+/** A call without the access token (public routes: sign-up, login, terms, health…).
+ *  `as: "blob"` answers a successful call with { blob, headers } instead of JSON (a file download). */
+export async function request(path, { method = "GET", body, raw, contentType, headers = {}, as } = {}) {
   let response;
   const encoded = encodeBody(body, raw, contentType, headers);
   try {
@@ -58,6 +59,7 @@ export async function request(path, { method = "GET", body, raw, contentType, he
     throw new ApiError(0, "network_error", UNREACHABLE);
   }
   if (response.status === 204) return null;
+  if (as === "blob" && response.ok) return { blob: await response.blob(), headers: response.headers };
   const payload = await response.json().catch(() => null);
   if (!response.ok && !(payload && payload.status)) {
     const error = payload?.error ?? {};

@@ -5,6 +5,7 @@ import { navigate, safeReturnPath, setFlash, setNavigator, takeFlash } from "./n
 import { currentAccount, forget, isSignedIn, onSessionChange, restore, signOut } from "./session.js";
 import account from "./pages/account.js";
 import anafResult from "./pages/anaf-result.js";
+import audit from "./pages/audit.js";
 import company from "./pages/company.js";
 import companies from "./pages/companies.js";
 import confirm from "./pages/confirm.js";
@@ -31,6 +32,7 @@ const routes = [
   [/^\/dezabonare$/, unsubscribePage],
   [/^\/companii$/, companies],
   [/^\/companii\/([^/]+)$/, company],
+  [/^\/companii\/([^/]+)\/jurnal$/, audit],
   [/^\/autorizare-anaf$/, anafResult],
   [/^\/documente$/, documents],
 ];
