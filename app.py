@@ -336,7 +336,8 @@ def import_archive(cif: str) -> Response:
     """"Importă arhive SPV": the body is the ZIP itself (application/zip)."""
     who = caller()
     results = imports.import_spv_archive(who.user_id, cif, app.current_request.raw_body or b"",
-                                         dependencies.archiver(), dependencies.now())
+                                         dependencies.archiver(), dependencies.now(),
+                                         dependencies.work_queues())
     counts = {status: sum(1 for r in results if r.status == status)
               for status in ("archived", "duplicate", "rejected")}
     return ok({"files": [views.imported_file(r) for r in results], "counts": counts})
