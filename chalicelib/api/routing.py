@@ -21,8 +21,10 @@ def error_response(error: ArhivarError) -> Response:
     body: dict[str, Any] = {"code": error.code, "message": error.message_ro}
     if error.details and error.status < 500:
         body["details"] = error.details
-    return Response(status_code=error.status, body={"error": body},
-                    headers={"Content-Type": "application/json"})
+    headers = {"Content-Type": "application/json"}
+    if error.retry_after_s is not None:
+        headers["Retry-After"] = str(error.retry_after_s)
+    return Response(status_code=error.status, body={"error": body}, headers=headers)
 
 
 def route(target: Chalice | Blueprint, path: str, method: str,
