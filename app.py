@@ -398,7 +398,8 @@ def import_archive(cif: str) -> Response:
     memberships.require_active(who.user_id, cif)  # an outsider learns nothing, not even from a 400
     if len(upload) <= imports.MAX_UPLOAD_BYTES:  # larger: the import answers 413
         check_upload(upload, member_cap=imports.MAX_MEMBER_BYTES, total_cap=imports.MAX_TOTAL_BYTES)
-    results = imports.import_spv_archive(who.user_id, cif, upload, dependencies.archiver(), dependencies.now())
+    results = imports.import_spv_archive(who.user_id, cif, upload, dependencies.archiver(), dependencies.now(),
+                                         dependencies.work_queues())
     counts = {status: sum(1 for r in results if r.status == status)
               for status in ("archived", "duplicate", "rejected")}
     return ok({"files": [views.imported_file(r) for r in results], "counts": counts})

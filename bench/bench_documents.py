@@ -256,13 +256,13 @@ def export_child(export_id: str, traced: bool) -> None:
     from chalicelib.services.documents import DocumentIndex
     from chalicelib.settings import get_settings
     from chalicelib.storage.blobs import ArchiveBucket
-    from chalicelib.storage.mail import Mailer
+    from chalicelib import dependencies
     from chalicelib.storage.models import ExportModel, bind_models
 
     settings = get_settings()
     bind_models(settings)
-    builder = exports.ExportBuilder(settings, ArchiveBucket(settings), DocumentIndex(settings), Mailer(settings),
-                                    lambda: datetime.now(UTC))
+    builder = exports.ExportBuilder(settings, ArchiveBucket(settings), DocumentIndex(settings),
+                                    dependencies.notifications(), lambda: datetime.now(UTC))
     ExportModel.get(export_id)  # clients and connections warm before measuring
     rss_before = memory_kib("VmRSS")
     if traced:

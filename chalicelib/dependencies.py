@@ -32,9 +32,13 @@ from chalicelib.storage.mail import Mailer
 from chalicelib.storage.models import bind_models
 from chalicelib.storage.queues import WorkQueues
 
-# An API request must answer within API Gateway's 29 s: short time-outs, one retry.
+# An API request must answer within API Gateway's 29 s: short time-outs, one retry, and at
+# most 10 s of waiting per ANAF call whatever ANAF's Retry-After or a call's own retry policy
+# say (beyond that the API answers 503 with Retry-After).
+API_ANAF_MAX_WAIT_S = 10.0
 _API_ANAF_HTTP = {"timeouts": Timeouts(connect=3.0, read=8.0),
-                  "retry": RetryPolicy(max_attempts=2, base_delay=1.0, max_delay=2.0)}
+                  "retry": RetryPolicy(max_attempts=2, base_delay=1.0, max_delay=2.0),
+                  "max_wait_s": API_ANAF_MAX_WAIT_S}
 
 
 def now() -> datetime:

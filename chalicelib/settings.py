@@ -39,6 +39,12 @@ class Settings:
     audit_table: str
 
     archive_bucket: str
+    # Object Lock on originals: COMPLIANCE in prod (nobody, root included, can delete before
+    # the legal retention ends); GOVERNANCE or NONE where a bucket must be emptiable (dev, local).
+    archive_lock_mode: str
+    # When set, an original's lock lasts at most this many days from its write (dev, local);
+    # unset: the legal retention (10 years after the end of the invoice's year).
+    archive_lock_days: int | None
     trusted_signers_key: str
     sync_queue: str
     render_queue: str
@@ -75,6 +81,8 @@ _VARIABLES: dict[str, tuple[str, bool]] = {
     "authorizations_table": ("ARHIVAR_AUTHORIZATIONS_TABLE", True),
     "audit_table": ("ARHIVAR_AUDIT_TABLE", True),
     "archive_bucket": ("ARHIVAR_ARCHIVE_BUCKET", True),
+    "archive_lock_mode": ("ARHIVAR_ARCHIVE_LOCK_MODE", True),
+    "archive_lock_days": ("ARHIVAR_ARCHIVE_LOCK_DAYS", False),
     "trusted_signers_key": ("ARHIVAR_TRUSTED_SIGNERS_KEY", True),
     "sync_queue": ("ARHIVAR_SYNC_QUEUE", True),
     "render_queue": ("ARHIVAR_RENDER_QUEUE", True),
@@ -92,6 +100,8 @@ _VARIABLES: dict[str, tuple[str, bool]] = {
     "anaf_client_secret_name": ("ARHIVAR_ANAF_CLIENT_SECRET_NAME", True),
     "anaf_redirect_uri": ("ARHIVAR_ANAF_REDIRECT_URI", True),
 }
+
+ARCHIVE_LOCK_MODES = ("COMPLIANCE", "GOVERNANCE", "NONE")
 
 _URL_FIELDS = ("aws_endpoint_url", "public_url", "anaf_oauth_url", "anaf_api_url",
                "anaf_public_url", "anaf_redirect_uri")
@@ -117,12 +127,35 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         value = values[name]
         if value and urlparse(value).scheme not in ("http", "https"):
             problems.append(f"{_VARIABLES[name][0]}={value!r} is not an http(s) URL")
+    values["archive_lock_days"] = _lock_days(values["archive_lock_days"], problems)  # type: ignore[assignment]
+    problems += _lock_problems(values)
     if problems:
         raise SettingsError("Arhivar cannot start: " + "; ".join(problems) + ".")
     values["public_url"] = values["public_url"].rstrip("/")  # type: ignore[union-attr]
     for name in ("anaf_oauth_url", "anaf_api_url", "anaf_public_url"):
         values[name] = values[name].rstrip("/")  # type: ignore[union-attr]
     return Settings(**values)  # type: ignore[arg-type]
+
+
+def _lock_days(value: str | None, problems: list[str]) -> int | None:
+    if value is None:
+        return None
+    if not value.isdigit() or int(value) < 1:
+        problems.append(f"ARHIVAR_ARCHIVE_LOCK_DAYS={value!r} is not a whole number of days (1 or more)")
+        return None
+    return int(value)
+
+
+def _lock_problems(values: dict) -> list[str]:
+    mode = values["archive_lock_mode"]
+    if mode is None:
+        return []
+    if mode not in ARCHIVE_LOCK_MODES:
+        return [f"ARHIVAR_ARCHIVE_LOCK_MODE={mode!r} is not one of {', '.join(ARCHIVE_LOCK_MODES)}"]
+    if values["stage"] == "prod" and (mode != "COMPLIANCE" or values["archive_lock_days"] is not None):
+        return ["ARHIVAR_STAGE=prod keeps originals under COMPLIANCE lock for the legal retention "
+                "(ARHIVAR_ARCHIVE_LOCK_MODE=COMPLIANCE, ARHIVAR_ARCHIVE_LOCK_DAYS unset)"]
+    return []
 
 
 # Set by the Chalice CLI for every command (its documented way for an app to know), never by

@@ -29,5 +29,5 @@ def function_environment(settings: Settings) -> dict[str, str]:
         value = getattr(settings, field)
         if variable in LAMBDA_RESERVED or value is None:
             continue
-        environment[variable] = value
+        environment[variable] = str(value)
     return environment

@@ -93,6 +93,8 @@ class ArhivarStack(Stack):
             "aws_endpoint_url": None,  # AWS itself: boto3 and pynamodb use their defaults
             **{field: table.table_name for field, table in self.tables.by_setting.items()},
             "archive_bucket": self.archive.bucket.bucket_name,
+            "archive_lock_mode": params.archive_lock_mode,
+            "archive_lock_days": params.archive_lock_days,
             "trusted_signers_key": params.trusted_signers_key,
             **queue_names(params.name),
             "tokens_kms_key": self.secrets.tokens_key.key_arn,

@@ -57,6 +57,10 @@ class StageParameters:
     # Resources that hold no data (web bucket, queues, topics, secret): kept or removed on
     # `cdk destroy`. Data (tables, archive, keys) is always retained.
     destroy_stateless: bool = True
+    # Object Lock on originals (ARHIVAR_ARCHIVE_LOCK_MODE / _DAYS): prod keeps COMPLIANCE for
+    # the legal retention; dev uses GOVERNANCE for a day so its bucket can be emptied.
+    archive_lock_mode: str = "COMPLIANCE"
+    archive_lock_days: int | None = None
     manage_ses_identity: bool = True  # create the SES domain identity (DKIM records to add)
 
     @property
@@ -93,12 +97,12 @@ class StageParameters:
 def _coerce(type_name: str, value: Any) -> Any:
     if not isinstance(value, str):
         return value
-    if type_name == "int":
+    if "None" in type_name and value in ("", "none", "None"):
+        return None
+    if type_name.startswith("int"):
         return int(value)
     if type_name == "bool":
         return value.lower() in ("1", "true", "yes")
-    if "None" in type_name and value in ("", "none", "None"):
-        return None
     return value
 
 
@@ -107,6 +111,8 @@ DEV = StageParameters(
     domain_name="dev.arhivar.ro",
     anaf_api_url=ANAF_TEST_API_URL,
     ses_sender="notificari@dev.arhivar.ro",
+    archive_lock_mode="GOVERNANCE",
+    archive_lock_days=1,
 )
 
 PROD = StageParameters(

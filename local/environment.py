@@ -68,6 +68,9 @@ def local_environment(ports: LocalPorts, stage: str = "local") -> dict[str, str]
         "ARHIVAR_AUTHORIZATIONS_TABLE": f"{prefix}-authorizations",
         "ARHIVAR_AUDIT_TABLE": f"{prefix}-audit",
         "ARHIVAR_ARCHIVE_BUCKET": f"{prefix}-archive",
+        # An emptiable archive: GOVERNANCE lock for a day (prod: COMPLIANCE, 10 years).
+        "ARHIVAR_ARCHIVE_LOCK_MODE": "GOVERNANCE",
+        "ARHIVAR_ARCHIVE_LOCK_DAYS": "1",
         "ARHIVAR_TRUSTED_SIGNERS_KEY": "config/trusted-signers.pem",
         "ARHIVAR_SYNC_QUEUE": f"{prefix}-sync",
         "ARHIVAR_RENDER_QUEUE": f"{prefix}-render",

@@ -8,6 +8,11 @@ Requests that must not run twice (an upload; a token exchange or refresh, whose 
 single-use) are sent with `idempotent=False`: they are retried only when the request surely
 did not reach ANAF's application (connection refused/failed, HTTP 429).
 
+A client may have a wait budget (`max_wait_s`): the API's client, whose requests must answer
+within API Gateway's 29 s, never sleeps more than that in total for one request, whatever
+ANAF's Retry-After (up to 60 s) or the call's retry policy say; the failure is raised instead
+(AnafRateLimited carries ANAF's Retry-After), and the API answers 503 with Retry-After.
+
 Logs carry method, host, path (never the query string), status, duration and attempt.
 Headers and bodies are never logged, so tokens, client secrets and codes cannot leak.
 """
@@ -92,9 +97,11 @@ class AnafHttp:
 
     def __init__(self, *, timeouts: Timeouts = Timeouts(), retry: RetryPolicy = RetryPolicy(),
                  clock: Clock | None = None, jitter: Callable[[], float] = random.random,
-                 pool_size: int = 10, session: requests.Session | None = None) -> None:
+                 pool_size: int = 10, session: requests.Session | None = None,
+                 max_wait_s: float | None = None) -> None:
         self.timeouts = timeouts
         self.retry = retry
+        self.max_wait_s = max_wait_s  # total sleep per request; None: only the policy's bounds
         self.clock: Clock = clock or SystemClock()
         self._jitter = jitter
         self.session = session or requests.Session()
@@ -120,6 +127,7 @@ class AnafHttp:
         path = urlsplit(url).path
         host = urlsplit(url).netloc
         attempt = 0
+        waited = 0.0
         while True:
             attempt += 1
             started = self.clock.monotonic()
@@ -132,7 +140,11 @@ class AnafHttp:
                 self._log(method, host, path, None, started, attempt, failure.code)
                 if attempt >= policy.max_attempts or not (idempotent or _never_sent(exc)):
                     raise failure from exc
-                self.clock.sleep(policy.backoff(attempt, self._jitter()))
+                delay = policy.backoff(attempt, self._jitter())
+                if not self._may_wait(waited, delay):
+                    raise failure from exc
+                self.clock.sleep(delay)
+                waited += delay
                 continue
             self._log(method, host, path, response.status_code, started, attempt, None)
             if response.status_code not in RETRY_STATUSES:
@@ -143,8 +155,14 @@ class AnafHttp:
                 raise failure
             if wait is not None and wait > policy.max_retry_after:
                 raise failure
-            delay = policy.backoff(attempt, self._jitter())
-            self.clock.sleep(max(delay, wait or 0.0))
+            delay = max(policy.backoff(attempt, self._jitter()), wait or 0.0)
+            if not self._may_wait(waited, delay):
+                raise failure  # the caller cannot wait that long (the API): it answers 503
+            self.clock.sleep(delay)
+            waited += delay
+
+    def _may_wait(self, waited: float, delay: float) -> bool:
+        return self.max_wait_s is None or waited + delay <= self.max_wait_s
 
     # -- helpers ---------------------------------------------------------------------------
 

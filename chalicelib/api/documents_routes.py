@@ -55,7 +55,7 @@ def index() -> documents.DocumentIndex:
 @functools.cache
 def export_builder() -> exports.ExportBuilder:
     return exports.ExportBuilder(dependencies.settings(), dependencies.archive(), index(),
-                                 dependencies.mailer(), dependencies.now)
+                                 dependencies.notifications(), dependencies.now)
 
 
 # -- list and detail ---------------------------------------------------------------------------

@@ -23,9 +23,8 @@ def error_response(error: ArhivarError) -> Response:
     if error.details and error.status < 500:
         body["details"] = error.details
     headers = {"Content-Type": "application/json"}
-    retry_after = getattr(error, "retry_after_s", None)
-    if retry_after is not None:  # 429: how long to wait (RFC 9110 Retry-After, in seconds)
-        headers["Retry-After"] = str(retry_after)
+    if error.retry_after_s is not None:
+        headers["Retry-After"] = str(error.retry_after_s)
     return Response(status_code=error.status, body={"error": body}, headers=headers)
 
 

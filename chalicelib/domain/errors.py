@@ -8,10 +8,14 @@ class ArhivarError(Exception):
     code = "internal_error"
     status = 500
     message_ro = "A apărut o eroare neașteptată. Încercați din nou."
+    retry_after_s: int | None = None  # the API's Retry-After (seconds), for retryable errors
 
-    def __init__(self, message_ro: str | None = None, *, details: dict | None = None) -> None:
+    def __init__(self, message_ro: str | None = None, *, details: dict | None = None,
+                 retry_after_s: int | None = None) -> None:
         self.message_ro = message_ro or self.message_ro
         self.details = details or {}
+        if retry_after_s is not None:
+            self.retry_after_s = retry_after_s
         super().__init__(self.message_ro)
 
 
@@ -33,6 +37,15 @@ class ServiceUnavailable(ArhivarError):
     code = "service_unavailable"
     status = 503
     message_ro = "Serviciul este momentan indisponibil. Încercați din nou în câteva momente."
+    retry_after_s = 5
+
+
+class ServiceBusy(ServiceUnavailable):
+    """A dependency is throttling us (DynamoDB over its capacity, a rate limit): retry shortly.
+    The API answers 503 with Retry-After; a worker fails the SQS record so it comes back."""
+
+    code = "service_busy"
+    message_ro = "Serviciul este foarte solicitat în acest moment. Încercați din nou în câteva secunde."
 
 
 class NotAuthenticated(ArhivarError):

@@ -29,30 +29,42 @@ def due_shard(cif: str) -> int:
 class DispatchResult:
     due: int
     enqueued: int
-    skipped: int  # another dispatcher moved the company first
+    skipped: int  # another dispatcher moved the company first (its message went out twice: harmless)
 
 
 def dispatch_due_companies(now: datetime, queues: WorkQueues,
                            time_left_s: Callable[[], float] = lambda: 900.0) -> DispatchResult:
     """Enqueue every due company, ten messages per SQS call; stop when the invocation's time
-    runs low (the companies left stay due and the next firing takes them)."""
+    runs low (the companies left stay due and the next firing takes them).
+
+    A company's message is sent before its next sync moves: when SQS refuses, the error
+    propagates and the companies stay due, so the next firing takes them (never a lost
+    interval). A message sent twice (two dispatchers, or a crash between send and advance) is
+    harmless: the sync worker's lease on the company keeps the runs apart."""
     due = enqueued = skipped = 0
     for shard in range(DUE_SHARDS):
-        bodies = []
+        batch: list[CompanyModel] = []
         for entry in CompanyModel.due.query(shard, CompanyModel.next_sync_at <= now):
             if time_left_s() < 10:
                 break
             due += 1
-            if _advance(entry, now):
-                bodies.append({"cif": entry.cif, "reason": "schedule",
-                               "due_at": entry.next_sync_at.isoformat()})
-            else:
-                skipped += 1
-            if len(bodies) == 10:
-                enqueued += queues.send_many("sync", bodies)
-                bodies = []
-        enqueued += queues.send_many("sync", bodies)
+            batch.append(entry)
+            if len(batch) == 10:
+                sent, moved_first = _send_then_advance(batch, now, queues)
+                enqueued, skipped, batch = enqueued + sent, skipped + moved_first, []
+        sent, moved_first = _send_then_advance(batch, now, queues)
+        enqueued, skipped = enqueued + sent, skipped + moved_first
     return DispatchResult(due=due, enqueued=enqueued, skipped=skipped)
+
+
+def _send_then_advance(batch: list[CompanyModel], now: datetime, queues: WorkQueues) -> tuple[int, int]:
+    """Send the batch's sync messages, then move each company's next sync; (sent, skipped)."""
+    if not batch:
+        return 0, 0
+    sent = queues.send_many("sync", [{"cif": entry.cif, "reason": "schedule",
+                                      "due_at": entry.next_sync_at.isoformat()} for entry in batch])
+    skipped = sum(1 for entry in batch if not _advance(entry, now))
+    return sent, skipped
 
 
 def _advance(entry: CompanyModel, now: datetime) -> bool:

@@ -30,12 +30,12 @@ from chalicelib.domain.documents import DocumentFilter
 from chalicelib.domain.errors import NotFound, ServiceUnavailable
 from chalicelib.services import audit, limits
 from chalicelib.services.documents import DocumentIndex, base_name, index_fields
+from chalicelib.services.notifications import Notifications
 from chalicelib.services.sheets import CsvWriter, XlsxWriter
 from chalicelib.services.streaming_zip import Member, write_zip
 from chalicelib.settings import Settings
 from chalicelib.storage.blobs import ArchiveBucket
-from chalicelib.storage.mail import Mailer
-from chalicelib.storage.models import AccountModel, ExportModel
+from chalicelib.storage.models import ExportModel
 from chalicelib.storage.multipart import MultipartWriter
 from chalicelib.storage.queues import WorkQueues
 
@@ -116,11 +116,11 @@ class Fetched:
 
 class ExportBuilder:
     def __init__(self, settings: Settings, archive: ArchiveBucket, index: DocumentIndex,
-                 mailer: Mailer, clock: Callable[[], datetime]) -> None:
+                 notifications: Notifications, clock: Callable[[], datetime]) -> None:
         self._settings = settings
         self._archive = archive
         self._index = index
-        self._mailer = mailer
+        self._notifications = notifications
         self._clock = clock
 
     def build(self, export_id: str) -> str:
@@ -131,8 +131,9 @@ class ExportBuilder:
         except ExportModel.DoesNotExist:
             logger.warning("export: no such export", extra={"export_id": export_id})
             return "missing"
-        if export.status == "ready":
-            return "ready"  # a redelivered message: done already
+        if export.status == "ready":  # a redelivered message: done already
+            self._announce(export, int(export.done or 0))  # at most once: the send is recorded
+            return "ready"
         f = rules.parse_filter(filters_of(export))
         fmt = export.format or "zip"
         key = export_key(export_id, fmt)
@@ -160,8 +161,7 @@ class ExportBuilder:
         export.update(actions=[ExportModel.status.set("ready"), ExportModel.progress.set(100),
                                ExportModel.done.set(progress.done), ExportModel.s3_key.set(key),
                                ExportModel.size.set(size), ExportModel.finished_at.set(self._clock())])
-        if progress.done > LARGE_EXPORT:
-            self._mail(export, progress.done)
+        self._announce(export, progress.done)
         return "ready"
 
     # -- formats ------------------------------------------------------------------------------
@@ -231,17 +231,14 @@ class ExportBuilder:
             files["original"] = self._archive.get(document.original_key)
         return Fetched(document, files)
 
-    def _mail(self, export: ExportModel, count: int) -> None:
-        try:
-            email = AccountModel.get(export.owner_user_id).email
-        except AccountModel.DoesNotExist:
+    def _announce(self, export: ExportModel, count: int) -> None:
+        """A large export is also e-mailed to who asked, as a notification (category
+        `exports`: preferences, suppression, unsubscribe link, sent once per export)."""
+        if count <= LARGE_EXPORT:
             return
-        link = f"{self._settings.public_url}/documente?cif={export.cif}&export={export.export_id}"
-        self._mailer.send(
-            to=email, subject="Exportul documentelor este gata",
-            text=(f"Bună ziua,\n\nExportul celor {count} documente ale companiei cu CIF-ul "
-                  f"{export.cif} este gata. Îl puteți descărca de aici, timp de 7 zile:\n\n{link}\n\n"
-                  "Arhivar"))
+        self._notifications.send_export_ready(user_id=export.owner_user_id, cif=export.cif,
+                                              export_id=export.export_id, document_count=count,
+                                              expires_at=export.expires_at)
 
 
 class _Progress:

@@ -18,7 +18,9 @@ from chalicelib.domain.errors import NotAllowed, PayloadTooLarge, ValidationFail
 from chalicelib.domain.memberships import Role, can_administer
 from chalicelib.invoices.errors import InvoiceLayerError
 from chalicelib.services import memberships
-from chalicelib.services.archiver import Archiver
+from chalicelib.services.archiver import Archived, Archiver
+from chalicelib.services.renders import queue_renders
+from chalicelib.storage.queues import WorkQueues
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # API Gateway and Lambda limit request bodies
 MAX_MEMBERS = 1000
@@ -41,16 +43,20 @@ class ImportedFile:
 
 
 def import_spv_archive(user_id: str, cif: str, upload: bytes, archiver: Archiver,
-                       now: datetime) -> list[ImportedFile]:
+                       now: datetime, queues: WorkQueues) -> list[ImportedFile]:
     membership = memberships.require_active(user_id, cif)
     if not can_administer(Role(membership.role)):
         raise NotAllowed()
     if len(upload) > MAX_UPLOAD_BYTES:
         raise PayloadTooLarge(f"Arhiva depășește {MAX_UPLOAD_BYTES // (1024 * 1024)} MB: "
                               "împărțiți-o în mai multe arhive.")
-    return [_import_one(cif, name, content, archiver, now) if content is not None
-            else ImportedFile(_shown(name), "rejected", reason=UNREADABLE_MEMBER)
-            for name, content in _anaf_zips(upload)]
+    archived: list[Archived] = []
+    try:
+        return [_import_one(cif, name, content, archiver, now, archived) if content is not None
+                else ImportedFile(_shown(name), "rejected", reason=UNREADABLE_MEMBER)
+                for name, content in _anaf_zips(upload)]
+    finally:  # what was archived gets its PDF even when a later file failed the request
+        queue_renders(queues, cif, archived)
 
 
 UNREADABLE_MEMBER = "Fișierul din arhivă nu poate fi citit (deteriorat, criptat sau comprimat neobișnuit)."
@@ -93,11 +99,13 @@ def _shown(name: str) -> str:
     return name.replace("\\", "/").rsplit("/", 1)[-1][:200]
 
 
-def _import_one(cif: str, name: str, content: bytes, archiver: Archiver, now: datetime) -> ImportedFile:
+def _import_one(cif: str, name: str, content: bytes, archiver: Archiver, now: datetime,
+                done: list[Archived]) -> ImportedFile:
     shown = _shown(name)
     try:
         archived = archiver.archive_import(cif, content, now)
     except InvoiceLayerError as error:
         return ImportedFile(shown, "rejected", reason=error.message_ro)
+    done.append(archived)
     status = "archived" if archived.new else "duplicate"
     return ImportedFile(shown, status, message_id=archived.sk.rsplit("#", 1)[-1], kind=archived.kind)

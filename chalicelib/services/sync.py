@@ -33,10 +33,11 @@ from chalicelib.domain.authorization import AuthorizationState
 from chalicelib.domain.licences import NewDocumentEmails, licence_for
 from chalicelib.invoices.errors import InvalidAnafZip
 from chalicelib.services import companies
-from chalicelib.services.archiver import Archiver, archived, archived_key
+from chalicelib.services.archiver import Archived, Archiver, archived, archived_key
 from chalicelib.services.budget import BudgetExhausted, CallBudget
 from chalicelib.services.credentials import CredentialInvalid, CredentialMissing, CredentialVault, mark_companies
 from chalicelib.services.dispatch import due_shard
+from chalicelib.services.renders import queue_renders
 from chalicelib.storage.models import CompanyModel, LimitCounterModel, SyncRunModel
 from chalicelib.storage.queues import WorkQueues
 
@@ -58,7 +59,7 @@ class Downloaded:
     bytes: int = 0
     new: bool = False
     sk: str | None = None
-    renders_pdf: bool = False
+    result: Archived | None = None  # the archiver's answer (it decides whether a PDF is due)
     lost: bool = False
     error: str | None = None
 
@@ -209,14 +210,13 @@ class CompanySync:
                     failed.append(pending[offset].created_at)
                     break
                 batch = pending[offset:offset + step]
-                renders = []
+                results = []
                 for message, done in zip(batch, pool.map(lambda m: self._one(client, cif, m), batch)):
                     if not done.archived:
                         failed.append(message.created_at)
                     stats.add(done)
-                    if done.sk and done.renders_pdf:
-                        renders.append({"cif": cif, "sk": done.sk, "message_id": message.id})
-                self._queues.send_many("render", renders)
+                    results.append(done.result)
+                queue_renders(self._queues, cif, results)
                 if any(error == "calls_per_minute" for error in stats.errors):
                     break  # the rest waits for the next run (soon: see _sync)
         return min(failed) if failed else None
@@ -238,7 +238,7 @@ class CompanySync:
                 raise  # the whole run stops: see _sync
             return Downloaded(archived=False, calls=1, error=error.code)
         return Downloaded(archived=True, calls=1, bytes=len(content), new=archived.new,
-                          sk=archived.sk if archived.new else None, renders_pdf=archived.renders_pdf)
+                          sk=archived.sk if archived.new else None, result=archived)
 
     # -- company state -------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib.domain.errors import ServiceUnavailable
+from chalicelib.domain.errors import ServiceBusy, ServiceUnavailable
 from chalicelib.settings import Settings
 
 _CONFIG = Config(
@@ -35,9 +35,28 @@ def error_code(error: ClientError) -> str:
     return error.response.get("Error", {}).get("Code", "")
 
 
+# What AWS answers when we go over a table's, an account's or a service's rate: retry shortly.
+# (DynamoDB's InternalServerError is one too: AWS documents it as "retry the request".)
+THROTTLE_CODES = frozenset({"ThrottlingException", "RequestLimitExceeded", "ProvisionedThroughputExceededException",
+                            "Throttling", "TooManyRequestsException", "SlowDown"})
+
+
+def transient(error: ClientError | BotoCoreError, what: str) -> ServiceUnavailable | None:
+    """The domain error for a transient AWS failure (throttle, 5xx, transport), else None."""
+    if isinstance(error, BotoCoreError):  # connection refused, time-outs, endpoint errors
+        return ServiceUnavailable(details={"service": what, "error": type(error).__name__})
+    code = error_code(error)
+    if code in THROTTLE_CODES or code == "InternalServerError":  # DynamoDB's "retry this request"
+        return ServiceBusy(details={"service": what, "code": code})
+    if error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) >= 500:
+        return ServiceUnavailable(details={"service": what, "code": code})
+    return None
+
+
 @contextmanager
 def translated_errors(what: str, *, passthrough: Callable[[ClientError], bool] = lambda e: False) -> Iterator[None]:
-    """Turn transport failures and AWS 5xx answers into ServiceUnavailable.
+    """Turn transport failures, throttles and AWS 5xx answers into ServiceUnavailable
+    (ServiceBusy for throttles).
 
     Client errors a caller handles itself (a failed condition, a missing key) pass through
     when `passthrough` says so; everything else is unexpected and propagates unchanged.
@@ -47,10 +66,9 @@ def translated_errors(what: str, *, passthrough: Callable[[ClientError], bool] =
     except ClientError as error:
         if passthrough(error):
             raise
-        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-        if status >= 500 or error_code(error) in {"ThrottlingException", "RequestLimitExceeded",
-                                                    "ProvisionedThroughputExceededException"}:
-            raise ServiceUnavailable(details={"service": what, "code": error_code(error)}) from error
-        raise
-    except BotoCoreError as error:  # connection refused, time-outs, endpoint errors
-        raise ServiceUnavailable(details={"service": what, "error": type(error).__name__}) from error
+        mapped = transient(error, what)
+        if mapped is None:
+            raise
+        raise mapped from error
+    except BotoCoreError as error:
+        raise transient(error, what) from error  # type: ignore[misc]

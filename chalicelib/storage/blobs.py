@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
 from botocore.exceptions import ClientError
@@ -26,6 +26,8 @@ class ArchiveBucket:
     def __init__(self, settings: Settings) -> None:
         self._s3 = aws_client(settings, "s3")
         self.name = settings.archive_bucket
+        self._lock_mode = settings.archive_lock_mode
+        self._lock_days = settings.archive_lock_days
 
     def put(self, key: str, data: bytes, content_type: str) -> str:
         """Store (or replace) bytes; return their SHA-256 (hex), which S3 also checks on arrival."""
@@ -35,11 +37,13 @@ class ArchiveBucket:
                  retain_until: datetime | None = None) -> str:
         """Store bytes under a key that nothing may overwrite (`If-None-Match: *`); return their
         SHA-256 (hex). Storing the same bytes again is a no-op (a retry); different bytes raise
-        KeyTaken and change nothing. With `retain_until`, Object Lock (compliance mode) keeps
-        the object unchangeable and undeletable until then: the legal original."""
+        KeyTaken and change nothing. With `retain_until`, Object Lock keeps the object
+        unchangeable until then: the legal original. The deployment's settings choose the lock:
+        COMPLIANCE (prod: undeletable by anyone), GOVERNANCE (dev, local: a privileged user can
+        still empty the bucket) or NONE, and may cap its length (`archive_lock_days`)."""
         extra: dict = {"IfNoneMatch": "*"}
         if retain_until is not None:
-            extra |= {"ObjectLockMode": "COMPLIANCE", "ObjectLockRetainUntilDate": retain_until}
+            extra |= self._lock(retain_until)
         try:
             return self._put(key, data, content_type, extra)
         except ClientError as error:
@@ -49,6 +53,13 @@ class ArchiveBucket:
         if hashlib.sha256(self.get(key)).hexdigest() != digest:
             raise KeyTaken(key)
         return digest
+
+    def _lock(self, retain_until: datetime) -> dict:
+        if self._lock_mode == "NONE":
+            return {}
+        if self._lock_days is not None:
+            retain_until = min(retain_until, datetime.now(UTC) + timedelta(days=self._lock_days))
+        return {"ObjectLockMode": self._lock_mode, "ObjectLockRetainUntilDate": retain_until}
 
     def _put(self, key: str, data: bytes, content_type: str, extra: dict) -> str:
         digest = hashlib.sha256(data)

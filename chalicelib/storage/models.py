@@ -22,6 +22,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProject
 from pynamodb.models import Model
 
 from chalicelib.settings import Settings
+from chalicelib.storage import dynamodb_errors
 
 
 class _Meta:
@@ -445,6 +446,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
 
 def bind_models(settings: Settings) -> None:
     """Point every model at its table in this deployment (idempotent)."""
+    dynamodb_errors.install()  # throttles become ServiceBusy for every pynamodb call
     for model in ALL_MODELS:
         meta = model.Meta
         meta.table_name = getattr(settings, meta.settings_field)

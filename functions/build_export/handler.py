@@ -27,7 +27,7 @@ processor = BatchProcessor(event_type=EventType.SQS)
 def builder() -> ExportBuilder:
     settings = dependencies.settings()
     return ExportBuilder(settings, dependencies.archive(), DocumentIndex(settings),
-                         dependencies.mailer(), dependencies.now)
+                         dependencies.notifications(), dependencies.now)
 
 
 def record_handler(record: SQSRecord) -> None:

@@ -14,7 +14,8 @@ NONCURRENT_EXPIRE_AFTER = Duration.days(30)
 
 class Archive(Construct):
     """Private, KMS-encrypted, versioned, TLS-only, Object Lock enabled (the code writes each
-    original with COMPLIANCE retention until 10 years after the end of the invoice's year)."""
+    original with the stage's lock: COMPLIANCE until 10 years after the end of the invoice's
+    year in prod, GOVERNANCE for a day in dev: ARHIVAR_ARCHIVE_LOCK_MODE / _DAYS)."""
 
     def __init__(self, scope: Construct, construct_id: str, *, stage: str) -> None:
         super().__init__(scope, construct_id)

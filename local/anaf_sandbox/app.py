@@ -32,7 +32,10 @@ def _inject_before() -> Response | None:
             sleep(rule.delay_ms / 1000)
         elif rule.kind == "status":
             code = rule.status or 503
-            return _html(_GATEWAY_PAGE.format(code=_REASONS.get(code, str(code))), code)
+            answer = _html(_GATEWAY_PAGE.format(code=_REASONS.get(code, str(code))), code)
+            if rule.retry_after is not None:
+                answer.headers["Retry-After"] = str(rule.retry_after)
+            return answer
         elif rule.kind == "timeout":
             sb.faults.cancel.wait(rule.seconds)  # hold the connection; reset/shutdown ends it
             return _html(_GATEWAY_PAGE.format(code=_REASONS[504]), 504)

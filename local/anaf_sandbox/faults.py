@@ -39,6 +39,7 @@ class FaultRule:
     status: int | None = None  # default per kind: status 503, waf/maintenance 200
     delay_ms: int = 0
     seconds: float = 30.0
+    retry_after: int | None = None  # kind "status": the answer's Retry-After (seconds)
     fired: int = 0
     _rng: random.Random = field(default_factory=random.Random, repr=False)
 
@@ -46,7 +47,8 @@ class FaultRule:
         return {
             "id": self.id, "kind": self.kind, "path": self.path, "count": self.count,
             "probability": self.probability, "seed": self.seed, "status": self.status,
-            "delay_ms": self.delay_ms, "seconds": self.seconds, "fired": self.fired,
+            "delay_ms": self.delay_ms, "seconds": self.seconds, "retry_after": self.retry_after,
+            "fired": self.fired,
         }
 
 
@@ -72,6 +74,7 @@ class Faults:
             status=None if spec.get("status") is None else int(spec["status"]),
             delay_ms=int(spec.get("delay_ms", 0)),
             seconds=float(spec.get("seconds", 30.0)),
+            retry_after=None if spec.get("retry_after") is None else int(spec["retry_after"]),
         )
         rule._rng = random.Random(rule.seed)
         with self._lock:

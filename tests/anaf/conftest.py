@@ -135,6 +135,8 @@ def sandbox_settings(handle: SandboxHandle) -> Settings:
         environment_variables()["anaf_public_url"]: handle.base_url,
         environment_variables()["anaf_client_id"]: handle.client_id,
         environment_variables()["anaf_redirect_uri"]: handle.redirect_uri,
+        environment_variables()["archive_lock_mode"]: "NONE",
+        environment_variables()["archive_lock_days"]: "",
     })
     return load_settings(env)
 

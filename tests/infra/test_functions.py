@@ -19,7 +19,8 @@ MB = 1024 * 1024
 LAMBDA_ZIPPED_LIMIT = 50 * MB  # direct upload limit; we stay under it although CDK uses S3
 LAMBDA_UNZIPPED_LIMIT = 250 * MB  # function plus layers, unzipped
 NOT_IN_THE_FUNCTION_CONFIGURATION = {"AWS_REGION",  # set by Lambda itself
-                                     "AWS_ENDPOINT_URL"}  # only locally (moto)
+                                     "AWS_ENDPOINT_URL",  # only locally (moto)
+                                     "ARHIVAR_ARCHIVE_LOCK_DAYS"}  # unset in prod: the legal retention
 
 
 def _all_functions(template: dict[str, Any]) -> dict[str, dict[str, Any]]:

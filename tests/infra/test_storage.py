@@ -62,3 +62,10 @@ def test_every_bucket_is_encrypted_and_versioned(template: dict) -> None:
         props = properties(bucket)
         assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"], logical_id
         assert props["VersioningConfiguration"] == {"Status": "Enabled"}, logical_id
+
+
+def test_each_stage_sets_its_archive_lock(template: dict, stage: str) -> None:
+    # prod keeps originals under COMPLIANCE for the legal retention; dev's bucket can be emptied
+    variables = api_function(template)["Environment"]["Variables"]
+    expected = {"prod": ("COMPLIANCE", None), "dev": ("GOVERNANCE", "1")}[stage]
+    assert (variables["ARHIVAR_ARCHIVE_LOCK_MODE"], variables.get("ARHIVAR_ARCHIVE_LOCK_DAYS")) == expected

@@ -1,0 +1,48 @@
+"""DynamoDB failures become domain errors at the storage edge, once, for every pynamodb call.
+
+pynamodb wraps botocore's errors in its own (GetError, QueryError, PutError, …, with
+`cause_response_code`), so a throttled table would surface as a library exception that
+neither the API's error mapping nor the workers' retry rules know. Every pynamodb operation
+(models, batch reads, transactions) goes through `Connection.dispatch`; wrapping it here turns a
+throttle (`ProvisionedThroughputExceededException`, `ThrottlingException`,
+`RequestLimitExceeded`, DynamoDB's `InternalServerError`) into `ServiceBusy`, and a transport
+failure into `ServiceUnavailable` (storage/aws.py `transient`, the same rule as the boto3
+adapters). Anything else (a failed condition, a cancelled transaction) still reaches the caller
+as pynamodb's own exception, which the services handle.
+
+pynamodb has no hook for error translation, so this wraps the method once per process
+(`install`, called by `bind_models`).
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+from pynamodb.connection.base import Connection
+
+from chalicelib.storage.aws import transient
+
+_MARK = "_arhivar_translates_errors"
+
+
+def install() -> None:
+    """Wrap pynamodb's dispatch (idempotent)."""
+    if getattr(Connection.dispatch, _MARK, False):
+        return
+    original = Connection.dispatch
+
+    @functools.wraps(original)
+    def dispatch(self: Connection, operation_name: str, operation_kwargs: dict) -> Any:
+        try:
+            return original(self, operation_name, operation_kwargs)
+        except (ClientError, BotoCoreError) as error:
+            mapped = transient(error, "dynamodb")
+            if mapped is None:
+                raise
+            mapped.details["operation"] = operation_name
+            raise mapped from error
+
+    setattr(dispatch, _MARK, True)
+    Connection.dispatch = dispatch  # type: ignore[method-assign]

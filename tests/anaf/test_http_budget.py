@@ -1,0 +1,57 @@
+"""A client with a wait budget (the API's) never sleeps past it for one request, whatever ANAF's
+Retry-After or the call's retry policy say: it raises at once instead (on a fake clock)."""
+
+from __future__ import annotations
+
+import pytest
+import responses
+
+from chalicelib import dependencies
+from chalicelib.anaf import errors
+from chalicelib.anaf.http import RetryPolicy
+
+URL = "https://webservicesp.example.test/api/PlatitorTvaRest/v9/tva"
+
+
+@pytest.fixture
+def mocked():
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        yield rsps
+
+
+def test_a_retry_after_longer_than_the_budget_is_not_slept(make_http, fake_clock, mocked):
+    # GIVEN ANAF answers 429 asking for 60 s, and a client that may wait 10 s in all
+    mocked.post(URL, status=429, headers={"Retry-After": "60"})
+    http = make_http(max_wait_s=10.0)
+    # WHEN it calls with a policy that would honour up to 60 s
+    with pytest.raises(errors.AnafRateLimited) as caught:
+        http.request("POST", URL, retry=RetryPolicy(max_attempts=3, max_retry_after=60.0))
+    # THEN it raised after one call without sleeping, keeping ANAF's Retry-After for the caller
+    assert fake_clock.sleeps == []
+    assert len(mocked.calls) == 1
+    assert caught.value.retry_after == 60.0
+
+
+def test_backoffs_stop_when_the_next_one_would_pass_the_budget(make_http, fake_clock, mocked):
+    # GIVEN ANAF keeps failing with 503, and backoffs of 3, 6, 12 s (jitter 0.5)
+    mocked.post(URL, status=503)
+    http = make_http(max_wait_s=10.0)
+    with pytest.raises(errors.AnafUnavailable):
+        http.request("POST", URL, retry=RetryPolicy(max_attempts=5, base_delay=4.0, max_delay=16.0))
+    # THEN it slept 3 + 6 = 9 s and gave up instead of sleeping 12 s more
+    assert fake_clock.sleeps == [3.0, 6.0]
+    assert sum(fake_clock.sleeps) <= 10.0
+
+
+def test_a_short_retry_after_within_the_budget_is_honoured(make_http, fake_clock, mocked):
+    mocked.post(URL, status=429, headers={"Retry-After": "4"})
+    mocked.post(URL, json={"found": [], "notFound": []})
+    response = make_http(max_wait_s=10.0).request("POST", URL)
+    assert response.status_code == 200
+    assert fake_clock.sleeps == [4.0]
+
+
+def test_the_worker_client_has_no_budget_and_the_api_client_has_ten_seconds():
+    # The workers run in 15-minute Lambdas and honour ANAF's waits; the API answers within 29 s.
+    assert dependencies._API_ANAF_HTTP["max_wait_s"] == dependencies.API_ANAF_MAX_WAIT_S == 10.0
+    assert dependencies.worker_anaf_http.__wrapped__().max_wait_s is None
