@@ -3,13 +3,17 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run test setup system-packages bench clean
+.PHONY: run test lint setup system-packages bench clean
 
 run: setup ## Start the whole product locally (web + API, ANAF sandbox, moto, local runtime)
 	$(PY) -m local.stack
 
-test: setup system-packages ## Run the whole test suite against a fresh local stack
+test: lint system-packages ## Lint, then run the whole test suite against a fresh local stack
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: setup ## ruff and mypy (their settings are in pyproject.toml)
+	$(PY) -m ruff check .
+	$(PY) -m mypy
 
 bench: setup ## Print the benchmark figures
 	ONLY=$(ONLY) $(PY) -m bench
@@ -26,4 +30,4 @@ system-packages: ## Chromium and pdftoppm for the tests (installed when missing 
 	@scripts/ensure-system-packages
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
