@@ -29,8 +29,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from chalicelib.settings import load_settings  # noqa: E402
-from local.environment import LOCAL_HOST, LocalPorts, local_environment  # noqa: E402
+from chalicelib.settings import load_settings
+from local.environment import LOCAL_HOST, LocalPorts, local_environment
 
 DOCUMENTS = int(os.environ.get("BENCH_DOCUMENTS", "100000"))
 EXPORT = int(os.environ.get("BENCH_EXPORT", "10000"))
@@ -288,9 +288,9 @@ def export_child(export_id: str, traced: bool) -> None:
 def main() -> None:
     process, environment = start_moto()
     try:
+        from chalicelib.storage.models import CompanyModel, bind_models
         from local.anaf_sandbox import signing as sandbox_signing
         from local.bootstrap import bootstrap
-        from chalicelib.storage.models import CompanyModel, bind_models
 
         settings = load_settings(environment)
         bootstrap(settings, anaf_client_secret="bench", trusted_signers=sandbox_signing.chain_pem())

@@ -16,8 +16,8 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from local.anaf_sandbox import SandboxConfig  # noqa: E402
-from local.anaf_sandbox.testing import running_sandbox  # noqa: E402
+from local.anaf_sandbox import SandboxConfig
+from local.anaf_sandbox.testing import running_sandbox
 
 VOLUME_CIF = "14399840"
 MESSAGES = 100_000

@@ -303,15 +303,14 @@ def anaf_sync_child(sandbox_url: str, home: str, result_file: str) -> None:
     import asyncio  # noqa: F401  (anaf-sync's CLI runs its async command itself)
     import sqlite3
 
+    import anaf_sync.engine as engine
     import httpx2
+    from anaf_sync import cli
+    from anaf_sync.config import default_state_path
     from anafpy.auth import oauth as anafpy_oauth
     from anafpy.auth.models import TokenSet
     from anafpy.auth.provider import AnafAuth
     from anafpy.auth.store import FileTokenStore
-
-    import anaf_sync.engine as engine
-    from anaf_sync import cli
-    from anaf_sync.config import default_state_path
 
     root = Path(home)
     answer = json.loads((root / "tokens.json").read_text(encoding="utf-8"))
@@ -408,7 +407,11 @@ def print_anaf_sync(r: dict) -> None:
 
 def main() -> None:
     # The anaf-sync child never imports this (nor the app): its memory is its own.
-    from bench._local import FAST_MOTO_TRANSACTIONS, SandboxAdmin, local_stack  # sets fake AWS credentials first
+    from bench._local import (  # sets fake AWS credentials first
+        FAST_MOTO_TRANSACTIONS,
+        SandboxAdmin,
+        local_stack,
+    )
 
     limits = ("ANAF's per-minute limits kept" if KEEP_ANAF_LIMITS
               else "per-minute limits lifted (sandbox counter emptied every 2 s; Arhivar budget 10^6/min)")

@@ -11,7 +11,6 @@ import requests
 
 from chalicelib.settings import get_settings
 
-
 MOTO_ATTEMPTS = 20
 
 

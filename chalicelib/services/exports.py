@@ -140,7 +140,7 @@ class ExportBuilder:
             size = out.size
         except ServiceUnavailable:
             raise
-        except Exception as error:  # noqa: BLE001 - a bug or bad data: report, do not loop
+        except Exception as error:  # a bug or bad data: report, do not loop
             logger.exception("export failed", extra={"export_id": export_id})
             export.update(actions=[ExportModel.status.set("failed"),
                                    ExportModel.error.set(type(error).__name__),

@@ -19,7 +19,6 @@ from aws_lambda_powertools import Logger
 from pynamodb.exceptions import UpdateError
 
 from chalicelib.anaf.efactura import EFacturaClient
-from chalicelib.anaf.lookup import CompanyLookup
 from chalicelib.anaf.errors import (
     AnafAuthError,
     AnafDailyLimitReached,
@@ -28,6 +27,7 @@ from chalicelib.anaf.errors import (
     AnafNoSpvRights,
     AnafRateLimited,
 )
+from chalicelib.anaf.lookup import CompanyLookup
 from chalicelib.anaf.models import AnafMessage
 from chalicelib.domain.authorization import AuthorizationState
 from chalicelib.domain.licences import NewDocumentEmails, licence_for
@@ -35,7 +35,12 @@ from chalicelib.invoices.errors import InvalidAnafZip
 from chalicelib.services import companies
 from chalicelib.services.archiver import Archiver, archived_key
 from chalicelib.services.budget import BudgetExhausted, CallBudget
-from chalicelib.services.credentials import CredentialInvalid, CredentialMissing, CredentialVault, mark_companies
+from chalicelib.services.credentials import (
+    CredentialInvalid,
+    CredentialMissing,
+    CredentialVault,
+    mark_companies,
+)
 from chalicelib.services.dispatch import due_shard
 from chalicelib.storage.models import CompanyModel, LimitCounterModel, SyncRunModel
 from chalicelib.storage.queues import WorkQueues

@@ -160,7 +160,7 @@ def error_document(upload_index: str, seller_cif: str, messages: list[str]) -> b
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         f'<header xmlns="{ERROR_NS}" Index_incarcare="{upload_index}" Cif_emitent="{seller_cif}">\n'
         f"{errors}</header>\n"
-    ).encode("utf-8")
+    ).encode()
 
 
 def buyer_message(referenced_index: str, text: str) -> bytes:
@@ -169,7 +169,7 @@ def buyer_message(referenced_index: str, text: str) -> bytes:
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         f'<header xmlns="mfp:anaf:dgti:spv:reqMesaj:v1" index_incarcare="{referenced_index}" '
         f"message={quoteattr(text)}/>\n"
-    ).encode("utf-8")
+    ).encode()
 
 
 BUYER_MESSAGES = (

@@ -65,7 +65,7 @@ def _envelope(cert: Certificate, titlu: str, mesaje: list[dict], **extra) -> dic
     return {"mesaje": mesaje, **extra, "serial": cert.serial, "cui": ",".join(cert.cifs), "titlu": titlu}
 
 
-def _tips(filtru: str | None) -> set[str] | None | bool:
+def _tips(filtru: str | None) -> set[str] | bool | None:
     if filtru is None or filtru == "":
         return None
     return FILTERS.get(filtru, False)

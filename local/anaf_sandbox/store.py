@@ -204,4 +204,4 @@ def download_expired(m: Message, now_ms: int) -> bool:
     return local_day(now_ms / 1000) >= (created_day + dt.timedelta(days=60)).isoformat()
 
 
-__all__ = ["MessageStore", "Window", "download_expired", "DAY_MS"]
+__all__ = ["DAY_MS", "MessageStore", "Window", "download_expired"]

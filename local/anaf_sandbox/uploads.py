@@ -23,8 +23,8 @@ from flask import Response
 from lxml import etree
 
 from .cif import is_valid_cif
-from .documents import error_document
 from .clock import local, local_day
+from .documents import error_document
 from .http_common import sandbox, spring_error, xml_response
 from .limits import DAILY
 from .messages import Upload

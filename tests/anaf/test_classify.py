@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from chalicelib.anaf import errors
-from chalicelib.anaf.classify import (classify_business_error, classify_html, is_empty_list,
-                                      looks_like_html, parse_json_object)
+from chalicelib.anaf.classify import (
+    classify_business_error,
+    classify_html,
+    is_empty_list,
+    looks_like_html,
+    parse_json_object,
+)
 
-NOW = datetime(2026, 7, 15, 9, 30, tzinfo=timezone.utc)   # 12:30 in Bucharest
+NOW = datetime(2026, 7, 15, 9, 30, tzinfo=UTC)   # 12:30 in Bucharest
 
 
 @pytest.mark.parametrize("text", [
@@ -54,7 +59,7 @@ def test_daily_limits_say_when_to_retry(text):
     # THEN it is a daily limit that lifts at the next Romanian midnight
     assert isinstance(error, errors.AnafDailyLimitReached)
     assert error.code == "anaf_daily_limit"
-    assert error.retry_at == datetime(2026, 7, 15, 21, 0, tzinfo=timezone.utc)
+    assert error.retry_at == datetime(2026, 7, 15, 21, 0, tzinfo=UTC)
     assert error.retry_after == pytest.approx(11.5 * 3600)
     assert error.message == text
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from chalicelib.anaf.timezones import (BUCHAREST, next_bucharest_midnight, parse_anaf_timestamp,
-                                       to_epoch_millis)
-
-UTC = timezone.utc
+from chalicelib.anaf.timezones import (
+    BUCHAREST,
+    next_bucharest_midnight,
+    parse_anaf_timestamp,
+    to_epoch_millis,
+)
 
 
 def test_summer_time_is_utc_plus_three():

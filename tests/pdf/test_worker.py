@@ -20,10 +20,10 @@ from pypdf import PdfReader
 
 from chalicelib import dependencies
 from chalicelib.domain.errors import ServiceUnavailable
+from chalicelib.storage.aws import aws_client
 from chalicelib.storage.models import DocumentModel
 from chalicelib.storage.queues import WorkQueues
 from chalicelib.topology import queue
-from chalicelib.storage.aws import aws_client
 from local.runtime import LocalLambdaContext, QueuePoller, load_handler
 from tests.pdf import factory
 

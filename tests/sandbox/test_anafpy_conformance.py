@@ -9,8 +9,8 @@ The sandbox runs on the real clock here: anafpy computes windows and token expir
 from __future__ import annotations
 
 import asyncio
-from concurrent.futures import ThreadPoolExecutor
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 

@@ -74,7 +74,7 @@ def time_limit(seconds: float | None) -> Iterator[bool]:
         yield False
         return
 
-    def _expired(signum, frame):  # noqa: ARG001
+    def _expired(signum, frame):
         raise RenderTimeout()
 
     previous = signal.signal(signal.SIGALRM, _expired)
