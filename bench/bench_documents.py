@@ -94,12 +94,11 @@ def document_items(cif: str, count: int, rng: random.Random) -> list[dict]:
                          "pdf_key": "bench/invoice.pdf", "parse_status": "ok", "document_type": "invoice"})
         else:
             item.update({"pdf_status": "not_applicable", "messages": ["E: validari globale SCHEMATRON"]})
-        for name, value in listing_fields(cif=cif, kind=kind, sk=sk, number=number,
-                                          partner_name=partner[0] if partner else None,
-                                          partner_cif=partner[1] if partner else None,
-                                          line_names=lines, total=total).items():
-            if value is not None:
-                item[name] = value
+        fields = listing_fields(cif=cif, kind=kind, sk=sk, number=number,
+                                partner_name=partner[0] if partner else None,
+                                partner_cif=partner[1] if partner else None,
+                                line_names=lines, total=total)
+        item.update({name: value for name, value in fields.items() if value is not None})
         items.append(item)
     return items
 

@@ -203,7 +203,7 @@ def run_arhivar(stack, sandbox, serial: str) -> dict:
             while len(invocations) < MAX_INVOCATIONS:
                 deadline = time.monotonic() + LAMBDA_BUDGET_S
                 started = time.perf_counter()
-                outcome = dependencies.company_sync(lambda: deadline - time.monotonic()).run(VOLUME_CIF, "bench")
+                outcome = dependencies.company_sync(lambda end=deadline: end - time.monotonic()).run(VOLUME_CIF, "bench")
                 stats = outcome.stats
                 invocations.append({"result": outcome.result, "seconds": time.perf_counter() - started,
                                     "listed": stats.listed, "new": stats.new, "failed": stats.failed,
@@ -348,7 +348,7 @@ def anaf_sync_child(sandbox_url: str, home: str, result_file: str) -> None:
     zips = list(archive.rglob("*.zip"))
     with sqlite3.connect(default_state_path()) as db:
         archived = db.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
-        runs = [dict(zip(("key", "value"), row)) for row in db.execute("SELECT key, value FROM meta")]
+        runs = [dict(zip(("key", "value"), row, strict=True)) for row in db.execute("SELECT key, value FROM meta")]
     Path(result_file).write_text(json.dumps({
         "exit_code": code, "seconds": seconds, "cpu": cpu, "archived": archived, "zips": len(zips),
         "zip_bytes": sum(p.stat().st_size for p in zips),

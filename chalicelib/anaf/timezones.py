@@ -48,8 +48,10 @@ def parse_anaf_timestamp(value: str) -> datetime:
     text = value.strip()
     if len(text) != 12 or not text.isdigit():
         raise ValueError(f"not an ANAF timestamp (YYYYMMDDHHmm): {value!r}")
-    naive = datetime.strptime(text, "%Y%m%d%H%M")
-    local = naive.replace(tzinfo=BUCHAREST, fold=0)
+    try:
+        local = datetime.strptime(text, "%Y%m%d%H%M").replace(tzinfo=BUCHAREST, fold=0)
+    except ValueError:  # a month 13, a 31st of June, …: the same answer as any other malformed value
+        raise ValueError(f"not an ANAF timestamp (YYYYMMDDHHmm): {value!r}") from None
     return local.astimezone(UTC).astimezone(BUCHAREST)
 
 

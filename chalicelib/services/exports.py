@@ -93,8 +93,8 @@ def filters_of(export: ExportModel) -> dict[str, str]:
 
 
 def download_name(export: ExportModel) -> str:
-    return f"Arhivar_{export.cif}_{export.created_at.astimezone(rules.ROMANIA):%Y-%m-%d_%H%M}." \
-           f"{FORMATS[export.format or 'zip'][1]}"
+    created = export.created_at.astimezone(rules.ROMANIA)
+    return f"Arhivar_{export.cif}_{created:%Y-%m-%d_%H%M}.{FORMATS[export.format or 'zip'][1]}"
 
 
 @dataclass(frozen=True)
@@ -184,8 +184,8 @@ class ExportBuilder:
                     stored = zipfile.ZIP_DEFLATED if fmt == "xml" else zipfile.ZIP_STORED
                     package.writestr(_entry(path, document.created_at), content, stored)
                     paths[fmt] = path
-                index.row(rules.row_values(index_fields(document)) +
-                          [paths.get("xml", ""), paths.get("pdf", ""), paths.get("original", ""),
+                index.row([*rules.row_values(index_fields(document)),
+                           paths.get("xml", ""), paths.get("pdf", ""), paths.get("original", ""),
                            document.original_sha256 or ""])
                 progress.step()
             index_file.seek(0)

@@ -74,8 +74,8 @@ def change(user_id: str, cif: str, code: str, now: datetime) -> LicenceState:
         company = _company(cif)
         if company.licence == new.code:
             break
-        history = list(company.licence_history or []) + [
-            LicenceChange(licence=new.code, previous=company.licence, changed_by=user_id, changed_at=now)]
+        history = [*(company.licence_history or []),
+                   LicenceChange(licence=new.code, previous=company.licence, changed_by=user_id, changed_at=now)]
         actions = [CompanyModel.licence.set(new.code),
                    CompanyModel.licence_history.set(history[-HISTORY_KEPT:])]
         sooner = _sooner_sync(company, new, now)

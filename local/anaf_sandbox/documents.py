@@ -36,8 +36,8 @@ _ITEMS = (
     ("Mere Ionatan românești, calitatea I, ladă 10 kg", "KGM", 3, 7, "R"),
     ("Șuruburi autoforante zincate 4,2×19 mm, cutie 1000 buc.", "XBX", 35, 70, "S"),
     ("Servicii de pază și protecție obiectiv, tură de 12 ore", "HUR", 25, 45, "S"),
-    ("Lucrări de renovare și zugrăvire spații comerciale, conform deviz nr. 14/2026, "
-     "inclusiv materiale și manoperă", "C62", 4000, 15000, "S"),
+    (("Lucrări de renovare și zugrăvire spații comerciale, conform deviz nr. 14/2026, "
+      "inclusiv materiale și manoperă"), "C62", 4000, 15000, "S"),
     ("Carte „Istoria românilor” ediție cartonată", "H87", 40, 120, "B"),
     ("Închiriere spațiu de birouri – chirie lunară, clădirea Ștefănești Business Center", "MON", 2500, 9000, "E"),
 )
@@ -145,10 +145,10 @@ def make_document(
 ERROR_NS = "mfp:anaf:dgti:efactura:mesajEroriFactuta:v1"  # sic: "Factuta", as ANAF spells it
 
 SEEDED_ERRORS = (
-    "E: validari globale  SCHEMATRON   eroare: [BR-CO-15]-Invoice total amount with VAT (BT-112) "
-    "= Invoice total amount without VAT (BT-109) + Invoice total VAT amount (BT-110).",
-    "E: validari globale  SCHEMATRON   eroare: [BR-RO-100]-Daca Codul subentitatii tarii "
-    "vanzatorului (BT-39) este RO-B, atunci Orasul vanzatorului (BT-37) trebuie sa fie SECTOR1 - SECTOR6.",
+    ("E: validari globale  SCHEMATRON   eroare: [BR-CO-15]-Invoice total amount with VAT (BT-112) "
+     "= Invoice total amount without VAT (BT-109) + Invoice total VAT amount (BT-110)."),
+    ("E: validari globale  SCHEMATRON   eroare: [BR-RO-100]-Daca Codul subentitatii tarii "
+     "vanzatorului (BT-39) este RO-B, atunci Orasul vanzatorului (BT-37) trebuie sa fie SECTOR1 - SECTOR6."),
     "E: validari globale  SCHEMATRON   eroare: [BR-16]-An Invoice shall have at least one Invoice line (BG-25).",
 )
 

@@ -106,12 +106,11 @@ class MessageStore:
     def add_upload(self, up: Upload) -> list[Message]:
         """File ``up`` now; its messages appear once processed (``processing_delay_s``)."""
         with self._lock:
-            if up.status == "ok" or up.status == "nok":
-                if self._delay_ms > 0:
-                    up.final_status, up.status = up.status, "in prelucrare"
-                    self._uploads[up.index] = up
-                    self._pending.append(up)
-                    return []
+            if up.status in ("ok", "nok") and self._delay_ms > 0:
+                up.final_status, up.status = up.status, "in prelucrare"
+                self._uploads[up.index] = up
+                self._pending.append(up)
+                return []
             return self._register(up)
 
     def catch_up(self, now_ms: int) -> None:

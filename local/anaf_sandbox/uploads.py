@@ -106,7 +106,7 @@ def _business_errors(root: etree._Element, seller_cif: str, index: str) -> list[
     if not is_valid_cif(seller_cif):
         errors.append(f"E: validari globale\n eroare regula: R6.1: CIF-ul vanzatorului nu figureaza in baza de date:{index}")
     line_tag = "cac:CreditNoteLine" if etree.QName(root).localname == "CreditNote" else "cac:InvoiceLine"
-    lines = sum((_amount(l, "cbc:LineExtensionAmount") for l in root.findall(line_tag, NS)), Decimal(0))
+    lines = sum((_amount(el, "cbc:LineExtensionAmount") for el in root.findall(line_tag, NS)), Decimal(0))
     total = "cac:LegalMonetaryTotal/cbc:"
     if lines != _amount(root, total + "LineExtensionAmount"):
         errors.append("E: validari globale  SCHEMATRON   eroare: [BR-CO-10]-Sum of Invoice line net amount (BT-106) "

@@ -4,7 +4,7 @@ built on it, and (for the HTTP tests) one ANAF sandbox per module."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -15,7 +15,7 @@ class FakeClock:
     """Wall clock and monotonic clock that only move when told to (or when slept on)."""
 
     def __init__(self, now: datetime | None = None) -> None:
-        self._now = now or datetime(2026, 7, 15, 9, 30, tzinfo=timezone.utc)
+        self._now = now or datetime(2026, 7, 15, 9, 30, tzinfo=UTC)
         self._monotonic = 1000.0
         self.sleeps: list[float] = []
 

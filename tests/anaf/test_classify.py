@@ -64,7 +64,7 @@ def test_daily_limits_say_when_to_retry(text):
     assert error.message == text
 
 
-@pytest.mark.parametrize("text, cif", [
+@pytest.mark.parametrize(("text", "cif"), [
     ("Nu aveti drept in SPV pentru CIF=8000000000", "8000000000"),
     ("Nu exista niciun CIF pentru care sa aveti drept in SPV", None),
     ("Nu exista niciun CIF petru care sa aveti drept", None),   # stareMesaj, sic
@@ -76,23 +76,23 @@ def test_no_spv_rights(text, cif):
     assert error.cif == cif
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("Fisierul nu mai poate fi descarcat pentru ca a trecut perioada de 60 de zile in care "
-     "este disponibil", errors.AnafMessageExpired),
+@pytest.mark.parametrize(("text", "expected"), [
+    (("Fisierul nu mai poate fi descarcat pentru ca a trecut perioada de 60 de zile in care "
+      "este disponibil"), errors.AnafMessageExpired),
     ("Pentru id=21 nu exista inregistrata nici o factura", errors.AnafMessageNotFound),
     ("Nu exista factura cu id_incarcare= 15000", errors.AnafMessageNotFound),
     ("Nu aveti dreptul sa descarcati acesta factura", errors.AnafMessageForbidden),
     ("Nu aveti dreptul de inteorgare pentru id_incarcare= 18", errors.AnafMessageForbidden),
     ("A aparut o eroare tehnica. Cod: 123", errors.AnafTechnicalError),
-    ("Lista de mesaje este mai mare decat numarul de 500 elemente permise in pagina. Folositi "
-     "endpoint-ul cu paginatie.", errors.AnafListTooLarge),
+    (("Lista de mesaje este mai mare decat numarul de 500 elemente permise in pagina. Folositi "
+      "endpoint-ul cu paginatie."), errors.AnafListTooLarge),
     ("CIF introdus= aaa nu este un numar", errors.AnafInvalidRequest),
     ("Numarul de zile trebuie sa fie intre 1 si 60", errors.AnafInvalidRequest),
     ("Valorile acceptate pentru parametrul filtru sunt E, T, P sau R", errors.AnafInvalidRequest),
-    ("startTime = 09-07-2022 10:41:11 nu poate fi mai vechi de 60 de zile fata de momentul "
-     "requestului", errors.AnafInvalidRequest),
-    ("endTime = 02-12-2022 11:49:24 nu poate in viitor fata de momentul requestului = "
-     "02-11-2022 11:49:24", errors.AnafInvalidRequest),
+    (("startTime = 09-07-2022 10:41:11 nu poate fi mai vechi de 60 de zile fata de momentul "
+      "requestului"), errors.AnafInvalidRequest),
+    (("endTime = 02-12-2022 11:49:24 nu poate in viitor fata de momentul requestului = "
+      "02-11-2022 11:49:24"), errors.AnafInvalidRequest),
     ("Pagina solicitata 50 este mai mare decat numarul toatal de pagini 29",
      errors.AnafInvalidRequest),
     ("Parametrii startTime, endTime, cif si pagina sunt obligatorii", errors.AnafInvalidRequest),

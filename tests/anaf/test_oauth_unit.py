@@ -106,7 +106,7 @@ def test_refresh_without_a_new_refresh_token_keeps_the_old_one(oauth, mocked):
     assert pair.refresh_token == "old-r"
 
 
-@pytest.mark.parametrize("status, body, expected", [
+@pytest.mark.parametrize(("status", "body", "expected"), [
     (400, {"error": "invalid_grant", "error_description": "expired"}, errors.AnafReauthorizationRequired),
     (400, {"error": "invalid_client"}, errors.AnafClientInvalid),
     (401, {"error": "invalid_client"}, errors.AnafClientInvalid),

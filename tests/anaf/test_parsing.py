@@ -33,7 +33,7 @@ def test_list_entry_becomes_a_typed_message():
     assert "cif_beneficiar=3" in message.details
 
 
-@pytest.mark.parametrize("tip, kind", [
+@pytest.mark.parametrize(("tip", "kind"), [
     ("FACTURA PRIMITA", MessageKind.RECEIVED),
     ("FACTURA TRIMISA", MessageKind.SENT),
     ("ERORI FACTURA", MessageKind.ERROR),

@@ -116,7 +116,7 @@ def test_no_rights_at_all(sb, no_rights, accountant, settings_for_sandbox, http)
     assert caught.value.cif is None
 
 
-@pytest.mark.parametrize("kind, call", [
+@pytest.mark.parametrize(("kind", "call"), [
     ("paginatie", lambda c, cif: c.list_window(cif)),
     ("lista", lambda c, cif: c.list_messages(cif, 10)),
 ])

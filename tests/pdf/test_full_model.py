@@ -42,11 +42,12 @@ def party(name: str, cif: str, county: str) -> Party:
 
 
 def line(number: int, **changes) -> Line:
-    base = dict(
-        id=str(number), name=f"Produs {number}", description="", notes=(), seller_item_id=f"P-{number}",
-        buyer_item_id="", standard_item_id="", commodity_codes=(), quantity=D(2), unit_code="H87",
-        unit_price=D(50), price_base_quantity=None, price_base_unit="", net_amount=D(100),
-        vat_category="S", vat_percent=D(21), allowances_charges=())
+    base = {
+        "id": str(number), "name": f"Produs {number}", "description": "", "notes": (),
+        "seller_item_id": f"P-{number}", "buyer_item_id": "", "standard_item_id": "",
+        "commodity_codes": (), "quantity": D(2), "unit_code": "H87", "unit_price": D(50),
+        "price_base_quantity": None, "price_base_unit": "", "net_amount": D(100),
+        "vat_category": "S", "vat_percent": D(21), "allowances_charges": ()}
     base.update(changes)
     return Line(**base)
 

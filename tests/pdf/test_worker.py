@@ -148,7 +148,7 @@ def test_unusable_messages_are_dropped_and_storage_outages_are_retried(handler, 
         def put(self, *args, **kwargs):
             return real_archive.put(*args, **kwargs)
 
-    monkeypatch.setattr(dependencies, "archive", lambda: HalfDown())
+    monkeypatch.setattr(dependencies, "archive", HalfDown)
     answer = invoke(handler, sqs_event(body_of(document), body_of(healthy)))
     assert answer == {"batchItemFailures": [{"itemIdentifier": "m-0"}]}
     document.refresh()

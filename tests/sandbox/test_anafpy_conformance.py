@@ -61,7 +61,7 @@ def test_anafpy_lists_downloads_and_reads_through_the_sandbox():
     # AND every download is a ZIP anafpy splits and whose invoice its CIUS-RO reader accepts
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # anafpy warns when its reader cannot represent a file
-        for item, message in downloaded:
+        for _item, message in downloaded:
             assert message.content_xml and message.signature_xml
             assert message.document is not None
             assert message.view is not None, message.view_error

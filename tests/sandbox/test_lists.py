@@ -58,7 +58,7 @@ def test_lists_are_not_sorted_but_complete(sb, api, world):
     assert {m["id"] for m in mesaje} == listable
 
 
-@pytest.mark.parametrize("filtru,tip", [("E", "ERORI FACTURA"), ("T", "FACTURA TRIMISA"), ("P", "FACTURA PRIMITA")])
+@pytest.mark.parametrize(("filtru", "tip"), [("E", "ERORI FACTURA"), ("T", "FACTURA TRIMISA"), ("P", "FACTURA PRIMITA")])
 def test_filters(api, world, filtru, tip):
     cif = world["companies"][0]["cif"]
     body = api("listaMesajeFactura", params={"zile": 60, "cif": cif, "filtru": filtru}).json()
@@ -72,7 +72,7 @@ def test_window_in_days(api, world):
 
 
 @pytest.mark.parametrize(
-    "params,eroare",
+    ("params", "eroare"),
     [
         ({"zile": "abc", "cif": "{cif}"}, "Numarul de zile introdus= abc nu este un numar intreg"),
         ({"zile": 61, "cif": "{cif}"}, "Numarul de zile trebuie sa fie intre 1 si 60"),

@@ -27,7 +27,7 @@ def test_every_company_and_partner_is_found_with_the_v9_fields(sb, world):
     assert set(body) == {"found", "notFound"}  # v9: no cod/message
     assert body["notFound"] == [1234567890]
     assert [f["date_generale"]["cui"] for f in body["found"]] == [int(c["cif"]) for c in everyone]
-    for record, company in zip(body["found"], everyone):
+    for record, company in zip(body["found"], everyone, strict=True):
         assert {k: set(v) >= FIELDS[k] for k, v in record.items() if k in FIELDS} == dict.fromkeys(FIELDS, True)
         assert record["date_generale"]["denumire"] == company["name"].upper()
         assert isinstance(record["inregistrare_scop_Tva"]["perioade_TVA"], list)
