@@ -33,8 +33,8 @@ from chalicelib.storage.models import bind_models
 from chalicelib.storage.queues import WorkQueues
 
 # An API request must answer within API Gateway's 29 s: short time-outs, one retry.
-_API_ANAF_HTTP = {"timeouts": Timeouts(connect=3.0, read=8.0),
-                  "retry": RetryPolicy(max_attempts=2, base_delay=1.0, max_delay=2.0)}
+_API_ANAF_TIMEOUTS = Timeouts(connect=3.0, read=8.0)
+_API_ANAF_RETRY = RetryPolicy(max_attempts=2, base_delay=1.0, max_delay=2.0)
 
 
 def now() -> datetime:
@@ -95,7 +95,7 @@ def accounts() -> Accounts:
 
 @functools.cache
 def api_anaf_http() -> AnafHttp:
-    return AnafHttp(**_API_ANAF_HTTP)
+    return AnafHttp(timeouts=_API_ANAF_TIMEOUTS, retry=_API_ANAF_RETRY)
 
 
 @functools.cache

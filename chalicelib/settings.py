@@ -110,14 +110,15 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
             problems.append(f"{variable} is not set")
         values[name] = value or None
     for name in _URL_FIELDS:
-        value = values[name]
-        if value and urlparse(value).scheme not in ("http", "https"):
-            problems.append(f"{_VARIABLES[name][0]}={value!r} is not an http(s) URL")
+        url = values[name]
+        if url and urlparse(url).scheme not in ("http", "https"):
+            problems.append(f"{_VARIABLES[name][0]}={url!r} is not an http(s) URL")
     if problems:
         raise SettingsError("Arhivar cannot start: " + "; ".join(problems) + ".")
-    values["public_url"] = values["public_url"].rstrip("/")  # type: ignore[union-attr]
-    for name in ("anaf_oauth_url", "anaf_api_url", "anaf_public_url"):
-        values[name] = values[name].rstrip("/")  # type: ignore[union-attr]
+    for name in ("public_url", "anaf_oauth_url", "anaf_api_url", "anaf_public_url"):
+        url = values[name]
+        values[name] = url.rstrip("/") if url else url
+    # Built from a mapping, so mypy cannot match values to fields; every required one is set.
     return Settings(**values)  # type: ignore[arg-type]
 
 

@@ -128,7 +128,7 @@ class AnafHttp:
                     method, url, params=params, headers=headers, data=data, json=json,
                     auth=auth, timeout=timeout, allow_redirects=False)
             except requests.RequestException as exc:
-                failure = self._transport_failure(exc)
+                failure: errors.AnafError = self._transport_failure(exc)
                 self._log(method, host, path, None, started, attempt, failure.code)
                 if attempt >= policy.max_attempts or not (idempotent or _never_sent(exc)):
                     raise failure from exc

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.expressions.update import Action
 
 from chalicelib.domain.errors import Conflict, NotAllowed
 from chalicelib.domain.licences import LICENCES, Licence, NewDocumentEmails, licence_for
@@ -76,7 +77,7 @@ def change(user_id: str, cif: str, code: str, now: datetime) -> LicenceState:
             break
         history = [*(company.licence_history or []),
                    LicenceChange(licence=new.code, previous=company.licence, changed_by=user_id, changed_at=now)]
-        actions = [CompanyModel.licence.set(new.code),
+        actions: list[Action] = [CompanyModel.licence.set(new.code),
                    CompanyModel.licence_history.set(history[-HISTORY_KEPT:])]
         sooner = _sooner_sync(company, new, now)
         if sooner is not None:

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 from aws_lambda_powertools import Logger
 from pynamodb.exceptions import UpdateError
+from pynamodb.expressions.update import Action
 
 from chalicelib.anaf.efactura import EFacturaClient
 from chalicelib.anaf.errors import (
@@ -268,7 +269,7 @@ class CompanySync:
 
     def _release(self, cif: str, run_id: str, *, result: str, covered_until: datetime | None,
                  next_at: datetime | None) -> None:
-        actions = [CompanyModel.lease_owner.remove(), CompanyModel.lease_until.remove(),
+        actions: list[Action] = [CompanyModel.lease_owner.remove(), CompanyModel.lease_until.remove(),
                    CompanyModel.last_sync_at.set(self._now()), CompanyModel.last_sync_result.set(result)]
         if covered_until is not None:
             actions.append(CompanyModel.covered_until.set(covered_until))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from datetime import datetime
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from botocore.exceptions import ClientError
@@ -12,6 +13,9 @@ from botocore.exceptions import ClientError
 from chalicelib.domain.errors import ServiceUnavailable
 from chalicelib.settings import Settings
 from chalicelib.storage.aws import aws_client, error_code, translated_errors
+
+if TYPE_CHECKING:
+    from types_boto3_s3.type_defs import PutObjectRequestTypeDef
 
 
 class ArchiveBucket:
@@ -25,19 +29,19 @@ class ArchiveBucket:
         With `retain_until`, Object Lock (compliance mode) keeps the object unchangeable
         and undeletable until then: the legal original."""
         digest = hashlib.sha256(data)
-        extra = {}
+        request: PutObjectRequestTypeDef = {
+            "Bucket": self.name,
+            "Key": key,
+            "Body": data,
+            "ContentType": content_type,
+            "ChecksumAlgorithm": "SHA256",
+            "ChecksumSHA256": _b64(digest.digest()),
+        }
         if retain_until is not None:
-            extra = {"ObjectLockMode": "COMPLIANCE", "ObjectLockRetainUntilDate": retain_until}
+            request["ObjectLockMode"] = "COMPLIANCE"
+            request["ObjectLockRetainUntilDate"] = retain_until
         with translated_errors("s3"):
-            self._s3.put_object(
-                Bucket=self.name,
-                Key=key,
-                Body=data,
-                ContentType=content_type,
-                ChecksumAlgorithm="SHA256",
-                ChecksumSHA256=_b64(digest.digest()),
-                **extra,
-            )
+            self._s3.put_object(**request)
         return digest.hexdigest()
 
     def get(self, key: str) -> bytes:
