@@ -86,7 +86,8 @@ def document_items(cif: str, count: int, rng: random.Random) -> list[dict]:
             number = f"{rng.choice(['FCT', 'AB', 'INV', 'F'])}-{rng.randint(1, 99999):05d}"
             issue = (created - timedelta(days=rng.randint(0, 5))).date().isoformat()
             total = str(Decimal(rng.randint(1_000, 5_000_000)) / 100)
-            lines = [f"{rng.choice(WORDS)} {rng.choice(WORDS)} lot {rng.randint(1, 999)}" for _ in range(rng.randint(1, 8))]
+            lines = [f"{rng.choice(WORDS)} {rng.choice(WORDS)} lot {rng.randint(1, 999)}"
+                     for _ in range(rng.randint(1, 8))]
             item.update({"partner_name": partner[0], "partner_cif": partner[1], "cif_partner": f"{cif}#{partner[1]}",
                          "number": number, "issue_date": issue, "issue_sk": f"{issue}#{message_id}",
                          "currency": "RON", "total": total, "total_with_vat": total, "vat_total": "0",
@@ -296,7 +297,8 @@ def main() -> None:
         bind_models(settings)
         rng = random.Random(1)
         items = document_items(BIG_CIF, DOCUMENTS, rng)
-        counts = {kind: sum(1 for i in items if i["kind"] == kind) for kind in ("received", "sent", "error", "buyer_message")}
+        counts = {kind: sum(1 for i in items if i["kind"] == kind)
+                  for kind in ("received", "sent", "error", "buyer_message")}
         for cif, n in ((BIG_CIF, counts), (EXPORT_CIF, None)):
             company = CompanyModel(cif=cif, name="Bench S.R.L.", created_at=datetime.now(UTC),
                                    document_count=DOCUMENTS if n else EXPORT)

@@ -38,7 +38,8 @@ def main() -> None:
         ids: list[str] = []
         page, pages = 1, 1
         while page <= pages:
-            body = session.get(f"{sb.api_url}/listaMesajePaginatieFactura", params=params | {"pagina": page}, timeout=60).json()
+            body = session.get(f"{sb.api_url}/listaMesajePaginatieFactura", params=params | {"pagina": page},
+                               timeout=60).json()
             pages = body["numar_total_pagini"]
             ids += [m["id"] for m in body["mesaje"]]
             page += 1

@@ -203,7 +203,8 @@ def run_arhivar(stack, sandbox, serial: str) -> dict:
             while len(invocations) < MAX_INVOCATIONS:
                 deadline = time.monotonic() + LAMBDA_BUDGET_S
                 started = time.perf_counter()
-                outcome = dependencies.company_sync(lambda end=deadline: end - time.monotonic()).run(VOLUME_CIF, "bench")
+                outcome = dependencies.company_sync(
+                    lambda end=deadline: end - time.monotonic()).run(VOLUME_CIF, "bench")
                 stats = outcome.stats
                 invocations.append({"result": outcome.result, "seconds": time.perf_counter() - started,
                                     "listed": stats.listed, "new": stats.new, "failed": stats.failed,
@@ -399,7 +400,8 @@ def print_anaf_sync(r: dict) -> None:
     print(f"  files: {r['zips']:,} ZIPs, {r['zip_bytes']:,} ZIP bytes ({r['zip_bytes'] / 2**20:.1f} MiB), "
           f"{r['all_bytes'] / 2**20:.1f} MiB with the XMLs; {r['log_lines']:,} log lines")
     traced = f", tracemalloc peak {r['traced_peak']:.1f} MiB" if r["traced_peak"] is not None else ""
-    print(f"  its process: peak RSS (VmHWM) {r['rss_peak']:.1f} MiB (delta {r['rss_peak'] - r['rss_before']:+.1f} MiB){traced}; "
+    print(f"  its process: peak RSS (VmHWM) {r['rss_peak']:.1f} MiB "
+          f"(delta {r['rss_peak'] - r['rss_before']:+.1f} MiB){traced}; "
           f"CPU {r['cpu']:.1f} s ({r['cpu'] / max(r['archived'], 1) * 1000:.1f} ms/message)")
     children = ", ".join(f"{k} {v:.1f} s" for k, v in r["children_cpu"].items())
     print(f"  CPU of the stack meanwhile: {children}")

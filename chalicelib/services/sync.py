@@ -155,7 +155,8 @@ class CompanySync:
             pending = self._missing(company.cif, listed, stats)
             failed_at = self._download_all(client, company.cif, pending, stats)
         except (CredentialMissing, CredentialInvalid, AnafAuthError) as error:
-            state = AuthorizationState.NO_SPV_RIGHTS if isinstance(error, AnafNoSpvRights) else AuthorizationState.EXPIRED
+            state = (AuthorizationState.NO_SPV_RIGHTS if isinstance(error, AnafNoSpvRights)
+                     else AuthorizationState.EXPIRED)
             self._stop(company, state)
             stats.error(type(error).__name__)
             return state.value, None, None

@@ -72,10 +72,8 @@ def make_lines(rng: random.Random, issue_date: dt.date, count: int) -> tuple[ubl
     lines = []
     for _ in range(count):
         name, unit, low, high, kind = rng.choice(_ITEMS)
-        if rng.random() < 0.1 and len(name) + len(_LONG_SUFFIX) <= 200:
-            description = name + _LONG_SUFFIX
-        else:
-            description = ""
+        long_name = rng.random() < 0.1 and len(name) + len(_LONG_SUFFIX) <= 200
+        description = name + _LONG_SUFFIX if long_name else ""
         quantity = Decimal(rng.randint(1, 40)) if unit != "KWH" else Decimal(rng.randint(100, 5000))
         if unit in {"KGM", "HUR"} and rng.random() < 0.3:
             quantity += Decimal(rng.choice((25, 50, 75))) / 100

@@ -83,7 +83,8 @@ def test_every_seeded_invoice_passes_anafpys_cius_ro_reader_and_rules():
     for upload in sandbox.store._uploads.values():
         if upload.kind not in ("invoice", "credit_note"):
             continue
-        message = DownloadedMessage(raw_zip=b"", content_xml=render_upload(1, upload, sandbox.world.company), signature_xml=b"")
+        message = DownloadedMessage(raw_zip=b"", content_xml=render_upload(1, upload, sandbox.world.company),
+                                    signature_xml=b"")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             view = message.view

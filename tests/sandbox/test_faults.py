@@ -43,7 +43,8 @@ def test_timeout_holds_the_connection_longer_than_the_client_waits(sb, api, worl
 
 def test_waf_page(sb, world):
     sb.add_fault("waf", path="/api/PlatitorTvaRest/v9/tva")
-    r = requests.post(sb.lookup_url, json=[{"cui": int(world["companies"][0]["cif"]), "data": "2026-07-15"}], timeout=10)
+    r = requests.post(sb.lookup_url, json=[{"cui": int(world["companies"][0]["cif"]), "data": "2026-07-15"}],
+                      timeout=10)
     assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/html")
     assert "The requested URL was rejected. Please consult with your administrator." in r.text
     assert "Your support ID is: " in r.text

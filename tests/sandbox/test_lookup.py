@@ -14,9 +14,11 @@ FIELDS = {
     "stare_inactiv": {"dataInactivare", "dataReactivare", "dataPublicare", "dataRadiere", "statusInactivi"},
     "inregistrare_SplitTVA": {"dataInceputSplitTVA", "dataAnulareSplitTVA", "statusSplitTVA"},
     "adresa_sediu_social": {"sdenumire_Strada", "snumar_Strada", "sdenumire_Localitate", "scod_Localitate",
-                            "sdenumire_Judet", "scod_Judet", "scod_JudetAuto", "stara", "sdetalii_Adresa", "scod_Postal"},
+                            "sdenumire_Judet", "scod_Judet", "scod_JudetAuto", "stara", "sdetalii_Adresa",
+                            "scod_Postal"},
     "adresa_domiciliu_fiscal": {"ddenumire_Strada", "dnumar_Strada", "ddenumire_Localitate", "dcod_Localitate",
-                                "ddenumire_Judet", "dcod_Judet", "dcod_JudetAuto", "dtara", "ddetalii_Adresa", "dcod_Postal"},
+                                "ddenumire_Judet", "dcod_Judet", "dcod_JudetAuto", "dtara", "ddetalii_Adresa",
+                                "dcod_Postal"},
 }
 
 
