@@ -21,6 +21,10 @@ run: setup ## Start the whole product locally (web + API, ANAF sandbox, moto, lo
 test: setup system-packages audit ## Run the whole test suite against a fresh local stack
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+lint: setup ## ruff and mypy (their settings are in pyproject.toml)
+	$(PY) -m ruff check .
+	$(PY) -m mypy
+
 bench: setup ## Print the benchmark figures
 	ONLY=$(ONLY) $(PY) -m bench
 
@@ -47,4 +51,4 @@ system-packages: ## Chromium and pdftoppm for the tests (installed when missing 
 	@scripts/ensure-system-packages
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -171,8 +171,8 @@ def moto_only() -> Iterator[dict[str, str]]:
     stop_on_sigterm()
     ports = free_ports()
     environment = local_environment(ports)
-    child = subprocess.Popen(moto_command(ports.moto), cwd=ROOT, env={**os.environ, **environment}, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL, start_new_session=True)
+    child = subprocess.Popen(moto_command(ports.moto), cwd=ROOT, env={**os.environ, **environment},
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         deadline = time.monotonic() + 60
         while not _listening(ports.moto):

@@ -44,7 +44,7 @@ BATCH = 25
 class Counters:
     """What pynamodb's connection sent to DynamoDB, and what SQS was asked to carry."""
 
-    READS = {"Query", "Scan", "GetItem", "BatchGetItem", "TransactGetItems"}
+    READS = frozenset({"Query", "Scan", "GetItem", "BatchGetItem", "TransactGetItems"})
 
     def __init__(self) -> None:
         self.lock = threading.Lock()

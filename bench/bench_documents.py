@@ -29,8 +29,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from chalicelib.settings import load_settings  # noqa: E402
-from local.environment import LOCAL_HOST, LocalPorts, local_environment  # noqa: E402
+from chalicelib.settings import load_settings
+from local.environment import LOCAL_HOST, LocalPorts, local_environment
 
 DOCUMENTS = int(os.environ.get("BENCH_DOCUMENTS", "100000"))
 EXPORT = int(os.environ.get("BENCH_EXPORT", "10000"))
@@ -86,7 +86,8 @@ def document_items(cif: str, count: int, rng: random.Random) -> list[dict]:
             number = f"{rng.choice(['FCT', 'AB', 'INV', 'F'])}-{rng.randint(1, 99999):05d}"
             issue = (created - timedelta(days=rng.randint(0, 5))).date().isoformat()
             total = str(Decimal(rng.randint(1_000, 5_000_000)) / 100)
-            lines = [f"{rng.choice(WORDS)} {rng.choice(WORDS)} lot {rng.randint(1, 999)}" for _ in range(rng.randint(1, 8))]
+            lines = [f"{rng.choice(WORDS)} {rng.choice(WORDS)} lot {rng.randint(1, 999)}"
+                     for _ in range(rng.randint(1, 8))]
             item.update({"partner_name": partner[0], "partner_cif": partner[1], "cif_partner": f"{cif}#{partner[1]}",
                          "number": number, "issue_date": issue, "issue_sk": f"{issue}#{message_id}",
                          "currency": "RON", "total": total, "total_with_vat": total, "vat_total": "0",
@@ -94,12 +95,11 @@ def document_items(cif: str, count: int, rng: random.Random) -> list[dict]:
                          "pdf_key": "bench/invoice.pdf", "parse_status": "ok", "document_type": "invoice"})
         else:
             item.update({"pdf_status": "not_applicable", "messages": ["E: validari globale SCHEMATRON"]})
-        for name, value in listing_fields(cif=cif, kind=kind, sk=sk, number=number,
-                                          partner_name=partner[0] if partner else None,
-                                          partner_cif=partner[1] if partner else None,
-                                          line_names=lines, total=total).items():
-            if value is not None:
-                item[name] = value
+        fields = listing_fields(cif=cif, kind=kind, sk=sk, number=number,
+                                partner_name=partner[0] if partner else None,
+                                partner_cif=partner[1] if partner else None,
+                                line_names=lines, total=total)
+        item.update({name: value for name, value in fields.items() if value is not None})
         items.append(item)
     return items
 
@@ -288,16 +288,17 @@ def export_child(export_id: str, traced: bool) -> None:
 def main() -> None:
     process, environment = start_moto()
     try:
+        from chalicelib.storage.models import CompanyModel, bind_models
         from local.anaf_sandbox import signing as sandbox_signing
         from local.bootstrap import bootstrap
-        from chalicelib.storage.models import CompanyModel, bind_models
 
         settings = load_settings(environment)
         bootstrap(settings, anaf_client_secret="bench", trusted_signers=sandbox_signing.chain_pem())
         bind_models(settings)
         rng = random.Random(1)
         items = document_items(BIG_CIF, DOCUMENTS, rng)
-        counts = {kind: sum(1 for i in items if i["kind"] == kind) for kind in ("received", "sent", "error", "buyer_message")}
+        counts = {kind: sum(1 for i in items if i["kind"] == kind)
+                  for kind in ("received", "sent", "error", "buyer_message")}
         for cif, n in ((BIG_CIF, counts), (EXPORT_CIF, None)):
             company = CompanyModel(cif=cif, name="Bench S.R.L.", created_at=datetime.now(UTC),
                                    document_count=DOCUMENTS if n else EXPORT)

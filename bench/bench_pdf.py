@@ -28,15 +28,15 @@ SIZES = ((1, 40), (20, 20), (200, 6))  # (lines, timed renders)
 
 def child(lines: int, rounds: int, fonttools: bool) -> dict:
     if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
-    from tests.pdf import factory  # noqa: PLC0415 (after pinning)
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+    from tests.pdf import factory  # after pinning
 
     xml = factory.xml(lines)
-    import weasyprint.pdf.fonts  # noqa: PLC0415
+    import weasyprint.pdf.fonts
 
     if fonttools:
         weasyprint.pdf.fonts.harfbuzz_subset = None
-    from chalicelib.invoices.pdf import RenderContext, render_invoice_xml  # noqa: PLC0415
+    from chalicelib.invoices.pdf import RenderContext, render_invoice_xml
 
     context = RenderContext(upload_index="5012345678", message_id="3001234567", signature_status="valid")
     started = time.perf_counter()

@@ -16,8 +16,8 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from local.anaf_sandbox import SandboxConfig  # noqa: E402
-from local.anaf_sandbox.testing import running_sandbox  # noqa: E402
+from local.anaf_sandbox import SandboxConfig
+from local.anaf_sandbox.testing import running_sandbox
 
 VOLUME_CIF = "14399840"
 MESSAGES = 100_000
@@ -38,7 +38,8 @@ def main() -> None:
         ids: list[str] = []
         page, pages = 1, 1
         while page <= pages:
-            body = session.get(f"{sb.api_url}/listaMesajePaginatieFactura", params=params | {"pagina": page}, timeout=60).json()
+            body = session.get(f"{sb.api_url}/listaMesajePaginatieFactura", params=params | {"pagina": page},
+                               timeout=60).json()
             pages = body["numar_total_pagini"]
             ids += [m["id"] for m in body["mesaje"]]
             page += 1

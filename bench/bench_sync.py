@@ -203,7 +203,8 @@ def run_arhivar(stack, sandbox, serial: str) -> dict:
             while len(invocations) < MAX_INVOCATIONS:
                 deadline = time.monotonic() + LAMBDA_BUDGET_S
                 started = time.perf_counter()
-                outcome = dependencies.company_sync(lambda: deadline - time.monotonic()).run(VOLUME_CIF, "bench")
+                outcome = dependencies.company_sync(
+                    lambda end=deadline: end - time.monotonic()).run(VOLUME_CIF, "bench")
                 stats = outcome.stats
                 invocations.append({"result": outcome.result, "seconds": time.perf_counter() - started,
                                     "listed": stats.listed, "new": stats.new, "failed": stats.failed,
@@ -303,15 +304,14 @@ def anaf_sync_child(sandbox_url: str, home: str, result_file: str) -> None:
     import asyncio  # noqa: F401  (anaf-sync's CLI runs its async command itself)
     import sqlite3
 
+    import anaf_sync.engine as engine
     import httpx2
+    from anaf_sync import cli
+    from anaf_sync.config import default_state_path
     from anafpy.auth import oauth as anafpy_oauth
     from anafpy.auth.models import TokenSet
     from anafpy.auth.provider import AnafAuth
     from anafpy.auth.store import FileTokenStore
-
-    import anaf_sync.engine as engine
-    from anaf_sync import cli
-    from anaf_sync.config import default_state_path
 
     root = Path(home)
     answer = json.loads((root / "tokens.json").read_text(encoding="utf-8"))
@@ -349,7 +349,7 @@ def anaf_sync_child(sandbox_url: str, home: str, result_file: str) -> None:
     zips = list(archive.rglob("*.zip"))
     with sqlite3.connect(default_state_path()) as db:
         archived = db.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
-        runs = [dict(zip(("key", "value"), row)) for row in db.execute("SELECT key, value FROM meta")]
+        runs = [dict(zip(("key", "value"), row, strict=True)) for row in db.execute("SELECT key, value FROM meta")]
     Path(result_file).write_text(json.dumps({
         "exit_code": code, "seconds": seconds, "cpu": cpu, "archived": archived, "zips": len(zips),
         "zip_bytes": sum(p.stat().st_size for p in zips),
@@ -400,7 +400,8 @@ def print_anaf_sync(r: dict) -> None:
     print(f"  files: {r['zips']:,} ZIPs, {r['zip_bytes']:,} ZIP bytes ({r['zip_bytes'] / 2**20:.1f} MiB), "
           f"{r['all_bytes'] / 2**20:.1f} MiB with the XMLs; {r['log_lines']:,} log lines")
     traced = f", tracemalloc peak {r['traced_peak']:.1f} MiB" if r["traced_peak"] is not None else ""
-    print(f"  its process: peak RSS (VmHWM) {r['rss_peak']:.1f} MiB (delta {r['rss_peak'] - r['rss_before']:+.1f} MiB){traced}; "
+    print(f"  its process: peak RSS (VmHWM) {r['rss_peak']:.1f} MiB "
+          f"(delta {r['rss_peak'] - r['rss_before']:+.1f} MiB){traced}; "
           f"CPU {r['cpu']:.1f} s ({r['cpu'] / max(r['archived'], 1) * 1000:.1f} ms/message)")
     children = ", ".join(f"{k} {v:.1f} s" for k, v in r["children_cpu"].items())
     print(f"  CPU of the stack meanwhile: {children}")
@@ -408,7 +409,11 @@ def print_anaf_sync(r: dict) -> None:
 
 def main() -> None:
     # The anaf-sync child never imports this (nor the app): its memory is its own.
-    from bench._local import FAST_MOTO_TRANSACTIONS, SandboxAdmin, local_stack  # sets fake AWS credentials first
+    from bench._local import (  # sets fake AWS credentials first
+        FAST_MOTO_TRANSACTIONS,
+        SandboxAdmin,
+        local_stack,
+    )
 
     limits = ("ANAF's per-minute limits kept" if KEEP_ANAF_LIMITS
               else "per-minute limits lifted (sandbox counter emptied every 2 s; Arhivar budget 10^6/min)")

@@ -15,8 +15,8 @@ from chalicelib.anaf.http import AnafHttp, RetryPolicy, Timeouts
 from chalicelib.anaf.lookup import CompanyLookup
 from chalicelib.anaf.oauth import AnafOAuthClient
 from chalicelib.api.tokens import AccessTokenVerifier
-from chalicelib.services.accounts import Accounts
 from chalicelib.invoices.signature import TrustedSigners
+from chalicelib.services.accounts import Accounts
 from chalicelib.services.anaf_connect import AnafConnect
 from chalicelib.services.archiver import Archiver
 from chalicelib.services.budget import CallBudget
@@ -99,7 +99,7 @@ def accounts() -> Accounts:
 
 @functools.cache
 def api_anaf_http() -> AnafHttp:
-    return AnafHttp(**_API_ANAF_HTTP)
+    return AnafHttp(timeouts=_API_ANAF_TIMEOUTS, retry=_API_ANAF_RETRY)
 
 
 @functools.cache

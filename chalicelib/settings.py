@@ -131,9 +131,10 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
     problems += _lock_problems(values)
     if problems:
         raise SettingsError("Arhivar cannot start: " + "; ".join(problems) + ".")
-    values["public_url"] = values["public_url"].rstrip("/")  # type: ignore[union-attr]
-    for name in ("anaf_oauth_url", "anaf_api_url", "anaf_public_url"):
-        values[name] = values[name].rstrip("/")  # type: ignore[union-attr]
+    for name in ("public_url", "anaf_oauth_url", "anaf_api_url", "anaf_public_url"):
+        url = values[name]
+        values[name] = url.rstrip("/") if url else url
+    # Built from a mapping, so mypy cannot match values to fields; every required one is set.
     return Settings(**values)  # type: ignore[arg-type]
 
 

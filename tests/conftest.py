@@ -19,12 +19,12 @@ os.environ.update({
     "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
 })
 
-import pytest  # noqa: E402
+import pytest
 
-from chalicelib import dependencies  # noqa: E402
-from chalicelib.settings import Settings  # noqa: E402
-from local.environment import LocalPorts  # noqa: E402
-from local.stack import LocalStack  # noqa: E402
+from chalicelib import dependencies
+from chalicelib.settings import Settings
+from local.environment import LocalPorts
+from local.stack import LocalStack
 
 
 def free_port() -> int:

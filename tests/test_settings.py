@@ -35,7 +35,7 @@ def test_a_missing_variable_fails_fast_naming_every_missing_one():
 
 def test_a_malformed_url_is_refused():
     environ = {**local_environment(LocalPorts()), "ARHIVAR_ANAF_API_URL": "api.anaf.ro/prod"}
-    with pytest.raises(SettingsError, match="ARHIVAR_ANAF_API_URL='api.anaf.ro/prod' is not an http"):
+    with pytest.raises(SettingsError, match=re.escape("ARHIVAR_ANAF_API_URL='api.anaf.ro/prod' is not an http")):
         load_settings(environ)
 
 

@@ -52,7 +52,7 @@ def test_make_run_prints_the_url_and_ctrl_c_stops_every_process():
 
         stack.send_signal(signal.SIGINT)  # what Ctrl-C sends
         assert stack.wait(timeout=30) == 0
-        gone, alive = psutil.wait_procs(children, timeout=10)
+        _gone, alive = psutil.wait_procs(children, timeout=10)
         assert alive == []
     finally:
         if stack.poll() is None:

@@ -17,11 +17,18 @@ import requests
 from chalicelib.anaf import errors
 from chalicelib.anaf.classify import classify_business_error, is_empty_list, normalise
 from chalicelib.anaf.http import AnafHttp
-from chalicelib.anaf.models import (AnafMessage, DownloadedZip, MessageFilter, MessageListing,
-                                    MessagePage, MessageState, MessageStatus, UploadReceipt,
-                                    UploadStandard)
-from chalicelib.anaf.parsing import (check_zip, decode_api_response, parse_message,
-                                     parse_xml_root, split_cifs)
+from chalicelib.anaf.models import (
+    AnafMessage,
+    DownloadedZip,
+    MessageFilter,
+    MessageListing,
+    MessagePage,
+    MessageState,
+    MessageStatus,
+    UploadReceipt,
+    UploadStandard,
+)
+from chalicelib.anaf.parsing import check_zip, decode_api_response, parse_message, parse_xml_root, split_cifs
 from chalicelib.anaf.timezones import parse_anaf_timestamp, to_epoch_millis
 from chalicelib.settings import Settings
 

@@ -23,7 +23,7 @@ import email.utils
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -80,7 +80,7 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
+        when = when.replace(tzinfo=UTC)
     return max(0.0, (when - now).total_seconds())
 
 
@@ -136,7 +136,7 @@ class AnafHttp:
                     method, url, params=params, headers=headers, data=data, json=json,
                     auth=auth, timeout=timeout, allow_redirects=False)
             except requests.RequestException as exc:
-                failure = self._transport_failure(exc)
+                failure: errors.AnafError = self._transport_failure(exc)
                 self._log(method, host, path, None, started, attempt, failure.code)
                 if attempt >= policy.max_attempts or not (idempotent or _never_sent(exc)):
                     raise failure from exc

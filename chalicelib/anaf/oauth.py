@@ -17,7 +17,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -137,7 +137,7 @@ def _expiry(now: datetime, expires_in: Any, claims: dict[str, Any],
         pass
     exp = claims.get("exp")
     if isinstance(exp, (int, float)) and exp > 0:
-        return datetime.fromtimestamp(exp, timezone.utc)
+        return datetime.fromtimestamp(exp, UTC)
     return now + default
 
 

@@ -12,8 +12,13 @@ import requests
 from lxml import etree
 
 from chalicelib.anaf import errors
-from chalicelib.anaf.classify import (classify_business_error, classify_html, looks_like_html,
-                                      parse_json_object, spring_error_message)
+from chalicelib.anaf.classify import (
+    classify_business_error,
+    classify_html,
+    looks_like_html,
+    parse_json_object,
+    spring_error_message,
+)
 from chalicelib.anaf.models import AnafMessage, MessageKind
 from chalicelib.anaf.timezones import parse_anaf_timestamp
 

@@ -7,7 +7,7 @@ Also the injectable clock: everything that needs "now", a monotonic time or a sl
 from __future__ import annotations
 
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -27,7 +27,7 @@ class Clock(Protocol):
 
 class SystemClock:
     def now(self) -> datetime:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
     def monotonic(self) -> float:
         return time.monotonic()
@@ -48,9 +48,11 @@ def parse_anaf_timestamp(value: str) -> datetime:
     text = value.strip()
     if len(text) != 12 or not (text.isascii() and text.isdigit()):
         raise ValueError(f"not an ANAF timestamp (YYYYMMDDHHmm): {value!r}")
-    naive = datetime.strptime(text, "%Y%m%d%H%M")
-    local = naive.replace(tzinfo=BUCHAREST, fold=0)
-    return local.astimezone(timezone.utc).astimezone(BUCHAREST)
+    try:
+        local = datetime.strptime(text, "%Y%m%d%H%M").replace(tzinfo=BUCHAREST, fold=0)
+    except ValueError:  # a month 13, a 31st of June, …: the same answer as any other malformed value
+        raise ValueError(f"not an ANAF timestamp (YYYYMMDDHHmm): {value!r}") from None
+    return local.astimezone(UTC).astimezone(BUCHAREST)
 
 
 def to_epoch_millis(moment: datetime) -> int:

@@ -33,13 +33,13 @@ class Category(Enum):
 
 _LABELS = {
     Category.NEW_DOCUMENTS: ("Documente noi",
-                             "Facturile noi găsite în SPV: după fiecare sincronizare (licența Pro) "
-                             "sau un rezumat zilnic (licența Standard)."),
+                             ("Facturile noi găsite în SPV: după fiecare sincronizare (licența Pro) "
+                              "sau un rezumat zilnic (licența Standard).")),
     Category.AUTHORIZATION: ("Autorizarea ANAF",
                              "Autorizarea ANAF expiră în curând sau a expirat."),
     Category.COVERAGE_WARNINGS: ("Avertismente de arhivare",
-                                 "Arhiva nu a mai avansat de mult, iar facturile se apropie de "
-                                 "limita de 60 de zile a SPV."),
+                                 ("Arhiva nu a mai avansat de mult, iar facturile se apropie de "
+                                  "limita de 60 de zile a SPV.")),
     Category.EXPORTS: ("Exporturi gata", "Arhiva cerută pentru descărcare este gata."),
 }
 
@@ -78,7 +78,7 @@ def verify_unsubscribe(key: bytes, token: str) -> UnsubscribeScope:
     payload, _, mac = token.rpartition(".")
     if not payload or not hmac.compare_digest(mac, _mac(key, payload)):
         raise InvalidUnsubscribeToken()
-    version, user_id, category, cifs = (payload.split(".") + ["", "", "", ""])[:4]
+    version, user_id, category, cifs = [*payload.split("."), "", "", "", ""][:4]
     try:
         parsed = Category(category)
     except ValueError as error:

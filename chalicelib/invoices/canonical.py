@@ -43,6 +43,8 @@ def inclusive_namespace_prefixes(method: etree._Element) -> list[str] | None:
 def remove_keeping_tail(el: etree._Element) -> None:
     """Drop an element but not the text that follows it (the enveloped-signature transform)."""
     parent = el.getparent()
+    if parent is None:
+        raise ValueError("the root element cannot be removed")
     if el.tail:
         previous = el.getprevious()
         if previous is not None:

@@ -171,8 +171,8 @@ def _enveloped_contents(root: etree._Element, signature_el: etree._Element, excl
     without_tail = None
     if tail and tail.strip() == "":
         without_tail = copy.deepcopy(root)
-        dropped = without_tail.find(DS + "Signature")
-        dropped.getparent().remove(dropped)
+        for dropped in without_tail.findall(DS + "Signature"):  # the copy of signature_el, a child
+            without_tail.remove(dropped)
     remove_keeping_tail(signature_el)
     yield canonicalize_document(root, exclusive, False, prefixes)
     if without_tail is not None:
@@ -246,13 +246,13 @@ def _without_layout(signed_info: etree._Element) -> etree._Element:
 
 def _verify_value(certs: list[x509.Certificate], signature_value: bytes, canonical_infos: list[bytes],
                   hash_class) -> x509.Certificate:
-    rsa_certs = [c for c in certs if isinstance(c.public_key(), rsa.RSAPublicKey)]
+    rsa_certs = [(c, key) for c in certs if isinstance(key := c.public_key(), rsa.RSAPublicKey)]
     if not rsa_certs:
         raise _Unknown("unsupported_algorithm", "the signer key is not RSA")
-    for cert in rsa_certs:
+    for cert, key in rsa_certs:
         for canonical_info in dict.fromkeys(canonical_infos):
             try:
-                cert.public_key().verify(signature_value, canonical_info, padding.PKCS1v15(), hash_class())
+                key.verify(signature_value, canonical_info, padding.PKCS1v15(), hash_class())
             except InvalidSignature:
                 continue
             return cert

@@ -195,7 +195,7 @@ def _tax_totals(root: etree._Element, currency: str, tax_currency: str | None):
         if unit == currency and main is None:
             main = total
         elif tax_currency and unit == tax_currency and in_tax_currency is None:
-            in_tax_currency = decimal_or_none(amount.text)
+            in_tax_currency = decimal_or_none(amount.text if amount is not None else None)
     return main, in_tax_currency
 
 

@@ -51,9 +51,8 @@ def hardened_parser(*, keep_comments: bool = False) -> etree.XMLParser:
 def _declares_doctype(data: bytes) -> bool:
     if any(marker in data for marker in _DOCTYPE_MARKERS):
         return True
-    if data[:4] in (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE):
-        return True  # UTF-32 is never used by ANAF; refuse rather than scan it
-    return False
+    # UTF-32 is never used by ANAF; refuse rather than scan it
+    return data[:4] in (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
 
 
 def parse_xml(data: bytes, *, max_bytes: int = MAX_XML_BYTES, keep_comments: bool = False) -> etree._Element:

@@ -9,6 +9,7 @@ Tokens never leave this module in clear except as the access token a caller aske
 
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -73,10 +74,8 @@ class CredentialVault:
         return self._refresh(item)
 
     def delete(self, credential_id: str) -> None:
-        try:
+        with contextlib.suppress(CredentialMissing):
             self._load(credential_id).delete()
-        except CredentialMissing:
-            pass
 
     def _refresh(self, item: AnafCredentialModel) -> str:
         if not self._take_lease(item):
@@ -112,10 +111,8 @@ class CredentialVault:
         return True
 
     def _release_lease(self, item: AnafCredentialModel) -> None:
-        try:
+        with contextlib.suppress(UpdateError):  # the lease runs out by itself
             item.update(actions=[AnafCredentialModel.refresh_lease_until.remove()])
-        except UpdateError:
-            pass  # the lease runs out by itself
 
     def _await_refresh(self, seen: AnafCredentialModel) -> str:
         """Another worker holds the lease: wait until it is released, then use what it stored

@@ -23,6 +23,9 @@ from chalicelib.settings import Settings
 from chalicelib.storage.aws import aws_client, translated_errors
 from chalicelib.storage.models import CompanyModel, DocumentModel
 
+if TYPE_CHECKING:
+    from types_boto3_dynamodb.type_defs import QueryInputTypeDef, QueryOutputTypeDef
+
 DOWNLOAD_URL_TTL_S = 300
 EACH_PAGE = 200  # documents per Query when an export reads everything (memory stays small)
 # The detail's invoice lines come in pages: a 15 000-line invoice would be about 3.8 MB of JSON
@@ -217,7 +220,7 @@ class DocumentIndex:
                 return found, esk, True  # continue the search from where the reading stopped
 
     def _query(self, plan: QueryPlan, f: DocumentFilter, esk: dict[str, str] | None, limit: int,
-               *, descending: bool, stats: ReadStats, count: bool = False) -> dict[str, Any]:
+               *, descending: bool, stats: ReadStats, count: bool = False) -> QueryOutputTypeDef:
         request = _query_request(self._table, plan, f)
         request["ScanIndexForward"] = not descending
         request["Limit"] = max(1, limit)
@@ -301,7 +304,7 @@ def _plain_key(key: dict[str, Any] | None) -> dict[str, str] | None:
     return {k: v["S"] for k, v in key.items()} if key else None
 
 
-def _query_request(table: str, plan: QueryPlan, f: DocumentFilter) -> dict[str, Any]:
+def _query_request(table: str, plan: QueryPlan, f: DocumentFilter) -> QueryInputTypeDef:
     names: dict[str, str] = {"#h": plan.hash_name, "#r": plan.range_name}
     values: dict[str, Any] = {":h": {"S": plan.hash_value}}
     if plan.range_prefix is not None:
@@ -311,7 +314,7 @@ def _query_request(table: str, plan: QueryPlan, f: DocumentFilter) -> dict[str, 
         key = "#h = :h AND #r BETWEEN :rl AND :rh"
         values[":rl"] = {"S": plan.range_low}
         values[":rh"] = {"S": plan.range_high}
-    request: dict[str, Any] = {"TableName": table, "KeyConditionExpression": key}
+    request: QueryInputTypeDef = {"TableName": table, "KeyConditionExpression": key}
     if plan.index:
         request["IndexName"] = plan.index
     conditions = [_condition(name, f, names, values) for name in plan.residual]
@@ -369,6 +372,7 @@ def _condition(name: str, f: DocumentFilter, names: dict[str, str], values: dict
 
 def file_key(document: DocumentModel, fmt: str) -> str:
     """The S3 key of a document's PDF, XML or original; PdfNotReady / NoSuchFile otherwise."""
+    key: str | None
     if fmt == "xml":
         key = document.xml_key
     elif fmt == "original":

@@ -104,8 +104,8 @@ def filters_of(export: ExportModel) -> dict[str, str]:
 
 
 def download_name(export: ExportModel) -> str:
-    return f"Arhivar_{export.cif}_{export.created_at.astimezone(rules.ROMANIA):%Y-%m-%d_%H%M}." \
-           f"{FORMATS[export.format or 'zip'][1]}"
+    created = export.created_at.astimezone(rules.ROMANIA)
+    return f"Arhivar_{export.cif}_{created:%Y-%m-%d_%H%M}.{FORMATS[export.format or 'zip'][1]}"
 
 
 @dataclass(frozen=True)
@@ -152,7 +152,7 @@ class ExportBuilder:
             size = out.size
         except ServiceUnavailable:
             raise
-        except Exception as error:  # noqa: BLE001 - a bug or bad data: report, do not loop
+        except Exception as error:  # a bug or bad data: report, do not loop
             logger.exception("export failed", extra={"export_id": export_id})
             export.update(actions=[ExportModel.status.set("failed"),
                                    ExportModel.error.set(type(error).__name__),

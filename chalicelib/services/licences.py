@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.expressions.update import Action
 
 from chalicelib.domain.audit import EventType
 from chalicelib.domain.errors import Conflict, NotAllowed
@@ -75,9 +76,9 @@ def change(user_id: str, cif: str, code: str, now: datetime) -> LicenceState:
         company = _company(cif)
         if company.licence == new.code:
             break
-        history = list(company.licence_history or []) + [
-            LicenceChange(licence=new.code, previous=company.licence, changed_by=user_id, changed_at=now)]
-        actions = [CompanyModel.licence.set(new.code),
+        history = [*(company.licence_history or []),
+                   LicenceChange(licence=new.code, previous=company.licence, changed_by=user_id, changed_at=now)]
+        actions: list[Action] = [CompanyModel.licence.set(new.code),
                    CompanyModel.licence_history.set(history[-HISTORY_KEPT:])]
         sooner = _sooner_sync(company, new, now)
         if sooner is not None:

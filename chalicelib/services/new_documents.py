@@ -97,8 +97,8 @@ def _digest(notifications: Notifications, day: str, cif: str) -> int:
     except DoesNotExist:
         company = None
     sent = 0
-    wanted = company is not None and licence_for(company.licence).new_document_emails is not NewDocumentEmails.NONE
-    if sks and wanted:
+    if (sks and company is not None
+            and licence_for(company.licence).new_document_emails is not NewDocumentEmails.NONE):
         shown = date.fromisoformat(day).strftime("%d.%m.%Y")
         sent = _send(notifications, company, sks, len(sks), f"digest:{day}:{cif}",
                      f"Rezumatul zilei {shown}: {len(sks)} documente noi" if len(sks) != 1

@@ -105,7 +105,7 @@ def _set(user_id: str, values: dict[str, bool]) -> None:
     if not values:
         return
     prefs = AccountModel.notification_prefs
-    actions = [prefs[key].set(value) for key, value in values.items()]  # type: ignore[index]
+    actions = [prefs[key].set(value) for key, value in values.items()]
     account = AccountModel(user_id=user_id)
     try:
         account.update(actions=actions, condition=AccountModel.user_id.exists())

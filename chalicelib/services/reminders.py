@@ -72,11 +72,11 @@ def _message(which: str, companies: list[tuple[str, str]], public_url: str, unti
                       for cif, name in companies)
     if which == EXPIRED:
         return ("Autorizarea ANAF a expirat: facturile nu se mai arhivează",
-                "Bună ziua,\n\nAutorizarea ANAF a expirat, iar Arhivar nu mai poate descărca facturile "
-                f"din SPV pentru:\n{lines}\n\nATENȚIE: SPV păstrează facturile doar 60 de zile. "
-                "Autorizați din nou cu certificatul digital cât mai curând, din linkurile de mai sus.\n")
+                ("Bună ziua,\n\nAutorizarea ANAF a expirat, iar Arhivar nu mai poate descărca facturile "
+                 f"din SPV pentru:\n{lines}\n\nATENȚIE: SPV păstrează facturile doar 60 de zile. "
+                 "Autorizați din nou cu certificatul digital cât mai curând, din linkurile de mai sus.\n"))
     days = "o zi" if which == "1" else f"{which} zile"
     return (f"Autorizarea ANAF expiră în {days}",
-            f"Bună ziua,\n\nAutorizarea ANAF folosită de Arhivar expiră pe {until} (peste {days}) pentru:\n"
-            f"{lines}\n\nPentru ca arhivarea să continue, autorizați din nou cu certificatul digital "
-            "(token-ul USB), din linkurile de mai sus.\n")
+            (f"Bună ziua,\n\nAutorizarea ANAF folosită de Arhivar expiră pe {until} (peste {days}) pentru:\n"
+             f"{lines}\n\nPentru ca arhivarea să continue, autorizați din nou cu certificatul digital "
+             "(token-ul USB), din linkurile de mai sus.\n"))

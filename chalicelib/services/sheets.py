@@ -16,7 +16,7 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import IO, Any
+from typing import Any, Protocol
 from xml.sax.saxutils import escape
 
 from chalicelib.domain.documents import Column, csv_cell
@@ -24,8 +24,17 @@ from chalicelib.domain.documents import Column, csv_cell
 BOM = "\ufeff".encode("utf-8")
 
 
+class BinarySink(Protocol):
+    """Where a sheet is written: a binary file, a BytesIO, or storage.multipart.MultipartWriter
+    (what zipfile needs to write into a stream that cannot seek)."""
+
+    def write(self, data: bytes, /) -> int: ...
+    def flush(self) -> None: ...
+    def close(self) -> None: ...
+
+
 class CsvWriter:
-    def __init__(self, out: IO[bytes], columns: Sequence[Column], extra: Sequence[str] = ()) -> None:
+    def __init__(self, out: BinarySink, columns: Sequence[Column], extra: Sequence[str] = ()) -> None:
         self._out = out
         self._text = io.StringIO()
         self._csv = csv.writer(self._text, delimiter=";", lineterminator="\r\n")
@@ -76,7 +85,7 @@ _STYLES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <cellXfs count="5"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/><xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/><xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/><xf numFmtId="166" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/><xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>
 <cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>
 </styleSheet>"""
-_EPOCH = datetime(1899, 12, 30)
+_EPOCH = datetime(1899, 12, 30)  # noqa: DTZ001 - spreadsheet serial dates count wall-clock days
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -108,7 +117,7 @@ def _cell(ref: str, value: Any, header: bool = False) -> str:
 class XlsxWriter:
     """with XlsxWriter(out, columns) as sheet: sheet.row([...])."""
 
-    def __init__(self, out: IO[bytes], columns: Sequence[Column], sheet_name: str = "Documente") -> None:
+    def __init__(self, out: BinarySink, columns: Sequence[Column], sheet_name: str = "Documente") -> None:
         self._zip = zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED)
         self._zip.writestr("[Content_Types].xml", _CONTENT_TYPES)
         self._zip.writestr("_rels/.rels", _ROOT_RELS)
@@ -124,6 +133,7 @@ class XlsxWriter:
                   'activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>'
                   f'<cols>{widths}</cols><sheetData>')
         self._rows = 0
+        self._closed = False
         self._row([c.title for c in columns], header=True)
 
     def __enter__(self) -> XlsxWriter:
@@ -145,11 +155,11 @@ class XlsxWriter:
         self._sheet.write(text.encode("utf-8"))
 
     def close(self) -> None:
-        if self._sheet is None:
+        if self._closed:
             return
         self._put("</sheetData></worksheet>")
         self._sheet.close()
-        self._sheet = None
+        self._closed = True
         self._zip.close()
 
 

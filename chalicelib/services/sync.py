@@ -17,9 +17,9 @@ from datetime import UTC, datetime, timedelta
 
 from aws_lambda_powertools import Logger
 from pynamodb.exceptions import UpdateError
+from pynamodb.expressions.update import Action
 
 from chalicelib.anaf.efactura import EFacturaClient
-from chalicelib.anaf.lookup import CompanyLookup
 from chalicelib.anaf.errors import (
     AnafAuthError,
     AnafDailyLimitReached,
@@ -28,6 +28,7 @@ from chalicelib.anaf.errors import (
     AnafNoSpvRights,
     AnafRateLimited,
 )
+from chalicelib.anaf.lookup import CompanyLookup
 from chalicelib.anaf.models import AnafMessage
 from chalicelib.domain.authorization import AuthorizationState
 from chalicelib.domain.licences import NewDocumentEmails, licence_for
@@ -35,7 +36,12 @@ from chalicelib.invoices.errors import InvalidAnafZip
 from chalicelib.services import companies
 from chalicelib.services.archiver import Archived, Archiver, archived, archived_key
 from chalicelib.services.budget import BudgetExhausted, CallBudget
-from chalicelib.services.credentials import CredentialInvalid, CredentialMissing, CredentialVault, mark_companies
+from chalicelib.services.credentials import (
+    CredentialInvalid,
+    CredentialMissing,
+    CredentialVault,
+    mark_companies,
+)
 from chalicelib.services.dispatch import due_shard
 from chalicelib.services.renders import queue_renders
 from chalicelib.storage.models import CompanyModel, LimitCounterModel, SyncRunModel
@@ -150,7 +156,8 @@ class CompanySync:
             pending = self._missing(company.cif, listed, stats)
             failed_at = self._download_all(client, company.cif, pending, stats)
         except (CredentialMissing, CredentialInvalid, AnafAuthError) as error:
-            state = AuthorizationState.NO_SPV_RIGHTS if isinstance(error, AnafNoSpvRights) else AuthorizationState.EXPIRED
+            state = (AuthorizationState.NO_SPV_RIGHTS if isinstance(error, AnafNoSpvRights)
+                     else AuthorizationState.EXPIRED)
             self._stop(company, state)
             stats.error(type(error).__name__)
             return state.value, None, None
@@ -263,7 +270,7 @@ class CompanySync:
 
     def _release(self, cif: str, run_id: str, *, result: str, covered_until: datetime | None,
                  next_at: datetime | None) -> None:
-        actions = [CompanyModel.lease_owner.remove(), CompanyModel.lease_until.remove(),
+        actions: list[Action] = [CompanyModel.lease_owner.remove(), CompanyModel.lease_until.remove(),
                    CompanyModel.last_sync_at.set(self._now()), CompanyModel.last_sync_result.set(result)]
         if covered_until is not None:
             actions.append(CompanyModel.covered_until.set(covered_until))

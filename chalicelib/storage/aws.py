@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import boto3
 from botocore.config import Config
@@ -14,6 +14,14 @@ from botocore.exceptions import BotoCoreError, ClientError
 from chalicelib.domain.errors import ServiceBusy, ServiceUnavailable
 from chalicelib.settings import Settings
 
+if TYPE_CHECKING:  # the stubs are a development dependency (requirements-dev.txt)
+    from types_boto3_dynamodb.client import DynamoDBClient
+    from types_boto3_kms.client import KMSClient
+    from types_boto3_s3.client import S3Client
+    from types_boto3_secretsmanager.client import SecretsManagerClient
+    from types_boto3_ses.client import SESClient
+    from types_boto3_sqs.client import SQSClient
+
 _CONFIG = Config(
     retries={"mode": "standard", "max_attempts": 3},
     connect_timeout=3,
@@ -21,9 +29,31 @@ _CONFIG = Config(
 )
 
 
-@functools.cache
+@overload
+def aws_client(settings: Settings, service: Literal["dynamodb"]) -> DynamoDBClient: ...
+@overload
+def aws_client(settings: Settings, service: Literal["kms"]) -> KMSClient: ...
+@overload
+def aws_client(settings: Settings, service: Literal["s3"]) -> S3Client: ...
+@overload
+def aws_client(settings: Settings, service: Literal["secretsmanager"]) -> SecretsManagerClient: ...
+@overload
+def aws_client(settings: Settings, service: Literal["ses"]) -> SESClient: ...
+@overload
+def aws_client(settings: Settings, service: Literal["sqs"]) -> SQSClient: ...
+@overload
+def aws_client(settings: Settings, service: str) -> Any: ...
 def aws_client(settings: Settings, service: str) -> Any:
-    return boto3.session.Session().client(
+    """The client of `service`, typed for the services listed above (types-boto3)."""
+    return _client(settings, service)
+
+
+@functools.cache
+def _client(settings: Settings, service: str) -> Any:
+    # `service` is a plain string here; boto3's stubs type only literal service names, and the
+    # overloads of aws_client give each caller its typed client.
+    session: Any = boto3.session.Session()
+    return session.client(
         service,
         region_name=settings.region,
         endpoint_url=settings.aws_endpoint_url,

@@ -13,6 +13,9 @@ from chalicelib.domain.errors import ServiceUnavailable
 from chalicelib.settings import Settings
 from chalicelib.storage.aws import aws_client, error_code, translated_errors
 
+if TYPE_CHECKING:
+    from types_boto3_s3.type_defs import PutObjectRequestTypeDef
+
 
 class KeyTaken(Exception):
     """Different bytes already live under a key that is written once."""

@@ -9,10 +9,14 @@ descriptors after each member).
 
 from __future__ import annotations
 
-from typing import Any
+from types import TracebackType
+from typing import TYPE_CHECKING
 
 from chalicelib.settings import Settings
 from chalicelib.storage.aws import aws_client, translated_errors
+
+if TYPE_CHECKING:
+    from types_boto3_s3.type_defs import CompletedPartTypeDef
 
 PART_SIZE = 8 * 1024 * 1024  # S3: every part but the last ≥ 5 MiB
 
@@ -24,7 +28,7 @@ class MultipartWriter:
         self.key = key
         self._part_size = max(part_size, 5 * 1024 * 1024)
         self._buffer = bytearray()
-        self._parts: list[dict[str, Any]] = []
+        self._parts: list[CompletedPartTypeDef] = []
         self._written = 0
         self._upload_id: str | None = None
         self._content_type = content_type
@@ -33,7 +37,8 @@ class MultipartWriter:
     def __enter__(self) -> MultipartWriter:
         return self
 
-    def __exit__(self, kind, error, trace) -> None:  # type: ignore[no-untyped-def]
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
         if kind is None:
             self.close()
         else:
@@ -93,6 +98,7 @@ class MultipartWriter:
                 self._upload_id = self._s3.create_multipart_upload(
                     Bucket=self._bucket, Key=self.key, ContentType=self._content_type)["UploadId"]
             number = len(self._parts) + 1
+            # botocore sends a bytearray as it is (no copy of the 8 MB part); the stubs list bytes only.
             answer = self._s3.upload_part(Bucket=self._bucket, Key=self.key, UploadId=self._upload_id,
-                                          PartNumber=number, Body=chunk)
+                                          PartNumber=number, Body=chunk)  # type: ignore[arg-type]
         self._parts.append({"PartNumber": number, "ETag": answer["ETag"]})

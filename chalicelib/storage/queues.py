@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.settings import Settings
 from chalicelib.storage.aws import aws_client, translated_errors
 from chalicelib.topology import queue
+
+if TYPE_CHECKING:
+    from types_boto3_sqs.type_defs import SendMessageBatchRequestEntryTypeDef
 
 _SQS_BATCH = 10  # SendMessageBatch's limit
 
@@ -44,7 +47,8 @@ class WorkQueues:
         return sent
 
     def _send_batch(self, key: str, bodies: Sequence[dict[str, Any]]) -> int:
-        entries = [{"Id": str(i), "MessageBody": json.dumps(b)} for i, b in enumerate(bodies)]
+        entries: list[SendMessageBatchRequestEntryTypeDef] = [
+            {"Id": str(i), "MessageBody": json.dumps(b)} for i, b in enumerate(bodies)]
         with translated_errors("sqs"):
             answer = self._sqs.send_message_batch(QueueUrl=self.url(key), Entries=entries)
         failed = answer.get("Failed", [])

@@ -23,6 +23,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
@@ -64,7 +65,9 @@ def _message(body: str) -> tuple[str, str, str] | None:
     if not isinstance(data, dict):
         return None
     cif, sk, message_id = data.get("cif"), data.get("sk"), data.get("message_id")
-    if not all(isinstance(v, str) and v and len(v) <= 300 for v in (cif, sk, message_id)):
+    if not (isinstance(cif, str) and isinstance(sk, str) and isinstance(message_id, str)):
+        return None
+    if not all(v and len(v) <= 300 for v in (cif, sk, message_id)):
         return None
     return cif, sk, message_id
 
@@ -99,13 +102,14 @@ def render_document(cif: str, sk: str, message_id: str) -> str:
         archived_at=getattr(document, "archived_at", None) or document.created_at,
     )
     result = render_invoice_xml(xml, context, timeout_s=_timeout_s())
-    if not result.ok:
+    pdf = result.pdf
+    if not result.ok or pdf is None:
         logger.warning("render failed", extra={"cif": cif, "message_id": message_id,
                                                "reason": result.reason, "detail": result.detail})
         _record_failure(document, f"{result.reason}: {result.detail}", now)
         return "failed"
     key = pdf_key(cif, message_id)
-    dependencies.archive().put(key, result.pdf, "application/pdf")
+    dependencies.archive().put(key, pdf, "application/pdf")
     document.update(
         actions=[
             DocumentModel.pdf_key.set(key),
@@ -116,7 +120,7 @@ def render_document(cif: str, sk: str, message_id: str) -> str:
         condition=DocumentModel.sk.exists(),
     )
     logger.info("rendered", extra={"cif": cif, "message_id": message_id, "pages": result.pages,
-                                   "bytes": len(result.pdf), "ms": round(result.elapsed_ms)})
+                                   "bytes": len(pdf), "ms": round(result.elapsed_ms)})
     return "ready"
 
 
@@ -140,7 +144,7 @@ def record_handler(record: SQSRecord) -> None:
 
 
 @logger.inject_lambda_context(clear_state=True)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     dependencies.settings()
     _invocation["context"] = context
     try:

@@ -37,7 +37,7 @@ def feedback(message: dict[str, Any]) -> list[tuple[str, str, datetime]]:
         at = complaint.get("timestamp")
     else:
         return []
-    when = datetime.fromisoformat(at.replace("Z", "+00:00")) if at else dependencies.now()
+    when = datetime.fromisoformat(at) if at else dependencies.now()
     return [(r["emailAddress"], reason, when) for r in recipients if r.get("emailAddress")]
 
 

@@ -12,7 +12,13 @@ import signal
 import sys
 import threading
 
-from .config import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_REDIRECT_URI, RegisteredClient, SandboxConfig
+from .config import (
+    DEFAULT_CLIENT_ID,
+    DEFAULT_CLIENT_SECRET,
+    DEFAULT_REDIRECT_URI,
+    RegisteredClient,
+    SandboxConfig,
+)
 from .server import BackgroundServer
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}

@@ -165,8 +165,8 @@ def add_invoices() -> Response:
             status="nok" if kind == "error" else "ok",
             number=sb.store.next_number(seller.cif, kind == "credit_note"),
             line_count=body.get("lines"),
-            errors=("E: validari globale  SCHEMATRON   eroare: [BR-16]-An Invoice shall have at least one "
-                    "Invoice line (BG-25).",),
+            errors=(("E: validari globale  SCHEMATRON   eroare: [BR-16]-An Invoice shall have at least one "
+                     "Invoice line (BG-25)."),),
             referenced_index=str(int(index) - 1),
         )
         produced = sb.store.add_upload(upload)
@@ -232,7 +232,7 @@ def limits_set() -> Response:
         used = DAILY[kind] if body.get("exhaust") else int(body.get("used", 0))
         sb.limits.set_daily(kind, key, local_day(now_s), used)
     else:
-        return _bad(f"kind must be one of {sorted(DAILY) + ['minute']}")
+        return _bad(f"kind must be one of {[*sorted(DAILY), 'minute']}")
     return jsonify(sb.limits.snapshot())
 
 
@@ -269,8 +269,8 @@ def reset() -> Response:
 
 _CERTS = {
     "chain.pem": signing.chain_pem,
-    "signer.pem": lambda: (signing.CERTS / "sandbox-mf-signer.pem").read_bytes(),
-    "root.pem": lambda: (signing.CERTS / "sandbox-root-ca.pem").read_bytes(),
+    "signer.pem": (signing.CERTS / "sandbox-mf-signer.pem").read_bytes,
+    "root.pem": (signing.CERTS / "sandbox-root-ca.pem").read_bytes,
     "jwt-public.pem": public_key_pem,
 }
 

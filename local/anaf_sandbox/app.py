@@ -14,7 +14,8 @@ from .http_common import forbidden, sandbox
 from .state import Sandbox
 
 ADMIN_PREFIX = "/__sandbox"
-_GATEWAY_PAGE = "<html><head><title>{code}</title></head><body><center><h1>{code}</h1></center><hr><center>nginx</center></body></html>"
+_GATEWAY_PAGE = ("<html><head><title>{code}</title></head>"
+                 "<body><center><h1>{code}</h1></center><hr><center>nginx</center></body></html>")
 _REASONS = {500: "500 Internal Server Error", 502: "502 Bad Gateway", 503: "503 Service Temporarily Unavailable",
             504: "504 Gateway Time-out"}
 

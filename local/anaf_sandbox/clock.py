@@ -26,7 +26,7 @@ class SandboxClock:
             return time.time() + self._base_offset + self._offset
 
     def now(self) -> dt.datetime:
-        return dt.datetime.fromtimestamp(self.now_ts(), tz=dt.timezone.utc)
+        return dt.datetime.fromtimestamp(self.now_ts(), tz=dt.UTC)
 
     def now_ms(self) -> int:
         return int(self.now_ts() * 1000)

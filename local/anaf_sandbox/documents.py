@@ -36,8 +36,8 @@ _ITEMS = (
     ("Mere Ionatan românești, calitatea I, ladă 10 kg", "KGM", 3, 7, "R"),
     ("Șuruburi autoforante zincate 4,2×19 mm, cutie 1000 buc.", "XBX", 35, 70, "S"),
     ("Servicii de pază și protecție obiectiv, tură de 12 ore", "HUR", 25, 45, "S"),
-    ("Lucrări de renovare și zugrăvire spații comerciale, conform deviz nr. 14/2026, "
-     "inclusiv materiale și manoperă", "C62", 4000, 15000, "S"),
+    (("Lucrări de renovare și zugrăvire spații comerciale, conform deviz nr. 14/2026, "
+      "inclusiv materiale și manoperă"), "C62", 4000, 15000, "S"),
     ("Carte „Istoria românilor” ediție cartonată", "H87", 40, 120, "B"),
     ("Închiriere spațiu de birouri – chirie lunară, clădirea Ștefănești Business Center", "MON", 2500, 9000, "E"),
 )
@@ -72,10 +72,8 @@ def make_lines(rng: random.Random, issue_date: dt.date, count: int) -> tuple[ubl
     lines = []
     for _ in range(count):
         name, unit, low, high, kind = rng.choice(_ITEMS)
-        if rng.random() < 0.1 and len(name) + len(_LONG_SUFFIX) <= 200:
-            description = name + _LONG_SUFFIX
-        else:
-            description = ""
+        long_name = rng.random() < 0.1 and len(name) + len(_LONG_SUFFIX) <= 200
+        description = name + _LONG_SUFFIX if long_name else ""
         quantity = Decimal(rng.randint(1, 40)) if unit != "KWH" else Decimal(rng.randint(100, 5000))
         if unit in {"KGM", "HUR"} and rng.random() < 0.3:
             quantity += Decimal(rng.choice((25, 50, 75))) / 100
@@ -145,10 +143,10 @@ def make_document(
 ERROR_NS = "mfp:anaf:dgti:efactura:mesajEroriFactuta:v1"  # sic: "Factuta", as ANAF spells it
 
 SEEDED_ERRORS = (
-    "E: validari globale  SCHEMATRON   eroare: [BR-CO-15]-Invoice total amount with VAT (BT-112) "
-    "= Invoice total amount without VAT (BT-109) + Invoice total VAT amount (BT-110).",
-    "E: validari globale  SCHEMATRON   eroare: [BR-RO-100]-Daca Codul subentitatii tarii "
-    "vanzatorului (BT-39) este RO-B, atunci Orasul vanzatorului (BT-37) trebuie sa fie SECTOR1 - SECTOR6.",
+    ("E: validari globale  SCHEMATRON   eroare: [BR-CO-15]-Invoice total amount with VAT (BT-112) "
+     "= Invoice total amount without VAT (BT-109) + Invoice total VAT amount (BT-110)."),
+    ("E: validari globale  SCHEMATRON   eroare: [BR-RO-100]-Daca Codul subentitatii tarii "
+     "vanzatorului (BT-39) este RO-B, atunci Orasul vanzatorului (BT-37) trebuie sa fie SECTOR1 - SECTOR6."),
     "E: validari globale  SCHEMATRON   eroare: [BR-16]-An Invoice shall have at least one Invoice line (BG-25).",
 )
 
@@ -160,7 +158,7 @@ def error_document(upload_index: str, seller_cif: str, messages: list[str]) -> b
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         f'<header xmlns="{ERROR_NS}" Index_incarcare="{upload_index}" Cif_emitent="{seller_cif}">\n'
         f"{errors}</header>\n"
-    ).encode("utf-8")
+    ).encode()
 
 
 def buyer_message(referenced_index: str, text: str) -> bytes:
@@ -169,7 +167,7 @@ def buyer_message(referenced_index: str, text: str) -> bytes:
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         f'<header xmlns="mfp:anaf:dgti:spv:reqMesaj:v1" index_incarcare="{referenced_index}" '
         f"message={quoteattr(text)}/>\n"
-    ).encode("utf-8")
+    ).encode()
 
 
 BUYER_MESSAGES = (

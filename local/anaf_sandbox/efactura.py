@@ -65,7 +65,7 @@ def _envelope(cert: Certificate, titlu: str, mesaje: list[dict], **extra) -> dic
     return {"mesaje": mesaje, **extra, "serial": cert.serial, "cui": ",".join(cert.cifs), "titlu": titlu}
 
 
-def _tips(filtru: str | None) -> set[str] | None | bool:
+def _tips(filtru: str | None) -> set[str] | bool | None:
     if filtru is None or filtru == "":
         return None
     return FILTERS.get(filtru, False)
@@ -208,7 +208,8 @@ def descarcare(env: str) -> Response:
             "Fisierul nu mai poate fi descarcat pentru ca a trecut perioada de 60 de zile in care este disponibil"
         )
     if not sb.limits.take("descarcare", mid, local_day(now / 1000)):
-        return _download_error(f"S-au facut deja {DAILY['descarcare']} descarcari la mesajul cu id_descarcare={mid} in cursul zilei")
+        return _download_error(f"S-au facut deja {DAILY['descarcare']} descarcari la mesajul cu "
+                               f"id_descarcare={mid} in cursul zilei")
     response = Response(sb.store.zip_bytes(message), mimetype="application/zip")
     response.headers["Content-Disposition"] = f'attachment; filename="{mid}.zip"'  # UNCONFIRMED
     return response

@@ -49,7 +49,8 @@ def _record(c: Company, data: str) -> dict:
             "organFiscalCompetent": f"Administrația Județeană a Finanțelor Publice {c.county}",
             "forma_de_proprietate": "PROPR.PRIVATA-CAPITAL PRIVAT AUTOHTON",
             "forma_organizare": "PERSOANA JURIDICA",
-            "forma_juridica": "SOCIETATE COMERCIALĂ PE ACȚIUNI" if p.name.endswith(" SA") else "SOCIETATE COMERCIALĂ CU RĂSPUNDERE LIMITATĂ",
+            "forma_juridica": ("SOCIETATE COMERCIALĂ PE ACȚIUNI" if p.name.endswith(" SA")
+                               else "SOCIETATE COMERCIALĂ CU RĂSPUNDERE LIMITATĂ"),
             "data_inreg_Reg_RO_e_Factura": "2024-01-01" if c.in_spv else "",
         },
         "inregistrare_scop_Tva": {

@@ -54,7 +54,8 @@ def _check_client(params) -> Response | None:
     if client is None:
         return _page("Eroare autentificare", "<p>Aplicația (client_id) nu este înregistrată.</p>", 400)
     if params.get("redirect_uri", "") not in client.redirect_uris:
-        return _page("Eroare autentificare", "<p>Callback URL (redirect_uri) nu corespunde aplicației înregistrate.</p>", 400)
+        return _page("Eroare autentificare",
+                     "<p>Callback URL (redirect_uri) nu corespunde aplicației înregistrate.</p>", 400)
     return None
 
 

@@ -113,7 +113,7 @@ def detached_signature(content: bytes) -> bytes:
     return (
         f"{head}{_signed_info(digest)}<SignatureValue>{_wrap_b64(value)}</SignatureValue>"
         f"{_key_info()}</Signature>"
-    ).encode("utf-8")
+    ).encode()
 
 
 # --- ZIP, the way Java's ZipOutputStream writes it (as the production samples show) --------

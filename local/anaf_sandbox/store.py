@@ -112,12 +112,11 @@ class MessageStore:
     def add_upload(self, up: Upload) -> list[Message]:
         """File ``up`` now; its messages appear once processed (``processing_delay_s``)."""
         with self._lock:
-            if up.status == "ok" or up.status == "nok":
-                if self._delay_ms > 0:
-                    up.final_status, up.status = up.status, "in prelucrare"
-                    self._uploads[up.index] = up
-                    self._pending.append(up)
-                    return []
+            if up.status in ("ok", "nok") and self._delay_ms > 0:
+                up.final_status, up.status = up.status, "in prelucrare"
+                self._uploads[up.index] = up
+                self._pending.append(up)
+                return []
             return self._register(up)
 
     def catch_up(self, now_ms: int) -> None:
@@ -210,4 +209,4 @@ def download_expired(m: Message, now_ms: int) -> bool:
     return local_day(now_ms / 1000) >= (created_day + dt.timedelta(days=60)).isoformat()
 
 
-__all__ = ["MessageStore", "Window", "download_expired", "DAY_MS"]
+__all__ = ["DAY_MS", "MessageStore", "Window", "download_expired"]

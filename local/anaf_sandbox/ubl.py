@@ -78,7 +78,7 @@ class Document:
     lines: tuple[Line, ...]
     credit_note: bool = False
     currency: str = "RON"
-    ron_rate: Decimal = Decimal("1")  # RON per unit of currency (for the RON VAT total)
+    ron_rate: Decimal = Decimal(1)  # RON per unit of currency (for the RON VAT total)
     note: str = ""
     preceding_invoice: str = ""  # BT-25, for credit notes
     preceding_issue_date: dt.date | None = None
@@ -110,13 +110,13 @@ def compute_totals(doc: Document) -> Totals:
     groups: dict[tuple[str, Decimal], Decimal] = {}
     for line in doc.lines:
         key = (line.vat_category, line.vat_percent)
-        groups[key] = groups.get(key, Decimal("0")) + line.amount
+        groups[key] = groups.get(key, Decimal(0)) + line.amount
     vat_groups = tuple(
         VatGroup(cat, pct, taxable, money(taxable * pct / 100))
         for (cat, pct), taxable in sorted(groups.items(), key=lambda kv: (kv[0][0], -kv[0][1]))
     )
-    line_ext = sum((line.amount for line in doc.lines), Decimal("0"))
-    tax = sum((g.tax for g in vat_groups), Decimal("0"))
+    line_ext = sum((line.amount for line in doc.lines), Decimal(0))
+    tax = sum((g.tax for g in vat_groups), Decimal(0))
     return Totals(
         line_extension=line_ext,
         tax_exclusive=line_ext,

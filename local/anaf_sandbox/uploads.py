@@ -23,8 +23,8 @@ from flask import Response
 from lxml import etree
 
 from .cif import is_valid_cif
-from .documents import error_document
 from .clock import local, local_day
+from .documents import error_document
 from .http_common import sandbox, spring_error, xml_response
 from .limits import DAILY
 from .messages import Upload
@@ -73,7 +73,8 @@ def _parse(body: bytes, standard: str) -> tuple[etree._Element | None, str | Non
     ns, name = _ROOTS[standard]
     if etree.QName(root).namespace != ns or etree.QName(root).localname != name:
         found = etree.QName(root).localname
-        return None, _sax_error(root.sourceline or 1, 1, f"cvc-elt.1.a: Cannot find the declaration of element '{found}'.")
+        return None, _sax_error(root.sourceline or 1, 1,
+                                f"cvc-elt.1.a: Cannot find the declaration of element '{found}'.")
     schemas = _ubl_schemas() if standard != "RASP" else None
     if schemas is not None and not schemas[name].validate(root):
         # ANAF validates against the XSD while receiving (Xerces); lxml words it differently.
@@ -102,11 +103,13 @@ def _amount(root: etree._Element, path: str) -> Decimal:
 def _business_errors(root: etree._Element, seller_cif: str, index: str) -> list[str]:
     errors = []
     if not (root.findtext("cbc:ID", namespaces=NS) or "").strip():
-        errors.append("E: validari globale  SCHEMATRON   eroare: [BR-02]-An Invoice shall have an Invoice number (BT-1).")
+        errors.append("E: validari globale  SCHEMATRON   eroare: [BR-02]-An Invoice shall have an Invoice number "
+                      "(BT-1).")
     if not is_valid_cif(seller_cif):
-        errors.append(f"E: validari globale\n eroare regula: R6.1: CIF-ul vanzatorului nu figureaza in baza de date:{index}")
+        errors.append("E: validari globale\n eroare regula: R6.1: CIF-ul vanzatorului nu figureaza in baza de "
+                      f"date:{index}")
     line_tag = "cac:CreditNoteLine" if etree.QName(root).localname == "CreditNote" else "cac:InvoiceLine"
-    lines = sum((_amount(l, "cbc:LineExtensionAmount") for l in root.findall(line_tag, NS)), Decimal(0))
+    lines = sum((_amount(el, "cbc:LineExtensionAmount") for el in root.findall(line_tag, NS)), Decimal(0))
     total = "cac:LegalMonetaryTotal/cbc:"
     if lines != _amount(root, total + "LineExtensionAmount"):
         errors.append("E: validari globale  SCHEMATRON   eroare: [BR-CO-10]-Sum of Invoice line net amount (BT-106) "
@@ -183,7 +186,8 @@ def _file_rasp(root: etree._Element, cif: str, body: bytes, now: int, data_crear
     sb = sandbox()
     if not sb.limits.take("rasp", cif, local_day(now / 1000)):
         return _answer(now, data_creare,
-                       error=f"S-au incarcat deja {DAILY['rasp']} de mesaje de tip RASP pentru cui={cif} in cursul zilei")
+                       error=f"S-au incarcat deja {DAILY['rasp']} de mesaje de tip RASP pentru cui={cif} "
+                             "in cursul zilei")
     referenced = sb.store.upload(root.get("index_incarcare", ""))
     index = sb.store.new_index()
     up = Upload(

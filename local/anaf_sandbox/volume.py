@@ -93,8 +93,8 @@ class VolumeSource:
             download_id=str(DOWNLOAD_BASE + i),
             number=invoice_number(seller, i + 1, False),
             line_count=rng.randint(1, 5),
-            errors=("E: validari globale  SCHEMATRON   eroare: [BR-CO-15]-Invoice total amount with VAT "
-                    "(BT-112) = Invoice total amount without VAT (BT-109) + Invoice total VAT amount (BT-110).",),
+            errors=(("E: validari globale  SCHEMATRON   eroare: [BR-CO-15]-Invoice total amount with VAT "
+                     "(BT-112) = Invoice total amount without VAT (BT-109) + Invoice total VAT amount (BT-110)."),),
             referenced_index=str(UPLOAD_BASE + max(0, i - 7)),
         )
         return Message(str(DOWNLOAD_BASE + i), index, self.cif, tip, detalii_for(upload, tip),

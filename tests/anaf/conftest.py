@@ -4,7 +4,7 @@ built on it, and (for the HTTP tests) one ANAF sandbox per module."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -15,7 +15,7 @@ class FakeClock:
     """Wall clock and monotonic clock that only move when told to (or when slept on)."""
 
     def __init__(self, now: datetime | None = None) -> None:
-        self._now = now or datetime(2026, 7, 15, 9, 30, tzinfo=timezone.utc)
+        self._now = now or datetime(2026, 7, 15, 9, 30, tzinfo=UTC)
         self._monotonic = 1000.0
         self.sleeps: list[float] = []
 
@@ -66,12 +66,11 @@ def make_http(fake_clock: FakeClock) -> Callable[..., AnafHttp]:
 import datetime as _dt  # noqa: E402
 import time  # noqa: E402
 
-from local.anaf_sandbox.testing import SandboxHandle  # noqa: E402
-from tests.sandbox_fixtures import accountant, sb, served, world  # noqa: E402,F401 - fixtures
-
 from chalicelib.anaf.efactura import EFacturaClient  # noqa: E402
 from chalicelib.anaf.oauth import AnafOAuthClient  # noqa: E402
 from chalicelib.settings import Settings, environment_variables, load_settings  # noqa: E402
+from local.anaf_sandbox.testing import SandboxHandle  # noqa: E402
+from tests.sandbox_fixtures import accountant, sb, served, world  # noqa: E402,F401 - fixtures
 
 # Mid-morning in Bucharest: daily quotas far from midnight, times repeatable.
 
@@ -90,10 +89,10 @@ class SandboxTime:
 
     def sync(self) -> None:
         sandbox_now = _dt.datetime.fromisoformat(self._handle.admin("GET", "clock")["now"])
-        self._offset = sandbox_now - _dt.datetime.now(timezone.utc)
+        self._offset = sandbox_now - _dt.datetime.now(_dt.UTC)
 
     def now(self) -> datetime:
-        return _dt.datetime.now(timezone.utc) + self._offset
+        return _dt.datetime.now(_dt.UTC) + self._offset
 
     def monotonic(self) -> float:
         return time.monotonic() + self._skipped

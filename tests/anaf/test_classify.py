@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from chalicelib.anaf import errors
-from chalicelib.anaf.classify import (classify_business_error, classify_html, is_empty_list,
-                                      looks_like_html, parse_json_object)
+from chalicelib.anaf.classify import (
+    classify_business_error,
+    classify_html,
+    is_empty_list,
+    looks_like_html,
+    parse_json_object,
+)
 
-NOW = datetime(2026, 7, 15, 9, 30, tzinfo=timezone.utc)   # 12:30 in Bucharest
+NOW = datetime(2026, 7, 15, 9, 30, tzinfo=UTC)   # 12:30 in Bucharest
 
 
 @pytest.mark.parametrize("text", [
@@ -54,12 +59,12 @@ def test_daily_limits_say_when_to_retry(text):
     # THEN it is a daily limit that lifts at the next Romanian midnight
     assert isinstance(error, errors.AnafDailyLimitReached)
     assert error.code == "anaf_daily_limit"
-    assert error.retry_at == datetime(2026, 7, 15, 21, 0, tzinfo=timezone.utc)
+    assert error.retry_at == datetime(2026, 7, 15, 21, 0, tzinfo=UTC)
     assert error.retry_after == pytest.approx(11.5 * 3600)
     assert error.message == text
 
 
-@pytest.mark.parametrize("text, cif", [
+@pytest.mark.parametrize(("text", "cif"), [
     ("Nu aveti drept in SPV pentru CIF=8000000000", "8000000000"),
     ("Nu exista niciun CIF pentru care sa aveti drept in SPV", None),
     ("Nu exista niciun CIF petru care sa aveti drept", None),   # stareMesaj, sic
@@ -71,23 +76,23 @@ def test_no_spv_rights(text, cif):
     assert error.cif == cif
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("Fisierul nu mai poate fi descarcat pentru ca a trecut perioada de 60 de zile in care "
-     "este disponibil", errors.AnafMessageExpired),
+@pytest.mark.parametrize(("text", "expected"), [
+    (("Fisierul nu mai poate fi descarcat pentru ca a trecut perioada de 60 de zile in care "
+      "este disponibil"), errors.AnafMessageExpired),
     ("Pentru id=21 nu exista inregistrata nici o factura", errors.AnafMessageNotFound),
     ("Nu exista factura cu id_incarcare= 15000", errors.AnafMessageNotFound),
     ("Nu aveti dreptul sa descarcati acesta factura", errors.AnafMessageForbidden),
     ("Nu aveti dreptul de inteorgare pentru id_incarcare= 18", errors.AnafMessageForbidden),
     ("A aparut o eroare tehnica. Cod: 123", errors.AnafTechnicalError),
-    ("Lista de mesaje este mai mare decat numarul de 500 elemente permise in pagina. Folositi "
-     "endpoint-ul cu paginatie.", errors.AnafListTooLarge),
+    (("Lista de mesaje este mai mare decat numarul de 500 elemente permise in pagina. Folositi "
+      "endpoint-ul cu paginatie."), errors.AnafListTooLarge),
     ("CIF introdus= aaa nu este un numar", errors.AnafInvalidRequest),
     ("Numarul de zile trebuie sa fie intre 1 si 60", errors.AnafInvalidRequest),
     ("Valorile acceptate pentru parametrul filtru sunt E, T, P sau R", errors.AnafInvalidRequest),
-    ("startTime = 09-07-2022 10:41:11 nu poate fi mai vechi de 60 de zile fata de momentul "
-     "requestului", errors.AnafInvalidRequest),
-    ("endTime = 02-12-2022 11:49:24 nu poate in viitor fata de momentul requestului = "
-     "02-11-2022 11:49:24", errors.AnafInvalidRequest),
+    (("startTime = 09-07-2022 10:41:11 nu poate fi mai vechi de 60 de zile fata de momentul "
+      "requestului"), errors.AnafInvalidRequest),
+    (("endTime = 02-12-2022 11:49:24 nu poate in viitor fata de momentul requestului = "
+      "02-11-2022 11:49:24"), errors.AnafInvalidRequest),
     ("Pagina solicitata 50 este mai mare decat numarul toatal de pagini 29",
      errors.AnafInvalidRequest),
     ("Parametrii startTime, endTime, cif si pagina sunt obligatorii", errors.AnafInvalidRequest),

@@ -111,7 +111,7 @@ def test_filter_and_bearer_token_are_sent(client, mocked):
 
 @pytest.mark.parametrize("days", [0, 61])
 def test_days_outside_one_to_sixty_are_a_programming_error(client, days):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="days must be between 1 and 60"):
         client.list_messages("8486152", days)
 
 
@@ -168,15 +168,15 @@ def test_download_returns_bytes_and_their_sha256(client, mocked):
     assert "content=" not in repr(downloaded)     # no megabytes of bytes in logs
 
 
-@pytest.mark.parametrize("body, state, download_id", [
+@pytest.mark.parametrize(("body", "state", "download_id"), [
     ('<header xmlns="mfp:anaf:dgti:efactura:stareMesajFactura:v1" stare="ok" id_descarcare="1234"/>',
      MessageState.OK, "1234"),
     ('<header xmlns="mfp:anaf:dgti:efactura:stareMesajFactura:v1" stare="nok" id_descarcare="99"/>',
      MessageState.NOK, "99"),
     ('<header xmlns="mfp:anaf:dgti:efactura:stareMesajFactura:v1" stare="in prelucrare"/>',
      MessageState.PROCESSING, None),
-    ('<header xmlns="mfp:anaf:dgti:efactura:stareMesajFactura:v1" '
-     'stare="XML cu erori nepreluat de sistem"/>', MessageState.REJECTED, None),
+    (('<header xmlns="mfp:anaf:dgti:efactura:stareMesajFactura:v1" '
+      'stare="XML cu erori nepreluat de sistem"/>'), MessageState.REJECTED, None),
 ])
 def test_message_status_states(client, mocked, body, state, download_id):
     mocked.get(API + "/stareMesaj", body=body, content_type="application/xml")
@@ -184,7 +184,7 @@ def test_message_status_states(client, mocked, body, state, download_id):
     assert (status.state, status.download_id) == (state, download_id)
 
 
-@pytest.mark.parametrize("text, expected", [
+@pytest.mark.parametrize(("text", "expected"), [
     ("Nu exista factura cu id_incarcare= 15000", errors.AnafMessageNotFound),
     ("Nu aveti dreptul de inteorgare pentru id_incarcare= 18", errors.AnafMessageForbidden),
     ("Nu exista niciun CIF petru care sa aveti drept", errors.AnafNoSpvRights),

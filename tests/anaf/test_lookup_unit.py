@@ -67,7 +67,7 @@ def test_missing_company_is_none(make_http, mocked):
     assert CompanyLookup(make_http(), public_url=PUBLIC).lookup_one(1001) is None
 
 
-@pytest.mark.parametrize("status, body, expected", [
+@pytest.mark.parametrize(("status", "body", "expected"), [
     (200, "<html><body>The requested URL was rejected. Your support ID is: 7</body></html>",
      errors.AnafWafRejected),
     (404, "<html><body>Mentenanta sistem</body></html>", errors.AnafMaintenance),
@@ -88,6 +88,6 @@ def test_lookup_retries_are_spaced_by_at_least_a_second(make_http, fake_clock, m
 
 @pytest.mark.parametrize("bad", ["", "RO", "12a", "12345678901"])
 def test_malformed_cuis_are_refused_before_calling(make_http, mocked, bad):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="not a CUI"):
         CompanyLookup(make_http(), public_url=PUBLIC).lookup([bad])
     assert len(mocked.calls) == 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -62,7 +62,7 @@ def test_exchange_uses_basic_auth_and_reads_expiry_and_serial(oauth, mocked, fak
                           "redirect_uri": "https://app.example/cb", "token_content_type": "jwt"}
     assert pair.access_expires_at == fake_clock.now() + timedelta(days=90)
     assert pair.refresh_expires_at == datetime.fromtimestamp(
-        int(fake_clock.now().timestamp()) + 31536000, timezone.utc)
+        int(fake_clock.now().timestamp()) + 31536000, UTC)
     assert pair.serial == "4c00a1b2"
     assert access not in repr(pair) and refresh not in repr(pair)
 
@@ -106,7 +106,7 @@ def test_refresh_without_a_new_refresh_token_keeps_the_old_one(oauth, mocked):
     assert pair.refresh_token == "old-r"
 
 
-@pytest.mark.parametrize("status, body, expected", [
+@pytest.mark.parametrize(("status", "body", "expected"), [
     (400, {"error": "invalid_grant", "error_description": "expired"}, errors.AnafReauthorizationRequired),
     (400, {"error": "invalid_client"}, errors.AnafClientInvalid),
     (401, {"error": "invalid_client"}, errors.AnafClientInvalid),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -29,11 +29,11 @@ def test_list_entry_becomes_a_typed_message():
     assert message.upload_index == "5001131297"
     assert message.cif == "8000000000"
     assert message.kind is MessageKind.SENT
-    assert message.created_at == datetime(2022, 11, 1, 11, 36, tzinfo=timezone.utc)
+    assert message.created_at == datetime(2022, 11, 1, 11, 36, tzinfo=UTC)
     assert "cif_beneficiar=3" in message.details
 
 
-@pytest.mark.parametrize("tip, kind", [
+@pytest.mark.parametrize(("tip", "kind"), [
     ("FACTURA PRIMITA", MessageKind.RECEIVED),
     ("FACTURA TRIMISA", MessageKind.SENT),
     ("ERORI FACTURA", MessageKind.ERROR),

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.anaf import errors
-from chalicelib.anaf.http import AnafHttp, RetryPolicy, Timeouts
 from chalicelib.anaf.efactura import EFacturaClient
+from chalicelib.anaf.http import AnafHttp, RetryPolicy, Timeouts
 
 LIST = "/prod/FCTEL/rest/listaMesajeFactura"
 

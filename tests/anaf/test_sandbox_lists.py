@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -116,7 +116,7 @@ def test_no_rights_at_all(sb, no_rights, accountant, settings_for_sandbox, http)
     assert caught.value.cif is None
 
 
-@pytest.mark.parametrize("kind, call", [
+@pytest.mark.parametrize(("kind", "call"), [
     ("paginatie", lambda c, cif: c.list_window(cif)),
     ("lista", lambda c, cif: c.list_messages(cif, 10)),
 ])
@@ -126,7 +126,7 @@ def test_daily_list_quota(sb, efactura, accountant, clock, kind, call):
     with pytest.raises(errors.AnafDailyLimitReached) as caught:
         call(efactura, cif)
     # 10:00 Bucharest on 15 July -> retry at midnight, 14 hours later
-    assert caught.value.retry_at == datetime(2026, 7, 15, 21, 0, tzinfo=timezone.utc)
+    assert caught.value.retry_at == datetime(2026, 7, 15, 21, 0, tzinfo=UTC)
     assert caught.value.retry_after == pytest.approx(
         (caught.value.retry_at - clock.now()).total_seconds(), abs=5)
     assert clock.sleeps == []   # a business error is never retried

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from chalicelib.anaf.timezones import (BUCHAREST, next_bucharest_midnight, parse_anaf_timestamp,
-                                       to_epoch_millis)
-
-UTC = timezone.utc
+from chalicelib.anaf.timezones import (
+    BUCHAREST,
+    next_bucharest_midnight,
+    parse_anaf_timestamp,
+    to_epoch_millis,
+)
 
 
 def test_summer_time_is_utc_plus_three():
@@ -48,17 +50,17 @@ def test_order_is_kept_across_the_autumn_change():
 @pytest.mark.parametrize("bad", ["", "2026071514", "20260715141500", "2026-07-15", "20261315 1415",
                                  "202613151415"])
 def test_malformed_timestamps_are_refused(bad):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="not an ANAF timestamp"):
         parse_anaf_timestamp(bad)
 
 
 def test_epoch_millis_refuses_naive_datetimes():
     assert to_epoch_millis(datetime(2022, 2, 28, 8, 36, 14, tzinfo=UTC)) == 1646037374000
-    with pytest.raises(ValueError):
-        to_epoch_millis(datetime(2022, 2, 28, 8, 36, 14))
+    with pytest.raises(ValueError, match="naive datetime"):
+        to_epoch_millis(datetime(2022, 2, 28, 8, 36, 14))  # noqa: DTZ001 - the naive value under test
 
 
-@pytest.mark.parametrize("utc_moment, expected_utc", [
+@pytest.mark.parametrize(("utc_moment", "expected_utc"), [
     # 23:30 UTC on 14 July is already 02:30 on 15 July in Bucharest -> reset at 16 July 00:00
     (datetime(2026, 7, 14, 23, 30, tzinfo=UTC), datetime(2026, 7, 15, 21, 0, tzinfo=UTC)),
     (datetime(2026, 1, 5, 10, 0, tzinfo=UTC), datetime(2026, 1, 5, 22, 0, tzinfo=UTC)),

@@ -12,7 +12,7 @@ from local.anaf_sandbox import documents
 from tests.invoices.conftest import SAMPLES
 
 
-@pytest.mark.parametrize("index, text", [
+@pytest.mark.parametrize(("index", "text"), [
     ("5935607155", "Factura a mai fost transmisa anterior cu index=5896677868 si data incarcare=2026-01-20"),
     ("6552704998", "Factura a mai fost transmisa anterior cu index=6552704990 si data incarcare=2026-07-13"),
 ])
@@ -26,8 +26,8 @@ def test_real_production_error_messages_are_read(index, text):
 
 
 def test_every_error_of_a_message_is_kept_with_its_line_breaks():
-    xml = documents.error_document("5100000001", "18547290", list(documents.SEEDED_ERRORS) +
-                                   ["E: validari globale\n eroare regula: R6.1: CIF-ul vanzatorului"])
+    errors = [*documents.SEEDED_ERRORS, "E: validari globale\n eroare regula: R6.1: CIF-ul vanzatorului"]
+    xml = documents.error_document("5100000001", "18547290", errors)
     message = parse_error_message(xml)
     assert len(message.errors) == 4
     assert message.errors[0].startswith("E: validari globale  SCHEMATRON   eroare: [BR-CO-15]")

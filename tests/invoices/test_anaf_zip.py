@@ -76,7 +76,7 @@ def test_members_not_named_as_anaf_names_them_are_refused(names):
 
 
 def test_a_third_member_is_refused():
-    members = two() + [Member("readme.txt", b"hello")]
+    members = [*two(), Member("readme.txt", b"hello")]
     assert reason(make_zip(members)) == "wrong_members"
 
 

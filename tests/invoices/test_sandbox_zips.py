@@ -12,8 +12,13 @@ from chalicelib.invoices.anaf_zip import open_anaf_zip
 from chalicelib.invoices.models import DocumentKind
 from chalicelib.invoices.signature import verify_signature
 from chalicelib.invoices.trust import TrustedSigners
-from chalicelib.invoices.ubl import (detect_document, parse_buyer_message, parse_error_message, parse_invoice,
-                                     parse_summary)
+from chalicelib.invoices.ubl import (
+    detect_document,
+    parse_buyer_message,
+    parse_error_message,
+    parse_invoice,
+    parse_summary,
+)
 from local.anaf_sandbox import documents, ubl
 
 KINDS = {"invoice": DocumentKind.INVOICE, "credit_note": DocumentKind.CREDIT_NOTE,

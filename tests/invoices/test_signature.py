@@ -18,7 +18,7 @@ def production(index: str):
     return open_anaf_zip((SAMPLES / f"prod-error-{index}.zip").read_bytes())
 
 
-@pytest.mark.parametrize("index, subject, serial", [
+@pytest.mark.parametrize(("index", "subject", "serial"), [
     ("5935607155", "CN=Ministerul Finantelor Publice,", "137287F5D9E01F57F4F2C4BBD330DDD5F90BF90F"),
     ("6552704998", "CN=Ministerul Finantelor,", "1A3A16A92680B123FF4C002C3732F67D93F4FB06"),
 ])
@@ -70,7 +70,7 @@ def test_an_empty_trust_bundle_trusts_nobody():
     assert verify_signature(opened.invoice_xml, opened.signature_xml, TrustedSigners.from_pem(b"")).status == "unknown"
 
 
-@pytest.mark.parametrize("old, new, reason", [
+@pytest.mark.parametrize(("old", "new", "reason"), [
     (b"xmldsig#rsa-sha1", b"xmldsig#dsa-sha1", "unsupported_algorithm"),
     (b"xmlenc#sha256", b"xmlenc#ripemd160", "unsupported_algorithm"),
     (b"REC-xml-c14n-20010315", b"REC-xml-c14n11", "unsupported_algorithm"),

@@ -44,7 +44,7 @@ def test_example_invoice_full_view_has_vat_breakdown_lines_and_parties():
     first = invoice.lines[0]
     assert (first.id, first.name, first.seller_item_id) == ("1", "item name", "0102")
     assert (first.quantity, first.unit_code, first.unit_price) == (Decimal("46396.67"), "C62", Decimal("7.6453"))
-    assert (first.price_base_quantity, first.net_amount) == (Decimal("1"), Decimal("334641.38"))
+    assert (first.price_base_quantity, first.net_amount) == (Decimal(1), Decimal("334641.38"))
     assert (first.vat_category, first.vat_percent) == ("S", Decimal("19.00"))
     assert first.commodity_codes[0].code == "03222000-3" and first.commodity_codes[0].list_id == "STI"
     discount, charge = first.allowances_charges
@@ -81,8 +81,8 @@ def test_credit_note_in_sek_with_ron_tax_currency():
     assert summary.kind is DocumentKind.CREDIT_NOTE and summary.type_code == "381"
     assert (summary.number, summary.issue_date) == ("2018-112", dt.date(2018, 7, 31))
     assert (summary.currency, summary.tax_currency) == ("SEK", "RON")
-    assert summary.vat_total == Decimal("100") and summary.vat_total_ron == Decimal("249")
-    assert summary.payable == Decimal("500") and summary.due_date is None
+    assert summary.vat_total == Decimal(100) and summary.vat_total_ron == Decimal(249)
+    assert summary.payable == Decimal(500) and summary.due_date is None
     # foreign VAT ids are kept as written but are not Romanian fiscal codes
     assert summary.supplier.vat_id == "SE123451234501" and summary.supplier.cif is None
     assert summary.customer.name == "Centrala Inköps Handelsbolag"
@@ -94,7 +94,7 @@ def test_credit_note_in_sek_with_ron_tax_currency():
     assert (line.name, line.quantity, line.unit_code, line.net_amount) == ("Service fee", Decimal(1), "MON",
                                                                            Decimal(400))
     assert invoice.exchange is not None
-    assert invoice.exchange.vat_total_tax_currency == Decimal("249") and invoice.exchange.implied_rate == Decimal("2.49")
+    assert invoice.exchange.vat_total_tax_currency == Decimal(249) and invoice.exchange.implied_rate == Decimal("2.49")
 
 
 def test_detect_document_tells_invoices_from_credit_notes():

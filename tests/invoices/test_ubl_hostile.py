@@ -59,7 +59,7 @@ def test_missing_optional_elements_leave_empty_values():
     assert invoice.due_date is None and invoice.delivery is None and invoice.period is None
 
 
-@pytest.mark.parametrize("drop, reason", [
+@pytest.mark.parametrize(("drop", "reason"), [
     ("<cbc:ID>TST-1</cbc:ID>", "missing_number"),
     ("<cbc:IssueDate>", "missing_issue_date"),
     ("<cbc:InvoiceTypeCode>", "missing_type_code"),

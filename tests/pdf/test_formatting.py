@@ -29,10 +29,10 @@ def test_money_uses_dot_thousands_and_comma_decimals(value, expected):
 
 def test_prices_quantities_and_percents_keep_meaningful_decimals():
     assert format_price(Decimal("7.6453")) == "7,6453"
-    assert format_price(Decimal("400")) == "400,00"
+    assert format_price(Decimal(400)) == "400,00"
     assert format_quantity(Decimal("622078.28")) == "622.078,28"
     assert format_quantity(Decimal("25.000")) == "25"
-    assert format_quantity(Decimal("-3")) == "-3"
+    assert format_quantity(Decimal(-3)) == "-3"
     assert format_percent(Decimal("19.00")) == "19%"
     assert format_percent(Decimal("9.5")) == "9,5%"
 

@@ -42,11 +42,12 @@ def party(name: str, cif: str, county: str) -> Party:
 
 
 def line(number: int, **changes) -> Line:
-    base = dict(
-        id=str(number), name=f"Produs {number}", description="", notes=(), seller_item_id=f"P-{number}",
-        buyer_item_id="", standard_item_id="", commodity_codes=(), quantity=D("2"), unit_code="H87",
-        unit_price=D("50"), price_base_quantity=None, price_base_unit="", net_amount=D("100"),
-        vat_category="S", vat_percent=D("21"), allowances_charges=())
+    base = {
+        "id": str(number), "name": f"Produs {number}", "description": "", "notes": (),
+        "seller_item_id": f"P-{number}", "buyer_item_id": "", "standard_item_id": "",
+        "commodity_codes": (), "quantity": D(2), "unit_code": "H87", "unit_price": D(50),
+        "price_base_quantity": None, "price_base_unit": "", "net_amount": D(100),
+        "vat_category": "S", "vat_percent": D(21), "allowances_charges": ()}
     base.update(changes)
     return Line(**base)
 
@@ -55,12 +56,12 @@ def full_invoice() -> Invoice:
     lines = (
         line(1, notes=("Livrat din stocul Florești",), buyer_item_id="CMP-77",
              commodity_codes=(ItemCode("30192000-1", "STI"),), origin_country="DE",
-             allowances_charges=(AllowanceCharge(is_charge=False, amount=D("10"),
-                                                 reason="Discount fidelitate", percent=D("10"),
-                                                 base_amount=D("100")),)),
-        line(2, name="Motorină", unit_code="LTR", quantity=D("1000"), unit_price=D("7.5"),
-             price_base_quantity=D("100"), price_base_unit="LTR", net_amount=D("75")),
-        line(3, name="Export", vat_category="G", vat_percent=D("0"), net_amount=D("100")),
+             allowances_charges=(AllowanceCharge(is_charge=False, amount=D(10),
+                                                 reason="Discount fidelitate", percent=D(10),
+                                                 base_amount=D(100)),)),
+        line(2, name="Motorină", unit_code="LTR", quantity=D(1000), unit_price=D("7.5"),
+             price_base_quantity=D(100), price_base_unit="LTR", net_amount=D(75)),
+        line(3, name="Export", vat_category="G", vat_percent=D(0), net_amount=D(100)),
     )
     return Invoice(
         kind=DocumentKind.INVOICE, type_code="380", self_billing=False, customization_id="", profile_id="",
@@ -71,18 +72,18 @@ def full_invoice() -> Invoice:
         payee_name="Factoring Partener IFN SA", tax_representative_name="",
         lines=lines,
         allowances_charges=(
-            AllowanceCharge(is_charge=False, amount=D("15"), reason="Reducere comercială volum",
-                            vat_category="S", vat_percent=D("21")),
-            AllowanceCharge(is_charge=True, amount=D("25"), reason="Transport", vat_category="S",
-                            vat_percent=D("21")),
+            AllowanceCharge(is_charge=False, amount=D(15), reason="Reducere comercială volum",
+                            vat_category="S", vat_percent=D(21)),
+            AllowanceCharge(is_charge=True, amount=D(25), reason="Transport", vat_category="S",
+                            vat_percent=D(21)),
         ),
         vat_breakdown=(
-            VatBreakdown("S", D("21"), D("185"), D("38.85")),
-            VatBreakdown("G", D("0"), D("100"), D("0"), "VATEX-EU-G", "Export în afara UE"),
+            VatBreakdown("S", D(21), D(185), D("38.85")),
+            VatBreakdown("G", D(0), D(100), D(0), "VATEX-EU-G", "Export în afara UE"),
         ),
-        totals=Totals(line_extension=D("275"), tax_exclusive=D("285"), tax_inclusive=D("323.85"),
-                      payable=D("223.85"), allowance_total=D("15"), charge_total=D("25"), prepaid=D("100"),
-                      rounding=D("0"), vat_total=D("38.85"), vat_total_tax_currency=D("193.29")),
+        totals=Totals(line_extension=D(275), tax_exclusive=D(285), tax_inclusive=D("323.85"),
+                      payable=D("223.85"), allowance_total=D(15), charge_total=D(25), prepaid=D(100),
+                      rounding=D(0), vat_total=D("38.85"), vat_total_tax_currency=D("193.29")),
         notes=("Factura se achită în EUR.", "#AAK#Mențiune cu cod de subiect"),
         payment_terms=("50% avans, restul la 30 de zile",),
         payment_means=(PaymentMeans(code="30", payment_id="CJ-2026/0042",

@@ -10,8 +10,7 @@ import time
 
 import pytest
 
-from chalicelib.invoices.pdf import render_html, render_invoice, render_invoice_xml
-from chalicelib.invoices.pdf import renderer
+from chalicelib.invoices.pdf import render_html, render_invoice, render_invoice_xml, renderer
 from chalicelib.invoices.pdf.fetcher import AssetFetcher, RefusedUrl
 from chalicelib.invoices.ubl import parse_invoice
 from local.anaf_sandbox import ubl

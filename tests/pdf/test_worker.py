@@ -20,10 +20,10 @@ from pypdf import PdfReader
 
 from chalicelib import dependencies
 from chalicelib.domain.errors import ServiceUnavailable
+from chalicelib.storage.aws import aws_client
 from chalicelib.storage.models import DocumentModel
 from chalicelib.storage.queues import WorkQueues
 from chalicelib.topology import queue
-from chalicelib.storage.aws import aws_client
 from local.runtime import LocalLambdaContext, QueuePoller, load_handler
 from tests.pdf import factory
 
@@ -148,7 +148,7 @@ def test_unusable_messages_are_dropped_and_storage_outages_are_retried(handler, 
         def put(self, *args, **kwargs):
             return real_archive.put(*args, **kwargs)
 
-    monkeypatch.setattr(dependencies, "archive", lambda: HalfDown())
+    monkeypatch.setattr(dependencies, "archive", HalfDown)
     answer = invoke(handler, sqs_event(body_of(document), body_of(healthy)))
     assert answer == {"batchItemFailures": [{"itemIdentifier": "m-0"}]}
     document.refresh()

@@ -9,8 +9,8 @@ The sandbox runs on the real clock here: anafpy computes windows and token expir
 from __future__ import annotations
 
 import asyncio
-from concurrent.futures import ThreadPoolExecutor
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -61,7 +61,7 @@ def test_anafpy_lists_downloads_and_reads_through_the_sandbox():
     # AND every download is a ZIP anafpy splits and whose invoice its CIUS-RO reader accepts
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # anafpy warns when its reader cannot represent a file
-        for item, message in downloaded:
+        for _item, message in downloaded:
             assert message.content_xml and message.signature_xml
             assert message.document is not None
             assert message.view is not None, message.view_error
@@ -83,7 +83,8 @@ def test_every_seeded_invoice_passes_anafpys_cius_ro_reader_and_rules():
     for upload in sandbox.store._uploads.values():
         if upload.kind not in ("invoice", "credit_note"):
             continue
-        message = DownloadedMessage(raw_zip=b"", content_xml=render_upload(1, upload, sandbox.world.company), signature_xml=b"")
+        message = DownloadedMessage(raw_zip=b"", content_xml=render_upload(1, upload, sandbox.world.company),
+                                    signature_xml=b"")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             view = message.view

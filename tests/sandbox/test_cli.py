@@ -27,7 +27,8 @@ def test_serves_reads_env_and_stops_cleanly(sig):
     env = os.environ | {"ARHIVAR_ANAF_CLIENT_ID": "din-env", "ARHIVAR_SANDBOX_CLIENT_SECRET": "s3cret",
                         "ARHIVAR_ANAF_REDIRECT_URI": "http://127.0.0.1:9999/cb"}
     proc = subprocess.Popen([sys.executable, "-m", "local.anaf_sandbox", "--host", "127.0.0.1", "--port", str(port),
-                             "--seed", "7"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             "--seed", "7"],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         line = proc.stdout.readline()
         assert f"http://127.0.0.1:{port}" in line
@@ -43,5 +44,5 @@ def test_serves_reads_env_and_stops_cleanly(sig):
 
 def test_refuses_to_bind_beyond_loopback():
     proc = subprocess.run([sys.executable, "-m", "local.anaf_sandbox", "--host", "0.0.0.0", "--port", "0"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=30)
+                          cwd=ROOT, capture_output=True, text=True, timeout=30, check=False)
     assert proc.returncode != 0 and "loopback" in proc.stderr

@@ -15,7 +15,8 @@ STATUS_NS = "{mfp:anaf:dgti:efactura:stareMesajFactura:v1}"
 
 
 def _a_message(api, cif, tip="FACTURA PRIMITA"):
-    return next(m for m in api("listaMesajeFactura", params={"zile": 60, "cif": cif}).json()["mesaje"] if m["tip"] == tip)
+    listing = api("listaMesajeFactura", params={"zile": 60, "cif": cif}).json()
+    return next(m for m in listing["mesaje"] if m["tip"] == tip)
 
 
 def test_download_serves_the_zip_of_the_admin_view(sb, api, world):
@@ -32,8 +33,11 @@ def test_download_serves_the_zip_of_the_admin_view(sb, api, world):
 
 
 def test_error_messages_carry_anafs_error_document(api, world):
+    def messages(cif):
+        return api("listaMesajeFactura", params={"zile": 60, "cif": cif}).json().get("mesaje", [])
+
     cif = next(c["cif"] for c in world["companies"]
-               if any(m["tip"] == "ERORI FACTURA" for m in api("listaMesajeFactura", params={"zile": 60, "cif": c["cif"]}).json().get("mesaje", [])))
+               if any(m["tip"] == "ERORI FACTURA" for m in messages(c["cif"])))
     m = _a_message(api, cif, "ERORI FACTURA")
     with zipfile.ZipFile(io.BytesIO(api("descarcare", params={"id": m["id"]}).content)) as zf:
         raw = zf.read(f"{m['id_solicitare']}.xml")
@@ -57,7 +61,8 @@ def test_download_errors(sb, api, world, no_rights):
     assert eroare("21") == "Pentru id=21 nu exista inregistrata nici o factura"
     m = _a_message(api, world["companies"][0]["cif"])
     assert eroare(m["id"], sb.bearer(no_rights["serial"])) == "Nu aveti dreptul sa descarcati acesta factura"
-    assert api("descarcare").status_code == 400 and api("descarcare").json()["message"] == "Parametrul id este obligatoriu"
+    assert api("descarcare").status_code == 400
+    assert api("descarcare").json()["message"] == "Parametrul id este obligatoriu"
 
 
 def test_download_after_60_days_gives_the_documented_json(sb, api, world):
@@ -66,7 +71,8 @@ def test_download_after_60_days_gives_the_documented_json(sb, api, world):
     sb.advance_clock(61 * 86400)
     r = api("descarcare", params={"id": m["id"]})
     assert r.headers["Content-Type"] == "application/json"
-    assert r.json() == {"eroare": "Fisierul nu mai poate fi descarcat pentru ca a trecut perioada de 60 de zile in care este disponibil",
+    assert r.json() == {"eroare": "Fisierul nu mai poate fi descarcat pentru ca a trecut perioada de 60 de zile "
+                                  "in care este disponibil",
                         "titlu": "Descarcare mesaj"}
 
 
@@ -76,7 +82,8 @@ def test_the_11th_download_of_a_message_on_the_same_day_is_refused(sb, api, worl
     assert api("descarcare", params={"id": m["id"]}).status_code == 200  # 9th
     assert api("descarcare", params={"id": m["id"]}).headers["Content-Type"] == "application/zip"  # 10th
     r = api("descarcare", params={"id": m["id"]})  # 11th
-    assert r.json() == {"eroare": f"S-au facut deja 10 descarcari la mesajul cu id_descarcare={m['id']} in cursul zilei",
+    assert r.json() == {"eroare": f"S-au facut deja 10 descarcari la mesajul cu id_descarcare={m['id']} "
+                                  "in cursul zilei",
                         "titlu": "Descarcare mesaj"}
     other = _a_message(api, world["companies"][1]["cif"])
     assert api("descarcare", params={"id": other["id"]}).headers["Content-Type"] == "application/zip"
@@ -91,10 +98,12 @@ def test_stare_mesaj_and_the_101st_query(sb, api, world):
     root = etree.fromstring(r.content, PARSER)
     assert root.tag == f"{STATUS_NS}header" and root.get("stare") == "ok" and root.get("id_descarcare") == m["id"]
     sb.set_limit("stare", m["id_solicitare"], used=99)
-    assert etree.fromstring(api("stareMesaj", params={"id_incarcare": m["id_solicitare"]}).content, PARSER).get("stare") == "ok"
+    allowed = etree.fromstring(api("stareMesaj", params={"id_incarcare": m["id_solicitare"]}).content, PARSER)
+    assert allowed.get("stare") == "ok"
     refused = etree.fromstring(api("stareMesaj", params={"id_incarcare": m["id_solicitare"]}).content, PARSER)
     assert refused.get("stare") is None
-    assert refused.find(f"{STATUS_NS}Errors").get("errorMessage") == "S-au facut deja 100 descarcari de mesaj in cursul zilei"
+    assert (refused.find(f"{STATUS_NS}Errors").get("errorMessage")
+            == "S-au facut deja 100 descarcari de mesaj in cursul zilei")
 
 
 def test_stare_mesaj_errors(sb, api, world, no_rights):
@@ -110,7 +119,8 @@ def test_stare_mesaj_errors(sb, api, world, no_rights):
     assert error("1", sb.bearer(no_rights["serial"])) == "Nu exista niciun CIF petru care sa aveti drept"
     outsider = sb.bearer(world["certificates"][1]["serial"])
     m = _a_message(api, world["certificates"][0]["cifs"][0], "FACTURA TRIMISA")
-    assert error(m["id_solicitare"], outsider) == f"Nu aveti dreptul de inteorgare pentru id_incarcare= {m['id_solicitare']}"
+    assert (error(m["id_solicitare"], outsider)
+            == f"Nu aveti dreptul de inteorgare pentru id_incarcare= {m['id_solicitare']}")
     assert api("stareMesaj").status_code == 400
 
 
@@ -119,7 +129,8 @@ def test_the_1501st_simple_list_of_a_cif_is_refused(sb, api, world):
     sb.set_limit("lista", cif, used=1499)
     assert "mesaje" in api("listaMesajeFactura", params={"zile": 60, "cif": cif}).json()  # 1500th
     body = api("listaMesajeFactura", params={"zile": 60, "cif": cif}).json()  # 1501st
-    assert body["eroare"] == f"S-au facut deja 1500 de interogari de tip lista mesaje simpla de catre CUI={cif} in cursul zilei"
+    assert body["eroare"] == (f"S-au facut deja 1500 de interogari de tip lista mesaje simpla de catre CUI={cif} "
+                              "in cursul zilei")
     assert "mesaje" in api("listaMesajeFactura", params={"zile": 60, "cif": world["companies"][1]["cif"]}).json()
 
 

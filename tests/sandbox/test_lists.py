@@ -35,9 +35,11 @@ def test_simple_list_envelope_and_message_fields(sb, api, accountant, world):
         assert m["tip"] in {"FACTURA TRIMISA", "FACTURA PRIMITA", "ERORI FACTURA",
                             "MESAJ CUMPARATOR PRIMIT / MESAJ CUMPARATOR TRANSMIS"}
         if m["tip"] in ("FACTURA TRIMISA", "FACTURA PRIMITA"):
-            assert re.fullmatch(rf"Factura cu id_incarcare={m['id_solicitare']} emisa de cif_emitent=\d+ pentru cif_beneficiar=\d+", m["detalii"])
+            assert re.fullmatch(rf"Factura cu id_incarcare={m['id_solicitare']} emisa de cif_emitent=\d+ "
+                                r"pentru cif_beneficiar=\d+", m["detalii"])
         if m["tip"] == "ERORI FACTURA":
-            assert m["detalii"] == f"Erori de validare identificate la factura primita cu id_incarcare={m['id_solicitare']}"
+            assert m["detalii"] == ("Erori de validare identificate la factura primita cu "
+                                    f"id_incarcare={m['id_solicitare']}")
 
 
 def test_data_creare_is_romanian_local_time(sb, api, world):
@@ -58,7 +60,8 @@ def test_lists_are_not_sorted_but_complete(sb, api, world):
     assert {m["id"] for m in mesaje} == listable
 
 
-@pytest.mark.parametrize("filtru,tip", [("E", "ERORI FACTURA"), ("T", "FACTURA TRIMISA"), ("P", "FACTURA PRIMITA")])
+@pytest.mark.parametrize(("filtru", "tip"),
+                         [("E", "ERORI FACTURA"), ("T", "FACTURA TRIMISA"), ("P", "FACTURA PRIMITA")])
 def test_filters(api, world, filtru, tip):
     cif = world["companies"][0]["cif"]
     body = api("listaMesajeFactura", params={"zile": 60, "cif": cif, "filtru": filtru}).json()
@@ -67,12 +70,13 @@ def test_filters(api, world, filtru, tip):
 
 def test_window_in_days(api, world):
     cif = world["companies"][0]["cif"]
-    n = {z: len(api("listaMesajeFactura", params={"zile": z, "cif": cif}).json().get("mesaje", [])) for z in (1, 15, 60)}
+    n = {z: len(api("listaMesajeFactura", params={"zile": z, "cif": cif}).json().get("mesaje", []))
+         for z in (1, 15, 60)}
     assert n[1] <= n[15] < n[60]
 
 
 @pytest.mark.parametrize(
-    "params,eroare",
+    ("params", "eroare"),
     [
         ({"zile": "abc", "cif": "{cif}"}, "Numarul de zile introdus= abc nu este un numar intreg"),
         ({"zile": 61, "cif": "{cif}"}, "Numarul de zile trebuie sa fie intre 1 si 60"),
@@ -96,7 +100,8 @@ def test_missing_parameters_are_spring_400(api, world):
     assert body["message"] == "Parametrii zile si cif sunt obligatorii"
     assert re.fullmatch(r"\d\d-\d\d-\d{4} \d\d:\d\d:\d\d", body["timestamp"])
     r = api("listaMesajePaginatieFactura", params={"cif": world["companies"][0]["cif"]})
-    assert r.status_code == 400 and r.json()["message"] == "Parametrii startTime, endTime, cif si pagina sunt obligatorii"
+    assert r.status_code == 400
+    assert r.json()["message"] == "Parametrii startTime, endTime, cif si pagina sunt obligatorii"
 
 
 def test_missing_or_bad_bearer_and_wrong_paths_are_403(sb, api, world):
@@ -120,9 +125,11 @@ def test_rights_follow_the_certificate(sb, world):
     admin_cert = world["certificates"][0]
     headers = sb.bearer(admin_cert["serial"])
     outside = next(c["cif"] for c in world["companies"] if c["cif"] not in admin_cert["cifs"])
-    r = requests.get(f"{sb.api_url}/listaMesajeFactura", params={"zile": 60, "cif": outside}, headers=headers, timeout=10)
+    r = requests.get(f"{sb.api_url}/listaMesajeFactura", params={"zile": 60, "cif": outside},
+                     headers=headers, timeout=10)
     assert r.json()["eroare"] == f"Nu aveti drept in SPV pentru CIF={outside}"
-    r = requests.get(f"{sb.api_url}/listaMesajeFactura", params={"zile": 60, "cif": admin_cert["cifs"][0]}, headers=headers, timeout=10)
+    r = requests.get(f"{sb.api_url}/listaMesajeFactura", params={"zile": 60, "cif": admin_cert["cifs"][0]},
+                     headers=headers, timeout=10)
     assert r.json()["cui"] == ",".join(admin_cert["cifs"])
 
 
@@ -149,10 +156,12 @@ def test_paginated_envelope(sb, api, accountant, world):
     body = api("listaMesajePaginatieFactura", params={"startTime": now - 59 * DAY_MS, "endTime": now - 1,
                                                        "cif": cif, "pagina": 1}).json()
     assert list(body) == ["mesaje", "numar_inregistrari_in_pagina", "numar_total_inregistrari_per_pagina",
-                          "numar_total_inregistrari", "numar_total_pagini", "index_pagina_curenta", "serial", "cui", "titlu"]
+                          "numar_total_inregistrari", "numar_total_pagini", "index_pagina_curenta", "serial",
+                          "cui", "titlu"]
     assert body["numar_total_inregistrari_per_pagina"] == 500 and body["numar_total_pagini"] == 1
     assert body["numar_inregistrari_in_pagina"] == len(body["mesaje"]) == body["numar_total_inregistrari"]
-    assert re.fullmatch(r"Lista Mesaje disponibile din intervalul \d\d-\d\d-\d{4} \d\d:\d\d:\d\d - \d\d-\d\d-\d{4} \d\d:\d\d:\d\d", body["titlu"])
+    moment = r"\d\d-\d\d-\d{4} \d\d:\d\d:\d\d"
+    assert re.fullmatch(rf"Lista Mesaje disponibile din intervalul {moment} - {moment}", body["titlu"])
     assert body["serial"] == accountant["serial"]
 
 
@@ -168,9 +177,12 @@ def test_paginated_errors(sb, api, world):
     assert eroare(endTime="x") == "endTime = x nu este un numar sau nu are o valoare acceptata de sistem"
     assert eroare(pagina="aa") == "pagina = aa nu este un numar sau nu are o valoare acceptata de sistem"
     assert eroare(cif="1a") == "CIF introdus= 1a nu este un numar sau nu are o valoare acceptata de sistem"
-    assert re.fullmatch(r"startTime = \d\d-\d\d-\d{4} \d\d:\d\d:\d\d nu poate fi mai vechi de 60 de zile fata de momentul requestului",
+    assert re.fullmatch(r"startTime = \d\d-\d\d-\d{4} \d\d:\d\d:\d\d nu poate fi mai vechi de 60 de zile "
+                        r"fata de momentul requestului",
                         eroare(startTime=now - 61 * DAY_MS))
     assert re.fullmatch(r"endTime = .+ nu poate fi <= startTime = .+", eroare(endTime=now - DAY_MS))
-    assert re.fullmatch(r"endTime = .+ nu poate in viitor fata de momentul requestului = \d\d-\d\d-\d{4} \d\d:\d\d:\d\d",
+    assert re.fullmatch(r"endTime = .+ nu poate in viitor fata de momentul requestului = "
+                        r"\d\d-\d\d-\d{4} \d\d:\d\d:\d\d",
                         eroare(endTime=now + 60_000))
-    assert eroare(startTime=now - 59 * DAY_MS, pagina=2) == "Pagina solicitata 2 este mai mare decat numarul toatal de pagini 1"
+    assert (eroare(startTime=now - 59 * DAY_MS, pagina=2)
+            == "Pagina solicitata 2 este mai mare decat numarul toatal de pagini 1")

@@ -14,9 +14,11 @@ FIELDS = {
     "stare_inactiv": {"dataInactivare", "dataReactivare", "dataPublicare", "dataRadiere", "statusInactivi"},
     "inregistrare_SplitTVA": {"dataInceputSplitTVA", "dataAnulareSplitTVA", "statusSplitTVA"},
     "adresa_sediu_social": {"sdenumire_Strada", "snumar_Strada", "sdenumire_Localitate", "scod_Localitate",
-                            "sdenumire_Judet", "scod_Judet", "scod_JudetAuto", "stara", "sdetalii_Adresa", "scod_Postal"},
+                            "sdenumire_Judet", "scod_Judet", "scod_JudetAuto", "stara", "sdetalii_Adresa",
+                            "scod_Postal"},
     "adresa_domiciliu_fiscal": {"ddenumire_Strada", "dnumar_Strada", "ddenumire_Localitate", "dcod_Localitate",
-                                "ddenumire_Judet", "dcod_Judet", "dcod_JudetAuto", "dtara", "ddetalii_Adresa", "dcod_Postal"},
+                                "ddenumire_Judet", "dcod_Judet", "dcod_JudetAuto", "dtara", "ddetalii_Adresa",
+                                "dcod_Postal"},
 }
 
 
@@ -27,8 +29,8 @@ def test_every_company_and_partner_is_found_with_the_v9_fields(sb, world):
     assert set(body) == {"found", "notFound"}  # v9: no cod/message
     assert body["notFound"] == [1234567890]
     assert [f["date_generale"]["cui"] for f in body["found"]] == [int(c["cif"]) for c in everyone]
-    for record, company in zip(body["found"], everyone):
-        assert {k: set(v) >= FIELDS[k] for k, v in record.items() if k in FIELDS} == {k: True for k in FIELDS}
+    for record, company in zip(body["found"], everyone, strict=True):
+        assert {k: set(v) >= FIELDS[k] for k, v in record.items() if k in FIELDS} == dict.fromkeys(FIELDS, True)
         assert record["date_generale"]["denumire"] == company["name"].upper()
         assert isinstance(record["inregistrare_scop_Tva"]["perioade_TVA"], list)
         assert record["date_generale"]["statusRO_e_Factura"] is company["in_spv"]

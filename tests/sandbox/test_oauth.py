@@ -34,7 +34,8 @@ def test_unregistered_redirect_uri_or_client_gets_an_error_page_not_a_redirect(s
 
 
 def test_cancel_redirects_with_access_denied_and_the_state(sb, accountant):
-    r = requests.post(f"{sb.oauth_url}/authorize", data=_auth_params(sb, certificate=accountant["serial"], action="cancel"),
+    r = requests.post(f"{sb.oauth_url}/authorize",
+                      data=_auth_params(sb, certificate=accountant["serial"], action="cancel"),
                       allow_redirects=False, timeout=10)
     assert r.status_code == 302
     location = urlsplit(r.headers["Location"])
@@ -50,11 +51,12 @@ def test_code_exchange_gives_anaf_shaped_jwt_tokens(sb, accountant):
     assert body["token_type"] == "Bearer" and body["expires_in"] == ACCESS_TTL_S == 90 * 86400
     public = requests.get(f"{sb.base_url}/__sandbox/certs/jwt-public.pem", timeout=10).content
     assert jwt.get_unverified_header(body["access_token"])["alg"] == "RS512"
-    claims = jwt.decode(body["access_token"], public, algorithms=["RS512"], options={"verify_aud": False, "verify_exp": False})
+    unchecked = {"verify_aud": False, "verify_exp": False}
+    claims = jwt.decode(body["access_token"], public, algorithms=["RS512"], options=unchecked)
     assert claims["iss"] == "https://logincert.anaf.ro" and claims["serial"] == accountant["serial"]
     assert claims["scope"] == "clientappid info issuer role serial"
     assert claims["exp"] - claims["iat"] == ACCESS_TTL_S and claims["nbf"] == claims["iat"]
-    refresh = jwt.decode(body["refresh_token"], public, algorithms=["RS512"], options={"verify_aud": False, "verify_exp": False})
+    refresh = jwt.decode(body["refresh_token"], public, algorithms=["RS512"], options=unchecked)
     assert refresh["exp"] - refresh["iat"] == REFRESH_TTL_S
 
 
@@ -80,7 +82,8 @@ def test_a_code_is_bound_to_its_redirect_uri(sb, accountant):
 
 def test_bad_client_credentials_are_invalid_client(sb, accountant):
     code = sb.authorize(accountant["serial"])
-    r = _token(sb, auth=(sb.client_id, "wrong"), grant_type="authorization_code", code=code, redirect_uri=sb.redirect_uri)
+    r = _token(sb, auth=(sb.client_id, "wrong"), grant_type="authorization_code", code=code,
+               redirect_uri=sb.redirect_uri)
     assert r.status_code == 400 and r.json()["error"] == "invalid_client"
     no_basic = requests.post(f"{sb.oauth_url}/token", timeout=10, data={
         "grant_type": "authorization_code", "code": code, "redirect_uri": sb.redirect_uri,
@@ -114,7 +117,8 @@ def test_access_token_expires_after_90_days_and_refresh_after_365(sb, accountant
     sb.advance_clock(ACCESS_TTL_S + 1)
     assert requests.get(url, params={"zile": 1, "cif": cif}, headers=headers, timeout=10).status_code == 403
     sb.advance_clock(REFRESH_TTL_S - ACCESS_TTL_S)
-    assert _token(sb, grant_type="refresh_token", refresh_token=tokens["refresh_token"]).json()["error"] == "invalid_grant"
+    refused = _token(sb, grant_type="refresh_token", refresh_token=tokens["refresh_token"])
+    assert refused.json()["error"] == "invalid_grant"
 
 
 def test_revoked_tokens_are_refused(sb, accountant, world):
@@ -122,9 +126,11 @@ def test_revoked_tokens_are_refused(sb, accountant, world):
     headers = {"Authorization": f"Bearer {tokens['access_token']}"}
     params = {"zile": 1, "cif": world["companies"][0]["cif"]}
     sb.revoke(token=tokens["access_token"])
-    assert requests.get(f"{sb.api_url}/listaMesajeFactura", params=params, headers=headers, timeout=10).status_code == 403
+    listed = requests.get(f"{sb.api_url}/listaMesajeFactura", params=params, headers=headers, timeout=10)
+    assert listed.status_code == 403
     sb.revoke(serial=accountant["serial"])
-    assert _token(sb, grant_type="refresh_token", refresh_token=tokens["refresh_token"]).json()["error"] == "invalid_grant"
+    refused = _token(sb, grant_type="refresh_token", refresh_token=tokens["refresh_token"])
+    assert refused.json()["error"] == "invalid_grant"
 
 
 def test_headless_revoke_meets_the_login_wall_as_live(sb):

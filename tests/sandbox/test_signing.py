@@ -60,7 +60,7 @@ def test_downloaded_zip_signature_verifies_with_the_published_chain(sb, api, wor
     # GIVEN the published chain (signer, root) WHEN a received invoice is downloaded
     signer, root = _published_chain(sb)
     signer.verify_directly_issued_by(root)  # the chain holds
-    m, response = _first_download(sb, api, world["companies"][0]["cif"])
+    _m, response = _first_download(sb, api, world["companies"][0]["cif"])
     assert response.headers["Content-Type"] == "application/zip"
     # THEN its detached signature verifies with the published signer certificate
     subject = verify_detached(response.content, trusted=signer)

@@ -79,7 +79,8 @@ def test_amounts_add_up(index):
     lines = doc.findall(line_tag, NS)
     assert 1 <= len(lines) <= 200
     for line in lines:
-        qty = Decimal(line.findtext("cbc:InvoicedQuantity", namespaces=NS) or line.findtext("cbc:CreditedQuantity", namespaces=NS))
+        qty = Decimal(line.findtext("cbc:InvoicedQuantity", namespaces=NS)
+                      or line.findtext("cbc:CreditedQuantity", namespaces=NS))
         price = _dec(line, "cac:Price/cbc:PriceAmount")
         assert _dec(line, "cbc:LineExtensionAmount") == _round(qty * price)
     line_sum = sum(_dec(line, "cbc:LineExtensionAmount") for line in lines)
@@ -103,13 +104,15 @@ def test_amounts_add_up(index):
 
 def test_the_seeded_set_covers_what_an_archive_must_handle():
     docs = _docs()
-    rates = {d for doc in docs for d in doc.xpath("//cac:TaxSubtotal/cac:TaxCategory/cbc:Percent/text()", namespaces=NS)}
+    rates = {d for doc in docs
+             for d in doc.xpath("//cac:TaxSubtotal/cac:TaxCategory/cbc:Percent/text()", namespaces=NS)}
     assert {"21.00", "11.00", "5.00", "0.00"} <= rates and ("19.00" in rates or "9.00" in rates)
     exempt = [d for d in docs if d.xpath("//cac:TaxCategory[cbc:ID='E']", namespaces=NS)]
     reason = "//cac:TaxSubtotal/cac:TaxCategory[cbc:ID='E']/cbc:TaxExemptionReason"
     assert exempt and all(d.xpath(reason, namespaces=NS) for d in exempt)
     assert any(d.findtext("cbc:DocumentCurrencyCode", namespaces=NS) == "EUR" for d in docs)
-    assert any(etree.QName(d).localname == "CreditNote" and d.find("cac:BillingReference", NS) is not None for d in docs)
+    assert any(etree.QName(d).localname == "CreditNote" and d.find("cac:BillingReference", NS) is not None
+               for d in docs)
     assert max(len(d.findall("cac:InvoiceLine", NS)) for d in docs) == 200
     assert any(len(n) > 60 for d in docs for n in d.xpath("//cac:Item/cbc:Name/text()", namespaces=NS))
     assert all(len(n) <= 100 for d in docs for n in d.xpath("//cac:Item/cbc:Name/text()", namespaces=NS))
@@ -132,9 +135,11 @@ def test_embedded_pdf_attachments_are_real_pdfs():
 def test_cius_ro_party_rules():
     # BR-RO-100: Bucharest addresses use SECTOR1..6; VAT ids carry the RO prefix
     for doc in _docs():
-        for party in doc.xpath("cac:AccountingSupplierParty/cac:Party|cac:AccountingCustomerParty/cac:Party", namespaces=NS):
+        parties = "cac:AccountingSupplierParty/cac:Party|cac:AccountingCustomerParty/cac:Party"
+        for party in doc.xpath(parties, namespaces=NS):
             if party.findtext("cac:PostalAddress/cbc:CountrySubentity", namespaces=NS) == "RO-B":
-                assert party.findtext("cac:PostalAddress/cbc:CityName", namespaces=NS) in {f"SECTOR{i}" for i in range(1, 7)}
+                city = party.findtext("cac:PostalAddress/cbc:CityName", namespaces=NS)
+                assert city in {f"SECTOR{i}" for i in range(1, 7)}
             vat = party.findtext("cac:PartyTaxScheme/cbc:CompanyID", namespaces=NS)
             assert vat is None or vat.startswith("RO")
             assert party.findtext("cac:PartyLegalEntity/cbc:RegistrationName", namespaces=NS)

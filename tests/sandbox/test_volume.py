@@ -55,7 +55,8 @@ def test_filters_partition_the_window_and_the_simple_list_refuses_more_than_500(
     assert sum(totals.values()) == 100_000 and all(totals.values())
     last_p = _page(client, headers, now, -(-totals["P"] // 500), filtru="P")
     assert {m["tip"] for m in last_p["mesaje"]} == {"FACTURA PRIMITA"}
-    body = client.get("/prod/FCTEL/rest/listaMesajeFactura", query_string={"zile": 1, "cif": VOLUME_CIF}, headers=headers).get_json()
+    body = client.get("/prod/FCTEL/rest/listaMesajeFactura", query_string={"zile": 1, "cif": VOLUME_CIF},
+                      headers=headers).get_json()
     assert body["eroare"] == ("Lista de mesaje este mai mare decat numarul de 500 elemente permise in pagina. "
                               "Folositi endpoint-ul cu paginatie.")
 

@@ -53,7 +53,7 @@ def test_world_has_about_ten_companies_with_romanian_names_and_a_certificate_wit
 
 
 def test_volume_cif_must_be_valid_and_becomes_a_company_with_rights():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="does not pass the CIF control digit"):
         build_world(1, volume_cif="1234567890")
     w = build_world(1, volume_cif="14399840")
     assert w.company("14399840") is not None and w.company("14399840").in_spv

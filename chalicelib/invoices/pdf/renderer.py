@@ -68,13 +68,12 @@ class RenderTimeout(BaseException):
 @contextlib.contextmanager
 def time_limit(seconds: float | None) -> Iterator[bool]:
     """Arm a SIGALRM timer when possible; yields whether a timer is armed."""
-    usable = (seconds is not None and seconds > 0 and hasattr(signal, "setitimer")
-              and threading.current_thread() is threading.main_thread())
-    if not usable:
+    usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    if seconds is None or seconds <= 0 or not usable:
         yield False
         return
 
-    def _expired(signum, frame):  # noqa: ARG001
+    def _expired(signum, frame):
         raise RenderTimeout()
 
     previous = signal.signal(signal.SIGALRM, _expired)

@@ -254,8 +254,7 @@ def _line(index: int, line: Line, clip: _Clipper, currency: str) -> LineView:
         base_unit = unit_name(line.price_base_unit or line.unit_code)
         base = format_quantity(line.price_base_quantity)
         details.append(f"Preț pentru {base} {clip(base_unit, MAX_SHORT)}")
-    for ac in clip.items(line.allowances_charges, 10):
-        details.append(_allowance_text(ac, clip, currency))
+    details.extend(_allowance_text(ac, clip, currency) for ac in clip.items(line.allowances_charges, 10))
     amount = line.net_amount
     negative = (amount is not None and amount < 0) or (line.quantity is not None and line.quantity < 0)
     return LineView(
@@ -418,11 +417,11 @@ def build_view(invoice: Invoice, context: RenderContext) -> InvoiceView:
         facts.append(("Data scadenței", format_date(invoice.due_date)))
     facts.append(("Moneda", currency))
     if invoice.exchange and invoice.exchange.declared_rate and invoice.exchange.tax_currency:
-        facts.append(("Curs", f"1 {currency} = {format_rate(invoice.exchange.declared_rate)} "
-                              f"{clip(invoice.exchange.tax_currency, 10)}"))
+        facts.append(("Curs", (f"1 {currency} = {format_rate(invoice.exchange.declared_rate)} "
+                               f"{clip(invoice.exchange.tax_currency, 10)}")))
     elif invoice.exchange and invoice.exchange.implied_rate and invoice.exchange.tax_currency:
-        facts.append(("Curs (din TVA)", f"1 {currency} = {format_rate(invoice.exchange.implied_rate)} "
-                                        f"{clip(invoice.exchange.tax_currency, 10)}"))
+        facts.append(("Curs (din TVA)", (f"1 {currency} = {format_rate(invoice.exchange.implied_rate)} "
+                                         f"{clip(invoice.exchange.tax_currency, 10)}")))
     type_text = clip(invoice.type_code, 10) + (f" – {type_label}" if type_label else "")
     facts.append(("Tip document", type_text))
 

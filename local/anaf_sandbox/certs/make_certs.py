@@ -35,8 +35,8 @@ def _write_key(name: str, key: rsa.RSAPrivateKey) -> None:
 
 
 def main() -> None:
-    not_before = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
-    not_after = dt.datetime(2045, 1, 1, tzinfo=dt.timezone.utc)
+    not_before = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+    not_after = dt.datetime(2045, 1, 1, tzinfo=dt.UTC)
 
     ca_key = _key(3072)
     ca_name = x509.Name(
