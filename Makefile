@@ -13,12 +13,12 @@ UV_COMPILE := $(VENV)/bin/uv pip compile --quiet --no-config --generate-hashes -
   --python-platform x86_64-manylinux_2_28 --index-url https://pypi.org/simple \
   --custom-compile-command 'make lock' $(LOCK_ARGS)
 
-.PHONY: run test setup lock audit system-packages bench clean
+.PHONY: run test setup lint lock audit system-packages bench clean
 
 run: setup ## Start the whole product locally (web + API, ANAF sandbox, moto, local runtime)
 	$(PY) -m local.stack
 
-test: setup system-packages audit ## Run the whole test suite against a fresh local stack
+test: setup system-packages lint audit ## Lint, audit, then the whole test suite against fresh local stacks
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: setup ## ruff and mypy (their settings are in pyproject.toml)
