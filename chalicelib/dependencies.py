@@ -99,7 +99,7 @@ def accounts() -> Accounts:
 
 @functools.cache
 def api_anaf_http() -> AnafHttp:
-    return AnafHttp(timeouts=_API_ANAF_TIMEOUTS, retry=_API_ANAF_RETRY)
+    return AnafHttp(**_API_ANAF_HTTP)
 
 
 @functools.cache

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from chalicelib.domain import documents as rules
 from chalicelib.domain.documents import Cursor, CursorSigner, DocumentFilter, QueryPlan
