@@ -30,6 +30,10 @@ class Accounts(Construct):
                 require_symbols=PASSWORD_POLICY.require_symbols,
             ),
             account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
+            # Two-factor login is optional per user (TOTP apps only, no SMS); a company can
+            # require it of its members (services/two_factor.py).
+            mfa=cognito.Mfa.OPTIONAL,
+            mfa_second_factor=cognito.MfaSecondFactor(otp=True, sms=False),
             deletion_protection=protect,
             removal_policy=RemovalPolicy.RETAIN if protect else RemovalPolicy.DESTROY,
         )
