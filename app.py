@@ -352,9 +352,9 @@ app.register_blueprint(documents_routes)
 
 # -- two-factor login (issue 10) ---------------------------------------------------------------
 
-from chalicelib.api.two_factor_routes import two_factor_routes  # noqa: E402
+from chalicelib.api.two_factor_routes import register_routes as register_two_factor_routes  # noqa: E402
 
-app.register_blueprint(two_factor_routes)
+register_two_factor_routes(app)
 
 
 # -- licences and e-mail notifications ---------------------------------------------------------

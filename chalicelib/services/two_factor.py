@@ -31,8 +31,14 @@ from chalicelib.domain import two_factor as rules
 from chalicelib.domain.errors import ArhivarError, Conflict, NotAllowed, ValidationFailed
 from chalicelib.domain.memberships import MembershipState, Role
 from chalicelib.storage.crypto import TokenCipher
-from chalicelib.storage.identity import (IdentityProvider, InvalidCredentials, InvalidTotpCode,
-                                         LoginChallengeExpired, MfaChallenge, Session)
+from chalicelib.storage.identity import (
+    IdentityProvider,
+    InvalidCredentials,
+    InvalidTotpCode,
+    LoginChallengeExpired,
+    MfaChallenge,
+    Session,
+)
 from chalicelib.storage.models import AccountModel, CompanyModel, MembershipModel, RecoveryCodeUse
 
 
