@@ -21,6 +21,7 @@ from chalicelib import dependencies
 from chalicelib.api import routing
 from chalicelib.api.requests import parse_body
 from chalicelib.api.tokens import Principal
+from chalicelib.api.views import iso
 from chalicelib.services import memberships, two_factor
 
 
@@ -30,7 +31,7 @@ def ok(payload: Any, status: int = 200) -> Response:
 
 def status_view(status: two_factor.TwoFactorStatus) -> dict[str, Any]:
     return {"enabled": status.enabled,
-            "enabled_at": status.enabled_at.isoformat() if status.enabled_at else None,
+            "enabled_at": iso(status.enabled_at),
             "recovery_codes_left": status.recovery_codes_left,
             "recovery_codes_used": status.recovery_codes_used,
             "required_by": status.required_by}

@@ -222,3 +222,24 @@ def test_pyotp_and_the_server_agree_on_the_current_code():
     secret = pyotp.random_base32()
     now = datetime(2026, 12, 2, 3, 0, 7, tzinfo=UTC)
     assert _current_code(secret, now) == pyotp.TOTP(secret).at(now)
+
+
+def test_turning_it_off_still_needs_a_code_when_cognito_stopped_asking(new_user, settings):
+    from chalicelib.storage.aws import aws_client
+
+    user = new_user()
+    secret, codes = enrol(user)
+    # GIVEN Cognito's MFA turned off behind Arhivar's back (an administrator in the console)
+    aws_client(settings, "cognito-idp").admin_set_user_mfa_preference(
+        UserPoolId=settings.cognito_user_pool_id, Username=user.email,
+        SoftwareTokenMfaSettings={"Enabled": False, "PreferredMfa": False})
+
+    # WHEN the user turns it off with a wrong code, THEN it is refused all the same
+    wrong = user.call("DELETE", "/account/two-factor", json={"password": user.password, "code": wrong_code(secret)})
+    assert wrong.status_code == 400 and wrong.json()["error"]["code"] == "invalid_totp_code"
+    assert user.call("GET", "/account/two-factor").json()["enabled"] is True
+
+    # WHEN a recovery code proves it, THEN it is off
+    off = user.call("DELETE", "/account/two-factor", json={"password": user.password, "code": codes[0]})
+    assert off.status_code == 204
+    assert user.call("GET", "/account/two-factor").json()["enabled"] is False
