@@ -42,7 +42,7 @@ def test_enrol_on_the_account_page_log_out_and_log_in_with_a_totp_code(page: Pag
     # WHEN the first code is wrong, THEN they are told and stay on the step
     card.get_by_label("Codul din aplicație").fill(wrong_code(secret))
     card.get_by_role("button", name="Confirmă și activează").click()
-    expect(card.get_by_role("alert")).to_contain_text("Codul nu este corect")
+    expect(card.locator("#mesaj-2fa")).to_contain_text("Codul nu este corect")
 
     # WHEN the app's current code confirms it, THEN ten recovery codes are shown once
     card.get_by_label("Codul din aplicație").fill(current_code(secret))

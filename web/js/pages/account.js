@@ -56,7 +56,7 @@ export default {
 
     <section class="card" aria-labelledby="titlu-2fa" id="autentificare-doi-pasi">
       <h2 id="titlu-2fa">Autentificare în doi pași</h2>
-      <div id="mesaj-2fa" class="mesaje" role="alert"></div>
+      <div id="mesaj-2fa" class="mesaje" role="status" aria-live="polite"></div>
       <div id="stare-2fa" aria-busy="true"><p class="nota">Se încarcă…</p></div>
     </section>
 
