@@ -1,5 +1,6 @@
 """Accounts: sign-up with accepted terms, e-mail confirmation and password reset by code,
-sign-in, refresh, sign-out, change password, delete account.
+refresh, sign-out, change password, delete account (sign-in, which may need a second factor,
+is services/two_factor.py).
 
 Arhivar sends its own six-digit codes (Romanian e-mails through SES) and confirms/resets
 through Cognito's admin API: the same path locally and in AWS, and testable end to end.
@@ -97,9 +98,6 @@ class Accounts:
             self._identity.confirm(email)
         memberships.claim_invitations(user.user_id, email, self._now())
 
-    def sign_in(self, email: str, password: str) -> Session:
-        return self._identity.sign_in(email, password)
-
     def refresh(self, refresh_token: str | None) -> Session:
         if not refresh_token:
             raise NotAuthenticated()
@@ -144,7 +142,7 @@ class Accounts:
     def delete(self, user_id: str, password: str) -> None:
         """Delete the account and its memberships; archives stay with their companies."""
         account = self._account(user_id)
-        try:
+        try:  # a session, or with two-factor login a challenge: either proves the password
             self._identity.sign_in(account.email, password)
         except InvalidCredentials as error:
             raise WrongPassword() from error
