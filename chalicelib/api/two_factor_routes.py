@@ -34,6 +34,7 @@ def status_view(status: two_factor.TwoFactorStatus) -> dict[str, Any]:
             "enabled_at": iso(status.enabled_at),
             "recovery_codes_left": status.recovery_codes_left,
             "recovery_codes_used": status.recovery_codes_used,
+            "recovery_code_last_used_at": iso(status.recovery_code_last_used_at),
             "required_by": status.required_by}
 
 

@@ -80,6 +80,7 @@ class TwoFactorStatus:
     enabled_at: datetime | None
     recovery_codes_left: int
     recovery_codes_used: int
+    recovery_code_last_used_at: datetime | None  # so the person notices a use that was not theirs
     required_by: list[str]  # CIFs of the user's companies that require it
 
 
@@ -107,7 +108,8 @@ class TwoFactor:
         account = _account(user_id)
         used = account.recovery_codes_used or []
         return TwoFactorStatus(account.two_factor_enabled_at is not None, account.two_factor_enabled_at,
-                               len(account.recovery_codes or ()), len(used), requiring_companies(user_id))
+                               len(account.recovery_codes or ()), len(used),
+                               used[-1].used_at if used else None, requiring_companies(user_id))
 
     def start_enrolment(self, user_id: str, access_token: str) -> Enrolment:
         account = _account(user_id)

@@ -128,6 +128,7 @@ def test_a_recovery_code_signs_in_once_and_its_use_is_recorded(new_user, base_ur
     assert answer.status_code == 200, answer.text
     status = user.call("GET", "/account/two-factor").json()
     assert status["recovery_codes_left"] == 9 and status["recovery_codes_used"] == 1
+    assert status["recovery_code_last_used_at"].endswith("Z")
     used = AccountModel.get(user_id(user)).recovery_codes_used
     assert [u.purpose for u in used] == ["login"]
 
@@ -156,7 +157,7 @@ def test_turning_it_off_needs_the_password_and_a_code(new_user, base_url):
     User(base_url, user.email).log_in()
     assert user.call("GET", "/account/two-factor").json() == {
         "enabled": False, "enabled_at": None, "recovery_codes_left": 0, "recovery_codes_used": 0,
-        "required_by": []}
+        "recovery_code_last_used_at": None, "required_by": []}
 
 
 def test_bad_second_step_input_is_a_stable_error_never_a_500(base_url):

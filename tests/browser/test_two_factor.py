@@ -83,6 +83,10 @@ def test_a_company_requirement_is_set_by_its_owner_and_explained_to_members(page
     page.get_by_label("Codul din aplicație").fill(codes[0])
     page.get_by_role("button", name="Verifică codul").click()
     expect(page.locator("#sesiune")).to_contain_text(owner.email)
+    # THEN "Contul meu" counts the code as used and says when, in case it was not them
+    page.goto("/cont")
+    expect(page.locator("#coduri-ramase")).to_have_text("9")
+    expect(page.locator("#ultimul-cod-folosit")).to_contain_text("Ultimul cod de recuperare a fost folosit la")
 
     # WHEN they require two-factor login on the company's page
     page.goto(f"/companii/{cif}")

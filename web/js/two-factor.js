@@ -67,7 +67,10 @@ function onView(status) {
   return html`
     <p id="stare-2fa-text"><strong>Activă</strong>${status.enabled_at
       ? html` din ${dateTime(status.enabled_at)}` : ""}. Coduri de recuperare nefolosite:
-      <strong id="coduri-ramase">${status.recovery_codes_left}</strong>.</p>
+      <strong id="coduri-ramase">${status.recovery_codes_left}</strong>.${status.recovery_code_last_used_at
+        ? html` <span id="ultimul-cod-folosit">Ultimul cod de recuperare a fost folosit la
+          ${dateTime(status.recovery_code_last_used_at)}; dacă nu ați fost dumneavoastră, schimbați
+          parola și generați coduri noi.</span>` : ""}</p>
     ${requiredNote(status.required_by)}
     <form id="formular-2fa" class="formular-lat" novalidate>
       <p class="nota">Pentru a dezactiva autentificarea în doi pași sau pentru coduri de recuperare
