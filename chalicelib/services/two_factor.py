@@ -219,7 +219,7 @@ class TwoFactor:
         if account is None or not _challenge_open(account, token, now):
             raise LoginChallengeExpired()
         self._check_not_locked(account, now)
-        account.update(actions=[AccountModel.login_challenge_attempts.add(1)])
+        _take_attempt(account, token)
         session = self._answer(account, account.login_challenge_session, code, now, purpose="login")
         account.update(actions=[
             AccountModel.login_challenge_hash.remove(), AccountModel.login_challenge_session.remove(),
@@ -333,6 +333,20 @@ def _challenge_open(account: AccountModel, token: str, now: datetime) -> bool:
                 and account.login_challenge_expires_at and now < account.login_challenge_expires_at
                 and (account.login_challenge_attempts or 0) < rules.MAX_CHALLENGE_ATTEMPTS
                 and hmac.compare_digest(account.login_challenge_hash, rules.challenge_hash(token)))
+
+
+def _take_attempt(account: AccountModel, token: str) -> None:
+    """Count one code against the sign-in, atomically: parallel requests cannot get more than
+    MAX_CHALLENGE_ATTEMPTS answers to Cognito out of one password."""
+    try:
+        account.update(
+            actions=[AccountModel.login_challenge_attempts.add(1)],
+            condition=(AccountModel.login_challenge_hash == rules.challenge_hash(token))
+            & (AccountModel.login_challenge_attempts < rules.MAX_CHALLENGE_ATTEMPTS))
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            raise LoginChallengeExpired() from error
+        raise
 
 
 def _use_recovery_code(account: AccountModel, digest: str, now: datetime, purpose: str) -> bool:

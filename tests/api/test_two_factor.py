@@ -3,6 +3,7 @@ code (each once), wrong codes refused and counted, turning it off, and a company
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qs, urlsplit
 
 import pyotp
@@ -114,6 +115,22 @@ def test_wrong_codes_are_refused_counted_and_end_the_sign_in_after_five(new_user
     session = password_step(browser)
     locked = code_step(browser, session, current_code(secret))
     assert locked.status_code == 429 and locked.json()["error"]["code"] == "too_many_attempts"
+
+
+def test_parallel_wrong_codes_get_no_more_than_five_answers_from_one_sign_in(new_user, base_url):
+    user = new_user()
+    secret, _ = enrol(user)
+    browser = User(base_url, user.email)
+    session = password_step(browser)
+    wrong = wrong_code(secret)
+
+    # WHEN eight wrong codes arrive at once for one sign-in
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(lambda _: code_step(User(base_url, user.email), session, wrong), range(8)))
+
+    # THEN five are checked (and refused), the others find the sign-in used up
+    codes = sorted(a.json()["error"]["code"] for a in answers)
+    assert codes == ["invalid_totp_code"] * 5 + ["login_challenge_expired"] * 3
 
 
 def test_a_recovery_code_signs_in_once_and_its_use_is_recorded(new_user, base_url):
