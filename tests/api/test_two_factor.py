@@ -187,11 +187,12 @@ def test_bad_second_step_input_is_a_stable_error_never_a_500(base_url):
     assert missing.status_code == 400 and missing.json()["error"]["details"]["field"] == "code"
 
 
-def test_a_company_can_require_two_factor_login_of_its_members(new_user, fresh_cif):
+def test_a_company_can_require_two_factor_login_of_its_members(new_user, fresh_cif, proven_company):
     owner, member, outsider, cif = new_user(), new_user(), new_user(), fresh_cif()
-    assert owner.call("POST", "/companies", json={"cif": cif}).status_code == 201
+    proven_company(owner, cif)
     assert owner.call("POST", f"/companies/{cif}/members",
                       json={"email": member.email, "role": "viewer"}).status_code == 201
+    assert member.call("POST", f"/invitations/{cif}/accept").status_code == 200
 
     # GIVEN an owner without two-factor login: they cannot require it of others
     early = owner.call("PUT", f"/companies/{cif}/security", json={"two_factor_required": True})
