@@ -149,10 +149,11 @@ def test_forgot_password_and_resend_answer_alike_for_known_and_unknown_addresses
         assert [shape(a) for a in second[:1]] == [shape(a) for a in second[1:]]
 
 
-def test_an_invitation_needs_the_invitees_consent_and_looks_the_same_for_everyone(new_user, fresh_cif):
+def test_an_invitation_needs_the_invitees_consent_and_looks_the_same_for_everyone(new_user, fresh_cif,
+                                                                                   proven_company):
     # GIVEN a company owner, a person with an account and an address without one
     owner, colleague, cif = new_user(), new_user(), fresh_cif()
-    name = owner.call("POST", "/companies", json={"cif": cif}).json()["company"]["name"]
+    name = proven_company(owner, cif)["name"]
     stranger = email_address("fara-cont")
     # WHEN the owner invites both
     answers = [owner.call("POST", f"/companies/{cif}/members", json={"email": e, "role": "viewer"})
@@ -180,9 +181,9 @@ def test_an_invitation_needs_the_invitees_consent_and_looks_the_same_for_everyon
     assert again.status_code == 404 and again.json()["error"]["code"] == "company_not_found"
 
 
-def test_a_declined_invitation_gives_no_access(new_user, fresh_cif):
+def test_a_declined_invitation_gives_no_access(new_user, fresh_cif, proven_company):
     owner, invitee, cif = new_user(), new_user(), fresh_cif()
-    owner.call("POST", "/companies", json={"cif": cif})
+    proven_company(owner, cif)
     owner.call("POST", f"/companies/{cif}/members", json={"email": invitee.email, "role": "admin"})
     # WHEN the invitee declines
     assert invitee.call("POST", f"/invitations/{cif}/decline").status_code == 204
@@ -276,10 +277,10 @@ def test_code_e_mails_are_limited_per_client_ip(base_url):
                                           json={"email": email_address("bomba")}))
 
 
-def test_exports_are_limited_per_user_and_per_company(new_user, fresh_cif):
+def test_exports_are_limited_per_user_and_per_company(new_user, fresh_cif, proven_company):
     # GIVEN a company with three active members
     owner, second, third, cif = new_user(), new_user(), new_user(), fresh_cif()
-    owner.call("POST", "/companies", json={"cif": cif})
+    proven_company(owner, cif)
     for member in (second, third):
         owner.call("POST", f"/companies/{cif}/members", json={"email": member.email, "role": "viewer"})
         assert member.call("POST", f"/invitations/{cif}/accept").status_code == 200
