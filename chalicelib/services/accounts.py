@@ -242,8 +242,7 @@ class Accounts:
                     now=self._now(), message_ro=_ATTEMPTS_LIMITED)
 
     def _take_password_check(self, user_id: str) -> None:
-        limits.take("password-check", user_id, per=timedelta(hours=1), limit=PASSWORD_CHECKS_PER_HOUR,
-                    now=self._now(), message_ro=_PASSWORD_LIMITED)
+        take_password_check(user_id, self._now())
 
     # -- codes -------------------------------------------------------------------------------
 
@@ -311,6 +310,13 @@ def take_login_attempt(email: str | None, client: str, now: datetime) -> list[li
         by_ip.give_back()
         raise
     return [by_ip, by_address]
+
+
+def take_password_check(user_id: str, now: datetime) -> None:
+    """One check of a signed-in user's current password (changing it, deleting the account,
+    turning two-factor login off, new recovery codes): a stolen access token cannot try many."""
+    limits.take("password-check", user_id, per=timedelta(hours=1), limit=PASSWORD_CHECKS_PER_HOUR,
+                now=now, message_ro=_PASSWORD_LIMITED)
 
 
 def give_back(taken: list[limits.Taken]) -> None:

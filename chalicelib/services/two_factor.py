@@ -35,7 +35,8 @@ from pynamodb.exceptions import DoesNotExist, UpdateError
 from chalicelib.domain import two_factor as rules
 from chalicelib.domain.errors import ArhivarError, Conflict, NotAllowed, NotAuthenticated, ValidationFailed
 from chalicelib.domain.memberships import MembershipState, Role
-from chalicelib.services.accounts import give_back, record_session, take_login_attempt
+from chalicelib.services.accounts import (give_back, record_session, take_login_attempt,
+                                          take_password_check)
 from chalicelib.storage.crypto import TokenCipher
 from chalicelib.storage.identity import (
     IdentityProvider,
@@ -164,6 +165,7 @@ class TwoFactor:
             raise TwoFactorRequiredByCompany(details={"cifs": required_by})
         now = self._now()
         self._check_not_locked(account, now)
+        take_password_check(user_id, now)  # the same limit as a password change (services/accounts.py)
         try:
             outcome = self._identity.sign_in(account.email, password)
         except InvalidCredentials as error:
@@ -183,6 +185,7 @@ class TwoFactor:
             raise TwoFactorNotEnabled()
         now = self._now()
         self._check_not_locked(account, now)
+        take_password_check(user_id, now)  # the same limit as a password change (services/accounts.py)
         try:
             outcome = self._identity.sign_in(account.email, password)
         except InvalidCredentials as error:

@@ -3,10 +3,12 @@ code (each once), wrong codes refused and counted, turning it off, and a company
 
 from __future__ import annotations
 
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qs, urlsplit
 
 import pyotp
+import requests
 
 from chalicelib.storage.models import AccountModel
 from tests.api.conftest import User
@@ -262,3 +264,77 @@ def test_turning_it_off_still_needs_a_code_when_cognito_stopped_asking(new_user,
     off = user.call("DELETE", "/account/two-factor", json={"password": user.password, "code": codes[0]})
     assert off.status_code == 204
     assert user.call("GET", "/account/two-factor").json()["enabled"] is False
+
+
+# -- with the accounts rules: sessions, failed-login limits, password checks -----------------
+
+def test_a_two_factor_session_is_recorded_refreshes_and_ends_at_logout(new_user, base_url):
+    user = new_user()
+    secret, _ = enrol(user)
+    browser = User(base_url, user.email)
+    # WHEN they sign in with both steps
+    answer = code_step(browser, password_step(browser), current_code(secret))
+    assert answer.status_code == 200, answer.text
+    token = f"Bearer {answer.json()['access_token']}"
+    browser.http.headers["Authorization"] = token
+    # THEN the session is among the account's open sessions: the token and its refresh work
+    assert len(AccountModel.get(user_id(user)).sessions) == 2  # the enrolling one and this one
+    assert browser.call("GET", "/account").status_code == 200
+    refreshed = browser.call("POST", "/auth/refresh", headers={"X-Arhivar-Client": "web"})
+    assert refreshed.status_code == 200, refreshed.text
+    # AND logout ends it, as it ends a one-step login
+    assert browser.call("POST", "/auth/logout").status_code == 204
+    old = requests.get(f"{base_url}/api/account", headers={"Authorization": token}, timeout=10)
+    assert old.status_code == 401 and old.json()["error"]["code"] == "not_authenticated"
+
+
+def test_failed_code_steps_count_against_the_client_ips_failed_logins(new_user, base_url):
+    user = new_user()
+    secret, _ = enrol(user)
+    ip = {"X-Forwarded-For": f"198.51.100.250, 10.77.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250 + 1}"}
+
+    def step(path: str, payload: dict) -> requests.Response:
+        return requests.post(f"{base_url}/api{path}", json=payload, headers=ip, timeout=30)
+    # GIVEN a two-factor login from one IP: neither its password step nor its code step counts
+    session = step("/auth/login", {"email": user.email, "password": user.password}).json()["session"]
+    assert step("/auth/login/totp", {"session": session, "code": current_code(secret)}).status_code == 200
+    # WHEN that IP fails the code step 50 times (sign-ins that do not exist)
+    answers = [step("/auth/login/totp", {"session": f"{i}.nu-exista", "code": "123456"}) for i in range(50)]
+    assert {a.status_code for a in answers} == {401}
+    # THEN the IP is refused at both steps, even with the right password
+    for path, payload in (("/auth/login/totp", {"session": "x.y", "code": "123456"}),
+                          ("/auth/login", {"email": user.email, "password": user.password})):
+        refused = step(path, payload)
+        assert refused.status_code == 429 and refused.json()["error"]["code"] == "rate_limited", refused.text
+        assert int(refused.headers["Retry-After"]) >= 1
+
+
+def test_a_password_change_with_two_factor_login_gives_a_working_session(new_user, base_url):
+    user = new_user()
+    secret, _ = enrol(user)
+    new_password = "Parola-Schimbată-2026!"
+    changed = user.call("POST", "/account/password",
+                        json={"current_password": user.password, "new_password": new_password})
+    assert changed.status_code == 200, changed.text
+    # THEN the old token is refused and the new one works
+    assert user.call("GET", "/account").status_code == 401
+    user.http.headers["Authorization"] = f"Bearer {changed.json()['access_token']}"
+    assert user.call("GET", "/account/two-factor").json()["enabled"] is True
+    # AND the next sign-in still asks for the code
+    browser = User(base_url, user.email, new_password)
+    assert code_step(browser, password_step(browser), current_code(secret)).status_code == 200
+
+
+def test_turning_it_off_counts_as_a_current_password_check(new_user):
+    user = new_user()
+    secret, _ = enrol(user)
+    wrong = [user.call("DELETE", "/account/two-factor", json={"password": "Nu-Este-Parola-1!", "code": "123456"})
+             for _ in range(10)]
+    assert {a.json()["error"]["code"] for a in wrong} == {"wrong_password"}
+    # THEN the eleventh within the hour is refused before the password is tried, here and elsewhere
+    for method, path, payload in (
+            ("DELETE", "/account/two-factor", {"password": user.password, "code": current_code(secret)}),
+            ("POST", "/account/two-factor/recovery-codes", {"password": user.password, "code": current_code(secret)}),
+            ("POST", "/account/password", {"current_password": user.password, "new_password": "Alta-Parola-2026!"})):
+        refused = user.call(method, path, json=payload)
+        assert refused.status_code == 429 and refused.json()["error"]["code"] == "rate_limited", (path, refused.text)
