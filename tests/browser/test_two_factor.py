@@ -71,11 +71,13 @@ def test_enrol_on_the_account_page_log_out_and_log_in_with_a_totp_code(page: Pag
 
 
 def test_a_company_requirement_is_set_by_its_owner_and_explained_to_members(page: Page, new_page,
-                                                                            new_user, fresh_cif):
+                                                                            new_user, fresh_cif,
+                                                                            proven_company):
     owner, member, cif = new_user(), new_user(), fresh_cif()
-    assert owner.call("POST", "/companies", json={"cif": cif}).status_code == 201
+    proven_company(owner, cif)
     assert owner.call("POST", f"/companies/{cif}/members",
                       json={"email": member.email, "role": "viewer"}).status_code == 201
+    assert member.call("POST", f"/invitations/{cif}/accept").status_code == 200
     _, codes = enrol(owner)
 
     # GIVEN the owner signs in with a recovery code (no phone at hand)
