@@ -149,8 +149,7 @@ def test_forgot_password_and_resend_answer_alike_for_known_and_unknown_addresses
         assert [shape(a) for a in second[:1]] == [shape(a) for a in second[1:]]
 
 
-def test_an_invitation_needs_the_invitees_consent_and_looks_the_same_for_everyone(new_user, fresh_cif,
-                                                                                   proven_company):
+def test_an_invitation_needs_the_invitees_consent_and_looks_the_same_for_everyone(new_user, fresh_cif, proven_company):
     # GIVEN a company owner, a person with an account and an address without one
     owner, colleague, cif = new_user(), new_user(), fresh_cif()
     name = proven_company(owner, cif)["name"]
