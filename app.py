@@ -30,6 +30,7 @@ from chalicelib.services.anaf_connect import STATE_LIFETIME
 from chalicelib.services.health import check_health
 from chalicelib.services import licences, notification_settings
 from chalicelib.services.invitations import send_invitation
+from chalicelib.services.two_factor import LoginChallenge
 from chalicelib.settings import refuse_the_chalice_cli
 from chalicelib.storage.identity import Session
 
@@ -45,6 +46,7 @@ CLIENT_HEADER = "x-arhivar-client"  # a header a cross-site form cannot send: CS
 PUBLIC_ROUTES = frozenset({
     "/api/health", "/api/openapi.json", "/api/terms",
     "/api/auth/signup", "/api/auth/confirm", "/api/auth/resend-code", "/api/auth/login",
+    "/api/auth/login/totp",
     "/api/auth/refresh", "/api/auth/forgot-password", "/api/auth/reset-password",
     "/api/anaf/callback", "/api/anaf/link/{token}",
     "/api/licences", "/api/unsubscribe",
@@ -150,9 +152,20 @@ def resend_code() -> Response:
 
 @route("/api/auth/login", "POST")
 def login() -> Response:
+    """A session, or for an account with two-factor login {"challenge": "totp", "session": …}."""
     data = body("LoginRequest")
-    return _session_response(dependencies.accounts().sign_in(parse_email(data["email"]),
-                                                             data["password"], client_ip()))
+    outcome = dependencies.two_factor().sign_in(parse_email(data["email"]), data["password"], client_ip())
+    if isinstance(outcome, LoginChallenge):
+        return ok({"challenge": "totp", "session": outcome.token}, headers={"Cache-Control": "no-store"})
+    return _session_response(outcome)
+
+
+@route("/api/auth/login/totp", "POST")
+def login_totp() -> Response:
+    """The second step: the authenticator's code, or one of the recovery codes."""
+    data = body("LoginTotpRequest")
+    return _session_response(dependencies.two_factor().complete_sign_in(data["session"], data["code"],
+                                                                        client_ip()))
 
 
 @route("/api/auth/refresh", "POST")
@@ -410,6 +423,13 @@ def import_archive(cif: str) -> Response:
 from chalicelib.api.documents_routes import documents_routes  # noqa: E402
 
 app.register_blueprint(documents_routes)
+
+
+# -- two-factor login (issue 10) ---------------------------------------------------------------
+
+from chalicelib.api.two_factor_routes import register_routes as register_two_factor_routes  # noqa: E402
+
+register_two_factor_routes(app)
 
 
 # -- licences and e-mail notifications ---------------------------------------------------------

@@ -23,6 +23,7 @@ from chalicelib.services.budget import CallBudget
 from chalicelib.services.credentials import CredentialVault
 from chalicelib.services.notifications import Notifications
 from chalicelib.services.sync import DOWNLOAD_THREADS, CompanySync
+from chalicelib.services.two_factor import TwoFactor
 from chalicelib.settings import Settings, get_settings
 from chalicelib.storage.blobs import ArchiveBucket
 from chalicelib.storage.crypto import TokenCipher, read_secret
@@ -94,7 +95,13 @@ def access_tokens() -> AccessTokenVerifier:
 
 @functools.cache
 def accounts() -> Accounts:
-    return Accounts(identity(), mailer(), settings().public_url, now)
+    return Accounts(identity(), mailer(), settings().public_url, now,
+                    second_factor=lambda user_id, challenge: two_factor().answer_for_signed_in(user_id, challenge))
+
+
+@functools.cache
+def two_factor() -> TwoFactor:
+    return TwoFactor(identity(), token_cipher(), now)
 
 
 @functools.cache
@@ -162,7 +169,7 @@ def company_sync(time_left_s: Callable[[], float]) -> CompanySync:
 
 
 _ACCESSORS = (settings, archive, work_queues, mailer, mac_keys, notifications, token_cipher, identity,
-              access_tokens, accounts, api_anaf_http, api_company_lookup, anaf_oauth, credential_vault, anaf_connect,
+              access_tokens, accounts, two_factor, api_anaf_http, api_company_lookup, anaf_oauth, credential_vault, anaf_connect,
               worker_anaf_http, worker_company_lookup, trusted_signers, archiver, call_budget)
 
 

@@ -181,7 +181,11 @@ def ensure_user_pool(settings: Settings) -> tuple[str, str]:
             AccountRecoverySetting={
                 "RecoveryMechanisms": [{"Priority": 1, "Name": "verified_email"}]
             },
+            MfaConfiguration="OPTIONAL",  # two-factor login (TOTP) chosen per user
         )["UserPool"]["Id"]
+        cognito.set_user_pool_mfa_config(
+            UserPoolId=pool_id, MfaConfiguration="OPTIONAL",
+            SoftwareTokenMfaConfiguration={"Enabled": True})
     client_name = user_pool_client_name(settings)
     clients = cognito.list_user_pool_clients(UserPoolId=pool_id, MaxResults=60)["UserPoolClients"]
     client_id = _find(clients, client_name, "ClientName", "ClientId")

@@ -56,6 +56,9 @@ def local_environment(ports: LocalPorts, stage: str = "local") -> dict[str, str]
         "AWS_REGION": "eu-central-1",
         "AWS_DEFAULT_REGION": "eu-central-1",
         "AWS_ENDPOINT_URL": ports.moto_url,
+        # moto's Cognito checks TOTP codes only when told to (one fixed secret for every user,
+        # see README "Two-factor login"); read by the moto server, not by the application.
+        "MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP": "true",
         "ARHIVAR_STAGE": stage,
         "ARHIVAR_ACCOUNTS_TABLE": f"{prefix}-accounts",
         "ARHIVAR_COMPANIES_TABLE": f"{prefix}-companies",

@@ -10,6 +10,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from chalice import Blueprint, Chalice, Response
 
+from chalicelib.api.company_gate import check_company_route
 from chalicelib.domain.errors import ArhivarError
 from chalicelib.services import audit
 
@@ -30,11 +31,16 @@ def error_response(error: ArhivarError) -> Response:
 
 def route(target: Chalice | Blueprint, path: str, method: str,
           content_types: list[str] | None = None) -> Callable[[View], View]:
+    company_route = "{cif}" in path
+
     def register(view: View) -> View:
         @functools.wraps(view)
         def guarded(**kwargs: str) -> Response:
             try:
                 with audit.request_scope(_source_ip(target), _user_agent(target)):
+                    if company_route:  # a company's two-factor requirement, before anything else
+                        check_company_route(target.current_request.headers.get("authorization"),
+                                            kwargs["cif"])
                     return view(**kwargs)
             except ArhivarError as error:
                 if error.status >= 500:

@@ -1,5 +1,6 @@
 """Accounts: sign-up with accepted terms, e-mail confirmation and password reset by code,
-sign-in, refresh, sign-out, change password, delete account.
+refresh, sign-out, change password, delete account (sign-in, which may need a second factor,
+is services/two_factor.py).
 
 Arhivar sends its own six-digit codes (Romanian e-mails through SES) and confirms/resets
 through Cognito's admin API: the same path locally and in AWS, and testable end to end.
@@ -22,7 +23,7 @@ from chalicelib.domain.errors import NotAuthenticated, ValidationFailed
 from chalicelib.domain.passwords import check_password
 from chalicelib.domain.terms import TERMS_VERSION
 from chalicelib.services import audit, limits, memberships
-from chalicelib.storage.identity import IdentityProvider, InvalidCredentials, Session
+from chalicelib.storage.identity import IdentityProvider, InvalidCredentials, MfaChallenge, Session
 from chalicelib.storage.mail import Mailer
 from chalicelib.storage.models import AccountModel
 
@@ -76,11 +77,16 @@ class AccountView:
 
 class Accounts:
     def __init__(self, identity: IdentityProvider, mailer: Mailer, public_url: str,
-                 clock: Callable[[], datetime]) -> None:
+                 clock: Callable[[], datetime],
+                 second_factor: Callable[[str, MfaChallenge], Session] | None = None) -> None:
+        """`second_factor(user_id, challenge)` answers Cognito's TOTP challenge for a user who
+        is already signed in (services/two_factor.py): after a password change of an account
+        with two-factor login, the caller's new session."""
         self._identity = identity
         self._mailer = mailer
         self._public_url = public_url
         self._now = clock
+        self._second_factor = second_factor
 
     def sign_up(self, email: str, password: str, accepted_terms_version: str | None) -> None:
         if accepted_terms_version != TERMS_VERSION:
@@ -115,25 +121,6 @@ class Accounts:
             raise InvalidCode()
         self._consume_code(self._account(user.user_id), CONFIRM, code)
         self._identity.confirm(email)
-
-    def sign_in(self, email: str, password: str, client: str = "") -> Session:
-        """Failed logins are limited per address and per client IP (a login that succeeds
-        gives its units back, so only failures count)."""
-        now = self._now()
-        by_ip = limits.take("login-ip", client, per=LOGIN_WINDOW, limit=FAILED_LOGINS_PER_IP,
-                            now=now, message_ro=_LOGINS_LIMITED)
-        try:
-            by_address = limits.take("login-address", email, per=LOGIN_WINDOW,
-                                     limit=FAILED_LOGINS_PER_ADDRESS, now=now, message_ro=_LOGINS_LIMITED)
-        except limits.RateLimited:
-            by_ip.give_back()
-            raise
-        session = self._identity.sign_in(email, password)
-        by_ip.give_back()
-        by_address.give_back()
-        self._record_session(session)
-        audit.record_login(lambda: getattr(self._identity.find(email), "user_id", None))
-        return session
 
     def refresh(self, refresh_token: str | None) -> Session:
         if not refresh_token:
@@ -198,16 +185,20 @@ class Accounts:
         except InvalidCredentials as error:
             raise WrongPassword() from error
         self._end_sessions(account)
-        session = self._identity.sign_in(account.email, new)
-        self._record_session(session)
-        return session
+        outcome = self._identity.sign_in(account.email, new)
+        if isinstance(outcome, MfaChallenge):  # two-factor login: the caller's session passed it
+            if self._second_factor is None:
+                raise NotAuthenticated()
+            outcome = self._second_factor(user_id, outcome)
+        self._record_session(outcome)
+        return outcome
 
     def delete(self, user_id: str, password: str) -> None:
         """Delete the account and its memberships; archives stay with their companies."""
         account = self._account(user_id)
         self._take_password_check(user_id)
-        try:
-            self._identity.sign_in(account.email, password)  # a session never recorded: unusable
+        try:  # a session (never recorded: unusable), or with two-factor login a challenge:
+            self._identity.sign_in(account.email, password)  # either proves the password
         except InvalidCredentials as error:
             raise WrongPassword() from error
         memberships.leave_all(user_id)
@@ -217,16 +208,7 @@ class Accounts:
     # -- sessions ----------------------------------------------------------------------------
 
     def _record_session(self, session: Session) -> None:
-        """Add the login's session to the account's open sessions (and forget those older
-        than a refresh token lives)."""
-        user_id, session_id = _session_of(session.access_token)
-        now = self._now()
-        account = self._account(user_id)
-        oldest = int((now - SESSION_LIFETIME).timestamp())
-        stale = {e for e in account.sessions or () if int(e.partition(":")[0]) < oldest}
-        account.update(actions=[AccountModel.sessions.add({f"{int(now.timestamp())}:{session_id}"})])
-        if stale:
-            account.update(actions=[AccountModel.sessions.delete(stale)])
+        record_session(session, self._now())
 
     def _end_sessions(self, account: AccountModel) -> None:
         self._identity.sign_out_everywhere(account.email)
@@ -260,8 +242,7 @@ class Accounts:
                     now=self._now(), message_ro=_ATTEMPTS_LIMITED)
 
     def _take_password_check(self, user_id: str) -> None:
-        limits.take("password-check", user_id, per=timedelta(hours=1), limit=PASSWORD_CHECKS_PER_HOUR,
-                    now=self._now(), message_ro=_PASSWORD_LIMITED)
+        take_password_check(user_id, self._now())
 
     # -- codes -------------------------------------------------------------------------------
 
@@ -311,6 +292,52 @@ class Accounts:
             if error.cause_response_code == "ConditionalCheckFailedException":
                 raise InvalidCode() from error  # used by a parallel request a moment ago
             raise
+
+
+# -- sign-in (services/two_factor.py signs in; these are the rules it shares with Accounts) ---
+
+def take_login_attempt(email: str | None, client: str, now: datetime) -> list[limits.Taken]:
+    """One unit of the failed-login limits, per client IP and (when given) per address. The
+    caller gives the units back when the step succeeds, so only failures count."""
+    by_ip = limits.take("login-ip", client, per=LOGIN_WINDOW, limit=FAILED_LOGINS_PER_IP,
+                        now=now, message_ro=_LOGINS_LIMITED)
+    if email is None:
+        return [by_ip]
+    try:
+        by_address = limits.take("login-address", email, per=LOGIN_WINDOW,
+                                 limit=FAILED_LOGINS_PER_ADDRESS, now=now, message_ro=_LOGINS_LIMITED)
+    except limits.RateLimited:
+        by_ip.give_back()
+        raise
+    return [by_ip, by_address]
+
+
+def take_password_check(user_id: str, now: datetime) -> None:
+    """One check of a signed-in user's current password (changing it, deleting the account,
+    turning two-factor login off, new recovery codes): a stolen access token cannot try many."""
+    limits.take("password-check", user_id, per=timedelta(hours=1), limit=PASSWORD_CHECKS_PER_HOUR,
+                now=now, message_ro=_PASSWORD_LIMITED)
+
+
+def give_back(taken: list[limits.Taken]) -> None:
+    for unit in taken:
+        unit.give_back()
+
+
+def record_session(session: Session, now: datetime) -> None:
+    """Add a login's session to the account's open sessions (and forget those older than a
+    refresh token lives): the token verifier accepts only the access tokens of these."""
+    user_id, session_id = _session_of(session.access_token)
+    try:
+        account = AccountModel.get(user_id)
+    except DoesNotExist as error:
+        raise NotAuthenticated() from error
+    oldest = int((now - SESSION_LIFETIME).timestamp())
+    stale = {e for e in account.sessions or () if int(e.partition(":")[0]) < oldest}
+    account.update(actions=[AccountModel.sessions.add({f"{int(now.timestamp())}:{session_id}"})])
+    if stale:
+        account.update(actions=[AccountModel.sessions.delete(stale)])
+    audit.record_login(lambda: user_id)  # "from a new device" in the companies' journals
 
 
 def _session_of(access_token: str) -> tuple[str, str]:

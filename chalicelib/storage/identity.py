@@ -3,6 +3,12 @@
 Arhivar sends its own confirmation and reset codes (Romanian e-mails through SES, see
 services/accounts.py), so the pool is used through its admin API for those steps and never
 sends e-mails itself; sign-in and refresh use the public client's flows.
+
+Two-factor login is Cognito's software-token MFA (TOTP): enrolment through
+AssociateSoftwareToken / VerifySoftwareToken / SetUserMFAPreference with the user's access
+token, and sign-in answers Cognito's SOFTWARE_TOKEN_MFA challenge. Locally moto plays the same
+calls (with MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP=true it checks the codes), but hands every
+user the same fixed secret; see README "Two-factor login".
 """
 
 from __future__ import annotations
@@ -41,6 +47,23 @@ class Session:
 
 
 @dataclass(frozen=True)
+class MfaChallenge:
+    """The password was right; Cognito now wants the user's TOTP code for this session."""
+    session: str  # Cognito's opaque session (valid about 3 minutes)
+
+
+class InvalidTotpCode(ArhivarError):
+    code = "invalid_totp_code"
+    status = 400
+    message_ro = "Codul nu este corect. Introduceți codul afișat acum în aplicația de autentificare."
+
+
+class LoginChallengeExpired(NotAuthenticated):
+    code = "login_challenge_expired"
+    message_ro = "Sesiunea de autentificare a expirat. Introduceți din nou adresa de e-mail și parola."
+
+
+@dataclass(frozen=True)
 class IdentityUser:
     user_id: str  # the Cognito `sub`
     email: str
@@ -49,6 +72,10 @@ class IdentityUser:
 
 _HANDLED = {"UsernameExistsException", "InvalidPasswordException", "NotAuthorizedException",
             "UserNotConfirmedException", "UserNotFoundException"}
+# A wrong TOTP code: CodeMismatch when answering a challenge, EnableSoftwareTokenMFA when AWS
+# refuses the first code of an enrolment (moto raises CodeMismatch for both).
+_CODE_MISMATCH = {"CodeMismatchException", "EnableSoftwareTokenMFAException"}
+_TOTP_HANDLED = _HANDLED | _CODE_MISMATCH | {"ExpiredCodeException", "ResourceNotFoundException"}
 
 
 def _handled(error: ClientError) -> bool:
@@ -91,11 +118,66 @@ class IdentityProvider:
                 UserPoolId=self._pool, Username=email,
                 UserAttributes=[{"Name": "email_verified", "Value": "true"}])
 
-    def sign_in(self, email: str, password: str) -> Session:
+    def sign_in(self, email: str, password: str) -> Session | MfaChallenge:
+        """A session, or (for a user with two-factor login) the challenge to answer with a code."""
         return self._initiate("USER_PASSWORD_AUTH", {"USERNAME": email, "PASSWORD": password})
 
     def refresh(self, refresh_token: str) -> Session:
-        return self._initiate("REFRESH_TOKEN_AUTH", {"REFRESH_TOKEN": refresh_token})
+        session = self._initiate("REFRESH_TOKEN_AUTH", {"REFRESH_TOKEN": refresh_token})
+        if not isinstance(session, Session):  # Cognito never challenges a refresh
+            raise InvalidCredentials()
+        return session
+
+    def answer_totp(self, email: str, challenge_session: str, code: str) -> Session:
+        """Complete a SOFTWARE_TOKEN_MFA challenge. A wrong code is InvalidTotpCode; a session
+        Cognito no longer accepts (expired, used) is LoginChallengeExpired."""
+        try:
+            with translated_errors("cognito", passthrough=lambda e: error_code(e) in _TOTP_HANDLED):
+                answer = self._cognito.respond_to_auth_challenge(
+                    ClientId=self._client, ChallengeName="SOFTWARE_TOKEN_MFA", Session=challenge_session,
+                    ChallengeResponses={"USERNAME": email, "SOFTWARE_TOKEN_MFA_CODE": code})
+        except ClientError as error:
+            if error_code(error) in _CODE_MISMATCH:
+                raise InvalidTotpCode() from error
+            raise LoginChallengeExpired() from error
+        result = answer.get("AuthenticationResult")
+        if not result:
+            raise LoginChallengeExpired()
+        return Session(result["AccessToken"], int(result["ExpiresIn"]), result.get("RefreshToken"))
+
+    def start_totp(self, access_token: str) -> str:
+        """Begin enrolling an authenticator app; return the new TOTP secret (base32)."""
+        try:
+            with translated_errors("cognito", passthrough=_handled):
+                return self._cognito.associate_software_token(AccessToken=access_token)["SecretCode"]
+        except ClientError as error:
+            raise NotAuthenticated() from error
+
+    def confirm_totp(self, access_token: str, code: str) -> None:
+        """Check the first code of the app being enrolled, then make TOTP the user's second factor."""
+        try:
+            with translated_errors("cognito", passthrough=lambda e: error_code(e) in _TOTP_HANDLED):
+                answer = self._cognito.verify_software_token(
+                    AccessToken=access_token, UserCode=code, FriendlyDeviceName="Arhivar")
+        except ClientError as error:
+            if error_code(error) in _CODE_MISMATCH:
+                raise InvalidTotpCode() from error
+            raise NotAuthenticated() from error
+        if answer.get("Status") != "SUCCESS":
+            raise InvalidTotpCode()
+        self._set_totp(access_token, enabled=True)
+
+    def disable_totp(self, access_token: str) -> None:
+        self._set_totp(access_token, enabled=False)
+
+    def _set_totp(self, access_token: str, enabled: bool) -> None:
+        try:
+            with translated_errors("cognito", passthrough=_handled):
+                self._cognito.set_user_mfa_preference(
+                    AccessToken=access_token,
+                    SoftwareTokenMfaSettings={"Enabled": enabled, "PreferredMfa": enabled})
+        except ClientError as error:
+            raise NotAuthenticated() from error
 
     def sign_out_everywhere(self, email: str) -> None:
         """Revoke every refresh token of the user (all devices)."""
@@ -122,13 +204,17 @@ class IdentityProvider:
         with translated_errors("cognito"):
             self._cognito.admin_delete_user(UserPoolId=self._pool, Username=email)
 
-    def _initiate(self, flow: str, parameters: dict[str, str]) -> Session:
+    def _initiate(self, flow: str, parameters: dict[str, str]) -> Session | MfaChallenge:
         try:
             with translated_errors("cognito", passthrough=_handled):
                 answer = self._cognito.initiate_auth(
                     ClientId=self._client, AuthFlow=flow, AuthParameters=parameters)
         except ClientError as error:
             raise _domain_error(error) from error
+        if answer.get("ChallengeName") == "SOFTWARE_TOKEN_MFA":
+            return MfaChallenge(answer["Session"])
+        if "AuthenticationResult" not in answer:  # a challenge Arhivar never sets up (SMS, …)
+            raise InvalidCredentials()
         result = answer["AuthenticationResult"]
         return Session(result["AccessToken"], int(result["ExpiresIn"]), result.get("RefreshToken"))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pynamodb.attributes import (
     ListAttribute,
     BinaryAttribute,
+    BooleanAttribute,
     MapAttribute,
     NumberAttribute,
     TTLAttribute,
@@ -35,6 +36,13 @@ class _Meta:
     host: str | None = None
 
 
+class RecoveryCodeUse(MapAttribute):
+    """A recovery code that was used: when and for what (never the code itself)."""
+
+    used_at = UTCDateTimeAttribute()
+    purpose = UnicodeAttribute()  # "login" or "disable"
+
+
 class AccountModel(Model):
     """A user of Arhivar, keyed by the Cognito `sub`."""
 
@@ -57,6 +65,20 @@ class AccountModel(Model):
     # Open sessions, "<issued epoch s>:<Cognito origin_jti>": the token verifier refuses an
     # access token whose session is not here (signed out, password changed or reset).
     sessions = UnicodeSetAttribute(null=True)
+    # Two-factor login (services/two_factor.py). Cognito holds the TOTP state; this mirrors
+    # whether it is on (checked on every company route) and keeps what Cognito cannot: the
+    # recovery codes (SHA-256, each removed when used) and the throttle of wrong codes.
+    two_factor_enabled_at = UTCDateTimeAttribute(null=True)
+    totp_secret_ciphertext = BinaryAttribute(legacy_encoding=False, null=True)  # KMS, context = user
+    totp_pending_ciphertext = BinaryAttribute(legacy_encoding=False, null=True)  # enrolment under way
+    recovery_codes = UnicodeSetAttribute(null=True)  # hashes of the unused codes
+    recovery_codes_used = ListAttribute(of=RecoveryCodeUse, null=True)  # newest last
+    login_challenge_hash = UnicodeAttribute(null=True)  # the outstanding sign-in challenge
+    login_challenge_session = UnicodeAttribute(null=True)  # Cognito's session for it
+    login_challenge_expires_at = UTCDateTimeAttribute(null=True)
+    login_challenge_attempts = NumberAttribute(default=0)
+    two_factor_failures = NumberAttribute(default=0)  # wrong codes since two_factor_failures_since
+    two_factor_failures_since = UTCDateTimeAttribute(null=True)
 
 
 class CompaniesDueIndex(GlobalSecondaryIndex["CompanyModel"]):
@@ -128,6 +150,7 @@ class CompanyModel(Model):
     count_unknown = NumberAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     licence_history = ListAttribute(of=LicenceChange, null=True)  # newest last, the last 20
+    two_factor_required = BooleanAttribute(null=True)  # "2FA obligatoriu pentru membri"
 
     due = CompaniesDueIndex()
     stale = CompaniesStaleIndex()

@@ -35,6 +35,10 @@ class Accounts(Construct):
             # repeated failed sign-ins, it blocks compromised credentials and high-risk sign-ins.
             feature_plan=cognito.FeaturePlan.PLUS,
             standard_threat_protection_mode=cognito.StandardThreatProtectionMode.FULL_FUNCTION,
+            # Two-factor login is optional per user (TOTP apps only, no SMS); a company can
+            # require it of its members (services/two_factor.py).
+            mfa=cognito.Mfa.OPTIONAL,
+            mfa_second_factor=cognito.MfaSecondFactor(otp=True, sms=False),
             deletion_protection=protect,
             removal_policy=RemovalPolicy.RETAIN if protect else RemovalPolicy.DESTROY,
         )

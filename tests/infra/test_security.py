@@ -111,6 +111,9 @@ def test_cognito_mirrors_the_local_user_pool(template: dict, stage: str) -> None
     assert policy["RequireUppercase"] == PASSWORD_POLICY.require_uppercase
     assert policy["RequireNumbers"] == PASSWORD_POLICY.require_digits
     assert policy["RequireSymbols"] == PASSWORD_POLICY.require_symbols
+    # Two-factor login: optional per user, authenticator apps (TOTP) only, as local/bootstrap.py
+    assert props["MfaConfiguration"] == "OPTIONAL"
+    assert props["EnabledMfas"] == ["SOFTWARE_TOKEN_MFA"]
     [client] = resources(template, "AWS::Cognito::UserPoolClient").values()
     client_props = properties(client)
     assert client_props["ClientName"] == f"arhivar-{stage}-web"

@@ -62,8 +62,19 @@ export async function restore() {
   }
 }
 
+/** The password step. Resolves to the account, or to `{ challenge: "totp", session }` when the
+ *  account has two-factor login: then `completeSignIn` with the app's code or a recovery code. */
 export async function signIn(email, password) {
   const session = await request("/auth/login", { method: "POST", body: { email, password } });
+  if (session.challenge) return { challenge: session.challenge, session: session.session };
+  setAccessToken(session.access_token);
+  return loadAccount();
+}
+
+export async function completeSignIn(challengeSession, code) {
+  const session = await request("/auth/login/totp", {
+    method: "POST", body: { session: challengeSession, code },
+  });
   setAccessToken(session.access_token);
   return loadAccount();
 }

@@ -1,10 +1,11 @@
-// Contul meu: the account's details, change password, delete the account.
+// Contul meu: the account's details, change password, two-factor login, delete the account.
 import { api, setAccessToken } from "../api.js";
 import { fieldError, html, setHtml, showMessage, withProgress } from "../dom.js";
 import { dateTime } from "../format.js";
 import { navigate, setFlash } from "../nav.js";
 import { attachChecklist, passwordProblem } from "../password.js";
 import { currentAccount, forget } from "../session.js";
+import { mountAccountTwoFactor } from "../two-factor.js";
 
 function details(account) {
   return html`
@@ -53,6 +54,12 @@ export default {
       </section>
     </div>
 
+    <section class="card" aria-labelledby="titlu-2fa" id="autentificare-doi-pasi">
+      <h2 id="titlu-2fa">Autentificare în doi pași</h2>
+      <div id="mesaj-2fa" class="mesaje" role="status" aria-live="polite"></div>
+      <div id="stare-2fa" aria-busy="true"><p class="nota">Se încarcă…</p></div>
+    </section>
+
     <section class="card zona-pericol" aria-labelledby="titlu-stergere">
       <h2 id="titlu-stergere">Ștergerea contului</h2>
       <p>Înainte de a șterge contul, rețineți ce se întâmplă:</p>
@@ -86,6 +93,7 @@ export default {
     api("/account").then((account) => {
       if (ctx.current()) setHtml(field("detalii-cont"), details(account));
     }).catch(() => {});
+    mountAccountTwoFactor(field("stare-2fa"), field("mesaj-2fa"), ctx);
 
     // -- change password ---------------------------------------------------------------------
     const form = field("formular-parola");

@@ -11,6 +11,7 @@ import { confirmDialog, fieldError, html, setHtml, showMessage, withProgress } f
 import { count, dateTime, roleName } from "../format.js";
 import { navigate, setFlash } from "../nav.js";
 import { currentAccount } from "../session.js";
+import { companySecuritySection, mountCompanySecurity, twoFactorRequiredView } from "../two-factor.js";
 
 const RANK = { owner: 3, admin: 2, viewer: 1 };
 const ROLES = ["owner", "admin", "viewer"];
@@ -178,6 +179,7 @@ function companyView(company) {
       <div id="istoric-sincronizari" aria-busy="true"><p class="nota">Se încarcă…</p></div>
     </section>
     ${admin ? importSection() : ""}
+    ${company.role === "owner" ? companySecuritySection() : ""}
     <section class="card" aria-labelledby="titlu-membri">
       <h2 id="titlu-membri">Membri</h2>
       <div id="mesaj-membri" class="mesaje" role="alert"></div>
@@ -219,6 +221,9 @@ export default {
       if (error.status === 404) {
         setHtml(box, notFoundView());
         document.title = "Compania nu există · Arhivar";
+      } else if (error.code === "two_factor_required") {
+        setHtml(box, twoFactorRequiredView(error.message));
+        document.title = "Autentificare în doi pași necesară · Arhivar";
       } else {
         setHtml(box, html`<h1>Compania nu poate fi afișată</h1>
           <div role="alert"><p class="mesaj eroare">${error.message}</p></div>`);
@@ -236,6 +241,7 @@ export default {
     mountArchive(box, ctx, path, () => company, (fresh) => {
       company = fresh;
     });
+    mountCompanySecurity(box, ctx, path);
 
     // -- public data -----------------------------------------------------------------------------
     const refresh = field("actualizeaza");

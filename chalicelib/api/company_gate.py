@@ -1,0 +1,20 @@
+"""What runs before every company route (every path with `{cif}`, in app.py and in the
+blueprints alike): a company's "2FA obligatoriu pentru membri" requirement.
+
+It lives at the route layer, in one place, so no company route can forget it. A request without
+a valid token passes on: the route itself answers 401 (and outsiders 404).
+"""
+
+from __future__ import annotations
+
+from chalicelib import dependencies
+from chalicelib.domain.errors import NotAuthenticated
+from chalicelib.services import two_factor
+
+
+def check_company_route(authorization: str | None, cif: str) -> None:
+    try:
+        who = dependencies.access_tokens().verify(authorization)
+    except NotAuthenticated:
+        return
+    two_factor.require_for_company(who.user_id, cif)

@@ -1,0 +1,433 @@
+"""Two-factor login (TOTP through Cognito), recovery codes, and a company's requirement of it.
+
+- Enrolment ("Contul meu"): Cognito makes a secret for the signed-in user (AssociateSoftwareToken);
+  the page shows it as a QR code and as text; the first code from the app confirms it
+  (VerifySoftwareToken) and makes TOTP the user's second factor. Ten recovery codes are shown
+  once and stored as SHA-256 only.
+- Sign-in: when Cognito answers the password with its SOFTWARE_TOKEN_MFA challenge, the API
+  keeps Cognito's session with the account (one outstanding sign-in, 3 minutes, 5 codes) and
+  gives the browser an opaque token for it; `complete_sign_in` answers the challenge with the
+  code. A recovery code is checked and removed here (each works once, its use is recorded), and
+  the challenge is then answered with the current code of the secret kept (KMS-encrypted, the
+  user id as encryption context) since enrolment: Cognito has no recovery codes of its own.
+- Wrong codes are counted per account: 10 within 15 minutes lock the second step for the rest
+  of those 15 minutes (Cognito throttles as well in AWS).
+- Both steps count against the failed-login limits of services/accounts.py (a step that
+  succeeds gives its units back): the password step per address and per client IP, the code
+  step per client IP (per account, wrong codes are the lock above). A sign-in that ends in a
+  session, at either step, records it among the account's open sessions, which the token
+  verifier checks on every request.
+"""
+
+from __future__ import annotations
+
+import base64
+import hmac
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from cryptography.hazmat.primitives.hashes import SHA1
+from cryptography.hazmat.primitives.twofactor.totp import TOTP
+from pynamodb.exceptions import DoesNotExist, UpdateError
+
+from chalicelib.domain import two_factor as rules
+from chalicelib.domain.errors import ArhivarError, Conflict, NotAllowed, NotAuthenticated, ValidationFailed
+from chalicelib.domain.memberships import MembershipState, Role
+from chalicelib.services.accounts import (give_back, record_session, take_login_attempt,
+                                          take_password_check)
+from chalicelib.storage.crypto import TokenCipher
+from chalicelib.storage.identity import (
+    IdentityProvider,
+    InvalidCredentials,
+    InvalidTotpCode,
+    LoginChallengeExpired,
+    MfaChallenge,
+    Session,
+)
+from chalicelib.storage.models import AccountModel, CompanyModel, MembershipModel, RecoveryCodeUse
+
+
+class WrongPassword(ValidationFailed):
+    code = "wrong_password"
+    message_ro = "Parola nu este corectă."
+
+
+class TwoFactorAlreadyEnabled(Conflict):
+    code = "two_factor_already_enabled"
+    message_ro = "Autentificarea în doi pași este deja activă pentru acest cont."
+
+
+class TwoFactorNotEnabled(Conflict):
+    code = "two_factor_not_enabled"
+    message_ro = "Autentificarea în doi pași nu este activă pentru acest cont."
+
+
+class EnrolmentNotStarted(Conflict):
+    code = "two_factor_enrolment_not_started"
+    message_ro = "Începeți din nou activarea: apăsați „Activează autentificarea în doi pași”."
+
+
+class TwoFactorRequiredByCompany(Conflict):
+    code = "two_factor_required_by_company"
+    message_ro = ("Autentificarea în doi pași nu poate fi dezactivată: o companie din care faceți "
+                  "parte o cere tuturor membrilor.")
+
+
+class OwnerNeedsTwoFactor(Conflict):
+    code = "two_factor_required"
+    message_ro = ("Activați întâi autentificarea în doi pași pentru contul dumneavoastră "
+                  "(„Contul meu”), apoi o puteți cere membrilor companiei.")
+
+
+@dataclass(frozen=True)
+class TwoFactorStatus:
+    enabled: bool
+    enabled_at: datetime | None
+    recovery_codes_left: int
+    recovery_codes_used: int
+    recovery_code_last_used_at: datetime | None  # so the person notices a use that was not theirs
+    required_by: list[str]  # CIFs of the user's companies that require it
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    secret: str
+    uri: str  # otpauth://, for the QR code
+
+
+@dataclass(frozen=True)
+class LoginChallenge:
+    token: str  # opaque to the browser: "<user id>.<random>", only its hash is stored
+
+
+class TwoFactor:
+    def __init__(self, identity: IdentityProvider, cipher: TokenCipher,
+                 clock: Callable[[], datetime]) -> None:
+        self._identity = identity
+        self._cipher = cipher
+        self._now = clock
+
+    # -- status and enrolment -------------------------------------------------------------------
+
+    def status(self, user_id: str) -> TwoFactorStatus:
+        account = _account(user_id)
+        used = account.recovery_codes_used or []
+        return TwoFactorStatus(account.two_factor_enabled_at is not None, account.two_factor_enabled_at,
+                               len(account.recovery_codes or ()), len(used),
+                               used[-1].used_at if used else None, requiring_companies(user_id))
+
+    def start_enrolment(self, user_id: str, access_token: str) -> Enrolment:
+        account = _account(user_id)
+        if account.two_factor_enabled_at is not None:
+            raise TwoFactorAlreadyEnabled()
+        secret = self._identity.start_totp(access_token)
+        account.update(actions=[AccountModel.totp_pending_ciphertext.set(
+            self._cipher.encrypt(secret, _context(user_id)))])
+        return Enrolment(secret, rules.authenticator_uri(account.email, secret))
+
+    def confirm_enrolment(self, user_id: str, access_token: str, code: str) -> list[str]:
+        """Check the app's first code; turn two-factor login on; return the recovery codes (once)."""
+        account = _account(user_id)
+        if account.two_factor_enabled_at is not None:
+            raise TwoFactorAlreadyEnabled()
+        if account.totp_pending_ciphertext is None:
+            raise EnrolmentNotStarted()
+        now = self._now()
+        self._check_not_locked(account, now)
+        if not rules.is_totp_code(code):
+            self._count_failure(account, now)
+            raise InvalidTotpCode()
+        try:
+            self._identity.confirm_totp(access_token, rules.normalize_code(code))
+        except InvalidTotpCode:
+            self._count_failure(account, now)
+            raise
+        codes = rules.new_recovery_codes()
+        account.update(actions=[
+            AccountModel.two_factor_enabled_at.set(now),
+            AccountModel.totp_secret_ciphertext.set(account.totp_pending_ciphertext),
+            AccountModel.totp_pending_ciphertext.remove(),
+            AccountModel.recovery_codes.set({rules.recovery_code_hash(user_id, c) for c in codes}),
+            AccountModel.recovery_codes_used.set([]),
+            AccountModel.two_factor_failures.set(0),
+        ])
+        return codes
+
+    def disable(self, user_id: str, access_token: str, password: str, code: str) -> None:
+        """Turn two-factor login off: the password and a current code (or a recovery code)."""
+        account = _account(user_id)
+        if account.two_factor_enabled_at is None:
+            raise TwoFactorNotEnabled()
+        required_by = requiring_companies(user_id)
+        if required_by:
+            raise TwoFactorRequiredByCompany(details={"cifs": required_by})
+        now = self._now()
+        self._check_not_locked(account, now)
+        take_password_check(user_id, now)  # the same limit as a password change (services/accounts.py)
+        try:
+            outcome = self._identity.sign_in(account.email, password)
+        except InvalidCredentials as error:
+            raise WrongPassword() from error
+        self._prove(account, outcome, code, now, purpose="disable")
+        self._identity.disable_totp(access_token)
+        account.update(actions=[
+            AccountModel.two_factor_enabled_at.remove(), AccountModel.totp_secret_ciphertext.remove(),
+            AccountModel.totp_pending_ciphertext.remove(), AccountModel.recovery_codes.remove(),
+            AccountModel.two_factor_failures.set(0),
+        ])
+
+    def new_recovery_codes(self, user_id: str, access_token: str, password: str, code: str) -> list[str]:
+        """Replace every recovery code (the old ones stop working), after password and code."""
+        account = _account(user_id)
+        if account.two_factor_enabled_at is None:
+            raise TwoFactorNotEnabled()
+        now = self._now()
+        self._check_not_locked(account, now)
+        take_password_check(user_id, now)  # the same limit as a password change (services/accounts.py)
+        try:
+            outcome = self._identity.sign_in(account.email, password)
+        except InvalidCredentials as error:
+            raise WrongPassword() from error
+        self._prove(account, outcome, code, now, purpose="renew")
+        codes = rules.new_recovery_codes()
+        account.update(actions=[AccountModel.recovery_codes.set(
+            {rules.recovery_code_hash(user_id, c) for c in codes})])
+        return codes
+
+    # -- sign-in --------------------------------------------------------------------------------
+
+    def sign_in(self, email: str, password: str, client: str = "") -> Session | LoginChallenge:
+        now = self._now()
+        taken = take_login_attempt(email, client, now)  # kept when the password is wrong
+        outcome = self._identity.sign_in(email, password)
+        if isinstance(outcome, Session):
+            give_back(taken)
+            record_session(outcome, now)
+            return outcome
+        user = self._identity.find(email)
+        try:
+            account = AccountModel.get(user.user_id) if user else None
+        except DoesNotExist:
+            account = None
+        if account is None:  # deleted between the two calls
+            raise InvalidCredentials()
+        token = f"{user.user_id}.{secrets.token_urlsafe(32)}"
+        account.update(actions=[
+            AccountModel.login_challenge_hash.set(rules.challenge_hash(token)),
+            AccountModel.login_challenge_session.set(outcome.session),
+            AccountModel.login_challenge_expires_at.set(now + rules.LOGIN_CHALLENGE_LIFETIME),
+            AccountModel.login_challenge_attempts.set(0),
+        ])
+        give_back(taken)  # the password was right
+        return LoginChallenge(token)
+
+    def complete_sign_in(self, token: str, code: str, client: str = "") -> Session:
+        now = self._now()
+        taken = take_login_attempt(None, client, now)  # kept unless this step signs in
+        user_id, _, _ = (token or "").partition(".")
+        try:
+            account = AccountModel.get(user_id) if user_id else None
+        except DoesNotExist:
+            account = None
+        if account is None or not _challenge_open(account, token, now):
+            raise LoginChallengeExpired()
+        self._check_not_locked(account, now)
+        _take_attempt(account, token)
+        session = self._answer(account, account.login_challenge_session, code, now, purpose="login")
+        account.update(actions=[
+            AccountModel.login_challenge_hash.remove(), AccountModel.login_challenge_session.remove(),
+            AccountModel.login_challenge_expires_at.remove(), AccountModel.two_factor_failures.set(0),
+        ])
+        give_back(taken)
+        record_session(session, now)
+        return session
+
+    def answer_for_signed_in(self, user_id: str, challenge: MfaChallenge) -> Session:
+        """Cognito's challenge for a user who is signed in already with two-factor login (their
+        new session after a password change, services/accounts.py): answered with the current
+        code of the secret kept since enrolment, as a recovery-code sign-in is."""
+        account = _account(user_id)
+        if account.totp_secret_ciphertext is None:  # Cognito asks, Arhivar has no secret: sign in again
+            raise NotAuthenticated()
+        secret = self._cipher.decrypt(account.totp_secret_ciphertext, _context(user_id))
+        return self._identity.answer_totp(account.email, challenge.session, _current_code(secret, self._now()))
+
+    # -- codes ----------------------------------------------------------------------------------
+
+    def _prove(self, account: AccountModel, outcome: Session | MfaChallenge, code: str, now: datetime,
+               purpose: str) -> None:
+        """The second factor, checked the way a sign-in checks it: by answering Cognito's
+        challenge. Should Cognito not ask (its MFA turned off behind Arhivar's back), the code
+        is checked against the kept secret instead, so a code is never skipped."""
+        if isinstance(outcome, MfaChallenge):
+            self._answer(account, outcome.session, code, now, purpose=purpose)
+            return
+        if rules.is_totp_code(code):
+            secret = self._cipher.decrypt(account.totp_secret_ciphertext, _context(account.user_id))
+            expected = {_current_code(secret, now + timedelta(seconds=step)) for step in (-30, 0, 30)}
+            if rules.normalize_code(code) in expected:
+                return
+        elif _use_recovery_code(account, rules.recovery_code_hash(account.user_id, code), now, purpose):
+            return
+        self._count_failure(account, now)
+        raise InvalidTotpCode()
+
+    def _answer(self, account: AccountModel, challenge_session: str, code: str, now: datetime,
+                purpose: str) -> Session:
+        """Answer Cognito's challenge with a TOTP code, or with a recovery code (used up)."""
+        if rules.is_totp_code(code):
+            try:
+                return self._identity.answer_totp(account.email, challenge_session,
+                                                  rules.normalize_code(code))
+            except InvalidTotpCode:
+                self._count_failure(account, now)
+                raise
+        digest = rules.recovery_code_hash(account.user_id, code)
+        if not _use_recovery_code(account, digest, now, purpose):
+            self._count_failure(account, now)
+            raise InvalidTotpCode()
+        secret = self._cipher.decrypt(account.totp_secret_ciphertext, _context(account.user_id))
+        try:
+            return self._identity.answer_totp(account.email, challenge_session, _current_code(secret, now))
+        except Exception:
+            _give_back(account, digest)  # not the person's fault: the code stays usable
+            raise
+
+    def _check_not_locked(self, account: AccountModel, now: datetime) -> None:
+        window = rules.FailureWindow(account.two_factor_failures or 0, account.two_factor_failures_since)
+        if window.locked(now):
+            raise rules.TooManyAttempts()
+
+    def _count_failure(self, account: AccountModel, now: datetime) -> None:
+        window = rules.FailureWindow(account.two_factor_failures or 0, account.two_factor_failures_since)
+        after = window.after_failure(now)
+        actions = [AccountModel.two_factor_failures.set(after.failures),
+                   AccountModel.two_factor_failures_since.set(after.since)]
+        if after.locked(now):  # the outstanding sign-in dies with the lock
+            actions.append(AccountModel.login_challenge_hash.remove())
+        account.update(actions=actions)
+
+
+# -- a company's requirement --------------------------------------------------------------------
+
+def company_requires(cif: str) -> bool:
+    try:
+        company = CompanyModel.get(cif, attributes_to_get=["cif", "two_factor_required"])
+    except DoesNotExist:
+        return False
+    return bool(company.two_factor_required)
+
+
+def requiring_companies(user_id: str) -> list[str]:
+    """The CIFs of the user's active companies that require two-factor login."""
+    cifs = [m.cif for m in MembershipModel.query(user_id)
+            if m.state == MembershipState.ACTIVE.value]
+    if not cifs:
+        return []
+    return sorted(c.cif for c in CompanyModel.batch_get(cifs, attributes_to_get=["cif", "two_factor_required"])
+                  if c.two_factor_required)
+
+
+def set_company_requirement(membership: MembershipModel, required: bool) -> bool:
+    """Owners only; an owner must have two-factor login to require it of others."""
+    if Role(membership.role) is not Role.OWNER:
+        raise NotAllowed("Doar proprietarii companiei pot schimba această setare.")
+    if required and _account(membership.user_id).two_factor_enabled_at is None:
+        raise OwnerNeedsTwoFactor()
+    CompanyModel(cif=membership.cif).update(
+        actions=[CompanyModel.two_factor_required.set(required)],
+        condition=CompanyModel.cif.exists())
+    return required
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+def _account(user_id: str) -> AccountModel:
+    try:
+        return AccountModel.get(user_id)
+    except DoesNotExist as error:
+        raise NotAuthenticated() from error
+
+
+def _context(user_id: str) -> dict[str, str]:
+    return {"purpose": "totp-secret", "user_id": user_id}
+
+
+def _challenge_open(account: AccountModel, token: str, now: datetime) -> bool:
+    return bool(account.login_challenge_hash and account.login_challenge_session
+                and account.login_challenge_expires_at and now < account.login_challenge_expires_at
+                and (account.login_challenge_attempts or 0) < rules.MAX_CHALLENGE_ATTEMPTS
+                and hmac.compare_digest(account.login_challenge_hash, rules.challenge_hash(token)))
+
+
+def _take_attempt(account: AccountModel, token: str) -> None:
+    """Count one code against the sign-in, atomically: parallel requests cannot get more than
+    MAX_CHALLENGE_ATTEMPTS answers to Cognito out of one password."""
+    try:
+        account.update(
+            actions=[AccountModel.login_challenge_attempts.add(1)],
+            condition=(AccountModel.login_challenge_hash == rules.challenge_hash(token))
+            & (AccountModel.login_challenge_attempts < rules.MAX_CHALLENGE_ATTEMPTS))
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            raise LoginChallengeExpired() from error
+        raise
+
+
+def _use_recovery_code(account: AccountModel, digest: str, now: datetime, purpose: str) -> bool:
+    """Remove the code's hash if it is still there (atomically: a code works once) and record it."""
+    try:
+        account.update(
+            actions=[AccountModel.recovery_codes.delete({digest}),
+                     AccountModel.recovery_codes_used.set(
+                         (AccountModel.recovery_codes_used | []).append(
+                             [RecoveryCodeUse(used_at=now, purpose=purpose)]))],
+            condition=AccountModel.recovery_codes.contains(digest))
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def _give_back(account: AccountModel, digest: str) -> None:
+    account.update(actions=[AccountModel.recovery_codes.add({digest})])
+
+
+def _current_code(secret: str, now: datetime) -> str:
+    """The authenticator's code at `now` (RFC 6238: SHA-1, 6 digits, 30 s), as Cognito expects."""
+    key = base64.b32decode(secret + "=" * (-len(secret) % 8), casefold=True)
+    totp = TOTP(key, 6, SHA1(), 30, enforce_key_length=False)
+    return totp.generate(int(now.timestamp())).decode()
+
+
+class TwoFactorRequired(ArhivarError):
+    code = "two_factor_required"
+    status = 403
+    message_ro = ("Această companie cere autentificarea în doi pași pentru toți membrii. "
+                  "Activați-o din „Contul meu”, apoi reveniți.")
+
+
+def require_for_company(user_id: str, cif: str) -> None:
+    """THE check of a company's requirement, run before every company route (api/routing.py).
+
+    Only an active member without two-factor login is refused (403 two_factor_required);
+    anyone else passes on to the route, whose membership check answers outsiders 404, so the
+    setting itself is never revealed to them."""
+    if not company_requires(cif):
+        return
+    try:
+        membership = MembershipModel.get(user_id, cif, attributes_to_get=["user_id", "cif", "state"])
+    except DoesNotExist:
+        return
+    if membership.state != MembershipState.ACTIVE.value:
+        return
+    try:
+        account = AccountModel.get(user_id, attributes_to_get=["user_id", "two_factor_enabled_at"])
+    except DoesNotExist:
+        return
+    if account.two_factor_enabled_at is None:
+        raise TwoFactorRequired(details={"cif": cif})
+
