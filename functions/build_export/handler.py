@@ -19,6 +19,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from chalicelib import dependencies
 from chalicelib.services.documents import DocumentIndex
 from chalicelib.services.exports import ExportBuilder
+from chalicelib.tracing import tracer
 
 logger = Logger(service="arhivar-build-export")
 processor = BatchProcessor(event_type=EventType.SQS)
@@ -44,6 +45,7 @@ def record_handler(record: SQSRecord) -> None:
     logger.info("export built", extra={"export_id": export_id, "status": status})
 
 
+@tracer.capture_lambda_handler(capture_response=False)
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     dependencies.settings()

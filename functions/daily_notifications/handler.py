@@ -11,10 +11,12 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from chalicelib import dependencies
 from chalicelib.services.coverage_warnings import send_coverage_warnings
 from chalicelib.services.new_documents import romanian_day, send_digests
+from chalicelib.tracing import tracer
 
 logger = Logger(service="arhivar-daily-notifications")
 
 
+@tracer.capture_lambda_handler(capture_response=False)
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     dependencies.settings()

@@ -10,10 +10,12 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from chalicelib import dependencies
 from chalicelib.services.dispatch import dispatch_due_companies
+from chalicelib.tracing import tracer
 
 logger = Logger(service="arhivar-dispatch")
 
 
+@tracer.capture_lambda_handler(capture_response=False)
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     dependencies.settings()

@@ -21,6 +21,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from chalicelib import dependencies
 from chalicelib.services import new_documents
+from chalicelib.tracing import tracer
 
 logger = Logger(service="arhivar-notify")
 processor = BatchProcessor(event_type=EventType.SQS)
@@ -40,6 +41,7 @@ def record_handler(record: SQSRecord) -> None:
     logger.info("new documents notified", extra={"cif": event.cif, "count": event.count, "sent": sent})
 
 
+@tracer.capture_lambda_handler(capture_response=False)
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     dependencies.settings()

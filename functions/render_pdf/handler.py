@@ -33,6 +33,7 @@ from chalicelib.invoices.pdf import RenderContext, render_invoice_xml
 from chalicelib.invoices.pdf.renderer import DEFAULT_TIMEOUT_S, engine
 from chalicelib.storage.aws import error_code
 from chalicelib.storage.models import DocumentModel
+from chalicelib.tracing import tracer
 
 logger = Logger(service="arhivar-render-pdf")
 processor = BatchProcessor(event_type=EventType.SQS)
@@ -143,6 +144,7 @@ def record_handler(record: SQSRecord) -> None:
     render_document(*message)
 
 
+@tracer.capture_lambda_handler(capture_response=False)
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     dependencies.settings()

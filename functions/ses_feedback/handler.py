@@ -18,6 +18,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from chalicelib import dependencies
 from chalicelib.services.notifications import suppress
+from chalicelib.tracing import tracer
 
 logger = Logger(service="arhivar-ses-feedback")
 
@@ -41,6 +42,7 @@ def feedback(message: dict[str, Any]) -> list[tuple[str, str, datetime]]:
     return [(r["emailAddress"], reason, when) for r in recipients if r.get("emailAddress")]
 
 
+@tracer.capture_lambda_handler(capture_response=False)
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     dependencies.settings()

@@ -18,6 +18,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from chalicelib import dependencies
+from chalicelib.tracing import tracer
 
 logger = Logger(service="arhivar-sync")
 metrics = Metrics(namespace="Arhivar", service="sync")
@@ -43,6 +44,7 @@ def record_handler(record: SQSRecord) -> None:
     logger.info("company synced", extra={"cif": outcome.cif, "result": outcome.result})
 
 
+@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
