@@ -1,5 +1,5 @@
-"""A user with an ACTIVE (proven) company, reached as a person reaches it: sign up, add the
-CIF, authorize it at the ANAF sandbox with a certificate that covers it. Optionally with one
+"""A user with an ACTIVE (proven) company, reached as a person reaches it: sign up, add a new
+CIF, authorize it at the ANAF sandbox with a certificate issued for it. Optionally with one
 real document, imported through the API from a ZIP the sandbox serves for that company."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import requests
 
 from chalicelib import dependencies
 from chalicelib.storage.models import CompanyModel
-from tests.api.conftest import User, authorize, sign_up
+from tests.api.conftest import User, add_proven_company, new_company, sign_up
 
 
 @dataclass
@@ -44,15 +44,17 @@ class Proven:
         return archived[0]["message_id"]
 
 
-def proven_company(base_url: str, sandbox_url: str, pick: int = -1) -> Proven:
-    """A new user whose company (a CIF of the all-seeing certificate) is active through ANAF."""
-    world = requests.get(f"{sandbox_url}/__sandbox/world", timeout=10).json()
-    certificate = next(c for c in world["certificates"] if c["holder"].startswith("Rădulescu"))
-    cif = certificate["cifs"][pick]
+def proven_company(base_url: str, sandbox_url: str) -> Proven:
+    """A new user whose own new company is active through ANAF (a certificate issued for it),
+    with two invoices at ANAF to import; no other test's company is touched."""
+    cif = new_company(sandbox_url)
     user = sign_up(base_url)
-    added = user.call("POST", "/companies", json={"cif": cif})
-    assert added.status_code == 201, added.text
-    assert authorize(user, cif, certificate["serial"])["anaf"] in ("connected", "proven")
+    add_proven_company(user, cif, sandbox_url)
+    world = requests.get(f"{sandbox_url}/__sandbox/world", timeout=10).json()
+    seller = next(p["cif"] for p in world["partners"] if p["cif"] != cif)
+    requests.post(f"{sandbox_url}/__sandbox/invoices", json={"kind": "invoice", "seller_cif": seller,
+                                                             "buyer_cif": cif, "count": 2},
+                  timeout=10).raise_for_status()
     company = user.call("GET", f"/companies/{cif}")
     assert company.status_code == 200 and company.json()["company"]["membership_state"] == "active", company.text
     return Proven(user, cif, sandbox_url)

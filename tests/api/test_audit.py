@@ -70,6 +70,7 @@ def test_members_licence_export_link_and_disconnect_are_recorded(owned, new_user
     # colleague, cancels the invitation, changes the licence, exports, e-mails an ANAF link
     # and disconnects
     assert owner.call("POST", f"/companies/{cif}/members", json={"email": colleague.email, "role": "viewer"}).status_code == 201
+    assert colleague.call("POST", f"/invitations/{cif}/accept").status_code == 200
     assert owner.call("POST", f"/companies/{cif}/members", json={"email": newcomer, "role": "viewer"}).status_code == 201
     colleague_id = colleague.call("GET", "/account").json()["user_id"]
     assert owner.call("PUT", f"/companies/{cif}/members/{colleague_id}", json={"role": "admin"}).status_code == 204
@@ -80,10 +81,10 @@ def test_members_licence_export_link_and_disconnect_are_recorded(owned, new_user
     assert owner.call("DELETE", f"/companies/{cif}/anaf").status_code == 204
     # THEN each is in the journal, newest first, with readable details
     events = journal(owner, cif)
-    assert [e["event"] for e in events[:8]] == [
+    assert [e["event"] for e in events[:9]] == [
         "authorization_disconnected", "authorization_link_sent", "export_created", "licence_changed",
-        "member_removed", "member_role_changed", "member_added", "member_added"]
-    disconnected, link, export, licence, removed, rerole, invited, added = events[:8]
+        "member_removed", "member_role_changed", "member_added", "member_joined", "member_added"]
+    disconnected, link, export, licence, removed, rerole, invited, joined, added = events[:9]
     assert disconnected["details"] == {"companies": 1}
     assert link["details"] == {"recipient": "contabil@firma.ro"}
     assert export["details"]["format"] == "csv" and export["summary"].startswith("format: CSV")
@@ -93,16 +94,18 @@ def test_members_licence_export_link_and_disconnect_are_recorded(owned, new_user
     assert rerole["details"] == {"member": colleague.email, "previous": "viewer", "role": "admin"}
     assert rerole["summary"] == f"persoana: {colleague.email}; rol: vizualizare → administrator"
     assert invited["details"] == {"member": newcomer, "role": "viewer", "invited": True}
-    assert added["details"] == {"member": colleague.email, "role": "viewer"}
-    assert {e["actor"]["email"] for e in events} == {owner.email}
+    assert joined["details"] == {"role": "viewer"} and joined["actor"]["email"] == colleague.email
+    assert added["details"] == {"member": colleague.email, "role": "viewer", "invited": True}
+    assert {e["actor"]["email"] for e in events} == {owner.email, colleague.email}
 
 
-def test_a_claimed_invitation_and_leaving_are_recorded_as_the_member(owned, base_url):
+def test_an_accepted_invitation_and_leaving_are_recorded_as_the_member(owned, base_url):
     owner, cif = owned
     address = email_address("nou")
     owner.call("POST", f"/companies/{cif}/members", json={"email": address, "role": "viewer"})
-    # WHEN the invited person signs up (the invitation is claimed) and later leaves
+    # WHEN the invited person signs up, accepts the invitation and later leaves
     member = sign_up(base_url, address)
+    assert member.call("POST", f"/invitations/{cif}/accept").status_code == 200
     member_id = member.call("GET", "/account").json()["user_id"]
     assert member.call("DELETE", f"/companies/{cif}/members/{member_id}").status_code == 204
     # THEN both are recorded with the member as the actor
@@ -118,6 +121,7 @@ def test_only_owners_read_the_journal(owned, new_user, role):
     owner, cif = owned
     member, stranger = new_user(), new_user()
     owner.call("POST", f"/companies/{cif}/members", json={"email": member.email, "role": role})
+    assert member.call("POST", f"/invitations/{cif}/accept").status_code == 200
     for path in (f"/companies/{cif}/audit", f"/companies/{cif}/audit.csv"):
         # WHEN an active admin or viewer asks: THEN 403 not_allowed
         answer = member.call("GET", path)
@@ -283,6 +287,7 @@ def test_a_deleted_account_leaves_its_name_in_the_journal(owned, new_user):
     owner, cif = owned
     member = new_user()
     owner.call("POST", f"/companies/{cif}/members", json={"email": member.email, "role": "admin"})
+    assert member.call("POST", f"/invitations/{cif}/accept").status_code == 200
     # WHEN the member deletes their account
     answer = member.call("DELETE", "/account", json={"password": member.password})
     assert answer.status_code == 204, answer.text

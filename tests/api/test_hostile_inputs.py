@@ -20,7 +20,7 @@ FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 
 @pytest.fixture(scope="module")
 def proven(local_stack, base_url) -> Proven:
-    return proven_company(base_url, local_stack.ports.sandbox_url, pick=-2)
+    return proven_company(base_url, local_stack.ports.sandbox_url)
 
 
 def error_code(answer: requests.Response) -> str:
@@ -184,7 +184,7 @@ def test_json_answers_say_they_are_json(base_url, proven):
 
 def test_disconnecting_a_company_twice_is_not_a_server_error(local_stack, base_url):
     # GIVEN a proven company whose ANAF authorization was disconnected
-    other = proven_company(base_url, local_stack.ports.sandbox_url, pick=-4)
+    other = proven_company(base_url, local_stack.ports.sandbox_url)
     first = other.user.call("DELETE", f"/companies/{other.cif}/anaf")
     assert first.status_code == 204, first.text
     # WHEN it is disconnected again (the credential is gone) THEN it is the same 204

@@ -55,7 +55,7 @@ class Target:
 
 @pytest.fixture(scope="module")
 def target(local_stack, base_url) -> Target:
-    proven = proven_company(base_url, local_stack.ports.sandbox_url, pick=-3)
+    proven = proven_company(base_url, local_stack.ports.sandbox_url)
     message_id = proven.import_one_document()
     anaf_zip = proven.anaf_zip(proven.sandbox_messages()[0]["id"])
     invited = proven.user.call("POST", f"/companies/{proven.cif}/members",
