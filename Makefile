@@ -8,8 +8,11 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt |
 run: setup ## Start the whole product locally (web + API, ANAF sandbox, moto, local runtime)
 	$(PY) -m local.stack
 
-test: setup system-packages ## Run the whole test suite against a fresh local stack
-	$(PY) -m pytest $(PYTEST_ARGS)
+# In parallel with pytest-xdist: TEST_WORKERS processes, each with its own local stack on free
+# ports (tests/conftest.py groups the files and orders them); TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 3
+test: setup system-packages ## Run the whole test suite against fresh local stacks
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 bench: setup ## Print the benchmark figures
 	ONLY=$(ONLY) $(PY) -m bench
@@ -27,3 +30,8 @@ system-packages: ## Chromium and pdftoppm for the tests (installed when missing 
 
 clean:
 	rm -rf $(VENV) .pytest_cache
+
+# The machine's pip configuration may name index folders that do not exist; pip then warns once
+# per package ("Location 'file:///…' is ignored"). PIP_QUIET=1 on top of the install's --quiet is
+# pip's -qq: warnings go, errors stay.
+$(STAMP): export PIP_QUIET = 1
