@@ -76,8 +76,10 @@ TESTS = Path(__file__).resolve().parent
 # the in-process sandbox) run as one unit on one worker, so the fixture is built once.
 ONE_UNIT_FOLDERS = ("infra", "invoices", "pdf", "sandbox", "anaf")
 # Units start in this order, the longest first (measured with --durations), so that no worker
-# picks up a long file when the others are about to finish. Top-level files are "".
-START_ORDER = ("api", "browser", "", "sandbox", "pdf", "infra", "invoices", "anaf")
+# picks up a long file when the others are about to finish: a test goes where the longest entry
+# that its path starts with is; files that none matches come last. "tests/test_" = top-level files.
+START_ORDER = ("tests/api/test_sync.py", "tests/browser/", "tests/api/", "tests/test_", "tests/sandbox/",
+               "tests/pdf/", "tests/infra/", "tests/invoices/", "tests/anaf/")
 
 
 def unit_of(nodeid: str) -> str:
@@ -90,9 +92,9 @@ def unit_of(nodeid: str) -> str:
 
 
 def _rank(item: pytest.Item) -> int:
-    relative = Path(item.path).resolve().relative_to(TESTS)
-    folder = relative.parts[0] if len(relative.parts) > 1 else ""
-    return START_ORDER.index(folder) if folder in START_ORDER else len(START_ORDER)
+    path = Path(item.path).resolve().relative_to(TESTS.parent).as_posix()
+    matching = [entry for entry in START_ORDER if path.startswith(entry)]
+    return START_ORDER.index(max(matching, key=len)) if matching else len(START_ORDER)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
