@@ -72,14 +72,18 @@ def base_url(local_stack: LocalStack) -> str:
 # -- parallel runs (pytest-xdist, `make test`) -------------------------------------------------
 
 TESTS = Path(__file__).resolve().parent
-# Folders whose files share an expensive session fixture (the CDK synthesis, the sandbox corpus,
-# the in-process sandbox) run as one unit on one worker, so the fixture is built once.
-ONE_UNIT_FOLDERS = ("infra", "invoices", "pdf", "sandbox", "anaf")
+# Folders that run as one unit on one worker, their files in pytest's order: the API tests build
+# on each other's state in the sandbox world, file after file (test_anaf_connect.py needs SPV
+# companies no other account archives; test_sync.py then registers all of them); the others share
+# an expensive session fixture (the CDK synthesis, the sandbox corpus, the in-process sandbox),
+# built once this way.
+ONE_UNIT_FOLDERS = ("api", "infra", "invoices", "pdf", "sandbox", "anaf")
 # Units start in this order, the longest first (measured with --durations), so that no worker
-# picks up a long file when the others are about to finish: a test goes where the longest entry
-# that its path starts with is; files that none matches come last. "tests/test_" = top-level files.
-START_ORDER = ("tests/api/test_sync.py", "tests/browser/", "tests/api/", "tests/test_", "tests/sandbox/",
-               "tests/pdf/", "tests/infra/", "tests/invoices/", "tests/anaf/")
+# picks up a long unit when the others are about to finish; browser files run on a stack where
+# the API tests ran before them or none did, as in a one-process run. A test goes where the
+# longest entry that its path starts with is; files that none matches come last.
+START_ORDER = ("tests/api/", "tests/browser/", "tests/test_", "tests/sandbox/", "tests/pdf/",
+               "tests/infra/", "tests/invoices/", "tests/anaf/")
 
 
 def unit_of(nodeid: str) -> str:
