@@ -109,6 +109,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items.sort(key=_rank)  # stable: files and tests keep their order within a folder
 
 
+@pytest.hookimpl(optionalhook=True)  # an xdist hook: no error where xdist is not loaded
 def pytest_xdist_make_scheduler(config: pytest.Config, log):
     """`--dist loadfile`, with each of ONE_UNIT_FOLDERS counting as one file: a file's tests
     stay together, in order, on one worker (module fixtures are built once, tests that build
