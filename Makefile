@@ -18,8 +18,11 @@ UV_COMPILE := $(VENV)/bin/uv pip compile --quiet --no-config --generate-hashes -
 run: setup ## Start the whole product locally (web + API, ANAF sandbox, moto, local runtime)
 	$(PY) -m local.stack
 
+# In parallel with pytest-xdist: TEST_WORKERS processes, each with its own local stack on free
+# ports (tests/conftest.py groups the files and orders them); TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 3
 test: setup system-packages lint audit ## Lint, audit, then the whole test suite against fresh local stacks
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 lint: setup ## ruff and mypy (their settings are in pyproject.toml)
 	$(PY) -m ruff check .
@@ -52,3 +55,8 @@ system-packages: ## Chromium and pdftoppm for the tests (installed when missing 
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+# The machine's pip configuration may name index folders that do not exist; pip then warns once
+# per package ("Location 'file:///…' is ignored"). PIP_QUIET=1 on top of the install's --quiet is
+# pip's -qq: warnings go, errors stay.
+$(STAMP): export PIP_QUIET = 1

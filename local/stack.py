@@ -89,6 +89,15 @@ class LocalStack:
                 child.wait()
         self._children.clear()
 
+    def kill(self) -> None:
+        """End every child at once with SIGKILL, then reap them: for a throwaway stack (a test
+        session's), whose moto server, full of the session's objects, can take over ten seconds
+        to exit cleanly."""
+        for _, child in self._children:
+            if child.poll() is None:
+                child.kill()
+        self.stop()
+
     def _spawn(self, name: str, command: list[str]) -> None:
         output = subprocess.DEVNULL if self._quiet else None
         env = {**os.environ, **self.environment, "PYTHONUNBUFFERED": "1"}
