@@ -51,6 +51,9 @@ class MessageStore:
         self._arrival_ms = int(arrival_interval_s * 1000) if arrival_interval_s else None
         self._delay_ms = int(processing_delay_s * 1000)
         self._spv = {c.cif for c in world.companies}
+        # CIFs enrolled by certificates the test controls issued: only uploads filed through the
+        # admin API name them, so the seeded history and the arrivals stay the same bytes.
+        self._enrolled: set[str] = set()
         self.volume = (
             VolumeSource(seed, world, volume_cif, volume_messages, now_ms)
             if volume_cif and volume_messages > 0 else None
@@ -93,9 +96,11 @@ class MessageStore:
             self._next_index += 1 + (self._next_index * 104729) % 17
             return str(self._next_index)
 
-    def _register(self, up: Upload) -> list[Message]:
+    def _register(self, up: Upload, *, filed: bool = False) -> list[Message]:
+        """Record an upload and its messages; `filed`: through the admin API (enrolled CIFs count)."""
         self._uploads[up.index] = up
-        produced = messages_of(up, self._spv.__contains__, self._new_download_id)
+        in_spv = (lambda cif: cif in self._spv or cif in self._enrolled) if filed else self._spv.__contains__
+        produced = messages_of(up, in_spv, self._new_download_id)
         for m in produced:
             self._messages[m.id] = m
             self._by_cif.setdefault(m.cif, []).append(m)
@@ -107,7 +112,7 @@ class MessageStore:
         """Companies a newly issued certificate has rights on are in SPV from now on: uploads
         that name them produce their messages."""
         with self._lock:
-            self._spv.update(cifs)
+            self._enrolled.update(cifs)
 
     def add_upload(self, up: Upload) -> list[Message]:
         """File ``up`` now; its messages appear once processed (``processing_delay_s``)."""
@@ -117,7 +122,7 @@ class MessageStore:
                 self._uploads[up.index] = up
                 self._pending.append(up)
                 return []
-            return self._register(up)
+            return self._register(up, filed=True)
 
     def catch_up(self, now_ms: int) -> None:
         """Finish processing due uploads and let due arrivals in (sandbox clock)."""
@@ -127,7 +132,7 @@ class MessageStore:
                 self._pending.remove(up)
                 up.status = up.final_status
                 up.created_ms = up.created_ms + self._delay_ms
-                self._register(up)
+                self._register(up, filed=True)
             if self._arrival_ms is None:
                 return
             target = (now_ms - self._start_ms) // self._arrival_ms

@@ -21,7 +21,7 @@ from chalicelib.storage.aws import aws_client
 from chalicelib.storage.models import CompanyModel, DocumentModel, LimitCounterModel
 from local.mailbox import sent_mail
 from tests.api.conftest import at_anaf, authorize, back_to_arhivar, issue_certificate
-from tests.api.test_sync import Sandbox
+from tests.api.test_sync import Sandbox, _zip_of
 
 COMPANY_ROUTES_A_STRANGER_TRIES = ("", "/members", "/documents", "/sync-runs", "/licence")
 
@@ -158,14 +158,6 @@ def _tampered(original: bytes, old: str, new: str) -> bytes:
     return buffer.getvalue()
 
 
-def _upload(files: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as outer:
-        for name, content in files.items():
-            outer.writestr(name, content)
-    return buffer.getvalue()
-
-
 def _import(user, cif: str, upload: bytes) -> dict:
     answer = user.call("POST", f"/companies/{cif}/imports", data=upload, headers={"Content-Type": "application/zip"})
     assert answer.status_code == 200, answer.text
@@ -187,7 +179,7 @@ def test_an_import_named_like_an_archived_message_never_overwrites_it(synced):
     # WHEN an admin imports a tampered copy (another number) named like the archived message,
     # and a genuine ZIP of another message also named like it
     forged = _tampered(original, target.number, "FALS-999")
-    result = _import(a, x, _upload({f"{target.message_id}.zip": forged,
+    result = _import(a, x, _zip_of({f"{target.message_id}.zip": forged,
                                     f"x/{target.message_id}.zip": _stored(other.original_key)}))
 
     # THEN nothing stored is replaced: same original bytes (SHA-256 as recorded), same XML,
@@ -215,7 +207,7 @@ def test_an_imported_file_is_keyed_by_its_signed_content_not_its_name(synced, lo
                            headers={"Authorization": f"Bearer {token}"}, timeout=30).content
 
     # WHEN it is imported under the name of an archived message
-    result = _import(a, x, _upload({f"{documents[0].message_id}.zip": content}))
+    result = _import(a, x, _zip_of({f"{documents[0].message_id}.zip": content}))
 
     # THEN it is archived under its own upload index, and the sync that sees it later adds nothing
     assert result["counts"]["archived"] == 1

@@ -2,7 +2,7 @@
 // authorization (the USB certificate step happens at ANAF), what came back from ANAF, "Sincronizează
 // acum", the sync history and "Importă arhive SPV". Shared by the dashboard and the company page.
 import { api } from "./api.js";
-import { confirmDialog, html, withProgress } from "./dom.js";
+import { confirmDialog, fieldError, html, withProgress } from "./dom.js";
 import { count, date, dateTime } from "./format.js";
 
 /** States in which the company has an ANAF credential that syncs (or will until it runs out). */
@@ -88,6 +88,24 @@ export async function startAuthorization(company, button) {
     location.assign(url);
   });
   return true;
+}
+
+/**
+ * "Trimite link de autorizare": checks the address, shows progress on the form's button, sends
+ * the link. Resolves to the address sent to, or null (the field says why); throws the API's error.
+ */
+export async function sendAuthorizationLink(cif, form, input, errorElement) {
+  const address = input.value.trim();
+  if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(address)) {
+    fieldError(input, errorElement, "Introduceți adresa de e-mail a titularului certificatului.");
+    input.focus();
+    return null;
+  }
+  fieldError(input, errorElement, "");
+  await withProgress(form.querySelector("button[type=submit]"), "Se trimite…", () => api(
+    `/companies/${encodeURIComponent(cif)}/anaf/link`, { method: "POST", body: { email: address } }));
+  input.value = "";
+  return address;
 }
 
 // -- back from ANAF -------------------------------------------------------------------------------

@@ -4,7 +4,7 @@
 // (/companii?anaf=…) and answers the reminder e-mails' links (/companii?autorizeaza=<cif>).
 import {
   authorizeLabel, callbackResult, canAuthorize, canSync, dashboardOutcome, needsAuthorization,
-  requestSync, startAuthorization, syncProblem,
+  requestSync, sendAuthorizationLink, startAuthorization, syncProblem,
 } from "../anaf.js";
 import { api, SESSION_EXPIRED } from "../api.js";
 import { checkCif } from "../cif.js";
@@ -268,26 +268,15 @@ export default {
       const company = byCif(form.dataset.linkCif);
       const input = form.querySelector("input[type=email]");
       const error = form.querySelector(".eroare-camp");
-      const address = input.value.trim();
-      if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(address)) {
-        fieldError(input, error, "Introduceți adresa de e-mail a titularului certificatului.");
-        input.focus();
-        return;
+      try {
+        const address = await sendAuthorizationLink(company.cif, form, input, error);
+        if (!address || !ctx.current()) return;
+        showMessage(status, "succes", `Linkul de autorizare pentru ${company.name} a fost trimis la ` +
+          `${address}. După ce titularul alege certificatul la ANAF, compania devine verificată.`);
+        form.closest("details").open = false;
+      } catch (problem) {
+        if (ctx.current() && problem.code !== SESSION_EXPIRED) fieldError(input, error, problem.message);
       }
-      fieldError(input, error, "");
-      await withProgress(form.querySelector("button[type=submit]"), "Se trimite…", async () => {
-        try {
-          await api(`/companies/${encodeURIComponent(company.cif)}/anaf/link`,
-            { method: "POST", body: { email: address } });
-          if (!ctx.current()) return;
-          showMessage(status, "succes", `Linkul de autorizare pentru ${company.name} a fost trimis la ` +
-            `${address}. După ce titularul alege certificatul la ANAF, compania devine verificată.`);
-          form.closest("details").open = false;
-          input.value = "";
-        } catch (problem) {
-          if (ctx.current() && problem.code !== SESSION_EXPIRED) fieldError(input, error, problem.message);
-        }
-      });
     });
 
     /** Back from ANAF (/companii?anaf=…): say what happened, once (a reload does not repeat it). */

@@ -3,7 +3,8 @@
 // history, "Importă arhive SPV", and the members: invite, change role, remove, leave.
 import {
   authorizeLabel, canAuthorize, canSync, checkImportFile, importArchive, importProblem,
-  importResult, isConnected, requestSync, runsTable, startAuthorization, syncProblem, validUntil,
+  importResult, isConnected, requestSync, runsTable, sendAuthorizationLink, startAuthorization, syncProblem,
+  validUntil,
 } from "../anaf.js";
 import { api, SESSION_EXPIRED } from "../api.js";
 import { authorizationBadge, lastSync, publicDetails } from "../companies-view.js";
@@ -509,29 +510,17 @@ function mountArchive(box, ctx, path, getCompany, setCompany) {
   actions.addEventListener("submit", async (event) => {
     if (event.target.id !== "formular-link") return;
     event.preventDefault();
-    const form = event.target;
-    const input = field("email-titular");
-    const error = field("eroare-email-titular");
-    const address = input.value.trim();
-    if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(address)) {
-      fieldError(input, error, "Introduceți adresa de e-mail a titularului certificatului.");
-      input.focus();
-      return;
+    try {
+      const address = await sendAuthorizationLink(cif, event.target, field("email-titular"),
+        field("eroare-email-titular"));
+      if (!address || !ctx.current()) return;
+      toggleLinkForm(false);
+      showMessage(anafMessages, "succes", `Am trimis linkul de autorizare la ${address}. ` +
+        "Linkul poate fi folosit o singură dată și este valabil 7 zile; după autorizare, " +
+        "starea companiei se schimbă aici.");
+    } catch (failure) {
+      problem(anafMessages, failure);
     }
-    fieldError(input, error, "");
-    await withProgress(form.querySelector("button[type=submit]"), "Se trimite…", async () => {
-      try {
-        await api(`${path}/anaf/link`, { method: "POST", body: { email: address } });
-        if (!ctx.current()) return;
-        input.value = "";
-        toggleLinkForm(false);
-        showMessage(anafMessages, "succes", `Am trimis linkul de autorizare la ${address}. ` +
-          "Linkul poate fi folosit o singură dată și este valabil 7 zile; după autorizare, " +
-          "starea companiei se schimbă aici.");
-      } catch (failure) {
-        problem(anafMessages, failure);
-      }
-    });
   });
 
   field("reimprospateaza-istoric").addEventListener("click", (event) => withProgress(
