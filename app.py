@@ -25,10 +25,17 @@ from chalicelib.domain.errors import NotAllowed
 from chalicelib.domain.memberships import Role
 from chalicelib.domain.terms import TERMS_VERSION
 from chalicelib.invoices.anaf_zip import check_upload
-from chalicelib.services import audit, companies, imports, memberships, sync_requests
+from chalicelib.services import (
+    audit,
+    companies,
+    imports,
+    licences,
+    memberships,
+    notification_settings,
+    sync_requests,
+)
 from chalicelib.services.anaf_connect import STATE_LIFETIME
 from chalicelib.services.health import check_health
-from chalicelib.services import licences, notification_settings
 from chalicelib.services.invitations import send_invitation
 from chalicelib.services.two_factor import LoginChallenge
 from chalicelib.settings import refuse_the_chalice_cli

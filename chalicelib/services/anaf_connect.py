@@ -29,7 +29,12 @@ from chalicelib.domain.authorization import AuthorizationState, authorization_st
 from chalicelib.domain.errors import NotAllowed
 from chalicelib.domain.memberships import MembershipState, Role, can_administer
 from chalicelib.services import audit, limits, memberships
-from chalicelib.services.credentials import CredentialMissing, CredentialVault, companies_using, mark_companies
+from chalicelib.services.credentials import (
+    CredentialMissing,
+    CredentialVault,
+    companies_using,
+    mark_companies,
+)
 from chalicelib.services.dispatch import due_shard
 from chalicelib.services.notifications import Message, Notifications
 from chalicelib.storage.models import AuthorizationRequestModel, CompanyModel, MembershipModel

@@ -23,7 +23,6 @@ from chalicelib.domain.memberships import MembershipState, Role, can_administer
 from chalicelib.services import memberships
 from chalicelib.storage.models import CompanyModel, MembershipModel
 
-
 AT_RISK_AFTER = timedelta(days=45)  # of ANAF's 60
 PUBLIC_DATA_MAX_AGE = timedelta(days=7)
 

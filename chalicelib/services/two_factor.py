@@ -35,8 +35,7 @@ from pynamodb.exceptions import DoesNotExist, UpdateError
 from chalicelib.domain import two_factor as rules
 from chalicelib.domain.errors import ArhivarError, Conflict, NotAllowed, NotAuthenticated, ValidationFailed
 from chalicelib.domain.memberships import MembershipState, Role
-from chalicelib.services.accounts import (give_back, record_session, take_login_attempt,
-                                          take_password_check)
+from chalicelib.services.accounts import give_back, record_session, take_login_attempt, take_password_check
 from chalicelib.storage.crypto import TokenCipher
 from chalicelib.storage.identity import (
     IdentityProvider,

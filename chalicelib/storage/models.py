@@ -8,9 +8,9 @@ from these same classes, so there is no second list of tables to keep in sync.
 from __future__ import annotations
 
 from pynamodb.attributes import (
-    ListAttribute,
     BinaryAttribute,
     BooleanAttribute,
+    ListAttribute,
     MapAttribute,
     NumberAttribute,
     TTLAttribute,

@@ -7,8 +7,6 @@ import requests
 from tests.api.conftest import prove
 
 
-
-
 def test_a_company_is_looked_up_then_registered_with_ro_prefix_and_spaces(new_user, fresh_cif, local_stack):
     user, cif = new_user(), fresh_cif()
     typed = f"ro {cif[:2]} {cif[2:]}"

@@ -25,7 +25,6 @@ from local.runtime import LocalLambdaContext, QueuePoller
 from tests.api.conftest import authorize, sign_up
 from tests.api.test_sync import Sandbox
 
-
 # -- helpers -----------------------------------------------------------------------------------
 
 class NotifyWorker:
