@@ -169,8 +169,8 @@ def company_sync(time_left_s: Callable[[], float]) -> CompanySync:
 
 
 _ACCESSORS = (settings, archive, work_queues, mailer, mac_keys, notifications, token_cipher, identity,
-              access_tokens, accounts, two_factor, api_anaf_http, api_company_lookup, anaf_oauth, credential_vault, anaf_connect,
-              worker_anaf_http, worker_company_lookup, trusted_signers, archiver, call_budget)
+              access_tokens, accounts, two_factor, api_anaf_http, api_company_lookup, anaf_oauth, credential_vault,
+              anaf_connect, worker_anaf_http, worker_company_lookup, trusted_signers, archiver, call_budget)
 
 
 def reset() -> None:

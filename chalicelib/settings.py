@@ -154,8 +154,8 @@ def _lock_problems(values: dict) -> list[str]:
     if mode not in ARCHIVE_LOCK_MODES:
         return [f"ARHIVAR_ARCHIVE_LOCK_MODE={mode!r} is not one of {', '.join(ARCHIVE_LOCK_MODES)}"]
     if values["stage"] == "prod" and (mode != "COMPLIANCE" or values["archive_lock_days"] is not None):
-        return ["ARHIVAR_STAGE=prod keeps originals under COMPLIANCE lock for the legal retention "
-                "(ARHIVAR_ARCHIVE_LOCK_MODE=COMPLIANCE, ARHIVAR_ARCHIVE_LOCK_DAYS unset)"]
+        return [("ARHIVAR_STAGE=prod keeps originals under COMPLIANCE lock for the legal retention "
+                 "(ARHIVAR_ARCHIVE_LOCK_MODE=COMPLIANCE, ARHIVAR_ARCHIVE_LOCK_DAYS unset)")]
     return []
 
 

@@ -31,8 +31,8 @@ def build_app(app: cdk.App | None = None, packaging: Packaging | None = None) ->
     shutil.rmtree(packaging.work_dir / "chalice.out", ignore_errors=True)
     context = {key: value for key, value in app.node.get_all_context().items()
                if key.startswith("arhivar:") and key != OFFLINE_CONTEXT}
-    for params in STAGES:
-        params = params.with_context(context)
+    for stage in STAGES:
+        params = stage.with_context(context)
         edge = EdgeStack(app, params)
         ArhivarStack(app, params, packaging, web_acl_arn=edge.web_acl_arn)
     return app

@@ -147,12 +147,14 @@ class AnafConnect:
             return CallbackResult("invalid_request", None, "dashboard")
         if not _same_browser(request, browser_binding):
             # The ANAF URL was opened in another browser (forwarded to someone): prove nothing.
-            audit.record(request.cif, EventType.AUTHORIZATION_COMPLETED, request.user_id, outcome="other_browser", origin=request.origin)
+            audit.record(request.cif, EventType.AUTHORIZATION_COMPLETED, request.user_id, outcome="other_browser",
+                         origin=request.origin)
             return CallbackResult("invalid_request", None, request.origin)
         if request.link_key and not self._spend_link(request.link_key):
             return CallbackResult("invalid_request", None, request.origin)
         result = self._complete(request, code, error)
-        audit.record(request.cif, EventType.AUTHORIZATION_COMPLETED, request.user_id, outcome=result.outcome, origin=request.origin)
+        audit.record(request.cif, EventType.AUTHORIZATION_COMPLETED, request.user_id, outcome=result.outcome,
+                     origin=request.origin)
         return result
 
     def _complete(self, request: AuthorizationRequestModel, code: str | None,

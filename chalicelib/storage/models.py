@@ -480,7 +480,7 @@ def bind_models(settings: Settings) -> None:
 
 def ttl_attribute_name(model: type[Model]) -> str | None:
     """The TTL attribute of a model, if it has one (for bootstrap and CDK)."""
-    for name, attribute in model.get_attributes().items():
+    for attribute in model.get_attributes().values():
         if isinstance(attribute, TTLAttribute):
             return attribute.attr_name
     return None

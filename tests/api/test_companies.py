@@ -58,7 +58,8 @@ def test_invalid_unknown_and_duplicate_cifs_each_get_their_own_message(new_user,
 def test_anaf_lookup_down_is_a_retryable_503(new_user, fresh_cif, local_stack):
     user, cif = new_user(), fresh_cif()
     admin = f"{local_stack.ports.sandbox_url}/__sandbox/faults"
-    requests.post(admin, json={"kind": "maintenance", "path": "/api/PlatitorTvaRest", "count": 5}, timeout=10).raise_for_status()
+    requests.post(admin, json={"kind": "maintenance", "path": "/api/PlatitorTvaRest", "count": 5},
+                  timeout=10).raise_for_status()
     try:
         answer = user.call("POST", "/companies", json={"cif": cif})
     finally:
