@@ -18,6 +18,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeGuard
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
@@ -284,7 +285,7 @@ def _same_browser(request: AuthorizationRequestModel, browser_binding: str | Non
                 and hmac.compare_digest(request.binding_sha256, _digest(browser_binding)))
 
 
-def _well_formed(binding: str | None) -> bool:
+def _well_formed(binding: str | None) -> TypeGuard[str]:
     return binding is not None and 40 <= len(binding) <= 64 and binding.isascii() and binding.replace(
         "-", "").replace("_", "").isalnum()
 
