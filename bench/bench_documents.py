@@ -252,11 +252,11 @@ def memory_kib(field: str) -> int:
 
 def export_child(export_id: str, traced: bool) -> None:
     """One export build in this (fresh) process: its time, size and memory."""
+    from chalicelib import dependencies
     from chalicelib.services import exports
     from chalicelib.services.documents import DocumentIndex
     from chalicelib.settings import get_settings
     from chalicelib.storage.blobs import ArchiveBucket
-    from chalicelib import dependencies
     from chalicelib.storage.models import ExportModel, bind_models
 
     settings = get_settings()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TypedDict
 
 from chalicelib.anaf.efactura import EFacturaClient
 from chalicelib.anaf.http import AnafHttp, RetryPolicy, Timeouts
@@ -37,9 +38,17 @@ from chalicelib.storage.queues import WorkQueues
 # most 10 s of waiting per ANAF call whatever ANAF's Retry-After or a call's own retry policy
 # say (beyond that the API answers 503 with Retry-After).
 API_ANAF_MAX_WAIT_S = 10.0
-_API_ANAF_HTTP = {"timeouts": Timeouts(connect=3.0, read=8.0),
-                  "retry": RetryPolicy(max_attempts=2, base_delay=1.0, max_delay=2.0),
-                  "max_wait_s": API_ANAF_MAX_WAIT_S}
+
+
+class _AnafHttpSettings(TypedDict):
+    timeouts: Timeouts
+    retry: RetryPolicy
+    max_wait_s: float
+
+
+_API_ANAF_HTTP: _AnafHttpSettings = {"timeouts": Timeouts(connect=3.0, read=8.0),
+                                     "retry": RetryPolicy(max_attempts=2, base_delay=1.0, max_delay=2.0),
+                                     "max_wait_s": API_ANAF_MAX_WAIT_S}
 
 
 def now() -> datetime:
@@ -169,8 +178,8 @@ def company_sync(time_left_s: Callable[[], float]) -> CompanySync:
 
 
 _ACCESSORS = (settings, archive, work_queues, mailer, mac_keys, notifications, token_cipher, identity,
-              access_tokens, accounts, two_factor, api_anaf_http, api_company_lookup, anaf_oauth, credential_vault, anaf_connect,
-              worker_anaf_http, worker_company_lookup, trusted_signers, archiver, call_budget)
+              access_tokens, accounts, two_factor, api_anaf_http, api_company_lookup, anaf_oauth, credential_vault,
+              anaf_connect, worker_anaf_http, worker_company_lookup, trusted_signers, archiver, call_budget)
 
 
 def reset() -> None:

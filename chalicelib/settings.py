@@ -124,9 +124,9 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
             problems.append(f"{variable} is not set")
         values[name] = value or None
     for name in _URL_FIELDS:
-        value = values[name]
-        if value and urlparse(value).scheme not in ("http", "https"):
-            problems.append(f"{_VARIABLES[name][0]}={value!r} is not an http(s) URL")
+        url = values[name]
+        if url and urlparse(url).scheme not in ("http", "https"):
+            problems.append(f"{_VARIABLES[name][0]}={url!r} is not an http(s) URL")
     values["archive_lock_days"] = _lock_days(values["archive_lock_days"], problems)  # type: ignore[assignment]
     problems += _lock_problems(values)
     if problems:
@@ -154,8 +154,8 @@ def _lock_problems(values: dict) -> list[str]:
     if mode not in ARCHIVE_LOCK_MODES:
         return [f"ARHIVAR_ARCHIVE_LOCK_MODE={mode!r} is not one of {', '.join(ARCHIVE_LOCK_MODES)}"]
     if values["stage"] == "prod" and (mode != "COMPLIANCE" or values["archive_lock_days"] is not None):
-        return ["ARHIVAR_STAGE=prod keeps originals under COMPLIANCE lock for the legal retention "
-                "(ARHIVAR_ARCHIVE_LOCK_MODE=COMPLIANCE, ARHIVAR_ARCHIVE_LOCK_DAYS unset)"]
+        return [("ARHIVAR_STAGE=prod keeps originals under COMPLIANCE lock for the legal retention "
+                 "(ARHIVAR_ARCHIVE_LOCK_MODE=COMPLIANCE, ARHIVAR_ARCHIVE_LOCK_DAYS unset)")]
     return []
 
 

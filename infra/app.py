@@ -12,12 +12,12 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script (cdk.json): make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import aws_cdk as cdk  # noqa: E402
+import aws_cdk as cdk
 
-from infra.edge_stack import EdgeStack  # noqa: E402
-from infra.packaging import REPO_ROOT, Packaging  # noqa: E402
-from infra.stack import ArhivarStack  # noqa: E402
-from infra.stages import STAGES  # noqa: E402
+from infra.edge_stack import EdgeStack
+from infra.packaging import REPO_ROOT, Packaging
+from infra.stack import ArhivarStack
+from infra.stages import STAGES
 
 OFFLINE_CONTEXT = "arhivar:offline_packaging"
 DEFAULT_WORK_DIR = REPO_ROOT / "infra" / "build"
@@ -31,8 +31,8 @@ def build_app(app: cdk.App | None = None, packaging: Packaging | None = None) ->
     shutil.rmtree(packaging.work_dir / "chalice.out", ignore_errors=True)
     context = {key: value for key, value in app.node.get_all_context().items()
                if key.startswith("arhivar:") and key != OFFLINE_CONTEXT}
-    for params in STAGES:
-        params = params.with_context(context)
+    for stage in STAGES:
+        params = stage.with_context(context)
         edge = EdgeStack(app, params)
         ArhivarStack(app, params, packaging, web_acl_arn=edge.web_acl_arn)
     return app

@@ -91,9 +91,10 @@ SIZING: dict[str, Sizing] = {
     "notify": Sizing(512, Access(
         tables_rw=("limits_table",), tables_ro=(*_PEOPLE, "documents_table"), tokens_key=True,
         mail=True)),
+    # tokens key: the KMS-wrapped key of the unsubscribe links
     "build_export": Sizing(1024, Access(
         tables_rw=("exports_table",), tables_ro=(*_PEOPLE, "documents_table"),
-        archive_read=(ORIGINALS, DOCUMENT_FILES), archive_write=(EXPORTS,), tokens_key=True, mail=True)),  # tokens key: the KMS-wrapped key of the unsubscribe links
+        archive_read=(ORIGINALS, DOCUMENT_FILES), archive_write=(EXPORTS,), tokens_key=True, mail=True)),
     "reminders": Sizing(256, Access(
         tables_rw=("credentials_table",), tables_ro=_PEOPLE, mail=True), timeout_s=300),
     "ses_feedback": Sizing(256, Access(tables_rw=("limits_table",)), timeout_s=30),

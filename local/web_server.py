@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import json
 import mimetypes
 import re
@@ -124,10 +125,8 @@ def main() -> None:
                          request_handler=RedactingRequestHandler)
     signal.signal(signal.SIGTERM, _interrupt)
     print(f"web+api listening on http://{LOCAL_HOST}:{server.server_port}", flush=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
-    except KeyboardInterrupt:
-        pass
     sys.exit(0)
 
 

@@ -62,12 +62,10 @@ def pinned_names(lock_text: str) -> set[str]:
 
 def findings(report: dict) -> list[Finding]:
     """The advisories of a pip-audit JSON report, one per (package, advisory)."""
-    out = []
-    for dependency in report.get("dependencies", []):
-        for vuln in dependency.get("vulns", []):
-            out.append(Finding(dependency["name"], dependency.get("version", "?"), vuln["id"],
-                               tuple(vuln.get("aliases", [])), tuple(vuln.get("fix_versions", []))))
-    return out
+    return [Finding(dependency["name"], dependency.get("version", "?"), vuln["id"],
+                    tuple(vuln.get("aliases", [])), tuple(vuln.get("fix_versions", [])))
+            for dependency in report.get("dependencies", [])
+            for vuln in dependency.get("vulns", [])]
 
 
 def ignored_ids(text: str) -> list[str]:
@@ -93,7 +91,7 @@ def run_pip_audit(root: Path, ignored: list[str]) -> dict | None:
         for advisory in ignored:
             command += ["--ignore-vuln", advisory]
         try:
-            done = subprocess.run(command, cwd=root, capture_output=True, text=True,
+            done = subprocess.run(command, cwd=root, capture_output=True, text=True, check=False,
                                   timeout=TOTAL_TIMEOUT_S, stdin=subprocess.DEVNULL)
         except subprocess.TimeoutExpired:
             print(f"Dependency audit: no answer from the advisory service within {TOTAL_TIMEOUT_S} s; "

@@ -71,7 +71,7 @@ def test_prod_refuses_anything_but_compliance_for_the_legal_retention():
     assert (settings.archive_lock_mode, settings.archive_lock_days) == ("COMPLIANCE", None)
 
 
-@pytest.mark.parametrize("variable, value", [("ARHIVAR_ARCHIVE_LOCK_MODE", "compliance-ish"),
+@pytest.mark.parametrize(("variable", "value"), [("ARHIVAR_ARCHIVE_LOCK_MODE", "compliance-ish"),
                                              ("ARHIVAR_ARCHIVE_LOCK_DAYS", "0"),
                                              ("ARHIVAR_ARCHIVE_LOCK_DAYS", "zece")])
 def test_a_malformed_lock_setting_stops_the_process(variable, value):

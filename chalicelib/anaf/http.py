@@ -73,7 +73,7 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
     if not value:
         return None
     value = value.strip()
-    if value.isascii() and value.isdigit():  # float("²") raises, float("١") is 1.0
+    if value.isascii() and value.isdigit():  # float("²") raises, float("\u0661") is 1.0
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)

@@ -11,10 +11,10 @@ from typing import Any
 from chalicelib.api.views import iso
 from chalicelib.invoices.models import Invoice, Party
 from chalicelib.services.documents import LinesPage, Page
-
-FIRST_LINES = LinesPage()  # the detail without lines_offset/lines_limit
 from chalicelib.services.exports import filters_of
 from chalicelib.storage.models import DocumentModel, ExportModel
+
+FIRST_LINES = LinesPage()  # the detail without lines_offset/lines_limit
 
 
 def document(item: DocumentModel) -> dict[str, Any]:

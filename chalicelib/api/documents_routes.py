@@ -122,7 +122,7 @@ def render(cif: str, message_id: str) -> Response:
 @route("/api/companies/{cif}/exports", "POST")
 def start_export(cif: str) -> Response:
     membership = member(cif)
-    data = parse_body(documents_routes.current_request.raw_body, "ExportRequest")
+    data = parse_body(routing.body_bytes(documents_routes.current_request), "ExportRequest")
     f = rules.parse_filter({k: v for k, v in (data.get("filters") or {}).items() if v is not None})
     export = exports.start(membership.user_id, cif, data["format"], f, dependencies.work_queues(),
                            dependencies.now())

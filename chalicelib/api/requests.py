@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -52,9 +53,10 @@ def parse_body(raw: bytes | None, schema_name: str) -> dict[str, Any]:
         raise InvalidRequest("Cererea nu este un document JSON valid.") from error
     if not _encodable(data):
         raise InvalidRequest("Cererea conține caractere care nu sunt valide.")
-    error = best_match(_validator(schema_name).iter_errors(data))
-    if error is not None:
-        raise InvalidRequest(_message(error), details={"field": _field(error)})
+    problem = best_match(_validator(schema_name).iter_errors(data))
+    if problem is not None:
+        raise InvalidRequest(_message(problem), details={"field": _field(problem)})
+    assert isinstance(data, dict), f"{schema_name} is not an object schema"  # every request body is one
     return data
 
 
@@ -115,7 +117,11 @@ def _field(error: ValidationError) -> str:
     if error.validator == "required":
         path.append(error.message.split("'")[1])
     if error.validator == "additionalProperties":
-        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        # jsonschema types the instance and schema as possibly unset; for this keyword they are
+        # the JSON object and its (object) schema.
+        instance = error.instance if isinstance(error.instance, dict) else {}
+        schema = error.schema if isinstance(error.schema, Mapping) else {}
+        extra = sorted(set(instance) - set(schema.get("properties", {})))
         path.append(extra[0] if extra else "")
     return ".".join(path)
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 from chalice import Blueprint, Chalice, Response
+from chalice.app import Request
 
 from chalicelib.api.company_gate import check_company_route
 from chalicelib.domain.errors import ArhivarError
@@ -23,7 +24,7 @@ def error_response(error: ArhivarError) -> Response:
     body: dict[str, Any] = {"code": error.code, "message": error.message_ro}
     if error.details and error.status < 500:
         body["details"] = error.details
-    headers = {"Content-Type": "application/json"}
+    headers: dict[str, str | list[str]] = {"Content-Type": "application/json"}
     if error.retry_after_s is not None:
         headers["Retry-After"] = str(error.retry_after_s)
     return Response(status_code=error.status, body={"error": body}, headers=headers)
@@ -39,7 +40,7 @@ def route(target: Chalice | Blueprint, path: str, method: str,
             try:
                 with audit.request_scope(_source_ip(target), _user_agent(target)):
                     if company_route:  # a company's two-factor requirement, before anything else
-                        check_company_route(target.current_request.headers.get("authorization"),
+                        check_company_route(current_request(target).headers.get("authorization"),
                                             kwargs["cif"])
                     return view(**kwargs)
             except ArhivarError as error:
@@ -59,5 +60,19 @@ def _source_ip(target: Chalice | Blueprint) -> str | None:
 
 
 def _user_agent(target: Chalice | Blueprint) -> str | None:
-    agent = target.current_request.headers.get("user-agent")
+    agent = current_request(target).headers.get("user-agent")
     return agent[:300] if agent else None
+
+
+def current_request(target: Chalice | Blueprint) -> Request:
+    """The request being handled (Chalice types it Optional: there is none between requests)."""
+    request = target.current_request
+    if request is None:
+        raise RuntimeError("no request is being handled")
+    return request
+
+
+def body_bytes(request: Request) -> bytes:
+    """The raw body; Chalice types it str | bytes but always decodes it to bytes."""
+    body = request.raw_body
+    return body.encode("utf-8") if isinstance(body, str) else body

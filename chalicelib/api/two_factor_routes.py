@@ -42,10 +42,10 @@ def register_routes(app: Chalice) -> None:
     route = functools.partial(routing.route, app)
 
     def caller() -> Principal:
-        return dependencies.access_tokens().verify(app.current_request.headers.get("authorization"))
+        return dependencies.access_tokens().verify(routing.current_request(app).headers.get("authorization"))
 
     def body(schema: str) -> dict[str, Any]:
-        return parse_body(app.current_request.raw_body, schema)
+        return parse_body(routing.body_bytes(routing.current_request(app)), schema)
 
     @route("/api/account/two-factor", "GET")
     def get_two_factor() -> Response:

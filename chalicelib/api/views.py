@@ -38,8 +38,8 @@ def company(summary: CompanySummary) -> dict[str, Any]:
         "role": summary.role.value,
         "membership_state": summary.membership_state.value,
     }
-    if summary.public is None:
-        return view
+    if summary.public is None or summary.authorization is None or summary.licence is None:
+        return view  # a pending membership: the three are set together or not at all
     view.update({
         "public": public_data(summary.public),
         "authorization": {

@@ -69,7 +69,8 @@ _OUTCOMES_RO = {
     "no_spv_rights": "certificatul nu are drept SPV pentru companie",
     "anaf_error": "ANAF nu a răspuns",
     "invalid_request": "cerere invalidă sau expirată",
-    "other_browser": "respinsă: încheiată în alt browser decât cel care a pornit-o (adresa ANAF a fost trimisă altcuiva)",
+    "other_browser": ("respinsă: încheiată în alt browser decât cel care a pornit-o "
+                      "(adresa ANAF a fost trimisă altcuiva)"),
 }
 _FORMATS_RO = {"zip": "ZIP", "csv": "CSV", "xlsx": "Excel"}
 

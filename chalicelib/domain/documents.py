@@ -236,7 +236,7 @@ def _amount(value: str | None, name: str) -> Decimal | None:
 def parse_page_size(value: str | None) -> int:
     if value is None or value == "":
         return DEFAULT_PAGE_SIZE
-    if value not in {str(size) for size in PAGE_SIZES}:  # ASCII digits only: int("١٠") == 10
+    if value not in {str(size) for size in PAGE_SIZES}:  # ASCII digits only: int("\u0661\u0660") == 10
         raise InvalidPageSize(details={"field": "page_size"})
     return int(value)
 

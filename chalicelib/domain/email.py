@@ -31,6 +31,8 @@ def parse_email(text: object, field: str = "email") -> str:
                                  allow_domain_literal=False)
     except EmailNotValidError:
         raise InvalidEmail(details={"field": field}) from None
+    if checked.ascii_email is None:  # only with SMTPUTF8, which is not allowed above
+        raise InvalidEmail(details={"field": field})
     return checked.ascii_email.lower()
 
 

@@ -36,7 +36,7 @@ class TooManyAttempts(ArhivarError):
 
 
 def new_recovery_codes() -> list[str]:
-    codes = set()
+    codes: set[str] = set()
     while len(codes) < RECOVERY_CODE_COUNT:
         raw = "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(_RECOVERY_LENGTH))
         codes.add(f"{raw[:5]}-{raw[5:]}")

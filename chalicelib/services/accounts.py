@@ -354,11 +354,11 @@ def _code_hash(user_id: str, purpose: str, code: str) -> str:
 def _code_mail(purpose: str, code: str, public_url: str) -> tuple[str, str]:
     if purpose == CONFIRM:
         return (f"Codul de confirmare Arhivar: {code}",
-                f"Bună ziua,\n\nCodul pentru confirmarea contului Arhivar este: {code}\n"
-                f"Codul este valabil 24 de ore. Îl introduceți în pagina de confirmare: "
-                f"{public_url}/confirmare\n\nDacă nu ați creat un cont Arhivar, ignorați acest mesaj.\n")
+                (f"Bună ziua,\n\nCodul pentru confirmarea contului Arhivar este: {code}\n"
+                 f"Codul este valabil 24 de ore. Îl introduceți în pagina de confirmare: "
+                 f"{public_url}/confirmare\n\nDacă nu ați creat un cont Arhivar, ignorați acest mesaj.\n"))
     return (f"Resetarea parolei Arhivar: {code}",
-            f"Bună ziua,\n\nCodul pentru resetarea parolei Arhivar este: {code}\n"
-            f"Codul este valabil o oră: {public_url}/resetare-parola\n\n"
-            f"Dacă nu ați cerut resetarea parolei, ignorați acest mesaj; parola rămâne neschimbată.\n")
+            (f"Bună ziua,\n\nCodul pentru resetarea parolei Arhivar este: {code}\n"
+             f"Codul este valabil o oră: {public_url}/resetare-parola\n\n"
+             f"Dacă nu ați cerut resetarea parolei, ignorați acest mesaj; parola rămâne neschimbată.\n"))
 

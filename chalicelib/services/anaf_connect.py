@@ -18,6 +18,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeGuard
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
@@ -29,7 +30,12 @@ from chalicelib.domain.authorization import AuthorizationState, authorization_st
 from chalicelib.domain.errors import NotAllowed
 from chalicelib.domain.memberships import MembershipState, Role, can_administer
 from chalicelib.services import audit, limits, memberships
-from chalicelib.services.credentials import CredentialMissing, CredentialVault, companies_using, mark_companies
+from chalicelib.services.credentials import (
+    CredentialMissing,
+    CredentialVault,
+    companies_using,
+    mark_companies,
+)
 from chalicelib.services.dispatch import due_shard
 from chalicelib.services.notifications import Message, Notifications
 from chalicelib.storage.models import AuthorizationRequestModel, CompanyModel, MembershipModel
@@ -142,12 +148,14 @@ class AnafConnect:
             return CallbackResult("invalid_request", None, "dashboard")
         if not _same_browser(request, browser_binding):
             # The ANAF URL was opened in another browser (forwarded to someone): prove nothing.
-            audit.record(request.cif, EventType.AUTHORIZATION_COMPLETED, request.user_id, outcome="other_browser", origin=request.origin)
+            audit.record(request.cif, EventType.AUTHORIZATION_COMPLETED, request.user_id, outcome="other_browser",
+                         origin=request.origin)
             return CallbackResult("invalid_request", None, request.origin)
         if request.link_key and not self._spend_link(request.link_key):
             return CallbackResult("invalid_request", None, request.origin)
         result = self._complete(request, code, error)
-        audit.record(request.cif, EventType.AUTHORIZATION_COMPLETED, request.user_id, outcome=result.outcome, origin=request.origin)
+        audit.record(request.cif, EventType.AUTHORIZATION_COMPLETED, request.user_id, outcome=result.outcome,
+                     origin=request.origin)
         return result
 
     def _complete(self, request: AuthorizationRequestModel, code: str | None,
@@ -277,7 +285,7 @@ def _same_browser(request: AuthorizationRequestModel, browser_binding: str | Non
                 and hmac.compare_digest(request.binding_sha256, _digest(browser_binding)))
 
 
-def _well_formed(binding: str | None) -> bool:
+def _well_formed(binding: str | None) -> TypeGuard[str]:
     return binding is not None and 40 <= len(binding) <= 64 and binding.isascii() and binding.replace(
         "-", "").replace("_", "").isalnum()
 

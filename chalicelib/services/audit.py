@@ -87,7 +87,7 @@ def record_login(user_id: Callable[[], str | None]) -> None:
     try:
         ip, agent = _request_ip.get(), _request_agent.get()
         who = user_id() if ip else None
-        if not who:
+        if not ip or not who:
             return
         first_login = devices.first_sighting(who, devices.ANY_DEVICE)
         if not devices.first_sighting(who, rules.device_fingerprint(agent, ip)) or first_login:
@@ -149,7 +149,7 @@ def csv_file(reader: MembershipModel, cursor: str | None) -> tuple[str, str | No
             return out.getvalue().decode("utf-8"), None
         before = items[-1].at
     more = audit_log.newest_first(reader.cif, 1, before)
-    return out.getvalue().decode("utf-8"), rules.encode_cursor(before) if more else None
+    return out.getvalue().decode("utf-8"), rules.encode_cursor(before) if more and before is not None else None
 
 
 def _require_owner(reader: MembershipModel) -> None:

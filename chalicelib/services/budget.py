@@ -75,10 +75,10 @@ def _add(key: str, amount: int, limit: int, expires: datetime) -> bool:
     counter = LimitCounterModel(counter_key=key)
     try:
         counter.update(
-            actions=[LimitCounterModel.count.add(amount),
+            actions=[LimitCounterModel.tally.add(amount),
                      LimitCounterModel.expires_at.set(expires + timedelta(days=1))],
-            condition=(LimitCounterModel.count.does_not_exist()
-                       | (LimitCounterModel.count <= limit - amount)),
+            condition=(LimitCounterModel.tally.does_not_exist()
+                       | (LimitCounterModel.tally <= limit - amount)),
         )
     except UpdateError as error:
         if error.cause_response_code == "ConditionalCheckFailedException":

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError
 
@@ -22,7 +23,6 @@ from chalicelib.domain.licences import Licence, licence_for
 from chalicelib.domain.memberships import MembershipState, Role, can_administer
 from chalicelib.services import memberships
 from chalicelib.storage.models import CompanyModel, MembershipModel
-
 
 AT_RISK_AFTER = timedelta(days=45)  # of ANAF's 60
 PUBLIC_DATA_MAX_AGE = timedelta(days=7)
@@ -209,8 +209,8 @@ def _public_map(public: PublicData) -> dict:
 
 
 def _public_from_model(company: CompanyModel) -> PublicData:
-    data = company.public_data
-    data = data.as_dict() if hasattr(data, "as_dict") else dict(data or {})
+    stored = company.public_data
+    data: dict[str, Any] = stored.as_dict() if hasattr(stored, "as_dict") else dict(stored or {})
     return PublicData(
         cif=company.cif, name=company.name, address=company.address or "",
         registration_number=company.registry_number or "",

@@ -80,7 +80,8 @@ def start(user_id: str, cif: str, fmt: str, f: DocumentFilter, queues: WorkQueue
                          expires_at=now + EXPORT_TTL, format=fmt, done=0)
     export.save(condition=ExportModel.export_id.does_not_exist())
     queues.send("export", {"export_id": export.export_id})
-    audit.record(cif, EventType.EXPORT_CREATED, user_id, format=fmt, filters=", ".join(f"{k}={v}" for k, v in sorted(f.as_params().items())))
+    audit.record(cif, EventType.EXPORT_CREATED, user_id, format=fmt,
+                 filters=", ".join(f"{k}={v}" for k, v in sorted(f.as_params().items())))
     return export
 
 
@@ -201,8 +202,8 @@ class ExportBuilder:
                 yield Member(path, _zip_time(document.created_at), len(content), (content,),
                              compress=fmt == "xml")
                 paths[fmt] = path
-            index.row(rules.row_values(index_fields(document)) +
-                      [paths.get("xml", ""), paths.get("pdf", ""), paths.get("original", ""),
+            index.row([*rules.row_values(index_fields(document)),
+                       paths.get("xml", ""), paths.get("pdf", ""), paths.get("original", ""),
                        document.original_sha256 or ""])
             progress.step()
         size = index_file.tell()

@@ -63,8 +63,8 @@ class Taken:
     def give_back(self) -> None:
         try:
             LimitCounterModel(counter_key=self.counter_key).update(
-                actions=[LimitCounterModel.count.add(-1)],
-                condition=LimitCounterModel.count > 0)
+                actions=[LimitCounterModel.tally.add(-1)],
+                condition=LimitCounterModel.tally > 0)
         except UpdateError as error:
             if error.cause_response_code != "ConditionalCheckFailedException":
                 raise
@@ -80,8 +80,8 @@ def take(bucket: str, key: str, *, per: timedelta, limit: int, now: datetime,
     for _ in range(3):  # parallel requests may open the window or give units back meanwhile
         try:  # within an open window, below the limit: one more
             counter.update(
-                actions=[LimitCounterModel.count.add(1)],
-                condition=(LimitCounterModel.noted_at > now) & (LimitCounterModel.count < limit))
+                actions=[LimitCounterModel.tally.add(1)],
+                condition=(LimitCounterModel.noted_at > now) & (LimitCounterModel.tally < limit))
             return Taken(counter_key)
         except UpdateError as error:
             _unless_condition_failed(error)
@@ -90,12 +90,12 @@ def take(bucket: str, key: str, *, per: timedelta, limit: int, now: datetime,
         except DoesNotExist:
             current = None
         if current is not None and current.noted_at is not None and current.noted_at > now:
-            if current.count < limit:
+            if current.tally < limit:
                 continue  # a unit was given back since
             raise RateLimited(max(1, math.ceil((current.noted_at - now).total_seconds())), message_ro)
         try:  # no window, or it has closed: open a new one with this unit
             counter.update(
-                actions=[LimitCounterModel.count.set(1), LimitCounterModel.noted_at.set(now + per),
+                actions=[LimitCounterModel.tally.set(1), LimitCounterModel.noted_at.set(now + per),
                          LimitCounterModel.expires_at.set(now + per + per)],
                 condition=LimitCounterModel.noted_at.does_not_exist() | (LimitCounterModel.noted_at <= now))
             return Taken(counter_key)

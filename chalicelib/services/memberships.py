@@ -122,7 +122,8 @@ def change_role(actor: MembershipModel, member_id: str, role: Role) -> None:
         _ensure_another_owner(actor.cif, member_id)
     previous = target.role
     target.update(actions=[MembershipModel.role.set(role.value)])
-    audit.record(actor.cif, EventType.MEMBER_ROLE_CHANGED, actor.user_id, member=member_id, previous=previous, role=role.value)
+    audit.record(actor.cif, EventType.MEMBER_ROLE_CHANGED, actor.user_id, member=member_id, previous=previous,
+                 role=role.value)
 
 
 def remove(actor: MembershipModel, member_id: str) -> None:
@@ -149,7 +150,8 @@ def leave_all(user_id: str) -> None:
                 raise LastOwner(details={"cif": membership.cif})
     for membership in mine:
         membership.delete()
-        audit.record(membership.cif, EventType.MEMBER_REMOVED, user_id, member=user_id, role=membership.role, reason="account_deleted")
+        audit.record(membership.cif, EventType.MEMBER_REMOVED, user_id, member=user_id, role=membership.role,
+                     reason="account_deleted")
         if not any(m.state == MembershipState.ACTIVE.value for m in of_company(membership.cif)):
             CompanyModel(cif=membership.cif).update(
                 actions=[CompanyModel.next_sync_at.remove(), CompanyModel.due_shard.remove()],

@@ -166,7 +166,7 @@ class Notifications:
     def _claim(self, record: str) -> bool:
         now = self._now()
         try:
-            LimitCounterModel(counter_key=record, count=1, reason="sending", noted_at=now,
+            LimitCounterModel(counter_key=record, tally=1, reason="sending", noted_at=now,
                               expires_at=now + SEND_RECORD_TTL).save(
                 condition=LimitCounterModel.counter_key.does_not_exist())
         except PutError as error:
@@ -204,7 +204,7 @@ def suppress(email: str, reason: str, at: datetime) -> None:
     """Stop writing to this address (a permanent bounce or a complaint). Kept without TTL."""
     LimitCounterModel(counter_key=f"suppressed#{normalize_email(email)}").update(actions=[
         LimitCounterModel.reason.set(reason), LimitCounterModel.noted_at.set(at),
-        LimitCounterModel.count.add(1)])
+        LimitCounterModel.tally.add(1)])
 
 
 def _get(key: str) -> LimitCounterModel | None:

@@ -218,7 +218,7 @@ class CompanySync:
                     break
                 batch = pending[offset:offset + step]
                 results = []
-                for message, done in zip(batch, pool.map(lambda m: self._one(client, cif, m), batch)):
+                for message, done in zip(batch, pool.map(lambda m: self._one(client, cif, m), batch), strict=True):
                     if not done.archived:
                         failed.append(message.created_at)
                     stats.add(done)

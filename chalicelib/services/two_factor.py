@@ -31,12 +31,12 @@ from datetime import datetime, timedelta
 from cryptography.hazmat.primitives.hashes import SHA1
 from cryptography.hazmat.primitives.twofactor.totp import TOTP
 from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.expressions.update import Action
 
 from chalicelib.domain import two_factor as rules
 from chalicelib.domain.errors import ArhivarError, Conflict, NotAllowed, NotAuthenticated, ValidationFailed
 from chalicelib.domain.memberships import MembershipState, Role
-from chalicelib.services.accounts import (give_back, record_session, take_login_attempt,
-                                          take_password_check)
+from chalicelib.services.accounts import give_back, record_session, take_login_attempt, take_password_check
 from chalicelib.storage.crypto import TokenCipher
 from chalicelib.storage.identity import (
     IdentityProvider,
@@ -211,7 +211,7 @@ class TwoFactor:
             account = AccountModel.get(user.user_id) if user else None
         except DoesNotExist:
             account = None
-        if account is None:  # deleted between the two calls
+        if user is None or account is None:  # deleted between the two calls
             raise InvalidCredentials()
         token = f"{user.user_id}.{secrets.token_urlsafe(32)}"
         account.update(actions=[
@@ -296,15 +296,16 @@ class TwoFactor:
             raise
 
     def _check_not_locked(self, account: AccountModel, now: datetime) -> None:
-        window = rules.FailureWindow(account.two_factor_failures or 0, account.two_factor_failures_since)
+        window = rules.FailureWindow(int(account.two_factor_failures or 0), account.two_factor_failures_since)
         if window.locked(now):
             raise rules.TooManyAttempts()
 
     def _count_failure(self, account: AccountModel, now: datetime) -> None:
-        window = rules.FailureWindow(account.two_factor_failures or 0, account.two_factor_failures_since)
+        window = rules.FailureWindow(int(account.two_factor_failures or 0), account.two_factor_failures_since)
         after = window.after_failure(now)
-        actions = [AccountModel.two_factor_failures.set(after.failures),
-                   AccountModel.two_factor_failures_since.set(after.since)]
+        assert after.since is not None  # a failure always starts or continues a window
+        actions: list[Action] = [AccountModel.two_factor_failures.set(after.failures),
+                                 AccountModel.two_factor_failures_since.set(after.since)]
         if after.locked(now):  # the outstanding sign-in dies with the lock
             actions.append(AccountModel.login_challenge_hash.remove())
         account.update(actions=actions)

@@ -15,7 +15,7 @@ from chalicelib.settings import Settings
 from chalicelib.storage.aws import aws_client, error_code, translated_errors
 
 if TYPE_CHECKING:
-    from types_boto3_s3.type_defs import PutObjectRequestTypeDef
+    pass
 
 
 class KeyTaken(Exception):

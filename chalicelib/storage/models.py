@@ -7,10 +7,12 @@ from these same classes, so there is no second list of tables to keep in sync.
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from pynamodb.attributes import (
-    ListAttribute,
     BinaryAttribute,
     BooleanAttribute,
+    ListAttribute,
     MapAttribute,
     NumberAttribute,
     TTLAttribute,
@@ -34,6 +36,7 @@ class _Meta:
     table_name: str | None = None
     region: str | None = None
     host: str | None = None
+    settings_field: str  # each model's Meta names the Settings field holding its table's name
 
 
 class RecoveryCodeUse(MapAttribute):
@@ -54,7 +57,7 @@ class AccountModel(Model):
     terms_version = UnicodeAttribute()
     terms_accepted_at = UTCDateTimeAttribute()
     locale = UnicodeAttribute(default="ro")
-    notification_prefs = MapAttribute(default=dict)
+    notification_prefs: MapAttribute[str, Any] = MapAttribute(default=dict)
     created_at = UTCDateTimeAttribute()
     # The one outstanding e-mail code (confirmation or password reset), hashed.
     code_purpose = UnicodeAttribute(null=True)
@@ -124,7 +127,7 @@ class CompanyModel(Model):
     name = UnicodeAttribute()
     address = UnicodeAttribute(null=True)
     registry_number = UnicodeAttribute(null=True)
-    public_data = MapAttribute(default=dict)
+    public_data: MapAttribute[str, Any] = MapAttribute(default=dict)
     public_data_refreshed_at = UTCDateTimeAttribute(null=True)
     licence = UnicodeAttribute(default="free")
     credential_id = UnicodeAttribute(null=True)
@@ -337,9 +340,10 @@ class DocumentModel(Model):
     document_type = UnicodeAttribute(null=True)  # invoice | credit_note
     total_with_vat = UnicodeAttribute(null=True)
     line_count = NumberAttribute(null=True)
-    line_names = ListAttribute(of=UnicodeAttribute, null=True)  # for search
+    # pynamodb types `of` as the Python type of the items, but it takes their Attribute class.
+    line_names: ListAttribute[str] = ListAttribute(of=UnicodeAttribute, null=True)  # type: ignore[arg-type]  # for search
     attachment_count = NumberAttribute(null=True)
-    messages = ListAttribute(of=UnicodeAttribute, null=True)  # error texts / buyer note
+    messages: ListAttribute[str] = ListAttribute(of=UnicodeAttribute, null=True)  # type: ignore[arg-type]  # see line_names
     pdf_error = UnicodeAttribute(null=True)  # why the last render failed (reason: detail)
     pdf_rendered_at = UTCDateTimeAttribute(null=True)
 
@@ -380,7 +384,7 @@ class SyncRunModel(Model):
     failed = NumberAttribute(default=0)
     lost = NumberAttribute(default=0)  # past ANAF's 60 days before they could be fetched
     bytes = NumberAttribute(default=0)
-    errors = MapAttribute(default=dict)
+    errors: MapAttribute[str, Any] = MapAttribute(default=dict)
     result = UnicodeAttribute(null=True)
     reason = UnicodeAttribute(null=True)  # schedule | manual
 
@@ -394,7 +398,7 @@ class ExportModel(Model):
     export_id = UnicodeAttribute(hash_key=True)
     owner_user_id = UnicodeAttribute()
     cif = UnicodeAttribute()
-    filters = MapAttribute(default=dict)
+    filters: MapAttribute[str, Any] = MapAttribute(default=dict)
     status = UnicodeAttribute(default="queued")
     progress = NumberAttribute(default=0)
     s3_key = UnicodeAttribute(null=True)
@@ -418,7 +422,8 @@ class LimitCounterModel(Model):
         settings_field = "limits_table"
 
     counter_key = UnicodeAttribute(hash_key=True)
-    count = NumberAttribute(default=0)
+    # Stored as "count"; named otherwise in Python so as not to hide Model.count().
+    tally = NumberAttribute(default=0, attr_name="count")
     expires_at = TTLAttribute(null=True)  # absent: kept for good
     # Notification bookkeeping shares this table (services/notifications.py): "mail#…" send
     # records, "digest#…" pending digests, "suppressed#…" addresses, "key#…" wrapped MAC keys.
@@ -449,7 +454,7 @@ class AuditEventModel(Model):
     event = UnicodeAttribute()  # domain/audit.py EventType
     actor_user_id = UnicodeAttribute(null=True)  # None for events without a signed-in actor
     actor_email = UnicodeAttribute(null=True)  # the actor's address when the event happened
-    details = MapAttribute(default=dict)  # small, never secrets (domain/audit.py cleans it)
+    details: MapAttribute[str, Any] = MapAttribute(default=dict)  # small, never secrets (domain/audit.py cleans it)
     ip = UnicodeAttribute(null=True)
 
 
@@ -471,7 +476,7 @@ def bind_models(settings: Settings) -> None:
     """Point every model at its table in this deployment (idempotent)."""
     dynamodb_errors.install()  # throttles become ServiceBusy for every pynamodb call
     for model in ALL_MODELS:
-        meta = model.Meta
+        meta = cast("type[_Meta]", model.Meta)  # pynamodb types Meta as its protocol; ours add settings_field
         meta.table_name = getattr(settings, meta.settings_field)
         meta.region = settings.region
         meta.host = settings.aws_endpoint_url
@@ -480,7 +485,7 @@ def bind_models(settings: Settings) -> None:
 
 def ttl_attribute_name(model: type[Model]) -> str | None:
     """The TTL attribute of a model, if it has one (for bootstrap and CDK)."""
-    for name, attribute in model.get_attributes().items():
+    for attribute in model.get_attributes().values():
         if isinstance(attribute, TTLAttribute):
             return attribute.attr_name
     return None

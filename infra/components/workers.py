@@ -75,15 +75,15 @@ class Workers(Construct):
                   log_retention: logs.RetentionDays) -> lambda_.Function:
         construct_id = pascal(spec.name)
         log_group = logs.LogGroup(self, f"{construct_id}Logs", retention=log_retention)
-        common = dict(
-            memory_size=spec.memory_mb,
-            timeout=Duration.seconds(spec.timeout_s),
-            environment=environment,
-            architecture=lambda_.Architecture.X86_64,  # the wheels Chalice downloads
-            log_group=log_group,
-            tracing=lambda_.Tracing.ACTIVE,  # X-Ray: SDK calls traced via the Lambda runtime
-            description=f"Arhivar {spec.name} ({spec.handler})",
-        )
+        common = {
+            "memory_size": spec.memory_mb,
+            "timeout": Duration.seconds(spec.timeout_s),
+            "environment": environment,
+            "architecture": lambda_.Architecture.X86_64,  # the wheels Chalice downloads
+            "log_group": log_group,
+            "tracing": lambda_.Tracing.ACTIVE,  # X-Ray: SDK calls traced via the Lambda runtime
+            "description": f"Arhivar {spec.name} ({spec.handler})",
+        }
         if spec.is_image:
             context = self._packaging.image_context(spec.name, spec.dockerfile)
             code = lambda_.DockerImageCode.from_image_asset(str(context), cmd=[spec.handler],

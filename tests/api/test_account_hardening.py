@@ -160,7 +160,7 @@ def test_an_invitation_needs_the_invitees_consent_and_looks_the_same_for_everyon
     # THEN the answers are the same but for the address
     assert [a.status_code for a in answers] == [201, 201]
     shapes = [{**a.json()["member"], "email": "x", "member_id": a.json()["member"]["member_id"].replace(e, "x")}
-              for a, e in zip(answers, (colleague.email, stranger))]
+              for a, e in zip(answers, (colleague.email, stranger), strict=True)]
     assert shapes[0] == shapes[1] == {"member_id": "invite#x", "email": "x", "role": "viewer",
                                       "state": "pending", "invited": True}
     # AND the colleague sees nothing of the company yet, only the invitation

@@ -65,7 +65,7 @@ def test_an_authorization_attaches_only_the_company_asked_for(new_user, certific
     rows = {c["cif"]: c for c in user.call("GET", "/companies").json()["companies"]}
     badge = rows[first]["authorization"]
     assert rows[first]["membership_state"] == "active" and badge["state"] == "authorized"
-    until = datetime.fromisoformat(badge["until"].replace("Z", "+00:00"))
+    until = datetime.fromisoformat(badge["until"])
     assert timedelta(days=360) < until - datetime.now(UTC) <= timedelta(days=366)
     assert badge["label"] == f"autorizat până la {until.strftime('%d.%m.%Y')}"
     assert rows[second]["membership_state"] == "pending" and rows[other]["membership_state"] == "pending"
@@ -336,7 +336,8 @@ def test_disconnecting_a_shared_credential_does_not_switch_off_another_accounts_
     owner, colleague = new_user(), new_user()
     for cif in (first, second):
         owner.call("POST", "/companies", json={"cif": cif})
-        assert authorize(owner, cif, issue_certificate(local_stack.ports.sandbox_url, [first, second]))["anaf"] == "connected"
+        certificate = issue_certificate(local_stack.ports.sandbox_url, [first, second])
+        assert authorize(owner, cif, certificate)["anaf"] == "connected"
     credential_id = CompanyModel.get(first).credential_id
     CompanyModel(cif=second).update(actions=[CompanyModel.credential_id.set(credential_id)])
     AnafCredentialModel.get(credential_id).update(actions=[AnafCredentialModel.cifs.add({second})])

@@ -24,7 +24,8 @@ def journal(user, cif: str, **params) -> list[dict]:
     """Every event of the company, following the cursors, newest first."""
     events, cursor = [], None
     while True:
-        answer = user.call("GET", f"/companies/{cif}/audit", params={**params, **({"cursor": cursor} if cursor else {})})
+        answer = user.call("GET", f"/companies/{cif}/audit",
+                           params={**params, **({"cursor": cursor} if cursor else {})})
         assert answer.status_code == 200, answer.text
         page = answer.json()
         events += page["events"]
@@ -69,9 +70,11 @@ def test_members_licence_export_link_and_disconnect_are_recorded(owned, new_user
     # WHEN the owner invites an existing account and an address without one, re-roles the
     # colleague, cancels the invitation, changes the licence, exports, e-mails an ANAF link
     # and disconnects
-    assert owner.call("POST", f"/companies/{cif}/members", json={"email": colleague.email, "role": "viewer"}).status_code == 201
+    invited = owner.call("POST", f"/companies/{cif}/members", json={"email": colleague.email, "role": "viewer"})
+    assert invited.status_code == 201
     assert colleague.call("POST", f"/invitations/{cif}/accept").status_code == 200
-    assert owner.call("POST", f"/companies/{cif}/members", json={"email": newcomer, "role": "viewer"}).status_code == 201
+    invited = owner.call("POST", f"/companies/{cif}/members", json={"email": newcomer, "role": "viewer"})
+    assert invited.status_code == 201
     colleague_id = colleague.call("GET", "/account").json()["user_id"]
     assert owner.call("PUT", f"/companies/{cif}/members/{colleague_id}", json={"role": "admin"}).status_code == 204
     assert owner.call("DELETE", f"/companies/{cif}/members/invite%23{newcomer}").status_code == 204

@@ -7,8 +7,6 @@ import requests
 from tests.api.conftest import prove
 
 
-
-
 def test_a_company_is_looked_up_then_registered_with_ro_prefix_and_spaces(new_user, fresh_cif, local_stack):
     user, cif = new_user(), fresh_cif()
     typed = f"ro {cif[:2]} {cif[2:]}"
@@ -60,7 +58,8 @@ def test_invalid_unknown_and_duplicate_cifs_each_get_their_own_message(new_user,
 def test_anaf_lookup_down_is_a_retryable_503(new_user, fresh_cif, local_stack):
     user, cif = new_user(), fresh_cif()
     admin = f"{local_stack.ports.sandbox_url}/__sandbox/faults"
-    requests.post(admin, json={"kind": "maintenance", "path": "/api/PlatitorTvaRest", "count": 5}, timeout=10).raise_for_status()
+    requests.post(admin, json={"kind": "maintenance", "path": "/api/PlatitorTvaRest", "count": 5},
+                  timeout=10).raise_for_status()
     try:
         answer = user.call("POST", "/companies", json={"cif": cif})
     finally:

@@ -135,7 +135,7 @@ def created_day(document: DocumentModel) -> date:
 def test_type_filter_uses_the_exact_per_type_count(archive):
     for kind in ("received", "sent", "error", "buyer_message"):
         ids, pages = every_page(archive, type=kind, page_size="25")
-        assert set(ids) == expect(archive, lambda d: d.kind == kind) and len(ids) == len(set(ids))
+        assert set(ids) == expect(archive, lambda d, kind=kind: d.kind == kind) and len(ids) == len(set(ids))
         assert pages[0]["total"] == {"value": len(ids), "exact": True}
         assert all(not p["partial"] for p in pages)  # a key condition: no read budget involved
 
@@ -208,7 +208,7 @@ def test_a_filtered_page_reads_a_bounded_number_of_documents(archive):
 
 # -- bad input -------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("params,code", [
+@pytest.mark.parametrize(("params", "code"), [
     ({"created_from": "2026-13-01"}, "invalid_date"),
     ({"issued_to": "31.12.2026"}, "invalid_date"),
     ({"created_from": "2026-02-30"}, "invalid_date"),
@@ -453,7 +453,8 @@ def test_csv_and_xlsx_exports_have_the_lists_columns(archive, settings):
 
     _, content = run_export(archive, settings, "xlsx", {"type": "sent"})
     book = zipfile.ZipFile(io.BytesIO(content))
-    assert {"[Content_Types].xml", "xl/workbook.xml", "xl/worksheets/sheet1.xml", "xl/styles.xml"} <= set(book.namelist())
+    assert {"[Content_Types].xml", "xl/workbook.xml", "xl/worksheets/sheet1.xml",
+            "xl/styles.xml"} <= set(book.namelist())
     sheet = book.read("xl/worksheets/sheet1.xml").decode("utf-8")
     assert sheet.count("<row ") == len(sent) + 1 and "Număr document" in sheet
     first = sent[0]
@@ -465,7 +466,7 @@ def test_csv_and_xlsx_exports_have_the_lists_columns(archive, settings):
 def test_a_large_export_is_also_emailed(archive, settings, monkeypatch):
     from chalicelib.services import exports
     monkeypatch.setattr(exports, "LARGE_EXPORT", 3)
-    status, _ = run_export(archive, settings, "csv", {})
+    run_export(archive, settings, "csv", {})
     mail = next(m for m in sent_mail() if m.to == archive.user.email)
     assert "export" in mail.subject.lower()
 

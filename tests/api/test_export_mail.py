@@ -3,9 +3,6 @@ unsubscribe link, and a send record so a retried export job e-mails once."""
 
 from __future__ import annotations
 
-import io
-import json
-import zipfile
 from datetime import UTC, datetime
 
 import pytest

@@ -75,7 +75,7 @@ def fresh_cif_module(local_stack):
     return lambda: new_company(local_stack.ports.sandbox_url)
 
 
-@pytest.mark.parametrize("path,method", company_routes())
+@pytest.mark.parametrize(("path", "method"), company_routes())
 def test_no_active_membership_means_404_on_every_company_route(outsiders, path, method):
     owner, stranger, pending, cif, owner_id = outsiders
     body = VALID_BODIES.get((path, method))

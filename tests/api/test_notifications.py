@@ -25,7 +25,6 @@ from local.runtime import LocalLambdaContext, QueuePoller
 from tests.api.conftest import authorize, sign_up
 from tests.api.test_sync import Sandbox
 
-
 # -- helpers -----------------------------------------------------------------------------------
 
 class NotifyWorker:
@@ -148,7 +147,7 @@ def companies(owner, world, worker):
             CompanyModel.covered_until.set(datetime.now(UTC) - timedelta(minutes=3))])
         sync(cif)
     worker.drain()
-    yield dict(zip(("pro", "standard", "free"), cifs))
+    yield dict(zip(("pro", "standard", "free"), cifs, strict=True))
     for cif in cifs:  # leave them as other modules expect them
         CompanyModel(cif=cif).update(actions=[CompanyModel.licence.set("free")])
 
@@ -371,7 +370,8 @@ def test_an_uncovered_stretch_near_the_60_day_cliff_warns_the_admins_once(owner,
         # THEN the owner is warned once, in Romanian, with the date the invoices start to go
         mails = mails_to(owner.email)[: len(mails_to(owner.email)) - before]
         assert len(mails) == 1
-        assert mails[0].subject.strip().startswith("Atenție: facturile companiei") and "peste 10 zile" in mails[0].subject
+        subject = mails[0].subject
+        assert subject.strip().startswith("Atenție: facturile companiei") and "peste 10 zile" in subject
         assert (stopped + timedelta(days=60)).strftime("%d.%m.%Y") in mails[0].text
         assert mails[0].headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     finally:

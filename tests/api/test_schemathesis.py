@@ -120,7 +120,7 @@ def documented_operations() -> list[tuple[str, str]]:
             for method in operations]
 
 
-@pytest.mark.parametrize("path, method", documented_operations())
+@pytest.mark.parametrize(("path", "method"), documented_operations())
 def test_no_operation_answers_a_server_error(api_schema, target, path, method):
     # GIVEN generated requests to one operation (valid and invalid input, and the examples),
     # made by the signed-in user

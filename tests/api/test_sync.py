@@ -283,7 +283,7 @@ def test_randomized_soak_ends_with_the_exact_archive(sandbox, spv_company, world
     real_record = Archiver._record
     kinds = ["status", "corrupt_zip", "truncate_zip", "waf", "timeout", "maintenance"]
     paths = ["/prod/FCTEL/rest/descarcare", "/prod/FCTEL/rest/listaMesajePaginatieFactura"]
-    for run in range(SOAK_RUNS):
+    for _run in range(SOAK_RUNS):
         sandbox.clear_faults()
         for _ in range(rng.randint(0, 2)):
             kind = rng.choice(kinds)
@@ -389,7 +389,8 @@ def test_spv_zips_downloaded_by_hand_are_imported_once(sandbox, new_user_module,
     single = user.call("POST", f"/companies/{cif}/imports", data=next(iter(files.values())),
                        headers={"Content-Type": "application/zip"})
     assert single.json()["counts"]["duplicate"] == 1
-    not_zip = user.call("POST", f"/companies/{cif}/imports", data=b"nu e zip", headers={"Content-Type": "application/zip"})
+    not_zip = user.call("POST", f"/companies/{cif}/imports", data=b"nu e zip",
+                        headers={"Content-Type": "application/zip"})
     assert not_zip.status_code == 400 and not_zip.json()["error"]["code"] == "import_not_a_zip"
 
 

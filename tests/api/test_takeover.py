@@ -82,7 +82,7 @@ def test_a_link_for_your_own_company_gives_nothing_of_another_one_the_certificat
 
 def test_an_anaf_url_forwarded_to_a_certificate_holder_proves_nothing(archived_by_a, new_user, sandbox_url):
     # GIVEN B pending on X, starting the ANAF step for X in their own browser
-    a, x, a_credential = archived_by_a
+    _a, x, a_credential = archived_by_a
     b = new_user()
     b.call("POST", "/companies", json={"cif": x})
     url = b.call("POST", f"/companies/{x}/anaf/authorize").json()["authorization_url"]

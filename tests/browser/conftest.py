@@ -11,7 +11,15 @@ import pytest
 import requests
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from tests.api.conftest import PASSWORD, User, add_proven_company, email_address, last_code, new_company, sign_up
+from tests.api.conftest import (
+    PASSWORD,
+    User,
+    add_proven_company,
+    email_address,
+    last_code,
+    new_company,
+    sign_up,
+)
 
 __all__ = ["PASSWORD", "User", "email_address", "last_code", "log_in", "sign_up"]
 

@@ -16,7 +16,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-import requests
 from playwright.sync_api import Page, expect
 
 from chalicelib import dependencies

@@ -32,7 +32,8 @@ def test_the_new_documents_e_mail_renders_escaped_and_carries_no_file(page: Page
     company = SimpleNamespace(cif="14399840", name="Țesătoria Ștefănești SRL")
     notifications = dependencies.notifications()
     message = compose(notifications.public_url, company,
-                      [document("FCT-1001", HOSTILE, "1190.00"), document("FCT-1002", "Âncă & Îmbrăcăminte SA", "59.50")],
+                      [document("FCT-1001", HOSTILE, "1190.00"),
+                       document("FCT-1002", "Âncă & Îmbrăcăminte SA", "59.50")],
                       2, "2 documente noi", "la ultima sincronizare")
     to = email_address("html")
     assert notifications.send(Recipient("user-html", to), Category.NEW_DOCUMENTS, [company.cif], message)

@@ -18,11 +18,11 @@ import pytest
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 
-import aws_cdk  # noqa: E402  (requirements-dev.txt)
+import aws_cdk
 
-from infra.app import build_app  # noqa: E402
-from infra.packaging import REPO_ROOT, Packaging  # noqa: E402
-from infra.stages import STAGES, StageParameters  # noqa: E402
+from infra.app import build_app
+from infra.packaging import REPO_ROOT, Packaging
+from infra.stages import STAGES, StageParameters
 
 CDK_JSON_CONTEXT: dict[str, Any] = json.loads((REPO_ROOT / "infra" / "cdk.json").read_text())["context"]
 

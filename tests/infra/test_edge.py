@@ -122,8 +122,8 @@ def _alarmed_dimensions(template: dict[str, Any]) -> list[tuple[str, str, Any]]:
     for alarm in resources(template, "AWS::CloudWatch::Alarm").values():
         props = properties(alarm)
         assert props["AlarmActions"], "every alarm notifies the alarm topic"
-        for dimension in props.get("Dimensions", []):
-            found.append((props["MetricName"], dimension["Name"], dimension["Value"]))
+        found.extend((props["MetricName"], dimension["Name"], dimension["Value"])
+                     for dimension in props.get("Dimensions", []))
     return found
 
 

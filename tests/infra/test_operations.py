@@ -113,7 +113,7 @@ def test_each_function_reaches_only_its_archive_prefixes(template: dict) -> None
     api = _s3_grants(template, _role_of(api_function(template)))
     # THEN nobody has the whole bucket
     for grants in (render, export, sync, api):
-        assert all("*" != pattern for patterns in grants.values() for pattern in patterns)
+        assert all(pattern != "*" for patterns in grants.values() for pattern in patterns)
     # AND the renderer reads invoice XML and writes only PDFs
     assert render["s3:GetObject*"] == {"documents/*/invoice.xml"}
     assert render["s3:PutObject"] == {"documents/*/invoice.pdf"}
