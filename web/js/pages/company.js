@@ -511,7 +511,7 @@ function mountArchive(box, ctx, path, getCompany, setCompany) {
     if (event.target.id !== "formular-link") return;
     event.preventDefault();
     try {
-      const address = await sendAuthorizationLink(cif, event.target, field("email-titular"),
+      const address = await sendAuthorizationLink(getCompany().cif, event.target, field("email-titular"),
         field("eroare-email-titular"));
       if (!address || !ctx.current()) return;
       toggleLinkForm(false);
