@@ -189,7 +189,10 @@ def test_buttons_show_progress_while_waiting(shared_page: Page, fresh_cif):
     cif = fresh_cif()
     shared_page.goto("/companii")
     release = []
-    shared_page.route("**/api/companies/lookup", release.append)
+    def hold(route):  # Playwright wraps handlers by attribute: a plain function, not list.append
+        release.append(route)
+
+    shared_page.route("**/api/companies/lookup", hold)
     search(shared_page, cif)
     button = shared_page.locator("#cauta")
     expect(button).to_have_text("Se caută…")

@@ -89,7 +89,10 @@ def test_sync_now_then_the_history_shows_the_run_and_a_viewer_sees_it_without_ac
 
     # WHEN the owner clicks "Sincronizează acum", THEN the button shows progress and the start is confirmed
     release = []
-    page.route("**/api/companies/*/sync", release.append)
+    def hold(route):  # Playwright wraps handlers by attribute: a plain function, not list.append
+        release.append(route)
+
+    page.route("**/api/companies/*/sync", hold)
     page.get_by_role("button", name="Sincronizează acum").click()
     busy = page.locator("#sincronizeaza")
     expect(busy).to_have_text("Se pornește sincronizarea…")
