@@ -79,12 +79,9 @@ TESTS = Path(__file__).resolve().parent
 ONE_UNIT_FOLDERS = ("api", "infra", "invoices", "pdf", "sandbox", "anaf")
 # Units start in this order, the longest first (measured with --durations), so that no worker
 # picks up a long unit when the others are about to finish; browser files run on a stack where
-# the API tests ran before them or none did, as in a one-process run. The sandbox's own tests go
-# first, in a fresh process: their byte-for-byte comparisons of served ZIPs once failed in a
-# worker that had run other units before (not reproduced in any one-process order; see the
-# README's notes). A test goes where the longest entry that its path starts with is; files that
-# none matches come last.
-START_ORDER = ("tests/sandbox/", "tests/api/", "tests/browser/", "tests/test_", "tests/pdf/",
+# the API tests ran before them or none did, as in a one-process run. A test goes where the
+# longest entry that its path starts with is; files that none matches come last.
+START_ORDER = ("tests/api/", "tests/browser/", "tests/test_", "tests/sandbox/", "tests/pdf/",
                "tests/infra/", "tests/invoices/", "tests/anaf/")
 
 

@@ -31,8 +31,11 @@ class Sandbox:
 
     def _new_store(self) -> MessageStore:
         c = self.config
+        # The history is laid out back from the clock's start, not from "now" at construction:
+        # with a pinned start_time the same seed gives the same messages to the millisecond (and
+        # so the same ZIP bytes, whose entries carry the times), however slow the start-up.
         return MessageStore(
-            c.seed, self.world, self.clock.now_ms(), c.arrival_interval_s,
+            c.seed, self.world, int(self.clock.started_at * 1000), c.arrival_interval_s,
             c.volume_cif, c.volume_messages, c.processing_delay_s,
         )
 
