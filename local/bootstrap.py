@@ -177,6 +177,9 @@ def ensure_user_pool(settings: Settings) -> tuple[str, str]:
                 "RequireSymbols": PASSWORD_POLICY.require_symbols,
             }},
             UsernameAttributes=["email"],
+            # Self sign-up off: users are created only through the API (AdminCreateUser,
+            # services/accounts.py); the public client's SignUp is refused.
+            AdminCreateUserConfig={"AllowAdminCreateUserOnly": True},
             # No AutoVerifiedAttributes: Arhivar e-mails its own codes (services/accounts.py).
             AccountRecoverySetting={
                 "RecoveryMechanisms": [{"Priority": 1, "Name": "verified_email"}]

@@ -4,7 +4,10 @@
 path of LocalStack's SES inspection endpoint). moto 5.2.5 has no such endpoint: its only view
 of sent mail is ``/moto-api/data.json``, a dump of every object moto holds, which grows with
 everything the tests store and timed out on a loaded machine. This one costs what the mailbox
-holds. Everything else is moto's own server, started exactly as ``python -m moto.server``.
+holds. Everything else is moto's own server, started exactly as ``python -m moto.server``,
+with one gap filled: moto 5.2.5 accepts SignUp on a pool whose AdminCreateUserConfig says
+AllowAdminCreateUserOnly (self sign-up off); AWS refuses it with NotAuthorizedException, and
+so does this server (`refuse_self_sign_up`).
 
 Run: python -m local.moto_server -H 127.0.0.1 -p 5000
 """
@@ -19,6 +22,8 @@ import sys
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from moto.cognitoidp.exceptions import NotAuthorizedError
+from moto.cognitoidp.models import CognitoIdpBackend
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from moto.ses.models import Message, RawMessage, ses_backends
 from werkzeug.serving import run_simple
@@ -41,6 +46,23 @@ def sent_messages() -> list[dict[str, Any]]:
                 found.append({**common, "kind": "simple", "destinations": message.destinations,
                               "subject": message.subject, "body": message.body})
     return found
+
+
+def refuse_self_sign_up() -> None:
+    """SignUp on a pool with self sign-up off answers as AWS does: NotAuthorizedException."""
+    original = CognitoIdpBackend.sign_up
+    if getattr(original, "refuses_self_sign_up", False):
+        return
+
+    def sign_up(self: CognitoIdpBackend, client_id: str, *args: Any, **kwargs: Any) -> Any:
+        for pool in self.user_pools.values():
+            admin_only = pool.extended_config.get("AdminCreateUserConfig", {}).get("AllowAdminCreateUserOnly")
+            if client_id in pool.clients and admin_only:
+                raise NotAuthorizedError("SignUp is not permitted for this user pool")
+        return original(self, client_id, *args, **kwargs)
+
+    sign_up.refuses_self_sign_up = True  # type: ignore[attr-defined]
+    CognitoIdpBackend.sign_up = sign_up  # type: ignore[method-assign]
 
 
 class WithSentMail:
@@ -68,6 +90,7 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("MOTO_PORT", str(args.port))  # as moto.server does (URLs moto builds)
     for stop in (signal.SIGINT, signal.SIGTERM):
         signal.signal(stop, lambda *_: sys.exit(0))
+    refuse_self_sign_up()
     moto_app = DomainDispatcherApplication(create_backend_app)
     run_simple(args.host, args.port, WithSentMail(moto_app), threaded=True, request_handler=MotoRequestHandler)
 

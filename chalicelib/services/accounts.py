@@ -9,6 +9,7 @@ Codes are stored hashed, expire, and allow a few attempts only.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import secrets
@@ -23,7 +24,13 @@ from chalicelib.domain.errors import NotAuthenticated, ValidationFailed
 from chalicelib.domain.passwords import check_password
 from chalicelib.domain.terms import TERMS_VERSION
 from chalicelib.services import audit, limits, memberships
-from chalicelib.storage.identity import IdentityProvider, InvalidCredentials, MfaChallenge, Session
+from chalicelib.storage.identity import (
+    AccountExists,
+    IdentityProvider,
+    InvalidCredentials,
+    MfaChallenge,
+    Session,
+)
 from chalicelib.storage.mail import Mailer
 from chalicelib.storage.models import AccountModel
 
@@ -92,16 +99,46 @@ class Accounts:
         if accepted_terms_version != TERMS_VERSION:
             raise TermsNotAccepted()
         check_password(password)
-        user_id = self._identity.sign_up(email, password)
-        now = self._now()
-        account = AccountModel(user_id=user_id, email=email, terms_version=TERMS_VERSION,
-                               terms_accepted_at=now, created_at=now)
-        account.save()
-        # Counted in the address's hour (refused only after code requests for the address
-        # before it existed: "resend" later), not in its minute: that would tell a "resend"
-        # that the address has just signed up.
-        self._take_code_mail(email, None, CONFIRM, minute=False)
-        self._send_code(account, CONFIRM)
+        user_id = self._create_identity(email, password)
+        account = None
+        try:
+            now = self._now()
+            account = AccountModel(user_id=user_id, email=email, terms_version=TERMS_VERSION,
+                                   terms_accepted_at=now, created_at=now)
+            account.save()
+            # Counted in the address's hour, not in its minute: that would tell a "resend"
+            # that the address has just signed up.
+            self._take_code_mail(email, None, CONFIRM, minute=False)
+            self._send_code(account, CONFIRM)
+        except BaseException:
+            # Not atomic in Cognito and DynamoDB together: undo, so the address stays free.
+            self._undo_sign_up(email, user_id, account)
+            raise
+
+    def _create_identity(self, email: str, password: str) -> str:
+        """The new Cognito user's id. A user of the address without an account item is a
+        half-done earlier sign-up (a failure whose clean-up failed too): it is replaced."""
+        try:
+            return self._identity.create_user(email, password)
+        except AccountExists:
+            user = self._identity.find(email)
+            if user is None or user.confirmed or _has_account(user.user_id):
+                raise
+        self._identity.delete_quietly(email)
+        return self._identity.create_user(email, password)
+
+    def _undo_sign_up(self, email: str, user_id: str, account: AccountModel | None) -> None:
+        """Delete what a failed sign-up created; only its own user (a parallel sign-up of the
+        same address may have replaced it), and never raise over the original failure."""
+        if account is not None:
+            with contextlib.suppress(Exception):  # an item without its Cognito user is never read
+                account.delete()
+        try:
+            user = self._identity.find(email)
+        except Exception:  # noqa: BLE001 - left to the next sign-up of the address (replaced)
+            return
+        if user is not None and user.user_id == user_id and not user.confirmed:
+            self._identity.delete_quietly(email)
 
     def resend_confirmation(self, email: str, client: str = "") -> None:
         """Send a fresh code. Unknown, confirmed and pending addresses are limited alike and
@@ -295,6 +332,14 @@ class Accounts:
 
 
 # -- sign-in (services/two_factor.py signs in; these are the rules it shares with Accounts) ---
+
+def _has_account(user_id: str) -> bool:
+    try:
+        AccountModel.get(user_id, consistent_read=True, attributes_to_get=["user_id"])
+    except DoesNotExist:
+        return False
+    return True
+
 
 def take_login_attempt(email: str | None, client: str, now: datetime) -> list[limits.Taken]:
     """One unit of the failed-login limits, per client IP and (when given) per address. The

@@ -2,7 +2,9 @@
 
 Arhivar sends its own confirmation and reset codes (Romanian e-mails through SES, see
 services/accounts.py), so the pool is used through its admin API for those steps and never
-sends e-mails itself; sign-in and refresh use the public client's flows.
+sends e-mails itself; sign-in and refresh use the public client's flows. Users are created
+only through the admin API (`create_user`): self sign-up is off on the pool, so the public
+client's SignUp is refused.
 
 Two-factor login is Cognito's software-token MFA (TOTP): enrolment through
 AssociateSoftwareToken / VerifySoftwareToken / SetUserMFAPreference with the user's access
@@ -13,6 +15,7 @@ user the same fixed secret; see README "Two-factor login".
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 from botocore.exceptions import ClientError
@@ -88,16 +91,35 @@ class IdentityProvider:
         self._pool = settings.cognito_user_pool_id
         self._client = settings.cognito_client_id
 
-    def sign_up(self, email: str, password: str) -> str:
-        """Create an unconfirmed user; return its id."""
+    def create_user(self, email: str, password: str) -> str:
+        """Create the user through the admin API, disabled until its address is confirmed
+        (`confirm`); return its id. The pool refuses the public client's SignUp: users are
+        created only here, so nobody can take someone else's address from outside the API.
+        A failure after the user exists deletes it again: the address stays free."""
         try:
             with translated_errors("cognito", passthrough=_handled):
-                answer = self._cognito.sign_up(
-                    ClientId=self._client, Username=email, Password=password,
+                self._cognito.admin_create_user(
+                    UserPoolId=self._pool, Username=email, MessageAction="SUPPRESS",
                     UserAttributes=[{"Name": "email", "Value": email}])
         except ClientError as error:
             raise _domain_error(error) from error
-        return answer["UserSub"]
+        try:
+            try:
+                with translated_errors("cognito", passthrough=_handled):
+                    self._cognito.admin_disable_user(UserPoolId=self._pool, Username=email)
+                    self._cognito.admin_set_user_password(
+                        UserPoolId=self._pool, Username=email, Password=password, Permanent=True)
+            except ClientError as error:
+                if not _handled(error):
+                    raise
+                raise _domain_error(error) from error
+            user = self.find(email)
+            if user is None:  # deleted by a parallel sign-up that took it for a half-done one
+                raise AccountExists()
+        except BaseException:
+            self.delete_quietly(email)
+            raise
+        return user.user_id
 
     def find(self, email: str) -> IdentityUser | None:
         try:
@@ -108,12 +130,19 @@ class IdentityProvider:
                 return None
             raise
         attributes = {a["Name"]: a["Value"] for a in user.get("UserAttributes", [])}
+        # Pending: created disabled (`create_user`), or UNCONFIRMED (self sign-up, before it was off).
         return IdentityUser(attributes["sub"], attributes.get("email", email),
-                            user["UserStatus"] == "CONFIRMED")
+                            user["UserStatus"] == "CONFIRMED" and user.get("Enabled", True))
 
     def confirm(self, email: str) -> None:
+        """The address is the user's: enabled (created disabled), or confirmed (a user of the
+        former self sign-up), and the e-mail verified."""
         with translated_errors("cognito"):
-            self._cognito.admin_confirm_sign_up(UserPoolId=self._pool, Username=email)
+            user = self._cognito.admin_get_user(UserPoolId=self._pool, Username=email)
+            if user["UserStatus"] == "UNCONFIRMED":
+                self._cognito.admin_confirm_sign_up(UserPoolId=self._pool, Username=email)
+            if not user.get("Enabled", True):
+                self._cognito.admin_enable_user(UserPoolId=self._pool, Username=email)
             self._cognito.admin_update_user_attributes(
                 UserPoolId=self._pool, Username=email,
                 UserAttributes=[{"Name": "email_verified", "Value": "true"}])
@@ -204,6 +233,12 @@ class IdentityProvider:
         with translated_errors("cognito"):
             self._cognito.admin_delete_user(UserPoolId=self._pool, Username=email)
 
+    def delete_quietly(self, email: str) -> None:
+        """Clean-up after a failed sign-up: delete the user if it is there, never raise (the
+        original failure is the one to report)."""
+        with contextlib.suppress(Exception):  # gone already, or Cognito down: a retry replaces it
+            self.delete(email)
+
     def _initiate(self, flow: str, parameters: dict[str, str]) -> Session | MfaChallenge:
         try:
             with translated_errors("cognito", passthrough=_handled):
@@ -227,4 +262,6 @@ def _domain_error(error: ClientError) -> ArhivarError:
         return WeakPassword()
     if code == "UserNotConfirmedException":
         return AccountNotConfirmed()
+    if code == "NotAuthorizedException" and "disabled" in str(error.response.get("Error", {}).get("Message", "")):
+        return AccountNotConfirmed()  # created disabled, enabled only by the e-mailed code
     return InvalidCredentials()  # NotAuthorized, UserNotFound: never say which

@@ -19,7 +19,9 @@ class Accounts(Construct):
             self, "UserPool",
             user_pool_name=pool_name,
             sign_in_aliases=cognito.SignInAliases(email=True, username=False),
-            self_sign_up_enabled=True,
+            # Users are created only through the API (AdminCreateUser, services/accounts.py):
+            # the public client's SignUp could take someone else's address for good.
+            self_sign_up_enabled=False,
             # Nothing is auto-verified: Arhivar e-mails its own codes (services/accounts.py).
             auto_verify=cognito.AutoVerifiedAttrs(email=False, phone=False),
             password_policy=cognito.PasswordPolicy(
