@@ -101,10 +101,13 @@ export default {
     const current = field("parola-actuala");
     const fresh = field("parola-noua");
     const again = field("parola-noua-confirmare");
-    const policy = await attachChecklist(fresh, field("reguli-parola"));
-    if (!ctx.current()) return; // the person has moved on to another page
+    // Listeners first, before anything is awaited: a click on a busy machine must never find the
+    // form without its handler (the browser would submit it itself and reload the page).
+    const policyReady = attachChecklist(fresh, field("reguli-parola"));
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
+      const policy = await policyReady;
+      if (!ctx.current()) return; // the person has moved on to another page
       showMessage(region, null);
       const problems = [
         [current, "eroare-actuala", current.value ? "" : "Introduceți parola actuală."],

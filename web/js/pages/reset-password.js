@@ -79,11 +79,14 @@ export default {
       });
     });
 
-    const policy = await attachChecklist(field("parola"), field("reguli-parola"));
-    if (!ctx.current()) return; // the person has moved on to another page
+    // Listeners first, before anything is awaited: a click on a busy machine must never find
+    // the form without its handler (the browser would submit it itself and reload the page).
+    const policyReady = attachChecklist(field("parola"), field("reguli-parola"));
 
     reset.addEventListener("submit", async (event) => {
       event.preventDefault();
+      const policy = await policyReady;
+      if (!ctx.current()) return; // the person has moved on to another page
       const code = field("cod");
       const password = field("parola");
       const again = field("parola-confirmare");

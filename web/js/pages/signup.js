@@ -60,11 +60,14 @@ export default {
     password.addEventListener("input", () => again.value && checkMatch());
     accepted.addEventListener("change", () => accepted.checked && fieldError(accepted, field("eroare-termeni"), ""));
 
-    const policy = await attachChecklist(password, field("reguli-parola"));
-    if (!ctx.current()) return; // the person has moved on to another page
+    // Listeners first, before anything is awaited: a click on a busy machine must never find
+    // the form without its handler (the browser would submit it itself and reload the page).
+    const policyReady = attachChecklist(password, field("reguli-parola"));
 
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
+      const policy = await policyReady;
+      if (!ctx.current()) return; // the person has moved on to another page
       showMessage(region, null);
       const address = email.value.trim();
       const problems = [
