@@ -163,14 +163,7 @@ class TwoFactor:
         required_by = requiring_companies(user_id)
         if required_by:
             raise TwoFactorRequiredByCompany(details={"cifs": required_by})
-        now = self._now()
-        self._check_not_locked(account, now)
-        take_password_check(user_id, now)  # the same limit as a password change (services/accounts.py)
-        try:
-            outcome = self._identity.sign_in(account.email, password)
-        except InvalidCredentials as error:
-            raise WrongPassword() from error
-        self._prove(account, outcome, code, now, purpose="disable")
+        self._password_and_code(account, password, code, purpose="disable")
         self._identity.disable_totp(access_token)
         account.update(actions=[
             AccountModel.two_factor_enabled_at.remove(), AccountModel.totp_secret_ciphertext.remove(),
@@ -183,18 +176,23 @@ class TwoFactor:
         account = _account(user_id)
         if account.two_factor_enabled_at is None:
             raise TwoFactorNotEnabled()
-        now = self._now()
-        self._check_not_locked(account, now)
-        take_password_check(user_id, now)  # the same limit as a password change (services/accounts.py)
-        try:
-            outcome = self._identity.sign_in(account.email, password)
-        except InvalidCredentials as error:
-            raise WrongPassword() from error
-        self._prove(account, outcome, code, now, purpose="renew")
+        self._password_and_code(account, password, code, purpose="renew")
         codes = rules.new_recovery_codes()
         account.update(actions=[AccountModel.recovery_codes.set(
             {rules.recovery_code_hash(user_id, c) for c in codes})])
         return codes
+
+    def _password_and_code(self, account: AccountModel, password: str, code: str, *, purpose: str) -> None:
+        """Turning it off or renewing codes: the current password (limited as a password change
+        is, services/accounts.py) and a current code or a recovery code."""
+        now = self._now()
+        self._check_not_locked(account, now)
+        take_password_check(account.user_id, now)
+        try:
+            outcome = self._identity.sign_in(account.email, password)
+        except InvalidCredentials as error:
+            raise WrongPassword() from error
+        self._prove(account, outcome, code, now, purpose=purpose)
 
     # -- sign-in --------------------------------------------------------------------------------
 
