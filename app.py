@@ -24,7 +24,6 @@ from chalicelib.domain.email import parse_email
 from chalicelib.domain.errors import NotAllowed
 from chalicelib.domain.memberships import Role
 from chalicelib.domain.terms import TERMS_VERSION
-from chalicelib.invoices.anaf_zip import check_upload
 from chalicelib.services import (
     audit,
     companies,
@@ -415,12 +414,8 @@ def sync_history(cif: str) -> Response:
 def import_archive(cif: str) -> Response:
     """"Importă arhive SPV": the body is the ZIP itself (application/zip)."""
     who = caller()
-    upload = app.current_request.raw_body or b""
-    memberships.require_active(who.user_id, cif)  # an outsider learns nothing, not even from a 400
-    if len(upload) <= imports.MAX_UPLOAD_BYTES:  # larger: the import answers 413
-        check_upload(upload, member_cap=imports.MAX_MEMBER_BYTES, total_cap=imports.MAX_TOTAL_BYTES)
-    results = imports.import_spv_archive(who.user_id, cif, upload, dependencies.archiver(), dependencies.now(),
-                                         dependencies.work_queues())
+    results = imports.import_spv_archive(who.user_id, cif, app.current_request.raw_body or b"",
+                                         dependencies.archiver(), dependencies.now(), dependencies.work_queues())
     counts = {status: sum(1 for r in results if r.status == status)
               for status in ("archived", "duplicate", "rejected")}
     return ok({"files": [views.imported_file(r) for r in results], "counts": counts})

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import io
 import zipfile
-import zlib
 from dataclasses import dataclass
 from datetime import datetime
 
 from chalicelib.domain.errors import NotAllowed, PayloadTooLarge, ValidationFailed
 from chalicelib.domain.memberships import Role, can_administer
+from chalicelib.invoices.anaf_zip import check_upload
 from chalicelib.invoices.errors import InvoiceLayerError
 from chalicelib.services import memberships
 from chalicelib.services.archiver import Archived, Archiver
@@ -50,43 +50,35 @@ def import_spv_archive(user_id: str, cif: str, upload: bytes, archiver: Archiver
     if len(upload) > MAX_UPLOAD_BYTES:
         raise PayloadTooLarge(f"Arhiva depășește {MAX_UPLOAD_BYTES // (1024 * 1024)} MB: "
                               "împărțiți-o în mai multe arhive.")
+    # Every member is read once up front: a damaged, encrypted or oddly compressed one refuses
+    # the whole upload (400 import_invalid_zip) before anything is archived.
+    check_upload(upload, member_cap=MAX_MEMBER_BYTES, total_cap=MAX_TOTAL_BYTES)
     archived: list[Archived] = []
     try:
-        return [_import_one(cif, name, content, archiver, now, archived) if content is not None
-                else ImportedFile(_shown(name), "rejected", reason=UNREADABLE_MEMBER)
-                for name, content in _anaf_zips(upload)]
+        return [_import_one(cif, name, content, archiver, now, archived) for name, content in _anaf_zips(upload)]
     finally:  # what was archived gets its PDF even when a later file failed the request
         queue_renders(queues, cif, archived)
 
 
-UNREADABLE_MEMBER = "Fișierul din arhivă nu poate fi citit (deteriorat, criptat sau comprimat neobișnuit)."
-# What zipfile raises for a damaged, encrypted or oddly compressed member.
-_MEMBER_ERRORS = (zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError, EOFError, ValueError)
-
-
-def _anaf_zips(upload: bytes) -> list[tuple[str, bytes | None]]:
-    """The ANAF ZIPs in the upload: the upload itself, or the .zip members of a ZIP (None for
-    a member that cannot be read)."""
+def _anaf_zips(upload: bytes) -> list[tuple[str, bytes]]:
+    """The ANAF ZIPs in the upload: the upload itself, or the .zip members of a ZIP (each
+    readable: check_upload has read them all)."""
     try:
         outer = zipfile.ZipFile(io.BytesIO(upload))
-        infos = [i for i in outer.infolist() if not i.is_dir()]
-    except _MEMBER_ERRORS as error:
+    except zipfile.BadZipFile as error:
         raise NotAZip() from error
+    infos = [i for i in outer.infolist() if not i.is_dir()]
     if not any(i.filename.lower().endswith(".zip") for i in infos):
         return [("arhiva.zip", upload)]  # a single ANAF ZIP: its checks happen in the archiver
     if len(infos) > MAX_MEMBERS:
         raise ValidationFailed(f"Arhiva conține peste {MAX_MEMBERS} fișiere: împărțiți-o.")
-    found: list[tuple[str, bytes | None]] = []
+    found: list[tuple[str, bytes]] = []
     total = 0
     for info in infos:
         if not info.filename.lower().endswith(".zip"):
             continue
-        try:
-            with outer.open(info) as member:
-                content = member.read(MAX_MEMBER_BYTES + 1)
-        except _MEMBER_ERRORS:
-            found.append((info.filename, None))
-            continue
+        with outer.open(info) as member:
+            content = member.read(MAX_MEMBER_BYTES + 1)
         total += len(content)
         if len(content) > MAX_MEMBER_BYTES or total > MAX_TOTAL_BYTES:
             raise ValidationFailed("Arhiva conține fișiere prea mari pentru o factură e-Factura.")

@@ -118,8 +118,7 @@ function named(cif, byCif) {
 
 /** The query ANAF's callback put on /companii or /autorizare-anaf. */
 export function callbackResult(query) {
-  const covered = (query.get("covered") ?? "").split(",").map((c) => c.trim()).filter(Boolean);
-  return { outcome: query.get("anaf"), cif: query.get("cif") ?? "", covered };
+  return { outcome: query.get("anaf"), cif: query.get("cif") ?? "" };
 }
 
 /** { kind, text } for the dashboard after ANAF's redirect; companies are the account's list. */

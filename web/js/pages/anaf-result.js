@@ -1,6 +1,6 @@
 // /autorizare-anaf: where ANAF sends back the certificate holder who opened an e-mailed
 // authorization link. Public (they need no Arhivar account): thanks, or what went wrong and what
-// to do. The address carries anaf=<outcome>, cif and covered (the CIFs authorized).
+// to do. The address carries anaf=<outcome> and cif (the company the link was for).
 import { callbackResult } from "../anaf.js";
 import { html } from "../dom.js";
 
