@@ -32,8 +32,9 @@ from chalicelib.invoices.models import DocumentKind, DocumentSummary
 from chalicelib.invoices.signature import TrustedSigners, verify_signature
 from chalicelib.invoices.ubl import detect_document, parse_buyer_message, parse_error_message, parse_summary
 from chalicelib.settings import Settings
+from chalicelib.storage import companies, keys
 from chalicelib.storage.blobs import ArchiveBucket, KeyTaken
-from chalicelib.storage.models import CompanyModel, DocumentModel, LimitCounterModel
+from chalicelib.storage.models import DocumentModel, LimitCounterModel
 
 KINDS = {
     MessageKind.RECEIVED: "received",
@@ -54,10 +55,6 @@ def archived_key(cif: str, message_id: str) -> str:
 def document_sk(created_at: datetime, message_id: str) -> str:
     """Sort key: newest first by creation time in SPV, then the message id."""
     return f"created#{created_at.astimezone(UTC):%Y%m%d%H%M}#{message_id}"
-
-
-def original_key(cif: str, created_at: datetime, message_id: str) -> str:
-    return f"originals/{cif}/{created_at.astimezone(UTC):%Y/%m}/{message_id}.zip"
 
 
 def retain_until(created_at: datetime) -> datetime:
@@ -96,20 +93,20 @@ class Archiver:
             return Archived(earlier, False, kind, False)
         if not self._claim(cif, message.id, sha256):
             return Archived(sk, False, kind, False)
-        prefix = f"documents/{cif}/{message.id}"
-        original = original_key(cif, message.created_at, message.id)
+        original = keys.original(cif, message.created_at, message.id)
+        xml_key, signature_key = keys.invoice_xml(cif, message.id), keys.signature_xml(cif, message.id)
         try:
             self._archive.put_once(original, content, "application/zip",
                                    retain_until=retain_until(message.created_at))
-            self._archive.put_once(f"{prefix}/invoice.xml", package.invoice_xml, "application/xml")
-            self._archive.put_once(f"{prefix}/signature.xml", package.signature_xml, "application/xml")
+            self._archive.put_once(xml_key, package.invoice_xml, "application/xml")
+            self._archive.put_once(signature_key, package.signature_xml, "application/xml")
         except KeyTaken:
             return Archived(sk, False, kind, False)  # never overwrite what is archived
         document = DocumentModel(
             cif=cif, sk=sk, message_id=message.id, upload_index=message.upload_index, kind=kind,
             created_at=message.created_at.astimezone(UTC), anaf_details=message.details[:1000],
             original_key=original, original_sha256=sha256, original_size=len(content),
-            xml_key=f"{prefix}/invoice.xml", signature_key=f"{prefix}/signature.xml",
+            xml_key=xml_key, signature_key=signature_key,
             archived_at=datetime.now(UTC), source=source,
             cif_upload=f"{cif}#{message.upload_index}#{kind}")
         check = verify_signature(package.invoice_xml, package.signature_xml, self._trusted)
@@ -185,7 +182,6 @@ class Archiver:
 
     def _record(self, document: DocumentModel, sha256: str) -> bool:
         _fill_listing(document)
-        per_kind = getattr(CompanyModel, f"count_{document.kind}")
         claim = LimitCounterModel(counter_key=archived_key(document.cif, document.message_id))
         try:
             with self._record_lock, TransactWrite(connection=self._connection) as transaction:
@@ -195,9 +191,7 @@ class Archiver:
                                    condition=(LimitCounterModel.claim_state == "claimed")
                                    & (LimitCounterModel.content_sha256 == sha256))
                 transaction.save(document, condition=DocumentModel.sk.does_not_exist())
-                transaction.update(CompanyModel(cif=document.cif),
-                                   actions=[CompanyModel.document_count.add(1), per_kind.add(1)],
-                                   condition=CompanyModel.cif.exists())
+                companies.count_documents(transaction, document.cif, {document.kind: 1})
         except TransactWriteError as error:
             reasons = [r.code if r else None for r in (error.cancellation_reasons or [])]
             if reasons and "ConditionalCheckFailed" in reasons[:2]:

@@ -34,6 +34,7 @@ from chalicelib.services.notifications import Notifications
 from chalicelib.services.sheets import CsvWriter, XlsxWriter
 from chalicelib.services.streaming_zip import Member, write_zip
 from chalicelib.settings import Settings
+from chalicelib.storage import keys
 from chalicelib.storage.blobs import ArchiveBucket
 from chalicelib.storage.models import ExportModel
 from chalicelib.storage.multipart import MultipartWriter
@@ -63,10 +64,6 @@ INDEX_EXTRA = ("Fișier XML", "Fișier PDF", "Fișier original", "SHA-256 origin
 class ExportNotFound(NotFound):
     code = "export_not_found"
     message_ro = "Exportul nu există sau a expirat (exporturile se păstrează 7 zile)."
-
-
-def export_key(export_id: str, fmt: str) -> str:
-    return f"exports/{export_id}.{FORMATS[fmt][1]}"
 
 
 def start(user_id: str, cif: str, fmt: str, f: DocumentFilter, queues: WorkQueues,
@@ -137,7 +134,7 @@ class ExportBuilder:
             return "ready"
         f = rules.parse_filter(filters_of(export))
         fmt = export.format or "zip"
-        key = export_key(export_id, fmt)
+        key = keys.export(export_id, FORMATS[fmt][1])
         export.update(actions=[ExportModel.status.set("building"), ExportModel.started_at.set(self._clock()),
                                ExportModel.done.set(0), ExportModel.progress.set(0),
                                ExportModel.error.remove()])

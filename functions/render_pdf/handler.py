@@ -31,6 +31,7 @@ from botocore.exceptions import ClientError
 from chalicelib import dependencies
 from chalicelib.invoices.pdf import RenderContext, render_invoice_xml
 from chalicelib.invoices.pdf.renderer import DEFAULT_TIMEOUT_S, engine
+from chalicelib.storage import keys
 from chalicelib.storage.aws import error_code
 from chalicelib.storage.models import DocumentModel
 from chalicelib.tracing import tracer
@@ -44,10 +45,6 @@ try:  # warm the fonts, CSS and template during the Lambda init phase
     engine()
 except Exception:  # the first render retries and reports the failure
     logger.exception("renderer warm-up failed")
-
-
-def pdf_key(cif: str, message_id: str) -> str:
-    return f"documents/{cif}/{message_id}/invoice.pdf"
 
 
 def _timeout_s() -> float:
@@ -109,7 +106,7 @@ def render_document(cif: str, sk: str, message_id: str) -> str:
                                                "reason": result.reason, "detail": result.detail})
         _record_failure(document, f"{result.reason}: {result.detail}", now)
         return "failed"
-    key = pdf_key(cif, message_id)
+    key = keys.invoice_pdf(cif, message_id)
     dependencies.archive().put(key, pdf, "application/pdf")
     document.update(
         actions=[

@@ -1,0 +1,34 @@
+"""The archive bucket's key layout, in one place.
+
+Keys are built only from values the archive itself decided (a CIF the user proved, ANAF's
+message id or the signed upload index, a generated id), never from a file name or a body field.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+def original(cif: str, created_at: datetime, message_id: str) -> str:
+    """ANAF's signed ZIP, byte for byte (under Object Lock)."""
+    return f"originals/{cif}/{created_at.astimezone(UTC):%Y/%m}/{message_id}.zip"
+
+
+def _document_prefix(cif: str, message_id: str) -> str:
+    return f"documents/{cif}/{message_id}"
+
+
+def invoice_xml(cif: str, message_id: str) -> str:
+    return f"{_document_prefix(cif, message_id)}/invoice.xml"
+
+
+def signature_xml(cif: str, message_id: str) -> str:
+    return f"{_document_prefix(cif, message_id)}/signature.xml"
+
+
+def invoice_pdf(cif: str, message_id: str) -> str:
+    return f"{_document_prefix(cif, message_id)}/invoice.pdf"
+
+
+def export(export_id: str, extension: str) -> str:
+    return f"exports/{export_id}.{extension}"
