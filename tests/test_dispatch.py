@@ -13,8 +13,8 @@ from botocore.exceptions import ClientError
 from chalicelib import dependencies
 from chalicelib.domain.errors import ServiceUnavailable
 from chalicelib.domain.licences import PRO
-from chalicelib.services.dispatch import due_shard
 from chalicelib.storage.aws import aws_client
+from chalicelib.storage.companies import due_shard
 from chalicelib.storage.models import CompanyModel
 from chalicelib.topology import DISPATCH_SCHEDULE
 from local.runtime import ScheduleTimer, load_handler

@@ -12,8 +12,8 @@ import pytest
 
 from chalicelib import dependencies
 from chalicelib.domain.licences import PRO
-from chalicelib.services.dispatch import due_shard
 from chalicelib.storage.aws import aws_client
+from chalicelib.storage.companies import due_shard
 from chalicelib.storage.models import CompanyModel
 from chalicelib.topology import DISPATCH_SCHEDULE, QueueSpec, queue
 from local.runtime import QueuePoller, ScheduleTimer, load_handler, rate_seconds

@@ -10,7 +10,7 @@ from chalicelib.services.accounts import AccountView
 from chalicelib.services.companies import CompanySummary, PublicData
 from chalicelib.services.imports import ImportedFile
 from chalicelib.services.memberships import Invitation, Member
-from chalicelib.storage.models import SyncRunModel
+from chalicelib.storage.sync_runs import SyncRun
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -57,7 +57,7 @@ def company(summary: CompanySummary) -> dict[str, Any]:
     return view
 
 
-def sync_run(run: SyncRunModel) -> dict[str, Any]:
+def sync_run(run: SyncRun) -> dict[str, Any]:
     return {
         "started_at": iso(datetime.fromisoformat(run.started_at.split("#")[0])),
         "finished_at": iso(run.finished_at),

@@ -18,12 +18,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import jwt
-from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from chalicelib.domain.errors import NotAuthenticated, ValidationFailed
 from chalicelib.domain.passwords import check_password
 from chalicelib.domain.terms import TERMS_VERSION
 from chalicelib.services import audit, limits, memberships
+from chalicelib.storage import accounts
+from chalicelib.storage.accounts import Account
 from chalicelib.storage.identity import (
     AccountExists,
     IdentityProvider,
@@ -32,7 +33,6 @@ from chalicelib.storage.identity import (
     Session,
 )
 from chalicelib.storage.mail import Mailer
-from chalicelib.storage.models import AccountModel
 
 CONFIRM = "confirm"
 RESET = "reset"
@@ -103,9 +103,7 @@ class Accounts:
         account = None
         try:
             now = self._now()
-            account = AccountModel(user_id=user_id, email=email, terms_version=TERMS_VERSION,
-                                   terms_accepted_at=now, created_at=now)
-            account.save()
+            account = accounts.create(user_id, email, terms_version=TERMS_VERSION, now=now)
             # Counted in the address's hour, not in its minute: that would tell a "resend"
             # that the address has just signed up.
             self._take_code_mail(email, None, CONFIRM, minute=False)
@@ -122,17 +120,17 @@ class Accounts:
             return self._identity.create_user(email, password)
         except AccountExists:
             user = self._identity.find(email)
-            if user is None or user.confirmed or _has_account(user.user_id):
+            if user is None or user.confirmed or accounts.exists(user.user_id):
                 raise
         self._identity.delete_quietly(email)
         return self._identity.create_user(email, password)
 
-    def _undo_sign_up(self, email: str, user_id: str, account: AccountModel | None) -> None:
+    def _undo_sign_up(self, email: str, user_id: str, account: Account | None) -> None:
         """Delete what a failed sign-up created; only its own user (a parallel sign-up of the
         same address may have replaced it), and never raise over the original failure."""
         if account is not None:
             with contextlib.suppress(Exception):  # an item without its Cognito user is never read
-                account.delete()
+                accounts.delete(account.user_id)
         try:
             user = self._identity.find(email)
         except Exception:  # noqa: BLE001 - left to the next sign-up of the address (replaced)
@@ -174,11 +172,8 @@ class Accounts:
     def session_active(self, user_id: str, session_id: str) -> bool:
         """Whether a session (Cognito's `origin_jti`, shared by the access tokens of one
         login and its refreshes) is still open: the token verifier asks on every request."""
-        try:
-            account = AccountModel.get(user_id, consistent_read=True, attributes_to_get=["sessions"])
-        except DoesNotExist:
-            return False
-        return any(entry.partition(":")[2] == session_id for entry in account.sessions or ())
+        sessions = accounts.sessions_of(user_id)
+        return any(entry.partition(":")[2] == session_id for entry in sessions or ())
 
     def sign_out(self, user_id: str) -> None:
         """Sign out everywhere: Cognito revokes every refresh token of the user, and the
@@ -240,16 +235,16 @@ class Accounts:
             raise WrongPassword() from error
         memberships.leave_all(user_id)
         self._identity.delete(account.email)
-        account.delete()
+        accounts.delete(user_id)
 
     # -- sessions ----------------------------------------------------------------------------
 
     def _record_session(self, session: Session) -> None:
         record_session(session, self._now())
 
-    def _end_sessions(self, account: AccountModel) -> None:
+    def _end_sessions(self, account: Account) -> None:
         self._identity.sign_out_everywhere(account.email)
-        account.update(actions=[AccountModel.sessions.remove()])
+        accounts.end_sessions(account.user_id)
 
     # -- limits ------------------------------------------------------------------------------
 
@@ -283,63 +278,37 @@ class Accounts:
 
     # -- codes -------------------------------------------------------------------------------
 
-    def _account(self, user_id: str) -> AccountModel:
-        try:
-            return AccountModel.get(user_id)
-        except DoesNotExist as error:
-            raise NotAuthenticated() from error
+    def _account(self, user_id: str) -> Account:
+        account = accounts.get(user_id)
+        if account is None:
+            raise NotAuthenticated()
+        return account
 
-    def _send_code(self, account: AccountModel, purpose: str) -> None:
+    def _send_code(self, account: Account, purpose: str) -> None:
         now = self._now()
         code = f"{secrets.randbelow(10**6):06d}"
-        account.code_purpose = purpose
-        account.code_hash = _code_hash(account.user_id, purpose, code)
-        account.code_expires_at = now + CODE_LIFETIME[purpose]
-        account.code_sent_at = now
-        account.code_attempts = 0  # per code; the hourly window across codes is not reset
-        account.save()
+        accounts.store_code(account.user_id, purpose=purpose, code_hash=_code_hash(account.user_id, purpose, code),
+                            expires_at=now + CODE_LIFETIME[purpose], sent_at=now)
         subject, text = _code_mail(purpose, code, self._public_url)
         self._mailer.send(to=account.email, subject=subject, text=text)
 
-    def _consume_code(self, account: AccountModel, purpose: str, code: str) -> None:
+    def _consume_code(self, account: Account, purpose: str, code: str) -> None:
         """Count the attempt first, atomically (`ADD 1` only while attempts < the limit), then
         compare; the right code is removed with a condition on its hash, so it works once."""
         now = self._now()
         expected = account.code_hash
         if not (expected and account.code_expires_at and now < account.code_expires_at):
             raise InvalidCode()
-        try:
-            account.update(
-                actions=[AccountModel.code_attempts.add(1)],
-                condition=(AccountModel.code_purpose == purpose) & (AccountModel.code_hash == expected)
-                & (AccountModel.code_attempts.does_not_exist()
-                   | (AccountModel.code_attempts < MAX_CODE_ATTEMPTS)))
-        except UpdateError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
-                raise InvalidCode() from error
-            raise
+        if not accounts.count_code_attempt(account.user_id, purpose=purpose, code_hash=expected,
+                                           limit=MAX_CODE_ATTEMPTS):
+            raise InvalidCode()
         if not hmac.compare_digest(expected, _code_hash(account.user_id, purpose, code)):
             raise InvalidCode()
-        try:
-            account.update(
-                actions=[AccountModel.code_hash.remove(), AccountModel.code_purpose.remove(),
-                         AccountModel.code_expires_at.remove()],
-                condition=AccountModel.code_hash == expected)
-        except UpdateError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
-                raise InvalidCode() from error  # used by a parallel request a moment ago
-            raise
+        if not accounts.use_code(account.user_id, expected):
+            raise InvalidCode()  # used by a parallel request a moment ago
 
 
 # -- sign-in (services/two_factor.py signs in; these are the rules it shares with Accounts) ---
-
-def _has_account(user_id: str) -> bool:
-    try:
-        AccountModel.get(user_id, consistent_read=True, attributes_to_get=["user_id"])
-    except DoesNotExist:
-        return False
-    return True
-
 
 def take_login_attempt(email: str | None, client: str, now: datetime) -> list[limits.Taken]:
     """One unit of the failed-login limits, per client IP and (when given) per address. The
@@ -373,15 +342,12 @@ def record_session(session: Session, now: datetime) -> None:
     """Add a login's session to the account's open sessions (and forget those older than a
     refresh token lives): the token verifier accepts only the access tokens of these."""
     user_id, session_id = _session_of(session.access_token)
-    try:
-        account = AccountModel.get(user_id)
-    except DoesNotExist as error:
-        raise NotAuthenticated() from error
+    account = accounts.get(user_id)
+    if account is None:
+        raise NotAuthenticated()
     oldest = int((now - SESSION_LIFETIME).timestamp())
     stale = {e for e in account.sessions or () if int(e.partition(":")[0]) < oldest}
-    account.update(actions=[AccountModel.sessions.add({f"{int(now.timestamp())}:{session_id}"})])
-    if stale:
-        account.update(actions=[AccountModel.sessions.delete(stale)])
+    accounts.open_session(user_id, f"{int(now.timestamp())}:{session_id}", forget=stale)
     audit.record_login(lambda: user_id)  # "from a new device" in the companies' journals
 
 

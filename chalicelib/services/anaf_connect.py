@@ -20,8 +20,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeGuard
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
-
 from chalicelib.anaf.efactura import EFacturaClient
 from chalicelib.anaf.errors import AnafError, AnafListTooLarge, AnafNoSpvRights
 from chalicelib.anaf.oauth import AnafOAuthClient
@@ -36,9 +34,13 @@ from chalicelib.services.credentials import (
     companies_using,
     mark_companies,
 )
-from chalicelib.services.dispatch import due_shard
 from chalicelib.services.notifications import Message, Notifications
-from chalicelib.storage.models import AuthorizationRequestModel, CompanyModel, MembershipModel
+from chalicelib.storage import companies as company_records
+from chalicelib.storage import credentials as credential_records
+from chalicelib.storage import memberships as membership_records
+from chalicelib.storage.companies import Company
+from chalicelib.storage.credentials import AuthorizationRequest
+from chalicelib.storage.memberships import Membership
 
 STATE_LIFETIME = timedelta(minutes=10)
 LINK_LIFETIME = timedelta(days=7)
@@ -102,9 +104,9 @@ class AnafConnect:
             sender.give_back()  # nothing was sent
             raise
         token = secrets.token_urlsafe(32)
-        AuthorizationRequestModel(request_key=_key("link", token), user_id=user_id, cif=cif,
-                                  origin="link", created_at=now, valid_until=now + LINK_LIFETIME,
-                                  expires_at=now + LINK_LIFETIME + timedelta(days=1)).save()
+        credential_records.create_request(_key("link", token), user_id=user_id, cif=cif, origin="link", now=now,
+                                          valid_until=now + LINK_LIFETIME,
+                                          expires_at=now + LINK_LIFETIME + timedelta(days=1))
         url = f"{self._public_url}/api/anaf/link/{token}"
         self._notifications.send_transactional(email, Message(
             subject=f"Autorizare ANAF pentru {company_name} în Arhivar",
@@ -133,10 +135,10 @@ class AnafConnect:
         state = secrets.token_urlsafe(32)
         binding = browser_binding if _well_formed(browser_binding) else secrets.token_urlsafe(32)
         now = self._now()
-        AuthorizationRequestModel(request_key=_key("state", state), user_id=user_id, cif=cif,
-                                  origin=origin, link_key=link_key, created_at=now,
-                                  valid_until=now + STATE_LIFETIME, binding_sha256=_digest(binding),
-                                  expires_at=now + STATE_LIFETIME + timedelta(days=1)).save()
+        credential_records.create_request(_key("state", state), user_id=user_id, cif=cif, origin=origin, now=now,
+                                          valid_until=now + STATE_LIFETIME,
+                                          expires_at=now + STATE_LIFETIME + timedelta(days=1),
+                                          link_key=link_key, binding_sha256=_digest(binding))
         return AuthorizationStart(self._oauth().authorization_url(state), binding)
 
     # -- the callback --------------------------------------------------------------------------
@@ -158,7 +160,7 @@ class AnafConnect:
                      origin=request.origin)
         return result
 
-    def _complete(self, request: AuthorizationRequestModel, code: str | None,
+    def _complete(self, request: AuthorizationRequest, code: str | None,
                   error: str | None) -> CallbackResult:
         cif, origin, user_id = request.cif, request.origin, request.user_id
         membership = memberships.find(user_id, cif)
@@ -177,8 +179,8 @@ class AnafConnect:
                 self._set_state(cif, AuthorizationState.NO_SPV_RIGHTS)
             return CallbackResult("no_spv_rights", cif, origin)
         if not proven_before:
-            membership.update(actions=[MembershipModel.state.set(MembershipState.ACTIVE.value)],
-                              condition=MembershipModel.state == MembershipState.PENDING.value)
+            membership_records.activate(user_id, cif, active=MembershipState.ACTIVE.value,
+                                        pending=MembershipState.PENDING.value)
             audit.record(cif, EventType.MEMBERSHIP_PROVEN, user_id, role=membership.role, origin=origin)
         company = _company(cif)
         if proven_before or not self._has_working_credential(company):
@@ -201,7 +203,7 @@ class AnafConnect:
             return {cif}
         return {cif} | set(listing.holder_cifs)
 
-    def _has_working_credential(self, company: CompanyModel) -> bool:
+    def _has_working_credential(self, company: Company) -> bool:
         if not company.credential_id:
             return False
         status = authorization_status(company.authorization_state, company.authorization_expires_at,
@@ -209,13 +211,8 @@ class AnafConnect:
         return status.state in (AuthorizationState.AUTHORIZED, AuthorizationState.EXPIRING)
 
     def _attach(self, cif: str, credential_id: str, until: datetime) -> None:
-        CompanyModel(cif=cif).update(actions=[
-            CompanyModel.credential_id.set(credential_id),
-            CompanyModel.authorization_state.set(AuthorizationState.AUTHORIZED.value),
-            CompanyModel.authorization_expires_at.set(until),
-            CompanyModel.due_shard.set(due_shard(cif)),
-            CompanyModel.next_sync_at.set(self._now()),  # sync right away
-        ], condition=CompanyModel.cif.exists())
+        company_records.attach_credential(cif, credential_id, authorization_state=AuthorizationState.AUTHORIZED.value,
+                                          until=until, sync_at=self._now())  # sync right away
 
     def disconnect(self, user_id: str, cif: str) -> int:
         """Stop using the company's ANAF credential: the companies the caller administers that
@@ -241,7 +238,7 @@ class AnafConnect:
 
     # -- storage -------------------------------------------------------------------------------
 
-    def _claim(self, state: str | None) -> AuthorizationRequestModel | None:
+    def _claim(self, state: str | None) -> AuthorizationRequest | None:
         """The state's request, marked used; None when unknown, used, expired or replayed."""
         if not state:
             return None
@@ -255,32 +252,22 @@ class AnafConnect:
         link = self._load(link_key)
         return link is not None and link.valid_until > self._now() and self._mark_used(link)
 
-    def _mark_used(self, request: AuthorizationRequestModel) -> bool:
-        try:
-            request.update(actions=[AuthorizationRequestModel.used_at.set(self._now())],
-                           condition=AuthorizationRequestModel.used_at.does_not_exist())
-        except UpdateError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
-                return False  # a replay, or a race lost
-            raise
-        return True
+    def _mark_used(self, request: AuthorizationRequest) -> bool:
+        return credential_records.mark_used(request.request_key, self._now())  # False: a replay, or a race lost
 
     @staticmethod
-    def _load(key: str) -> AuthorizationRequestModel | None:
-        try:
-            return AuthorizationRequestModel.get(key, consistent_read=True)
-        except DoesNotExist:
-            return None
+    def _load(key: str) -> AuthorizationRequest | None:
+        return credential_records.get_request(key)
 
     @staticmethod
     def _set_state(cif: str, state: AuthorizationState) -> None:
         company = _company(cif)
         if company.credential_id and company.authorization_state == AuthorizationState.AUTHORIZED.value:
             return  # another valid credential already covers it
-        company.update(actions=[CompanyModel.authorization_state.set(state.value)])
+        company_records.set_authorization_state(cif, state.value)
 
 
-def _same_browser(request: AuthorizationRequestModel, browser_binding: str | None) -> bool:
+def _same_browser(request: AuthorizationRequest, browser_binding: str | None) -> bool:
     return bool(browser_binding and request.binding_sha256
                 and hmac.compare_digest(request.binding_sha256, _digest(browser_binding)))
 
@@ -290,11 +277,11 @@ def _well_formed(binding: str | None) -> TypeGuard[str]:
         "-", "").replace("_", "").isalnum()
 
 
-def _company(cif: str) -> CompanyModel:
-    try:
-        return CompanyModel.get(cif)
-    except DoesNotExist as error:
-        raise memberships.CompanyNotFound() from error
+def _company(cif: str) -> Company:
+    company = company_records.get(cif)
+    if company is None:
+        raise memberships.CompanyNotFound()
+    return company
 
 
 def _administers(user_id: str, cif: str) -> bool:
@@ -303,14 +290,14 @@ def _administers(user_id: str, cif: str) -> bool:
             and can_administer(Role(membership.role)))
 
 
-def _require_admin(user_id: str, cif: str) -> MembershipModel:
+def _require_admin(user_id: str, cif: str) -> Membership:
     membership = memberships.require_active(user_id, cif)
     if not can_administer(Role(membership.role)):
         raise NotAllowed()
     return membership
 
 
-def _require_administering_member(user_id: str, cif: str) -> MembershipModel:
+def _require_administering_member(user_id: str, cif: str) -> Membership:
     """An owner or admin of the company, proven (active) or waiting to prove it (pending)."""
     membership = memberships.find(user_id, cif)
     if membership is None:
@@ -327,4 +314,4 @@ def _digest(secret: str) -> str:
 
 
 def _key(kind: str, secret: str) -> str:
-    return f"{kind}#{_digest(secret)}"
+    return credential_records.request_key(kind, _digest(secret))

@@ -26,7 +26,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.domain import audit as rules
 from chalicelib.domain.audit import EventType
@@ -34,8 +33,9 @@ from chalicelib.domain.documents import ROMANIA, Column
 from chalicelib.domain.errors import NotAllowed
 from chalicelib.domain.memberships import INVITATION_PREFIX, MembershipState, Role
 from chalicelib.services.sheets import CsvWriter
-from chalicelib.storage import audit_log, devices
-from chalicelib.storage.models import AccountModel, AuditEventModel, MembershipModel
+from chalicelib.storage import accounts, audit_log, devices, memberships
+from chalicelib.storage.audit_log import AuditEvent
+from chalicelib.storage.memberships import Membership
 
 logger = Logger(service="arhivar-audit")
 
@@ -71,10 +71,10 @@ def record(cif: str, event: EventType, actor_user_id: str | None, **details: Any
         if isinstance(details.get("member"), str):
             details["member"] = _email_of(details["member"])
         at = datetime.now(UTC)
-        audit_log.append(AuditEventModel(
-            cif=cif, at=rules.sort_key(at, secrets.token_hex(4)), event=event.value,
+        audit_log.write(
+            cif, rules.sort_key(at, secrets.token_hex(4)), event.value,
             actor_user_id=actor_user_id, actor_email=_email_of(actor_user_id) if actor_user_id else None,
-            details=rules.clean_details(details), ip=_request_ip.get()))
+            details=rules.clean_details(details), ip=_request_ip.get())
     except Exception:  # the decision above: log, alarm, and let the action stand
         logger.exception("audit event not recorded", extra={"cif": cif, "event": event.value})
 
@@ -92,7 +92,7 @@ def record_login(user_id: Callable[[], str | None]) -> None:
         first_login = devices.first_sighting(who, devices.ANY_DEVICE)
         if not devices.first_sighting(who, rules.device_fingerprint(agent, ip)) or first_login:
             return
-        for membership in MembershipModel.query(who):
+        for membership in memberships.of_user(who):
             if membership.state == MembershipState.ACTIVE.value:
                 record(membership.cif, EventType.LOGIN_NEW_DEVICE, who, device=rules.device_label(agent))
     except Exception:  # as record(): the login stands
@@ -119,7 +119,7 @@ class JournalPage:
     next_cursor: str | None
 
 
-def page(reader: MembershipModel, cursor: str | None, size: int) -> JournalPage:
+def page(reader: Membership, cursor: str | None, size: int) -> JournalPage:
     """A page of the journal, newest first, for an active owner of the company."""
     _require_owner(reader)
     items = audit_log.newest_first(reader.cif, size + 1, rules.decode_cursor(cursor))
@@ -129,7 +129,7 @@ def page(reader: MembershipModel, cursor: str | None, size: int) -> JournalPage:
                        rules.encode_cursor(items[-1].at) if more and items else None)
 
 
-def csv_file(reader: MembershipModel, cursor: str | None) -> tuple[str, str | None]:
+def csv_file(reader: Membership, cursor: str | None) -> tuple[str, str | None]:
     """The journal as CSV (UTF-8 with BOM, ";", Romanian headers), newest first, at most
     CSV_MAX_EVENTS events; the cursor to continue from when there are more."""
     _require_owner(reader)
@@ -152,12 +152,12 @@ def csv_file(reader: MembershipModel, cursor: str | None) -> tuple[str, str | No
     return out.getvalue().decode("utf-8"), rules.encode_cursor(before) if more and before is not None else None
 
 
-def _require_owner(reader: MembershipModel) -> None:
+def _require_owner(reader: Membership) -> None:
     if reader.role != Role.OWNER.value:
         raise OwnersOnly()
 
 
-def _entry(item: AuditEventModel) -> JournalEntry:
+def _entry(item: AuditEvent) -> JournalEntry:
     details = dict(item.details.as_dict() if hasattr(item.details, "as_dict") else item.details or {})
     return JournalEntry(at=rules.time_of(item.at), event=item.event, label=rules.event_label(item.event),
                         actor_user_id=item.actor_user_id, actor_email=item.actor_email, details=details,
@@ -167,7 +167,5 @@ def _entry(item: AuditEventModel) -> JournalEntry:
 def _email_of(user_id: str) -> str:
     if user_id.startswith(INVITATION_PREFIX):
         return user_id.removeprefix(INVITATION_PREFIX)
-    try:
-        return AccountModel.get(user_id).email
-    except DoesNotExist:
-        return user_id
+    account = accounts.get(user_id)
+    return account.email if account is not None else user_id

@@ -13,10 +13,8 @@ import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from pynamodb.exceptions import UpdateError
-
 from chalicelib.anaf.timezones import BUCHAREST
-from chalicelib.storage.models import LimitCounterModel
+from chalicelib.storage import limits as counters
 
 CALLS_PER_MINUTE = 900  # of ANAF's 1000: room for the API's own calls
 PAGINATED_LISTS_PER_CIF_PER_DAY = 90_000  # of 100 000
@@ -47,7 +45,7 @@ class CallBudget:
         with self._lock:
             if self._reserved.get(minute, 0) == 0:
                 self._reserved = {minute: 0}  # older minutes' leftovers are worthless now
-                if not _add(minute, self._chunk, self._per_minute, _end_of_minute(now)):
+                if not counters.add_within(minute, self._chunk, self._per_minute, _end_of_minute(now)):
                     raise BudgetExhausted("calls_per_minute", _end_of_minute(now))
                 self._reserved[minute] = self._chunk
             self._reserved[minute] -= 1
@@ -59,32 +57,15 @@ class CallBudget:
         self.spend_call()
         now = self._now()
         day_end = _end_of_day(now)
-        if not _add(f"list#{cif}#{_day(now)}", 1, PAGINATED_LISTS_PER_CIF_PER_DAY, day_end):
+        if not counters.add_within(f"list#{cif}#{_day(now)}", 1, PAGINATED_LISTS_PER_CIF_PER_DAY, day_end):
             raise BudgetExhausted("lists_per_cif", day_end)
 
     def spend_download(self, message_id: str) -> None:
         self.spend_call()
         now = self._now()
         day_end = _end_of_day(now)
-        if not _add(f"download#{message_id}#{_day(now)}", 1, DOWNLOADS_PER_MESSAGE_PER_DAY, day_end):
+        if not counters.add_within(f"download#{message_id}#{_day(now)}", 1, DOWNLOADS_PER_MESSAGE_PER_DAY, day_end):
             raise BudgetExhausted("downloads_per_message", day_end)
-
-
-def _add(key: str, amount: int, limit: int, expires: datetime) -> bool:
-    """Add `amount` to a counter unless that would pass `limit`; False when it would."""
-    counter = LimitCounterModel(counter_key=key)
-    try:
-        counter.update(
-            actions=[LimitCounterModel.tally.add(amount),
-                     LimitCounterModel.expires_at.set(expires + timedelta(days=1))],
-            condition=(LimitCounterModel.tally.does_not_exist()
-                       | (LimitCounterModel.tally <= limit - amount)),
-        )
-    except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
 
 
 def _day(now: datetime) -> str:

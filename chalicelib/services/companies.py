@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, PutError
-
 from chalicelib.anaf.errors import AnafError
 from chalicelib.anaf.lookup import CompanyLookup
 from chalicelib.anaf.models import CompanyRecord
@@ -22,7 +20,9 @@ from chalicelib.domain.errors import ArhivarError, Conflict, NotAllowed, Service
 from chalicelib.domain.licences import Licence, licence_for
 from chalicelib.domain.memberships import MembershipState, Role, can_administer
 from chalicelib.services import memberships
-from chalicelib.storage.models import CompanyModel, MembershipModel
+from chalicelib.storage import companies as company_records
+from chalicelib.storage.companies import Company
+from chalicelib.storage.memberships import Membership
 
 AT_RISK_AFTER = timedelta(days=45)  # of ANAF's 60
 PUBLIC_DATA_MAX_AGE = timedelta(days=7)
@@ -92,11 +92,9 @@ def register(user_id: str, cif_text: str, anaf: CompanyLookup, now: datetime) ->
     if memberships.find(user_id, cif.value) is not None:
         raise CompanyAlreadyAdded(f"Compania cu CIF-ul {cif} este deja în contul dumneavoastră.")
     public = lookup(cif.value, anaf)
-    try:
-        _new_company(public, now).save(condition=CompanyModel.cif.does_not_exist())
-    except PutError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
-            raise
+    company_records.create(public.cif, name=public.name, address=public.address,
+                           registry_number=public.registration_number, public_data=_public_map(public),
+                           now=now)
     # Whoever registers first gets no more than whoever registers later: proof comes from ANAF.
     membership = memberships.add(user_id, cif.value, Role.OWNER, MembershipState.PENDING, now)
     return summarize(_company(cif.value), membership, now)
@@ -104,7 +102,7 @@ def register(user_id: str, cif_text: str, anaf: CompanyLookup, now: datetime) ->
 
 def list_for(user_id: str, now: datetime) -> list[CompanySummary]:
     mine = memberships.of_user(user_id)
-    companies = {c.cif: c for c in CompanyModel.batch_get([m.cif for m in mine])}
+    companies = {c.cif: c for c in company_records.get_many(m.cif for m in mine)}
     summaries = [summarize(companies[m.cif], m, now) for m in mine if m.cif in companies]
     return sorted(summaries, key=lambda s: s.name.casefold())
 
@@ -118,12 +116,11 @@ def refresh_public_data(user_id: str, cif: str, anaf: CompanyLookup, now: dateti
     membership = memberships.require_active(user_id, cif)
     if not can_administer(Role(membership.role)):
         raise NotAllowed()
-    company = _company(cif)
-    _store_public_data(company, lookup(cif, anaf), now)
+    company = _store_public_data(_company(cif), lookup(cif, anaf), now)
     return summarize(company, membership, now)
 
 
-def refresh_if_stale(company: CompanyModel, anaf: CompanyLookup, now: datetime) -> bool:
+def refresh_if_stale(company: Company, anaf: CompanyLookup, now: datetime) -> bool:
     """The periodic refresh (from the sync worker): ANAF's public data once a week at most.
     Best effort: an unavailable lookup leaves the data as it is until next time."""
     refreshed = company.public_data_refreshed_at
@@ -137,17 +134,13 @@ def refresh_if_stale(company: CompanyModel, anaf: CompanyLookup, now: datetime) 
     return True
 
 
-def _store_public_data(company: CompanyModel, public: PublicData, now: datetime) -> None:
-    company.update(actions=[
-        CompanyModel.name.set(public.name),
-        CompanyModel.address.set(public.address),
-        CompanyModel.registry_number.set(public.registration_number),
-        CompanyModel.public_data.set(_public_map(public)),
-        CompanyModel.public_data_refreshed_at.set(now),
-    ])
+def _store_public_data(company: Company, public: PublicData, now: datetime) -> Company:
+    return company_records.store_public_data(
+        company.cif, name=public.name, address=public.address,
+        registry_number=public.registration_number, public_data=_public_map(public), now=now)
 
 
-def summarize(company: CompanyModel, membership: MembershipModel, now: datetime) -> CompanySummary:
+def summarize(company: Company, membership: Membership, now: datetime) -> CompanySummary:
     state = MembershipState(membership.state)
     if state is not MembershipState.ACTIVE:
         return CompanySummary(company.cif, company.name, Role(membership.role), state,
@@ -175,19 +168,11 @@ def coverage_at_risk(covered_until: datetime | None, now: datetime) -> bool:
     return covered_until is not None and now - covered_until > AT_RISK_AFTER
 
 
-def _company(cif: str) -> CompanyModel:
-    try:
-        return CompanyModel.get(cif)
-    except DoesNotExist as error:
-        raise memberships.CompanyNotFound() from error
-
-
-def _new_company(public: PublicData, now: datetime) -> CompanyModel:
-    # next_sync_at stays empty until ANAF authorization exists: nothing to sync before that.
-    return CompanyModel(cif=public.cif, name=public.name, address=public.address,
-                        registry_number=public.registration_number, public_data=_public_map(public),
-                        public_data_refreshed_at=now, licence="free", created_at=now,
-                        due_shard=None, next_sync_at=None)
+def _company(cif: str) -> Company:
+    company = company_records.get(cif)
+    if company is None:
+        raise memberships.CompanyNotFound()
+    return company
 
 
 def _public(record: CompanyRecord, cif: Cif) -> PublicData:
@@ -208,7 +193,7 @@ def _public_map(public: PublicData) -> dict:
     }
 
 
-def _public_from_model(company: CompanyModel) -> PublicData:
+def _public_from_model(company: Company) -> PublicData:
     stored = company.public_data
     data: dict[str, Any] = stored.as_dict() if hasattr(stored, "as_dict") else dict(stored or {})
     return PublicData(

@@ -16,7 +16,8 @@ from datetime import datetime, timedelta
 from chalicelib.domain.authorization import AuthorizationState
 from chalicelib.domain.notifications import Category
 from chalicelib.services.notifications import ADMINS, Message, Notifications
-from chalicelib.storage.models import CompanyModel
+from chalicelib.storage import companies
+from chalicelib.storage.companies import Company
 
 HISTORY = timedelta(days=60)  # ANAF keeps messages this long
 THRESHOLDS = (timedelta(days=45), timedelta(days=55))
@@ -26,13 +27,12 @@ LOOK_BACK = timedelta(days=75)  # older stretches were warned about already
 def send_coverage_warnings(now: datetime, notifications: Notifications) -> int:
     sent = 0
     for state in AuthorizationState:
-        for company in CompanyModel.stale.query(
-                state.value, CompanyModel.covered_until.between(now - LOOK_BACK, now - THRESHOLDS[0])):
+        for company in companies.stale(state.value, now - LOOK_BACK, now - THRESHOLDS[0]):
             sent += _warn(company, now, notifications)
     return sent
 
 
-def _warn(company: CompanyModel, now: datetime, notifications: Notifications) -> int:
+def _warn(company: Company, now: datetime, notifications: Notifications) -> int:
     age = now - company.covered_until
     threshold = max(t for t in THRESHOLDS if age >= t)
     cliff = company.covered_until + HISTORY
@@ -43,7 +43,7 @@ def _warn(company: CompanyModel, now: datetime, notifications: Notifications) ->
                for r in notifications.recipients(company.cif, Category.COVERAGE_WARNINGS, ADMINS))
 
 
-def _message(public_url: str, company: CompanyModel, cliff: datetime, days_left: int) -> Message:
+def _message(public_url: str, company: Company, cliff: datetime, days_left: int) -> Message:
     since = company.covered_until.strftime("%d.%m.%Y")
     when = "de azi" if days_left == 0 else ("de mâine" if days_left == 1 else f"peste {days_left} zile")
     return Message(

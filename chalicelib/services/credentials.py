@@ -16,14 +16,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
-
 from chalicelib.anaf.errors import AnafReauthorizationRequired
 from chalicelib.anaf.models import TokenPair
 from chalicelib.anaf.oauth import AnafOAuthClient
 from chalicelib.domain.authorization import AuthorizationState
+from chalicelib.storage import companies as company_records
+from chalicelib.storage import credentials as credential_records
+from chalicelib.storage.companies import Company
+from chalicelib.storage.credentials import Credential, SealedPair
 from chalicelib.storage.crypto import TokenCipher
-from chalicelib.storage.models import AnafCredentialModel, CompanyModel
 
 # Refresh this long before the access token expires (DESIGN.md §5).
 REFRESH_AHEAD = timedelta(days=7)
@@ -56,11 +57,8 @@ class CredentialVault:
 
     def store(self, pair: TokenPair, owner_user_id: str, cifs: Iterable[str]) -> StoredCredential:
         credential_id = uuid.uuid4().hex
-        item = AnafCredentialModel(credential_id=credential_id, owner_user_id=owner_user_id,
-                                   cifs=set(cifs), certificate_serial=pair.serial,
-                                   created_at=self._now(), reminders_sent=set())
-        self._fill(item, pair)
-        item.save()
+        item = credential_records.create(credential_id, owner_user_id=owner_user_id, cifs=cifs,
+                                         pair=self._seal(credential_id, pair), now=self._now())
         return _stored(item)
 
     def get(self, credential_id: str) -> StoredCredential:
@@ -75,17 +73,16 @@ class CredentialVault:
 
     def delete(self, credential_id: str) -> None:
         with contextlib.suppress(CredentialMissing):
-            self._load(credential_id).delete()
+            credential_records.delete(self._load(credential_id))
 
-    def _refresh(self, item: AnafCredentialModel) -> str:
+    def _refresh(self, item: Credential) -> str:
         if not self._take_lease(item):
             return self._await_refresh(item)
         old_refresh = self._decrypt(item, "refresh")
 
         def persist(pair: TokenPair) -> None:
-            self._fill(item, pair)
-            item.refresh_lease_until = None
-            item.save()  # conditional on our version: the lease kept everyone else out
+            # Conditional on our version: the lease kept everyone else out.
+            credential_records.store_rotated(item, self._seal(item.credential_id, pair))
 
         try:
             pair = self._oauth().refresh(old_refresh, persist)
@@ -97,24 +94,14 @@ class CredentialVault:
             raise
         return pair.access_token
 
-    def _take_lease(self, item: AnafCredentialModel) -> bool:
+    def _take_lease(self, item: Credential) -> bool:
         now = self._now()
-        free = (AnafCredentialModel.refresh_lease_until.does_not_exist()
-                | (AnafCredentialModel.refresh_lease_until < now))
-        try:
-            item.update(actions=[AnafCredentialModel.refresh_lease_until.set(now + REFRESH_LEASE)],
-                        condition=free)  # pynamodb adds "version unchanged" to the condition
-        except UpdateError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return credential_records.take_refresh_lease(item, now=now, until=now + REFRESH_LEASE)
 
-    def _release_lease(self, item: AnafCredentialModel) -> None:
-        with contextlib.suppress(UpdateError):  # the lease runs out by itself
-            item.update(actions=[AnafCredentialModel.refresh_lease_until.remove()])
+    def _release_lease(self, item: Credential) -> None:
+        credential_records.release_refresh_lease(item)
 
-    def _await_refresh(self, seen: AnafCredentialModel) -> str:
+    def _await_refresh(self, seen: Credential) -> str:
         """Another worker holds the lease: wait until it is released, then use what it stored
         (or, if it stored nothing, e.g. ANAF was down, try the refresh ourselves)."""
         deadline = time.monotonic() + REFRESH_LEASE.total_seconds()
@@ -128,47 +115,38 @@ class CredentialVault:
                 return self._refresh(current)
         raise CredentialInvalid()
 
-    def _fill(self, item: AnafCredentialModel, pair: TokenPair) -> None:
-        context = {"credential_id": item.credential_id}
-        item.access_token_ciphertext = self._cipher.encrypt(pair.access_token, context)
-        item.refresh_token_ciphertext = self._cipher.encrypt(pair.refresh_token, context)
-        item.access_expires_at = pair.access_expires_at
-        item.refresh_expires_at = pair.refresh_expires_at
-        item.expiry_day = pair.refresh_expires_at.date().isoformat()
-        if pair.serial:
-            item.certificate_serial = pair.serial
+    def _seal(self, credential_id: str, pair: TokenPair) -> SealedPair:
+        context = {"credential_id": credential_id}
+        return SealedPair(self._cipher.encrypt(pair.access_token, context),
+                          self._cipher.encrypt(pair.refresh_token, context),
+                          pair.access_expires_at, pair.refresh_expires_at, pair.serial)
 
-    def _decrypt(self, item: AnafCredentialModel, which: str) -> str:
+    def _decrypt(self, item: Credential, which: str) -> str:
         ciphertext = item.access_token_ciphertext if which == "access" else item.refresh_token_ciphertext
         return self._cipher.decrypt(ciphertext, {"credential_id": item.credential_id})
 
     @staticmethod
-    def _load(credential_id: str) -> AnafCredentialModel:
-        try:
-            return AnafCredentialModel.get(credential_id, consistent_read=True)
-        except DoesNotExist as error:
-            raise CredentialMissing(credential_id) from error
+    def _load(credential_id: str) -> Credential:
+        item = credential_records.get(credential_id)
+        if item is None:
+            raise CredentialMissing(credential_id)
+        return item
 
 
-def _stored(item: AnafCredentialModel) -> StoredCredential:
+def _stored(item: Credential) -> StoredCredential:
     return StoredCredential(item.credential_id, item.access_expires_at, item.refresh_expires_at,
                             frozenset(item.cifs or ()))
 
 
-def companies_using(credential_id: str, cifs: Iterable[str]) -> list[CompanyModel]:
+def companies_using(credential_id: str, cifs: Iterable[str]) -> list[Company]:
     """The companies among `cifs` whose authorization is this credential."""
-    found = CompanyModel.batch_get(list(set(cifs)))
-    return [company for company in found if company.credential_id == credential_id]
+    return [company for company in company_records.get_many(cifs) if company.credential_id == credential_id]
 
 
 def mark_companies(credential_id: str, cifs: Iterable[str], state: AuthorizationState) -> int:
     """An ANAF refusal or a disconnect: the credential's companies stop syncing."""
     changed = 0
     for company in companies_using(credential_id, cifs):
-        company.update(actions=[
-            CompanyModel.authorization_state.set(state.value),
-            CompanyModel.next_sync_at.remove(),
-            CompanyModel.due_shard.remove(),
-        ])
+        company_records.stop_syncing(company.cif, state.value)
         changed += 1
     return changed

@@ -6,23 +6,14 @@ cost follows the number of due companies, not the size of the table.
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from pynamodb.exceptions import UpdateError
-
 from chalicelib.domain.licences import licence_for
-from chalicelib.storage.models import CompanyModel
+from chalicelib.storage import companies
+from chalicelib.storage.companies import DUE_SHARDS, Company
 from chalicelib.storage.queues import WorkQueues
-
-DUE_SHARDS = 8
-
-
-def due_shard(cif: str) -> int:
-    """A stable shard for a CIF, spreading the `due` index over several partitions."""
-    return zlib.crc32(cif.encode("ascii")) % DUE_SHARDS
 
 
 @dataclass(frozen=True)
@@ -43,8 +34,8 @@ def dispatch_due_companies(now: datetime, queues: WorkQueues,
     harmless: the sync worker's lease on the company keeps the runs apart."""
     due = enqueued = skipped = 0
     for shard in range(DUE_SHARDS):
-        batch: list[CompanyModel] = []
-        for entry in CompanyModel.due.query(shard, CompanyModel.next_sync_at <= now):
+        batch: list[Company] = []
+        for entry in companies.due(shard, now):
             if time_left_s() < 10:
                 break
             due += 1
@@ -57,7 +48,7 @@ def dispatch_due_companies(now: datetime, queues: WorkQueues,
     return DispatchResult(due=due, enqueued=enqueued, skipped=skipped)
 
 
-def _send_then_advance(batch: list[CompanyModel], now: datetime, queues: WorkQueues) -> tuple[int, int]:
+def _send_then_advance(batch: list[Company], now: datetime, queues: WorkQueues) -> tuple[int, int]:
     """Send the batch's sync messages, then move each company's next sync; (sent, skipped)."""
     if not batch:
         return 0, 0
@@ -67,17 +58,7 @@ def _send_then_advance(batch: list[CompanyModel], now: datetime, queues: WorkQue
     return sent, skipped
 
 
-def _advance(entry: CompanyModel, now: datetime) -> bool:
+def _advance(entry: Company, now: datetime) -> bool:
     """Move next_sync_at forward by the licence's interval, unless someone else already did."""
-    licence = licence_for(entry.licence)
-    company = CompanyModel(cif=entry.cif)
-    try:
-        company.update(
-            actions=[CompanyModel.next_sync_at.set(now + licence.sync_interval)],
-            condition=CompanyModel.next_sync_at == entry.next_sync_at,
-        )
-    except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return companies.schedule_next(entry.cif, now + licence_for(entry.licence).sync_interval,
+                                   planned=entry.next_sync_at)

@@ -34,9 +34,10 @@ from chalicelib.services.notifications import Notifications
 from chalicelib.services.sheets import CsvWriter, XlsxWriter
 from chalicelib.services.streaming_zip import Member, write_zip
 from chalicelib.settings import Settings
+from chalicelib.storage import exports as export_records
 from chalicelib.storage import keys
 from chalicelib.storage.blobs import ArchiveBucket
-from chalicelib.storage.models import ExportModel
+from chalicelib.storage.exports import Export
 from chalicelib.storage.multipart import MultipartWriter
 from chalicelib.storage.queues import WorkQueues
 
@@ -67,33 +68,28 @@ class ExportNotFound(NotFound):
 
 
 def start(user_id: str, cif: str, fmt: str, f: DocumentFilter, queues: WorkQueues,
-          now: datetime) -> ExportModel:
+          now: datetime) -> Export:
     limits.take("export-user", user_id, per=timedelta(hours=1), limit=EXPORTS_PER_USER_PER_HOUR,
                 now=now, message_ro=_EXPORTS_LIMITED)
     limits.take("export-company", cif, per=timedelta(hours=1), limit=EXPORTS_PER_COMPANY_PER_HOUR,
                 now=now, message_ro=_EXPORTS_LIMITED)
-    export = ExportModel(export_id=uuid.uuid4().hex, owner_user_id=user_id, cif=cif,
-                         filters=f.as_params(), status="queued", progress=0, created_at=now,
-                         expires_at=now + EXPORT_TTL, format=fmt, done=0)
-    export.save(condition=ExportModel.export_id.does_not_exist())
+    export = export_records.create(uuid.uuid4().hex, owner_user_id=user_id, cif=cif, fmt=fmt,
+                                   filters=f.as_params(), now=now, expires_at=now + EXPORT_TTL)
     queues.send("export", {"export_id": export.export_id})
     audit.record(cif, EventType.EXPORT_CREATED, user_id, format=fmt,
                  filters=", ".join(f"{k}={v}" for k, v in sorted(f.as_params().items())))
     return export
 
 
-def find(user_id: str, cif: str, export_id: str) -> ExportModel:
+def find(user_id: str, cif: str, export_id: str) -> Export:
     """The caller's own export of this company; 404 otherwise (and once it has expired)."""
-    try:
-        export = ExportModel.get(export_id) if 0 < len(export_id) <= 64 else None
-    except ExportModel.DoesNotExist:
-        export = None
+    export = export_records.get(export_id) if 0 < len(export_id) <= 64 else None
     if export is None or export.cif != cif or export.owner_user_id != user_id:
         raise ExportNotFound()
     return export
 
 
-def filters_of(export: ExportModel) -> dict[str, str]:
+def filters_of(export: Export) -> dict[str, str]:
     """The stored filter (query-string values) as a plain dict."""
     value = export.filters
     if value is None:
@@ -101,7 +97,7 @@ def filters_of(export: ExportModel) -> dict[str, str]:
     return dict(value.as_dict() if hasattr(value, "as_dict") else value)
 
 
-def download_name(export: ExportModel) -> str:
+def download_name(export: Export) -> str:
     created = export.created_at.astimezone(rules.ROMANIA)
     return f"Arhivar_{export.cif}_{created:%Y-%m-%d_%H%M}.{FORMATS[export.format or 'zip'][1]}"
 
@@ -124,9 +120,8 @@ class ExportBuilder:
     def build(self, export_id: str) -> str:
         """Build one export; returns its final status. Raises only on transient errors (the
         queue retries them); anything else marks the export failed."""
-        try:
-            export = ExportModel.get(export_id, consistent_read=True)
-        except ExportModel.DoesNotExist:
+        export = export_records.get(export_id, consistent=True)
+        if export is None:
             logger.warning("export: no such export", extra={"export_id": export_id})
             return "missing"
         if export.status == "ready":  # a redelivered message: done already
@@ -135,14 +130,12 @@ class ExportBuilder:
         f = rules.parse_filter(filters_of(export))
         fmt = export.format or "zip"
         key = keys.export(export_id, FORMATS[fmt][1])
-        export.update(actions=[ExportModel.status.set("building"), ExportModel.started_at.set(self._clock()),
-                               ExportModel.done.set(0), ExportModel.progress.set(0),
-                               ExportModel.error.remove()])
+        export_records.mark_building(export_id, self._clock())
         try:
             total = self._index.count_all(export.cif, f)
-            export.update(actions=[ExportModel.total.set(total)])
+            export_records.set_total(export_id, total)
             with MultipartWriter(self._settings, key, FORMATS[fmt][0]) as out:
-                progress = _Progress(export, total)
+                progress = _Progress(export_id, total)
                 if fmt == "zip":
                     self._write_zip(out, export.cif, f, progress)
                 else:
@@ -152,13 +145,9 @@ class ExportBuilder:
             raise
         except Exception as error:  # a bug or bad data: report, do not loop
             logger.exception("export failed", extra={"export_id": export_id})
-            export.update(actions=[ExportModel.status.set("failed"),
-                                   ExportModel.error.set(type(error).__name__),
-                                   ExportModel.finished_at.set(self._clock())])
+            export_records.mark_failed(export_id, type(error).__name__, self._clock())
             return "failed"
-        export.update(actions=[ExportModel.status.set("ready"), ExportModel.progress.set(100),
-                               ExportModel.done.set(progress.done), ExportModel.s3_key.set(key),
-                               ExportModel.size.set(size), ExportModel.finished_at.set(self._clock())])
+        export_records.mark_ready(export_id, done=progress.done, s3_key=key, size=size, now=self._clock())
         self._announce(export, progress.done)
         return "ready"
 
@@ -229,7 +218,7 @@ class ExportBuilder:
             files["original"] = self._archive.get(document.original_key)
         return Fetched(document, files)
 
-    def _announce(self, export: ExportModel, count: int) -> None:
+    def _announce(self, export: Export, count: int) -> None:
         """A large export is also e-mailed to who asked, as a notification (category
         `exports`: preferences, suppression, unsubscribe link, sent once per export)."""
         if count <= LARGE_EXPORT:
@@ -242,8 +231,8 @@ class ExportBuilder:
 class _Progress:
     """Counts written documents; writes progress to the export item every few seconds."""
 
-    def __init__(self, export: ExportModel, total: int) -> None:
-        self._export = export
+    def __init__(self, export_id: str, total: int) -> None:
+        self._export_id = export_id
         self._total = max(total, 1)
         self.done = 0
         self._last = time.monotonic()
@@ -253,8 +242,7 @@ class _Progress:
         if time.monotonic() - self._last >= PROGRESS_EVERY_S:
             self._last = time.monotonic()
             percent = min(99, self.done * 100 // self._total)
-            self._export.update(actions=[ExportModel.done.set(self.done),
-                                         ExportModel.progress.set(percent)])
+            export_records.set_progress(self._export_id, self.done, percent)
 
 
 class _BinaryCsv(CsvWriter):

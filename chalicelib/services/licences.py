@@ -11,18 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
-from pynamodb.expressions.update import Action
-
 from chalicelib.domain.audit import EventType
 from chalicelib.domain.errors import Conflict, NotAllowed
 from chalicelib.domain.licences import LICENCES, Licence, NewDocumentEmails, licence_for
 from chalicelib.domain.memberships import Role, can_administer
 from chalicelib.services import audit, memberships
-from chalicelib.services.dispatch import due_shard
-from chalicelib.storage.models import CompanyModel, LicenceChange
+from chalicelib.storage import companies as company_records
+from chalicelib.storage.companies import Company, LicenceRecord
 
-HISTORY_KEPT = 20
 _EMAILS_RO = {
     NewDocumentEmails.NONE: "fără e-mailuri despre documente noi",
     NewDocumentEmails.DAILY_DIGEST: "un rezumat zilnic al documentelor noi",
@@ -35,7 +31,7 @@ class LicenceState:
     cif: str
     licence: Licence
     next_sync_at: datetime | None
-    history: list[LicenceChange]
+    history: list[LicenceRecord]
     can_change: bool
 
 
@@ -76,29 +72,16 @@ def change(user_id: str, cif: str, code: str, now: datetime) -> LicenceState:
         company = _company(cif)
         if company.licence == new.code:
             break
-        history = [*(company.licence_history or []),
-                   LicenceChange(licence=new.code, previous=company.licence, changed_by=user_id, changed_at=now)]
-        actions: list[Action] = [CompanyModel.licence.set(new.code),
-                   CompanyModel.licence_history.set(history[-HISTORY_KEPT:])]
-        sooner = _sooner_sync(company, new, now)
-        if sooner is not None:
-            actions += [CompanyModel.next_sync_at.set(sooner), CompanyModel.due_shard.set(due_shard(cif))]
-        condition = CompanyModel.licence == company.licence
-        condition &= (CompanyModel.next_sync_at == company.next_sync_at if company.next_sync_at
-                      else CompanyModel.next_sync_at.does_not_exist())
-        try:
-            company.update(actions=actions, condition=condition)
-            audit.record(cif, EventType.LICENCE_CHANGED, user_id, previous=history[-1].previous, licence=new.code)
+        if company_records.change_licence(company, new.code, changed_by=user_id, now=now,
+                                          sync_at=_sooner_sync(company, new, now)):
+            audit.record(cif, EventType.LICENCE_CHANGED, user_id, previous=company.licence, licence=new.code)
             break
-        except UpdateError as error:
-            if error.cause_response_code != "ConditionalCheckFailedException":
-                raise
     else:
         raise Conflict("Compania tocmai a fost modificată. Încercați din nou.")
     return state(user_id, cif)
 
 
-def _sooner_sync(company: CompanyModel, licence: Licence, now: datetime) -> datetime | None:
+def _sooner_sync(company: Company, licence: Licence, now: datetime) -> datetime | None:
     """The new next sync time, when the licence makes it sooner; None to keep the planned one.
     Only a company that is syncing (has a planned sync) gets one."""
     if company.next_sync_at is None:
@@ -107,8 +90,8 @@ def _sooner_sync(company: CompanyModel, licence: Licence, now: datetime) -> date
     return candidate if candidate < company.next_sync_at else None
 
 
-def _company(cif: str) -> CompanyModel:
-    try:
-        return CompanyModel.get(cif, consistent_read=True)
-    except DoesNotExist as error:
-        raise memberships.CompanyNotFound() from error
+def _company(cif: str) -> Company:
+    company = company_records.get(cif, consistent=True)
+    if company is None:
+        raise memberships.CompanyNotFound()
+    return company

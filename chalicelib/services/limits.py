@@ -21,10 +21,8 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
-
 from chalicelib.domain.errors import ArhivarError
-from chalicelib.storage.models import LimitCounterModel
+from chalicelib.storage import limits as counters
 
 
 class RateLimited(ArhivarError):
@@ -61,13 +59,7 @@ class Taken:
     counter_key: str
 
     def give_back(self) -> None:
-        try:
-            LimitCounterModel(counter_key=self.counter_key).update(
-                actions=[LimitCounterModel.tally.add(-1)],
-                condition=LimitCounterModel.tally > 0)
-        except UpdateError as error:
-            if error.cause_response_code != "ConditionalCheckFailedException":
-                raise
+        counters.give_back(self.counter_key)
 
 
 def take(bucket: str, key: str, *, per: timedelta, limit: int, now: datetime,
@@ -75,38 +67,11 @@ def take(bucket: str, key: str, *, per: timedelta, limit: int, now: datetime,
     """Take one unit of `bucket`/`key` in its current window of length `per` (a window opens
     at the first unit taken after the previous one closed), or raise RateLimited with the
     seconds until the window closes."""
-    counter_key = f"rate#{bucket}#{_digest(key)}"
-    counter = LimitCounterModel(counter_key=counter_key)
-    for _ in range(3):  # parallel requests may open the window or give units back meanwhile
-        try:  # within an open window, below the limit: one more
-            counter.update(
-                actions=[LimitCounterModel.tally.add(1)],
-                condition=(LimitCounterModel.noted_at > now) & (LimitCounterModel.tally < limit))
-            return Taken(counter_key)
-        except UpdateError as error:
-            _unless_condition_failed(error)
-        try:
-            current = LimitCounterModel.get(counter_key, consistent_read=True)
-        except DoesNotExist:
-            current = None
-        if current is not None and current.noted_at is not None and current.noted_at > now:
-            if current.tally < limit:
-                continue  # a unit was given back since
-            raise RateLimited(max(1, math.ceil((current.noted_at - now).total_seconds())), message_ro)
-        try:  # no window, or it has closed: open a new one with this unit
-            counter.update(
-                actions=[LimitCounterModel.tally.set(1), LimitCounterModel.noted_at.set(now + per),
-                         LimitCounterModel.expires_at.set(now + per + per)],
-                condition=LimitCounterModel.noted_at.does_not_exist() | (LimitCounterModel.noted_at <= now))
-            return Taken(counter_key)
-        except UpdateError as error:
-            _unless_condition_failed(error)  # opened by a parallel request: count in it
-    raise RateLimited(1, message_ro)
-
-
-def _unless_condition_failed(error: UpdateError) -> None:
-    if error.cause_response_code != "ConditionalCheckFailedException":
-        raise error
+    counter_key = counters.rate_counter_key(bucket, _digest(key))
+    wait_s = counters.take_in_window(counter_key, per=per, limit=limit, now=now)
+    if wait_s is not None:
+        raise RateLimited(wait_s, message_ro)
+    return Taken(counter_key)
 
 
 def _digest(key: str) -> str:

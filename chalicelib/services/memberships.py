@@ -6,8 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from pynamodb.exceptions import DeleteError, DoesNotExist
-
 from chalicelib.domain.audit import EventType
 from chalicelib.domain.errors import Conflict, NotAllowed, NotFound
 from chalicelib.domain.memberships import (
@@ -18,7 +16,9 @@ from chalicelib.domain.memberships import (
     invitation_key,
 )
 from chalicelib.services import audit
-from chalicelib.storage.models import AccountModel, CompanyModel, MembershipModel
+from chalicelib.storage import accounts, companies
+from chalicelib.storage import memberships as membership_records
+from chalicelib.storage.memberships import Membership
 
 
 class CompanyNotFound(NotFound):
@@ -46,14 +46,11 @@ class Member:
     invited: bool
 
 
-def find(user_id: str, cif: str) -> MembershipModel | None:
-    try:
-        return MembershipModel.get(user_id, cif)
-    except DoesNotExist:
-        return None
+def find(user_id: str, cif: str) -> Membership | None:
+    return membership_records.get(user_id, cif)
 
 
-def require_active(user_id: str, cif: str) -> MembershipModel:
+def require_active(user_id: str, cif: str) -> Membership:
     """The user's active membership, or 404: a pending or absent one reveals nothing."""
     membership = find(user_id, cif)
     if membership is None or membership.state != MembershipState.ACTIVE.value:
@@ -61,31 +58,28 @@ def require_active(user_id: str, cif: str) -> MembershipModel:
     return membership
 
 
-def of_user(user_id: str) -> list[MembershipModel]:
-    return list(MembershipModel.query(user_id))
+def of_user(user_id: str) -> list[Membership]:
+    return membership_records.of_user(user_id)
 
 
-def of_company(cif: str) -> list[MembershipModel]:
-    return list(MembershipModel.by_cif.query(cif))
+def of_company(cif: str) -> list[Membership]:
+    return membership_records.of_company(cif)
 
 
 def add(user_id: str, cif: str, role: Role, state: MembershipState, now: datetime,
-        invited_by: str | None = None, email: str | None = None) -> MembershipModel:
-    membership = MembershipModel(user_id=user_id, cif=cif, role=role.value, state=state.value,
-                                 created_at=now, invited_by=invited_by, email=email)
-    membership.save()
-    return membership
+        invited_by: str | None = None, email: str | None = None) -> Membership:
+    return membership_records.put(user_id, cif, role=role.value, state=state.value, now=now,
+                                  invited_by=invited_by, email=email)
 
 
 def members(cif: str) -> list[Member]:
     """Everyone with a membership or an invitation, owners first."""
     items = of_company(cif)
-    accounts = {a.user_id: a.email for a in AccountModel.batch_get(
-        [m.user_id for m in items if not m.user_id.startswith(INVITATION_PREFIX)])}
+    emails = accounts.emails(m.user_id for m in items if not m.user_id.startswith(INVITATION_PREFIX))
     result = [
         Member(
             member_id=m.user_id,
-            email=m.email or accounts.get(m.user_id, ""),
+            email=m.email or emails.get(m.user_id, ""),
             role=Role(m.role),
             state=MembershipState(m.state),
             invited=m.user_id.startswith(INVITATION_PREFIX),
@@ -95,7 +89,7 @@ def members(cif: str) -> list[Member]:
     return sorted(result, key=lambda m: (-m.role.rank, m.email))
 
 
-def invite(actor: MembershipModel, email: str, role: Role, existing_user_id: str | None,
+def invite(actor: Membership, email: str, role: Role, existing_user_id: str | None,
            now: datetime) -> Member:
     """Invite an address: an invitation waits under the address until its owner, signed in
     with it, accepts (or declines) it. Nobody gets a company without consenting, and the answer
@@ -114,19 +108,19 @@ def invite(actor: MembershipModel, email: str, role: Role, existing_user_id: str
     return Member(invitation_key(email), email, role, MembershipState.PENDING, invited=True)
 
 
-def change_role(actor: MembershipModel, member_id: str, role: Role) -> None:
+def change_role(actor: Membership, member_id: str, role: Role) -> None:
     target = _target(actor, member_id)
     if not (can_manage(Role(actor.role), Role(target.role)) and can_manage(Role(actor.role), role)):
         raise NotAllowed()
     if Role(target.role) is Role.OWNER and role is not Role.OWNER:
         _ensure_another_owner(actor.cif, member_id)
     previous = target.role
-    target.update(actions=[MembershipModel.role.set(role.value)])
+    membership_records.set_role(target.user_id, target.cif, role.value)
     audit.record(actor.cif, EventType.MEMBER_ROLE_CHANGED, actor.user_id, member=member_id, previous=previous,
                  role=role.value)
 
 
-def remove(actor: MembershipModel, member_id: str) -> None:
+def remove(actor: Membership, member_id: str) -> None:
     """Remove a member, or leave when the actor removes themselves."""
     target = _target(actor, member_id)
     leaving = member_id == actor.user_id
@@ -134,7 +128,7 @@ def remove(actor: MembershipModel, member_id: str) -> None:
         raise NotAllowed()
     if Role(target.role) is Role.OWNER and target.state == MembershipState.ACTIVE.value:
         _ensure_another_owner(actor.cif, member_id)
-    target.delete()
+    membership_records.delete(target.user_id, target.cif)
     audit.record(actor.cif, EventType.MEMBER_REMOVED, actor.user_id, member=member_id, role=target.role, left=leaving)
 
 
@@ -149,16 +143,14 @@ def leave_all(user_id: str) -> None:
             if others and not any(m.role == Role.OWNER.value for m in others):
                 raise LastOwner(details={"cif": membership.cif})
     for membership in mine:
-        membership.delete()
+        membership_records.delete(membership.user_id, membership.cif)
         audit.record(membership.cif, EventType.MEMBER_REMOVED, user_id, member=user_id, role=membership.role,
                      reason="account_deleted")
         if not any(m.state == MembershipState.ACTIVE.value for m in of_company(membership.cif)):
-            CompanyModel(cif=membership.cif).update(
-                actions=[CompanyModel.next_sync_at.remove(), CompanyModel.due_shard.remove()],
-                condition=CompanyModel.cif.exists())
+            companies.stop_syncing(membership.cif)
 
 
-def _target(actor: MembershipModel, member_id: str) -> MembershipModel:
+def _target(actor: Membership, member_id: str) -> Membership:
     target = find(member_id, actor.cif)
     if target is None:
         raise MemberNotFound()
@@ -191,18 +183,17 @@ class Invitation:
 
 def invitations_for(email: str) -> list[Invitation]:
     """The invitations waiting for this (confirmed) address, newest first."""
-    items = list(MembershipModel.query(invitation_key(email)))
+    items = membership_records.of_user(invitation_key(email))
     if not items:
         return []
-    names = {c.cif: c.name for c in CompanyModel.batch_get([i.cif for i in items])}
-    inviters = {a.user_id: a.email for a in AccountModel.batch_get(
-        list({i.invited_by for i in items if i.invited_by}))}
+    names = {c.cif: c.name for c in companies.get_many(i.cif for i in items)}
+    inviters = accounts.emails(i.invited_by for i in items if i.invited_by)
     result = [Invitation(i.cif, names.get(i.cif, i.cif), Role(i.role),
                          inviters.get(i.invited_by or ""), i.created_at) for i in items]
     return sorted(result, key=lambda i: i.invited_at, reverse=True)
 
 
-def accept_invitation(user_id: str, email: str, cif: str, now: datetime) -> MembershipModel:
+def accept_invitation(user_id: str, email: str, cif: str, now: datetime) -> Membership:
     """The invitee accepts: an active membership with the invited role (a higher role they
     already hold is kept). The invitation is used once: deleted with a condition."""
     invitation = _invitation(email, cif)
@@ -221,17 +212,13 @@ def decline_invitation(email: str, cif: str) -> None:
     _use(_invitation(email, cif))
 
 
-def _invitation(email: str, cif: str) -> MembershipModel:
+def _invitation(email: str, cif: str) -> Membership:
     invitation = find(invitation_key(email), cif)
     if invitation is None:
         raise InvitationNotFound()
     return invitation
 
 
-def _use(invitation: MembershipModel) -> None:
-    try:
-        invitation.delete(condition=MembershipModel.user_id.exists())
-    except DeleteError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            raise InvitationNotFound() from error  # accepted or declined a moment ago
-        raise
+def _use(invitation: Membership) -> None:
+    if not membership_records.delete_if_present(invitation.user_id, invitation.cif):
+        raise InvitationNotFound()  # accepted or declined a moment ago

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
-
-from chalicelib.domain.errors import ValidationFailed
+from chalicelib.domain.errors import NotAuthenticated, ValidationFailed
 from chalicelib.domain.licences import Licence, licence_for
 from chalicelib.domain.memberships import MembershipState, Role, can_administer
 from chalicelib.domain.notifications import (
@@ -19,7 +17,7 @@ from chalicelib.domain.notifications import (
 )
 from chalicelib.services import memberships
 from chalicelib.services.notifications import Suppression, preferences_of, suppression_of
-from chalicelib.storage.models import AccountModel, CompanyModel
+from chalicelib.storage import accounts, companies
 
 
 class UnsubscribeLinkInvalid(ValidationFailed):
@@ -54,16 +52,18 @@ class Unsubscribed:
 
 
 def settings_of(user_id: str) -> Settings:
-    account = AccountModel.get(user_id)
+    account = accounts.get(user_id)
+    if account is None:
+        raise NotAuthenticated()
     prefs = preferences_of(account)
     active = [m for m in memberships.of_user(user_id) if m.state == MembershipState.ACTIVE.value]
-    companies = {c.cif: c for c in CompanyModel.batch_get([m.cif for m in active])} if active else {}
+    found = {c.cif: c for c in companies.get_many(m.cif for m in active)}
     rows = [
         CompanySettings(
-            cif=m.cif, name=companies[m.cif].name, role=Role(m.role),
-            licence=licence_for(companies[m.cif].licence),
+            cif=m.cif, name=found[m.cif].name, role=Role(m.role),
+            licence=licence_for(found[m.cif].licence),
             categories={c: bool(prefs.get(preference_key(m.cif, c), True)) for c in Category})
-        for m in active if m.cif in companies
+        for m in active if m.cif in found
     ]
     return Settings(account.email, sorted(rows, key=lambda r: r.name), suppression_of(account.email))
 
@@ -92,9 +92,7 @@ def unsubscribe(token: str, key: bytes) -> Unsubscribed:
     """RFC 8058 one-click: turn the link's category off for its companies. No login: the
     HMAC proves the link was ours; repeating it changes nothing."""
     scope, names = check(token, key)
-    try:
-        AccountModel.get(scope.user_id)
-    except DoesNotExist:
+    if accounts.get(scope.user_id) is None:
         return Unsubscribed(scope.category, names)  # the account is gone: nothing to send anyway
     _set(scope.user_id, {preference_key(cif, scope.category): False for cif in scope.cifs})
     return Unsubscribed(scope.category, names)
@@ -104,23 +102,12 @@ def _set(user_id: str, values: dict[str, bool]) -> None:
     """Set some toggles without touching the others (a path update per toggle)."""
     if not values:
         return
-    prefs = AccountModel.notification_prefs
-    actions = [prefs[key].set(value) for key, value in values.items()]
-    account = AccountModel(user_id=user_id)
-    try:
-        account.update(actions=actions, condition=AccountModel.user_id.exists())
-    except UpdateError as error:
-        if error.cause_response_code != "ValidationException":
-            raise
-        # An account stored without the map: create it, then set the toggles.
-        account.update(actions=[AccountModel.notification_prefs.set({})],
-                       condition=AccountModel.notification_prefs.does_not_exist())
-        account.update(actions=actions, condition=AccountModel.user_id.exists())
+    accounts.set_notification_prefs(user_id, values)
 
 
 def _names(cifs: tuple[str, ...]) -> list[str]:
     try:
-        found = {c.cif: c.name for c in CompanyModel.batch_get(list(cifs))}
+        found = {c.cif: c.name for c in companies.get_many(cifs)}
     except ValueError:
         found = {}
     return [found.get(cif, cif) for cif in cifs]

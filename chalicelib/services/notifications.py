@@ -24,15 +24,15 @@ from datetime import datetime, timedelta
 from urllib.parse import quote
 
 from aws_lambda_powertools import Logger
-from pynamodb.exceptions import DoesNotExist, PutError
 
 from chalicelib.domain.email import normalize_email
 from chalicelib.domain.memberships import INVITATION_PREFIX, MembershipState, Role
 from chalicelib.domain.notifications import Category, UnsubscribeScope, sign_unsubscribe, wants
 from chalicelib.services import memberships
 from chalicelib.services.mail_html import esc, layout, link, text_to_html
+from chalicelib.storage import accounts, companies, mail_records
+from chalicelib.storage.accounts import Account
 from chalicelib.storage.mail import Mailer
-from chalicelib.storage.models import AccountModel, CompanyModel, LimitCounterModel
 
 logger = Logger(service="arhivar-notifications", child=True)
 
@@ -82,7 +82,7 @@ class Notifications:
         user_ids = [m.user_id for m in memberships.of_company(cif)
                     if m.state == MembershipState.ACTIVE.value and not m.user_id.startswith(INVITATION_PREFIX)
                     and Role(m.role) in allowed]
-        found = [recipient_of(a) for a in AccountModel.batch_get(user_ids)] if user_ids else []
+        found = [recipient_of(a) for a in accounts.get_many(user_ids)]
         return sorted((r for r in found if r.wants(cif, category)), key=lambda r: r.email)
 
     # -- sending -------------------------------------------------------------------------------
@@ -95,7 +95,7 @@ class Notifications:
         if not cifs or self.suppressed(recipient.email):
             return False
         url = self.unsubscribe_url(UnsubscribeScope(recipient.user_id, category, cifs))  # before the claim
-        record = f"mail#{once}#{recipient.user_id}" if once else None
+        record = mail_records.send_record_key(once, recipient.user_id) if once else None
         if record and not self._claim(record):
             return False
         footer_text = (f"\n--\nPrimiți acest e-mail ({category.label_ro}) ca membru al companiei "
@@ -113,10 +113,10 @@ class Notifications:
                               headers=headers)
         except Exception:
             if record:
-                LimitCounterModel(counter_key=record).delete()  # not sent: the retry may send it
+                mail_records.release_send(record)  # not sent: the retry may send it
             raise
         if record:
-            LimitCounterModel(counter_key=record).update(actions=[LimitCounterModel.reason.set("sent")])
+            mail_records.mark_sent(record)
         return True
 
     def send_transactional(self, to: str, message: Message) -> bool:
@@ -138,18 +138,17 @@ class Notifications:
         membership = memberships.find(user_id, cif)
         if membership is None or membership.state != MembershipState.ACTIVE.value:
             return False
-        try:
-            recipient = recipient_of(AccountModel.get(user_id))
-            company = CompanyModel.get(cif).name
-        except DoesNotExist:
+        account, company = accounts.get(user_id), companies.get(cif)
+        if account is None or company is None:
             return False
+        recipient, name = recipient_of(account), company.name
         url = f"{self.public_url}/documente?cif={quote(cif)}&export={quote(export_id)}"
         count = f" ({document_count} documente)" if document_count is not None else ""
         until = (f"\nArhiva poate fi descărcată până la {expires_at.strftime('%d.%m.%Y %H:%M')} (UTC)."
                  if expires_at else "")
         message = Message(
-            subject=f"Exportul facturilor companiei {company} este gata",
-            text=(f"Bună ziua,\n\nArhiva ZIP cerută pentru {company} (CIF {cif}){count} este gata."
+            subject=f"Exportul facturilor companiei {name} este gata",
+            text=(f"Bună ziua,\n\nArhiva ZIP cerută pentru {name} (CIF {cif}){count} este gata."
                   f"{until}\n\n"
                   f"Descărcați-o din Arhivar: {url}\n"))
         return self.send(recipient, Category.EXPORTS, [cif], message, once=f"export:{export_id}")
@@ -165,50 +164,31 @@ class Notifications:
 
     def _claim(self, record: str) -> bool:
         now = self._now()
-        try:
-            LimitCounterModel(counter_key=record, tally=1, reason="sending", noted_at=now,
-                              expires_at=now + SEND_RECORD_TTL).save(
-                condition=LimitCounterModel.counter_key.does_not_exist())
-        except PutError as error:
-            if error.cause_response_code != "ConditionalCheckFailedException":
-                raise
-            existing = _get(record)
-            if existing is not None and existing.reason == "sending":
-                logger.warning("an earlier attempt stopped while sending; not sent again",
-                               extra={"record": record.split("#")[1]})
-            return False
-        return True
+        existing = mail_records.claim_send(record, now, now + SEND_RECORD_TTL)
+        if existing == mail_records.SENDING:
+            logger.warning("an earlier attempt stopped while sending; not sent again",
+                           extra={"record": record.split("#")[1]})
+        return existing is None
 
     def suppressed(self, email: str) -> bool:
         return suppression_of(email) is not None
 
 
-def recipient_of(account: AccountModel) -> Recipient:
+def recipient_of(account: Account) -> Recipient:
     return Recipient(account.user_id, account.email, preferences_of(account))
 
 
-def preferences_of(account: AccountModel) -> dict[str, bool]:
+def preferences_of(account: Account) -> dict[str, bool]:
     prefs = account.notification_prefs
     raw = prefs.as_dict() if hasattr(prefs, "as_dict") else dict(prefs or {})
     return {str(k): bool(v) for k, v in raw.items()}
 
 
 def suppression_of(email: str) -> Suppression | None:
-    item = _get(f"suppressed#{normalize_email(email)}")
-    if item is None or not item.reason:
-        return None
-    return Suppression(item.reason, item.noted_at, None)
+    found = mail_records.suppression(normalize_email(email))
+    return Suppression(found.reason, found.at, None) if found is not None else None
 
 
 def suppress(email: str, reason: str, at: datetime) -> None:
     """Stop writing to this address (a permanent bounce or a complaint). Kept without TTL."""
-    LimitCounterModel(counter_key=f"suppressed#{normalize_email(email)}").update(actions=[
-        LimitCounterModel.reason.set(reason), LimitCounterModel.noted_at.set(at),
-        LimitCounterModel.tally.add(1)])
-
-
-def _get(key: str) -> LimitCounterModel | None:
-    try:
-        return LimitCounterModel.get(key, consistent_read=True)
-    except DoesNotExist:
-        return None
+    mail_records.suppress(normalize_email(email), reason, at)

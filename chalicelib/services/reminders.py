@@ -7,12 +7,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from pynamodb.exceptions import UpdateError
-
 from chalicelib.domain.notifications import Category
 from chalicelib.services.credentials import companies_using
 from chalicelib.services.notifications import ADMINS, Message, Notifications, Recipient
-from chalicelib.storage.models import AnafCredentialModel
+from chalicelib.storage import credentials
 
 DAYS_BEFORE = (14, 7, 1)
 EXPIRED = "expired"
@@ -22,33 +20,26 @@ EXPIRED_LOOKBACK_DAYS = 3  # a missed daily run still sends the "expired" e-mail
 def send_reminders(today: date, notifications: Notifications) -> int:
     sent = 0
     for days in DAYS_BEFORE:
-        for credential_id in _expiring_on(today + timedelta(days=days)):
+        for credential_id in credentials.expiring_on(today + timedelta(days=days)):
             sent += _remind(credential_id, str(days), notifications)
     for back in range(1, EXPIRED_LOOKBACK_DAYS + 1):
-        for credential_id in _expiring_on(today - timedelta(days=back)):
+        for credential_id in credentials.expiring_on(today - timedelta(days=back)):
             sent += _remind(credential_id, EXPIRED, notifications)
     return sent
 
 
-def _expiring_on(day: date) -> list[str]:
-    return [c.credential_id for c in AnafCredentialModel.by_expiry_day.query(day.isoformat())]
-
-
 def _remind(credential_id: str, which: str, notifications: Notifications) -> int:
-    credential = AnafCredentialModel.get(credential_id)
+    credential = credentials.get(credential_id)
+    if credential is None:
+        return 0  # disconnected since the query
     if which in (credential.reminders_sent or set()):
         return 0
     companies = companies_using(credential_id, credential.cifs or ())
     recipients = _admins((c.cif for c in companies), notifications)
     if not recipients:
         return 0
-    try:
-        credential.update(actions=[AnafCredentialModel.reminders_sent.add({which})],
-                          condition=~AnafCredentialModel.reminders_sent.contains(which))
-    except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            return 0  # another run got there first
-        raise
+    if not credentials.note_reminder(credential, which):
+        return 0  # another run got there first
     names = {c.cif: c.name for c in companies}
     sent = 0
     for recipient, cifs in recipients.values():

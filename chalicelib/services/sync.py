@@ -13,11 +13,9 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from aws_lambda_powertools import Logger
-from pynamodb.exceptions import UpdateError
-from pynamodb.expressions.update import Action
 
 from chalicelib.anaf.efactura import EFacturaClient
 from chalicelib.anaf.errors import (
@@ -42,9 +40,11 @@ from chalicelib.services.credentials import (
     CredentialVault,
     mark_companies,
 )
-from chalicelib.services.dispatch import due_shard
 from chalicelib.services.renders import queue_renders
-from chalicelib.storage.models import CompanyModel, LimitCounterModel, SyncRunModel
+from chalicelib.storage import companies as company_records
+from chalicelib.storage import sync_runs
+from chalicelib.storage.companies import Company
+from chalicelib.storage.models import LimitCounterModel  # TEMPORARY: the archived# claims (docstore)
 from chalicelib.storage.queues import WorkQueues
 
 logger = Logger(service="arhivar-sync", child=True)
@@ -143,7 +143,7 @@ class CompanySync:
 
     # -- the run -------------------------------------------------------------------------------
 
-    def _sync(self, company: CompanyModel, window: tuple[datetime, datetime],
+    def _sync(self, company: Company, window: tuple[datetime, datetime],
               stats: RunStats) -> tuple[str, datetime | None, datetime | None]:
         now = self._now()
         regular = now + licence_for(company.licence).sync_interval
@@ -249,61 +249,40 @@ class CompanySync:
 
     # -- company state -------------------------------------------------------------------------
 
-    def _window(self, company: CompanyModel, now: datetime) -> tuple[datetime, datetime]:
+    def _window(self, company: Company, now: datetime) -> tuple[datetime, datetime]:
         earliest = now - HISTORY + timedelta(minutes=10)
         start = company.covered_until - OVERLAP if company.covered_until else earliest
         return max(start, earliest), now - timedelta(seconds=30)
 
-    def _lease(self, cif: str, run_id: str) -> CompanyModel | None:
+    def _lease(self, cif: str, run_id: str) -> Company | None:
         now = self._now()
-        company = CompanyModel(cif=cif)
-        try:
-            company.update(
-                actions=[CompanyModel.lease_owner.set(run_id), CompanyModel.lease_until.set(now + LEASE)],
-                condition=CompanyModel.cif.exists() & (CompanyModel.lease_until.does_not_exist()
-                                                       | (CompanyModel.lease_until < now)))
-        except UpdateError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
-                return None
-            raise
-        return CompanyModel.get(cif, consistent_read=True)
+        return company_records.take_lease(cif, run_id, now, now + LEASE)
 
     def _release(self, cif: str, run_id: str, *, result: str, covered_until: datetime | None,
                  next_at: datetime | None) -> None:
-        actions: list[Action] = [CompanyModel.lease_owner.remove(), CompanyModel.lease_until.remove(),
-                   CompanyModel.last_sync_at.set(self._now()), CompanyModel.last_sync_result.set(result)]
-        if covered_until is not None:
-            actions.append(CompanyModel.covered_until.set(covered_until))
-            actions.append(CompanyModel.consecutive_failures.set(0))
-        elif result == "anaf_unavailable":
-            actions.append(CompanyModel.consecutive_failures.add(1))
-        if next_at is not None:
-            actions += [CompanyModel.next_sync_at.set(next_at), CompanyModel.due_shard.set(due_shard(cif))]
-        try:
-            CompanyModel(cif=cif).update(actions=actions, condition=CompanyModel.lease_owner == run_id)
-        except UpdateError as error:
-            if error.cause_response_code != "ConditionalCheckFailedException":
-                raise
+        released = company_records.release_lease(cif, run_id, now=self._now(), result=result,
+                                                 covered_until=covered_until,
+                                                 anaf_unavailable=result == "anaf_unavailable", next_at=next_at)
+        if not released:
             logger.warning("lease lost before release", extra={"cif": cif})
 
-    def _stop(self, company: CompanyModel, state: AuthorizationState) -> None:
+    def _stop(self, company: Company, state: AuthorizationState) -> None:
         """ANAF refused the credential: its companies stop syncing until re-authorized."""
         if company.credential_id:
             mark_companies(company.credential_id, {company.cif}, state)
 
-    def _backoff(self, company: CompanyModel) -> timedelta:
+    def _backoff(self, company: Company) -> timedelta:
         failures = int(company.consecutive_failures or 0)
         return RETRY_LATER[min(failures, len(RETRY_LATER) - 1)]
 
-    def _record(self, company: CompanyModel, run_id: str, reason: str, started: datetime,
+    def _record(self, company: Company, run_id: str, reason: str, started: datetime,
                 window: tuple[datetime, datetime], stats: RunStats, result: str) -> None:
-        SyncRunModel(cif=company.cif, started_at=f"{started.astimezone(UTC).isoformat()}#{run_id[:8]}",
-                     finished_at=self._now(), window_start=window[0], window_end=window[1],
-                     anaf_calls=stats.anaf_calls, listed=stats.listed, new=stats.new,
-                     already=stats.already, failed=stats.failed, lost=stats.lost,
-                     bytes=stats.bytes, errors=stats.errors, result=result, reason=reason).save()
+        sync_runs.record(company.cif, run_id, reason=reason, started=started, finished=self._now(),
+                         window=window, result=result, anaf_calls=stats.anaf_calls, listed=stats.listed,
+                         new=stats.new, already=stats.already, failed=stats.failed, lost=stats.lost,
+                         bytes_=stats.bytes, errors=stats.errors)
 
-    def _announce(self, company: CompanyModel, run_id: str, new_sks: list[str]) -> None:
+    def _announce(self, company: Company, run_id: str, new_sks: list[str]) -> None:
         """New documents: the notifier decides, per licence and preferences, who hears."""
         if licence_for(company.licence).new_document_emails is NewDocumentEmails.NONE:
             return

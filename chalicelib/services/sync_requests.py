@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from pynamodb.exceptions import UpdateError
-
 from chalicelib.domain.errors import ArhivarError, NotAllowed
 from chalicelib.domain.memberships import Role, can_administer
 from chalicelib.services import memberships
-from chalicelib.storage.models import CompanyModel, SyncRunModel
+from chalicelib.storage import companies, sync_runs
 from chalicelib.storage.queues import WorkQueues
+from chalicelib.storage.sync_runs import SyncRun
 
 MANUAL_SYNC_INTERVAL = timedelta(minutes=1)
 
@@ -31,19 +30,15 @@ def request_sync(user_id: str, cif: str, queues: WorkQueues, now: datetime) -> N
     membership = memberships.require_active(user_id, cif)
     if not can_administer(Role(membership.role)):
         raise NotAllowed()
-    company = CompanyModel.get(cif)
+    company = companies.get(cif)
+    if company is None:
+        raise memberships.CompanyNotFound()
     if not company.credential_id:
         raise NotAuthorizedYet()
-    try:
-        company.update(actions=[CompanyModel.manual_sync_requested_at.set(now)],
-                       condition=(CompanyModel.manual_sync_requested_at.does_not_exist()
-                                  | (CompanyModel.manual_sync_requested_at < now - MANUAL_SYNC_INTERVAL)))
-    except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            raise SyncTooSoon() from error
-        raise
+    if not companies.request_manual_sync(cif, now, not_since=now - MANUAL_SYNC_INTERVAL):
+        raise SyncTooSoon()
     queues.send("sync", {"cif": cif, "reason": "manual"})
 
 
-def history(cif: str, limit: int) -> list[SyncRunModel]:
-    return list(SyncRunModel.query(cif, scan_index_forward=False, limit=limit))
+def history(cif: str, limit: int) -> list[SyncRun]:
+    return sync_runs.newest_first(cif, limit)

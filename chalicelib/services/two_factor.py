@@ -30,13 +30,13 @@ from datetime import datetime, timedelta
 
 from cryptography.hazmat.primitives.hashes import SHA1
 from cryptography.hazmat.primitives.twofactor.totp import TOTP
-from pynamodb.exceptions import DoesNotExist, UpdateError
-from pynamodb.expressions.update import Action
 
 from chalicelib.domain import two_factor as rules
 from chalicelib.domain.errors import ArhivarError, Conflict, NotAllowed, NotAuthenticated, ValidationFailed
 from chalicelib.domain.memberships import MembershipState, Role
 from chalicelib.services.accounts import give_back, record_session, take_login_attempt, take_password_check
+from chalicelib.storage import accounts, companies, memberships
+from chalicelib.storage.accounts import Account
 from chalicelib.storage.crypto import TokenCipher
 from chalicelib.storage.identity import (
     IdentityProvider,
@@ -46,7 +46,7 @@ from chalicelib.storage.identity import (
     MfaChallenge,
     Session,
 )
-from chalicelib.storage.models import AccountModel, CompanyModel, MembershipModel, RecoveryCodeUse
+from chalicelib.storage.memberships import Membership
 
 
 class WrongPassword(ValidationFailed):
@@ -123,8 +123,7 @@ class TwoFactor:
         if account.two_factor_enabled_at is not None:
             raise TwoFactorAlreadyEnabled()
         secret = self._identity.start_totp(access_token)
-        account.update(actions=[AccountModel.totp_pending_ciphertext.set(
-            self._cipher.encrypt(secret, _context(user_id)))])
+        accounts.start_totp_enrolment(user_id, self._cipher.encrypt(secret, _context(user_id)))
         return Enrolment(secret, rules.authenticator_uri(account.email, secret))
 
     def confirm_enrolment(self, user_id: str, access_token: str, code: str) -> list[str]:
@@ -145,14 +144,8 @@ class TwoFactor:
             self._count_failure(account, now)
             raise
         codes = rules.new_recovery_codes()
-        account.update(actions=[
-            AccountModel.two_factor_enabled_at.set(now),
-            AccountModel.totp_secret_ciphertext.set(account.totp_pending_ciphertext),
-            AccountModel.totp_pending_ciphertext.remove(),
-            AccountModel.recovery_codes.set({rules.recovery_code_hash(user_id, c) for c in codes}),
-            AccountModel.recovery_codes_used.set([]),
-            AccountModel.two_factor_failures.set(0),
-        ])
+        accounts.enable_two_factor(user_id, now=now, secret_ciphertext=account.totp_pending_ciphertext,
+                                   recovery_code_hashes={rules.recovery_code_hash(user_id, c) for c in codes})
         return codes
 
     def disable(self, user_id: str, access_token: str, password: str, code: str) -> None:
@@ -165,11 +158,7 @@ class TwoFactor:
             raise TwoFactorRequiredByCompany(details={"cifs": required_by})
         self._password_and_code(account, password, code, purpose="disable")
         self._identity.disable_totp(access_token)
-        account.update(actions=[
-            AccountModel.two_factor_enabled_at.remove(), AccountModel.totp_secret_ciphertext.remove(),
-            AccountModel.totp_pending_ciphertext.remove(), AccountModel.recovery_codes.remove(),
-            AccountModel.two_factor_failures.set(0),
-        ])
+        accounts.disable_two_factor(user_id)
 
     def new_recovery_codes(self, user_id: str, access_token: str, password: str, code: str) -> list[str]:
         """Replace every recovery code (the old ones stop working), after password and code."""
@@ -178,11 +167,10 @@ class TwoFactor:
             raise TwoFactorNotEnabled()
         self._password_and_code(account, password, code, purpose="renew")
         codes = rules.new_recovery_codes()
-        account.update(actions=[AccountModel.recovery_codes.set(
-            {rules.recovery_code_hash(user_id, c) for c in codes})])
+        accounts.replace_recovery_codes(user_id, {rules.recovery_code_hash(user_id, c) for c in codes})
         return codes
 
-    def _password_and_code(self, account: AccountModel, password: str, code: str, *, purpose: str) -> None:
+    def _password_and_code(self, account: Account, password: str, code: str, *, purpose: str) -> None:
         """Turning it off or renewing codes: the current password (limited as a password change
         is, services/accounts.py) and a current code or a recovery code."""
         now = self._now()
@@ -205,19 +193,12 @@ class TwoFactor:
             record_session(outcome, now)
             return outcome
         user = self._identity.find(email)
-        try:
-            account = AccountModel.get(user.user_id) if user else None
-        except DoesNotExist:
-            account = None
+        account = accounts.get(user.user_id) if user else None
         if user is None or account is None:  # deleted between the two calls
             raise InvalidCredentials()
         token = f"{user.user_id}.{secrets.token_urlsafe(32)}"
-        account.update(actions=[
-            AccountModel.login_challenge_hash.set(rules.challenge_hash(token)),
-            AccountModel.login_challenge_session.set(outcome.session),
-            AccountModel.login_challenge_expires_at.set(now + rules.LOGIN_CHALLENGE_LIFETIME),
-            AccountModel.login_challenge_attempts.set(0),
-        ])
+        accounts.open_login_challenge(user.user_id, challenge_hash=rules.challenge_hash(token),
+                                      session=outcome.session, expires_at=now + rules.LOGIN_CHALLENGE_LIFETIME)
         give_back(taken)  # the password was right
         return LoginChallenge(token)
 
@@ -225,19 +206,13 @@ class TwoFactor:
         now = self._now()
         taken = take_login_attempt(None, client, now)  # kept unless this step signs in
         user_id, _, _ = (token or "").partition(".")
-        try:
-            account = AccountModel.get(user_id) if user_id else None
-        except DoesNotExist:
-            account = None
+        account = accounts.get(user_id) if user_id else None
         if account is None or not _challenge_open(account, token, now):
             raise LoginChallengeExpired()
         self._check_not_locked(account, now)
         _take_attempt(account, token)
         session = self._answer(account, account.login_challenge_session, code, now, purpose="login")
-        account.update(actions=[
-            AccountModel.login_challenge_hash.remove(), AccountModel.login_challenge_session.remove(),
-            AccountModel.login_challenge_expires_at.remove(), AccountModel.two_factor_failures.set(0),
-        ])
+        accounts.close_login_challenge(account.user_id)
         give_back(taken)
         record_session(session, now)
         return session
@@ -254,7 +229,7 @@ class TwoFactor:
 
     # -- codes ----------------------------------------------------------------------------------
 
-    def _prove(self, account: AccountModel, outcome: Session | MfaChallenge, code: str, now: datetime,
+    def _prove(self, account: Account, outcome: Session | MfaChallenge, code: str, now: datetime,
                purpose: str) -> None:
         """The second factor, checked the way a sign-in checks it: by answering Cognito's
         challenge. Should Cognito not ask (its MFA turned off behind Arhivar's back), the code
@@ -272,7 +247,7 @@ class TwoFactor:
         self._count_failure(account, now)
         raise InvalidTotpCode()
 
-    def _answer(self, account: AccountModel, challenge_session: str, code: str, now: datetime,
+    def _answer(self, account: Account, challenge_session: str, code: str, now: datetime,
                 purpose: str) -> Session:
         """Answer Cognito's challenge with a TOTP code, or with a recovery code (used up)."""
         if rules.is_totp_code(code):
@@ -290,109 +265,76 @@ class TwoFactor:
         try:
             return self._identity.answer_totp(account.email, challenge_session, _current_code(secret, now))
         except Exception:
-            _give_back(account, digest)  # not the person's fault: the code stays usable
+            accounts.give_back_recovery_code(account.user_id, digest)  # not the person's fault: the code stays usable
             raise
 
-    def _check_not_locked(self, account: AccountModel, now: datetime) -> None:
+    def _check_not_locked(self, account: Account, now: datetime) -> None:
         window = rules.FailureWindow(int(account.two_factor_failures or 0), account.two_factor_failures_since)
         if window.locked(now):
             raise rules.TooManyAttempts()
 
-    def _count_failure(self, account: AccountModel, now: datetime) -> None:
+    def _count_failure(self, account: Account, now: datetime) -> None:
         window = rules.FailureWindow(int(account.two_factor_failures or 0), account.two_factor_failures_since)
         after = window.after_failure(now)
         assert after.since is not None  # a failure always starts or continues a window
-        actions: list[Action] = [AccountModel.two_factor_failures.set(after.failures),
-                                 AccountModel.two_factor_failures_since.set(after.since)]
-        if after.locked(now):  # the outstanding sign-in dies with the lock
-            actions.append(AccountModel.login_challenge_hash.remove())
-        account.update(actions=actions)
+        # A lock ends the outstanding sign-in with it.
+        accounts.note_two_factor_failures(account.user_id, after.failures, after.since,
+                                          end_challenge=after.locked(now))
 
 
 # -- a company's requirement --------------------------------------------------------------------
 
 def company_requires(cif: str) -> bool:
-    try:
-        company = CompanyModel.get(cif, attributes_to_get=["cif", "two_factor_required"])
-    except DoesNotExist:
-        return False
-    return bool(company.two_factor_required)
+    return companies.requires_two_factor(cif)
 
 
 def requiring_companies(user_id: str) -> list[str]:
     """The CIFs of the user's active companies that require two-factor login."""
-    cifs = [m.cif for m in MembershipModel.query(user_id)
-            if m.state == MembershipState.ACTIVE.value]
-    if not cifs:
-        return []
-    return sorted(c.cif for c in CompanyModel.batch_get(cifs, attributes_to_get=["cif", "two_factor_required"])
-                  if c.two_factor_required)
+    cifs = [m.cif for m in memberships.of_user(user_id) if m.state == MembershipState.ACTIVE.value]
+    return sorted(companies.requiring_two_factor(cifs))
 
 
-def set_company_requirement(membership: MembershipModel, required: bool) -> bool:
+def set_company_requirement(membership: Membership, required: bool) -> bool:
     """Owners only; an owner must have two-factor login to require it of others."""
     if Role(membership.role) is not Role.OWNER:
         raise NotAllowed("Doar proprietarii companiei pot schimba această setare.")
     if required and _account(membership.user_id).two_factor_enabled_at is None:
         raise OwnerNeedsTwoFactor()
-    CompanyModel(cif=membership.cif).update(
-        actions=[CompanyModel.two_factor_required.set(required)],
-        condition=CompanyModel.cif.exists())
+    companies.set_two_factor_required(membership.cif, required)
     return required
 
 
 # -- helpers ------------------------------------------------------------------------------------
 
-def _account(user_id: str) -> AccountModel:
-    try:
-        return AccountModel.get(user_id)
-    except DoesNotExist as error:
-        raise NotAuthenticated() from error
+def _account(user_id: str) -> Account:
+    account = accounts.get(user_id)
+    if account is None:
+        raise NotAuthenticated()
+    return account
 
 
 def _context(user_id: str) -> dict[str, str]:
     return {"purpose": "totp-secret", "user_id": user_id}
 
 
-def _challenge_open(account: AccountModel, token: str, now: datetime) -> bool:
+def _challenge_open(account: Account, token: str, now: datetime) -> bool:
     return bool(account.login_challenge_hash and account.login_challenge_session
                 and account.login_challenge_expires_at and now < account.login_challenge_expires_at
                 and (account.login_challenge_attempts or 0) < rules.MAX_CHALLENGE_ATTEMPTS
                 and hmac.compare_digest(account.login_challenge_hash, rules.challenge_hash(token)))
 
 
-def _take_attempt(account: AccountModel, token: str) -> None:
+def _take_attempt(account: Account, token: str) -> None:
     """Count one code against the sign-in, atomically: parallel requests cannot get more than
     MAX_CHALLENGE_ATTEMPTS answers to Cognito out of one password."""
-    try:
-        account.update(
-            actions=[AccountModel.login_challenge_attempts.add(1)],
-            condition=(AccountModel.login_challenge_hash == rules.challenge_hash(token))
-            & (AccountModel.login_challenge_attempts < rules.MAX_CHALLENGE_ATTEMPTS))
-    except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            raise LoginChallengeExpired() from error
-        raise
+    if not accounts.count_challenge_attempt(account.user_id, rules.challenge_hash(token),
+                                            rules.MAX_CHALLENGE_ATTEMPTS):
+        raise LoginChallengeExpired()
 
 
-def _use_recovery_code(account: AccountModel, digest: str, now: datetime, purpose: str) -> bool:
+def _use_recovery_code(account: Account, digest: str, now: datetime, purpose: str) -> bool:
     """Remove the code's hash if it is still there (atomically: a code works once) and record it."""
-    try:
-        account.update(
-            actions=[AccountModel.recovery_codes.delete({digest}),
-                     AccountModel.recovery_codes_used.set(
-                         (AccountModel.recovery_codes_used | []).append(
-                             [RecoveryCodeUse(used_at=now, purpose=purpose)]))],
-            condition=AccountModel.recovery_codes.contains(digest))
-    except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
-
-
-def _give_back(account: AccountModel, digest: str) -> None:
-    account.update(actions=[AccountModel.recovery_codes.add({digest})])
+    return accounts.use_recovery_code(account.user_id, digest, now=now, purpose=purpose)
 
 
 def _current_code(secret: str, now: datetime) -> str:
@@ -417,16 +359,8 @@ def require_for_company(user_id: str, cif: str) -> None:
     setting itself is never revealed to them."""
     if not company_requires(cif):
         return
-    try:
-        membership = MembershipModel.get(user_id, cif, attributes_to_get=["user_id", "cif", "state"])
-    except DoesNotExist:
+    if memberships.state_of(user_id, cif) != MembershipState.ACTIVE.value:
         return
-    if membership.state != MembershipState.ACTIVE.value:
-        return
-    try:
-        account = AccountModel.get(user_id, attributes_to_get=["user_id", "two_factor_enabled_at"])
-    except DoesNotExist:
-        return
-    if account.two_factor_enabled_at is None:
+    if accounts.two_factor_enabled(user_id) is False:
         raise TwoFactorRequired(details={"cif": cif})
 

@@ -7,7 +7,18 @@ an event is written once, with a condition that its key does not exist yet, and 
 
 from __future__ import annotations
 
+from typing import Any
+
 from chalicelib.storage.models import AuditEventModel
+
+AuditEvent = AuditEventModel  # the record type services read (attributes only)
+
+
+def write(cif: str, at: str, event: str, *, actor_user_id: str | None, actor_email: str | None,
+          details: dict[str, Any], ip: str | None) -> None:
+    """Append a new event (see `append`)."""
+    append(AuditEventModel(cif=cif, at=at, event=event, actor_user_id=actor_user_id,
+                           actor_email=actor_email, details=details, ip=ip))
 
 
 def append(event: AuditEventModel) -> None:

@@ -1,13 +1,237 @@
-"""The company repository: the company item's lease, schedule and counters are written here only."""
+"""The company repository: every write of a CompanyModel item happens here.
+
+It owns the company record: creation, ANAF's public data, the licence and its history, the
+ANAF authorization the company syncs with, the sync engine's lease and schedule (`next_sync_at`
+with its `due` index shard), the document counters, and the two-factor requirement. Services
+read the returned items' attributes (`Company`) and never write through them.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import zlib
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import datetime
+from typing import Any
 
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.storage.models import CompanyModel
+from chalicelib.storage.dynamodb_errors import condition_failed
+from chalicelib.storage.models import CompanyModel, LicenceChange
+
+Company = CompanyModel  # the record type services read (attributes only)
+LicenceRecord = LicenceChange  # one entry of a company's licence history
+
+DUE_SHARDS = 8
+LICENCE_HISTORY_KEPT = 20
+
+
+def due_shard(cif: str) -> int:
+    """A stable shard for a CIF, spreading the `due` index over several partitions."""
+    return zlib.crc32(cif.encode("ascii")) % DUE_SHARDS
+
+
+# -- reading -------------------------------------------------------------------------------------
+
+def get(cif: str, *, consistent: bool = False) -> Company | None:
+    try:
+        return CompanyModel.get(cif, consistent_read=consistent)
+    except DoesNotExist:
+        return None
+
+
+def get_many(cifs: Iterable[str]) -> list[Company]:
+    """The companies that exist among `cifs` (in no particular order)."""
+    wanted = list(set(cifs))
+    return list(CompanyModel.batch_get(wanted)) if wanted else []
+
+
+def requires_two_factor(cif: str) -> bool:
+    try:
+        company = CompanyModel.get(cif, attributes_to_get=["cif", "two_factor_required"])
+    except DoesNotExist:
+        return False
+    return bool(company.two_factor_required)
+
+
+def requiring_two_factor(cifs: list[str]) -> list[str]:
+    """The CIFs among `cifs` whose company requires two-factor login."""
+    if not cifs:
+        return []
+    return [c.cif for c in CompanyModel.batch_get(cifs, attributes_to_get=["cif", "two_factor_required"])
+            if c.two_factor_required]
+
+
+def due(shard: int, now: datetime) -> Iterator[Company]:
+    """The `due` index entries of a shard whose next sync is at or before `now` (cif,
+    next_sync_at and licence only)."""
+    return CompanyModel.due.query(shard, CompanyModel.next_sync_at <= now)
+
+
+def stale(authorization_state: str, covered_from: datetime, covered_to: datetime) -> Iterator[Company]:
+    """The `stale` index entries of one authorization state whose covered window ended
+    between the two times (cif, covered_until, name and last sync result)."""
+    return CompanyModel.stale.query(authorization_state, CompanyModel.covered_until.between(covered_from, covered_to))
+
+
+# -- creation and public data --------------------------------------------------------------------
+
+def create(cif: str, *, name: str, address: str, registry_number: str, public_data: dict[str, Any],
+           now: datetime) -> bool:
+    """A new company on the free licence, not syncing (no `next_sync_at`: nothing to sync before
+    an ANAF authorization exists); False when the CIF is registered already (left as it is)."""
+    try:
+        CompanyModel(cif=cif, name=name, address=address, registry_number=registry_number,
+                     public_data=public_data, public_data_refreshed_at=now, licence="free",
+                     created_at=now, due_shard=None, next_sync_at=None,
+                     ).save(condition=CompanyModel.cif.does_not_exist())
+    except PutError as error:
+        if condition_failed(error):
+            return False
+        raise
+    return True
+
+
+def store_public_data(cif: str, *, name: str, address: str, registry_number: str,
+                      public_data: dict[str, Any], now: datetime) -> Company:
+    """Store ANAF's public data; the company as it is now."""
+    company = CompanyModel(cif=cif)
+    company.update(actions=[
+        CompanyModel.name.set(name),
+        CompanyModel.address.set(address),
+        CompanyModel.registry_number.set(registry_number),
+        CompanyModel.public_data.set(public_data),
+        CompanyModel.public_data_refreshed_at.set(now),
+    ])
+    return company
+
+
+# -- the sync engine: lease and schedule ---------------------------------------------------------
+
+def take_lease(cif: str, run_id: str, now: datetime, until: datetime) -> Company | None:
+    """Lease the company to one sync run until `until`; the company as it is then, or None
+    when another run holds an unexpired lease (or the company does not exist)."""
+    try:
+        CompanyModel(cif=cif).update(
+            actions=[CompanyModel.lease_owner.set(run_id), CompanyModel.lease_until.set(until)],
+            condition=CompanyModel.cif.exists() & (CompanyModel.lease_until.does_not_exist()
+                                                   | (CompanyModel.lease_until < now)))
+    except UpdateError as error:
+        if condition_failed(error):
+            return None
+        raise
+    return CompanyModel.get(cif, consistent_read=True)
+
+
+def release_lease(cif: str, run_id: str, *, now: datetime, result: str, covered_until: datetime | None,
+                  anaf_unavailable: bool, next_at: datetime | None) -> bool:
+    """End a run: its result, the covered window it reached (which also ends the run of ANAF
+    outages), or one more outage; and the next sync when one is planned. False when the lease
+    was lost to another run meanwhile (nothing written)."""
+    actions: list[Action] = [CompanyModel.lease_owner.remove(), CompanyModel.lease_until.remove(),
+                             CompanyModel.last_sync_at.set(now), CompanyModel.last_sync_result.set(result)]
+    if covered_until is not None:
+        actions.append(CompanyModel.covered_until.set(covered_until))
+        actions.append(CompanyModel.consecutive_failures.set(0))
+    elif anaf_unavailable:
+        actions.append(CompanyModel.consecutive_failures.add(1))
+    if next_at is not None:
+        actions += _schedule(cif, next_at)
+    try:
+        CompanyModel(cif=cif).update(actions=actions, condition=CompanyModel.lease_owner == run_id)
+    except UpdateError as error:
+        if condition_failed(error):
+            return False
+        raise
+    return True
+
+
+def schedule_next(cif: str, at: datetime, *, planned: datetime) -> bool:
+    """Move the next sync from `planned` to `at`; False when someone moved it first."""
+    try:
+        CompanyModel(cif=cif).update(actions=[CompanyModel.next_sync_at.set(at)],
+                                     condition=CompanyModel.next_sync_at == planned)
+    except UpdateError as error:
+        if condition_failed(error):
+            return False
+        raise
+    return True
+
+
+def stop_syncing(cif: str, authorization_state: str | None = None) -> None:
+    """Out of the `due` index (the archive stays); with a new authorization state when given."""
+    actions: list[Action] = [CompanyModel.next_sync_at.remove(), CompanyModel.due_shard.remove()]
+    if authorization_state is not None:
+        actions.insert(0, CompanyModel.authorization_state.set(authorization_state))
+    CompanyModel(cif=cif).update(actions=actions, condition=CompanyModel.cif.exists())
+
+
+def request_manual_sync(cif: str, now: datetime, *, not_since: datetime) -> bool:
+    """Note a "sync now"; False when one was noted after `not_since` (too soon)."""
+    try:
+        CompanyModel(cif=cif).update(
+            actions=[CompanyModel.manual_sync_requested_at.set(now)],
+            condition=(CompanyModel.manual_sync_requested_at.does_not_exist()
+                       | (CompanyModel.manual_sync_requested_at < not_since)))
+    except UpdateError as error:
+        if condition_failed(error):
+            return False
+        raise
+    return True
+
+
+def _schedule(cif: str, at: datetime) -> list[Action]:
+    return [CompanyModel.next_sync_at.set(at), CompanyModel.due_shard.set(due_shard(cif))]
+
+
+# -- authorization -------------------------------------------------------------------------------
+
+def attach_credential(cif: str, credential_id: str, *, authorization_state: str, until: datetime,
+                      sync_at: datetime) -> None:
+    """The company syncs with this credential from now on, the first sync at `sync_at`."""
+    CompanyModel(cif=cif).update(actions=[
+        CompanyModel.credential_id.set(credential_id),
+        CompanyModel.authorization_state.set(authorization_state),
+        CompanyModel.authorization_expires_at.set(until),
+        *_schedule(cif, sync_at),
+    ], condition=CompanyModel.cif.exists())
+
+
+def set_authorization_state(cif: str, state: str) -> None:
+    CompanyModel(cif=cif).update(actions=[CompanyModel.authorization_state.set(state)])
+
+
+# -- licence -------------------------------------------------------------------------------------
+
+def change_licence(seen: Company, licence: str, *, changed_by: str, now: datetime,
+                   sync_at: datetime | None) -> bool:
+    """Switch to `licence`, adding the change to the history (the last LICENCE_HISTORY_KEPT),
+    and move the next sync to `sync_at` when given. Only over the company as `seen`: False
+    when its licence or planned sync changed meanwhile (nothing written)."""
+    history = [*(seen.licence_history or []),
+               LicenceChange(licence=licence, previous=seen.licence, changed_by=changed_by, changed_at=now)]
+    actions: list[Action] = [CompanyModel.licence.set(licence),
+                             CompanyModel.licence_history.set(history[-LICENCE_HISTORY_KEPT:])]
+    if sync_at is not None:
+        actions += _schedule(seen.cif, sync_at)
+    condition = CompanyModel.licence == seen.licence
+    condition &= (CompanyModel.next_sync_at == seen.next_sync_at if seen.next_sync_at
+                  else CompanyModel.next_sync_at.does_not_exist())
+    try:
+        CompanyModel(cif=seen.cif).update(actions=actions, condition=condition)
+    except UpdateError as error:
+        if condition_failed(error):
+            return False
+        raise
+    return True
+
+
+# -- settings and counters -----------------------------------------------------------------------
+
+def set_two_factor_required(cif: str, required: bool) -> None:
+    CompanyModel(cif=cif).update(actions=[CompanyModel.two_factor_required.set(required)],
+                                 condition=CompanyModel.cif.exists())
 
 
 def count_documents(transaction: TransactWrite, cif: str, changes: Mapping[str, int]) -> None:

@@ -21,6 +21,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.connection.base import Connection
+from pynamodb.exceptions import PynamoDBException
 
 from chalicelib.storage.aws import transient
 
@@ -46,3 +47,9 @@ def install() -> None:
 
     setattr(dispatch, _MARK, True)
     Connection.dispatch = dispatch  # type: ignore[method-assign]
+
+
+def condition_failed(error: PynamoDBException) -> bool:
+    """A conditional write refused because its condition did not hold (not a failure of the
+    table): the repositories answer it with False or None, never with an exception."""
+    return error.cause_response_code == "ConditionalCheckFailedException"
