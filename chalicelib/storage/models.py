@@ -425,7 +425,7 @@ class LimitCounterModel(Model):
     # Stored as "count"; named otherwise in Python so as not to hide Model.count().
     tally = NumberAttribute(default=0, attr_name="count")
     expires_at = TTLAttribute(null=True)  # absent: kept for good
-    # Notification bookkeeping shares this table (services/notifications.py): "mail#…" send
+    # Notification bookkeeping shares this table (storage/mail_records.py): "mail#…" send
     # records, "digest#…" pending digests, "suppressed#…" addresses, "key#…" wrapped MAC keys.
     members = UnicodeSetAttribute(null=True)
     reason = UnicodeAttribute(null=True)
