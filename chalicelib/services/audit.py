@@ -71,7 +71,7 @@ def record(cif: str, event: EventType, actor_user_id: str | None, **details: Any
         if isinstance(details.get("member"), str):
             details["member"] = _email_of(details["member"])
         at = datetime.now(UTC)
-        audit_log.write(
+        audit_log.append(
             cif, rules.sort_key(at, secrets.token_hex(4)), event.value,
             actor_user_id=actor_user_id, actor_email=_email_of(actor_user_id) if actor_user_id else None,
             details=rules.clean_details(details), ip=_request_ip.get())

@@ -7,23 +7,22 @@ an event is written once, with a condition that its key does not exist yet, and 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from chalicelib.storage.models import AuditEventModel
+
+if TYPE_CHECKING:
+    from typing import Any
 
 AuditEvent = AuditEventModel  # the record type services read (attributes only)
 
 
-def write(cif: str, at: str, event: str, *, actor_user_id: str | None, actor_email: str | None,
-          details: dict[str, Any], ip: str | None) -> None:
-    """Append a new event (see `append`)."""
-    append(AuditEventModel(cif=cif, at=at, event=event, actor_user_id=actor_user_id,
-                           actor_email=actor_email, details=details, ip=ip))
-
-
-def append(event: AuditEventModel) -> None:
-    """Write a new event; raises PutError (ConditionalCheckFailed) rather than overwrite one."""
-    event.save(condition=AuditEventModel.at.does_not_exist())
+def append(cif: str, at: str, event: str, *, actor_user_id: str | None, actor_email: str | None = None,
+           details: dict[str, Any] | None = None, ip: str | None = None) -> None:
+    """Write a new event under the key (cif, at); raises PutError (ConditionalCheckFailed)
+    rather than overwrite one."""
+    AuditEventModel(cif=cif, at=at, event=event, actor_user_id=actor_user_id, actor_email=actor_email,
+                    details=details or {}, ip=ip).save(condition=AuditEventModel.at.does_not_exist())
 
 
 def newest_first(cif: str, limit: int, before: str | None = None) -> list[AuditEventModel]:

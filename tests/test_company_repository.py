@@ -1,0 +1,70 @@
+"""The company repository's conditional writes, over moto's DynamoDB: a lost condition answers
+False or None (never a pynamodb exception), and nothing is written by the loser."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from chalicelib.storage import companies
+
+
+@pytest.fixture
+def cif(settings) -> str:
+    cif = "8" + uuid.uuid4().hex[:6]
+    assert companies.create(cif, name=f"Test {cif} SRL", address="Str. Lungă 1", registry_number="J40/1/2020",
+                            public_data={"vat_payer": True}, now=datetime.now(UTC))
+    return cif
+
+
+def test_a_registered_company_is_not_created_again(cif):
+    # WHEN the CIF is registered a second time, with other data
+    created = companies.create(cif, name="Altă firmă SRL", address="", registry_number="", public_data={},
+                               now=datetime.now(UTC))
+    # THEN it is refused and the first company stays as it was
+    assert created is False
+    assert companies.get(cif).name == f"Test {cif} SRL"
+
+
+def test_one_run_holds_the_lease_and_only_it_releases(cif):
+    now = datetime.now(UTC)
+    # GIVEN a run holding the lease
+    first = companies.take_lease(cif, "run-a", now, now + timedelta(minutes=15))
+    assert first is not None and first.lease_owner == "run-a"
+    # WHEN a second run asks while it is held, THEN it gets nothing
+    assert companies.take_lease(cif, "run-b", now, now + timedelta(minutes=15)) is None
+    # AND the second run cannot release it
+    assert not companies.release_lease(cif, "run-b", now=now, result="complete", covered_until=now,
+                                       anaf_unavailable=False, next_at=now + timedelta(hours=1))
+    # WHEN the holder releases, THEN its result and schedule are written and the lease is free
+    assert companies.release_lease(cif, "run-a", now=now, result="complete", covered_until=now,
+                                   anaf_unavailable=False, next_at=now + timedelta(hours=1))
+    company = companies.get(cif, consistent=True)
+    assert (company.lease_owner, company.last_sync_result) == (None, "complete")
+    assert company.next_sync_at == now + timedelta(hours=1) and company.due_shard == companies.due_shard(cif)
+    assert companies.take_lease(cif, "run-b", now, now + timedelta(minutes=15)) is not None
+
+
+def test_the_next_sync_moves_only_from_the_time_that_was_planned(cif):
+    now = datetime.now(UTC)
+    companies.attach_credential(cif, "cred-1", authorization_state="authorized", until=now + timedelta(days=90),
+                                sync_at=now)
+    # WHEN two dispatchers move the same planned sync
+    assert companies.schedule_next(cif, now + timedelta(hours=1), planned=now)
+    # THEN the second, which read the old time, does not move it again
+    assert not companies.schedule_next(cif, now + timedelta(hours=2), planned=now)
+    assert companies.get(cif, consistent=True).next_sync_at == now + timedelta(hours=1)
+
+
+def test_a_licence_change_over_a_stale_read_is_refused(cif):
+    now = datetime.now(UTC)
+    seen = companies.get(cif, consistent=True)
+    # GIVEN another change landing after `seen` was read
+    assert companies.change_licence(seen, "pro", changed_by="user-a", now=now, sync_at=None)
+    # WHEN a change is written over the stale read, THEN it is refused
+    assert not companies.change_licence(seen, "standard", changed_by="user-b", now=now, sync_at=None)
+    company = companies.get(cif, consistent=True)
+    assert company.licence == "pro"
+    assert [(c.licence, c.previous, c.changed_by) for c in company.licence_history] == [("pro", "free", "user-a")]
