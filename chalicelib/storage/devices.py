@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pynamodb.exceptions import PutError
 
+from chalicelib.storage.dynamodb_errors import condition_failed
 from chalicelib.storage.models import LimitCounterModel
 
 ANY_DEVICE = "any"  # the pair every user has once they signed in at all
@@ -17,7 +18,7 @@ def first_sighting(user_id: str, fingerprint: str) -> bool:
         LimitCounterModel(counter_key=f"device#{user_id}#{fingerprint}").save(
             condition=LimitCounterModel.counter_key.does_not_exist())
     except PutError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
+        if condition_failed(error):
             return False
         raise
     return True

@@ -12,6 +12,7 @@ from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from chalicelib.settings import Settings
 from chalicelib.storage.aws import aws_client, translated_errors
+from chalicelib.storage.dynamodb_errors import condition_failed
 from chalicelib.storage.models import LimitCounterModel
 
 
@@ -42,7 +43,7 @@ class MacKeys:
                 actions=[LimitCounterModel.blob.set(wrapped)],
                 condition=LimitCounterModel.counter_key.does_not_exist())
         except UpdateError as error:
-            if error.cause_response_code != "ConditionalCheckFailedException":
+            if not condition_failed(error):
                 raise
             return self._stored(purpose)  # type: ignore[return-value]  # another process won
         return wrapped
