@@ -13,6 +13,7 @@ from typing import Any
 from chalice import Blueprint, Response
 
 from chalicelib import dependencies
+from chalicelib.api import caller as callers
 from chalicelib.api import document_views as views
 from chalicelib.api import routing
 from chalicelib.api.requests import parse_body
@@ -21,7 +22,7 @@ from chalicelib.domain.errors import NotAllowed
 from chalicelib.domain.memberships import Role, can_administer
 from chalicelib.invoices.errors import InvoiceLayerError
 from chalicelib.invoices.ubl import parse_invoice
-from chalicelib.services import documents, exports, memberships
+from chalicelib.services import documents, exports
 from chalicelib.storage.models import MembershipModel
 
 documents_routes = Blueprint(__name__)
@@ -33,9 +34,7 @@ route = functools.partial(routing.route, documents_routes)
 
 def member(cif: str) -> MembershipModel:
     """The caller's active membership on the company (401 without a token, 404 without one)."""
-    request = documents_routes.current_request
-    who = dependencies.access_tokens().verify(request.headers.get("authorization"))
-    return memberships.require_active(who.user_id, cif)
+    return callers.member(routing.current_request(documents_routes), cif)
 
 
 def query() -> dict[str, str]:

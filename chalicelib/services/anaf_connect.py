@@ -68,13 +68,16 @@ class AuthorizationStart:
 class AnafConnect:
     def __init__(self, *, oauth: Callable[[], AnafOAuthClient],
                  efactura: Callable[[str], EFacturaClient], vault: CredentialVault,
-                 notifications: Notifications, public_url: str, clock: Callable[[], datetime]) -> None:
+                 notifications: Notifications, public_url: str, clock: Callable[[], datetime],
+                 email_of: Callable[[str], str]) -> None:
+        """`email_of(user_id)`: the address of an account (an authorization link names who asks)."""
         self._oauth = oauth
         self._efactura = efactura
         self._vault = vault
         self._notifications = notifications
         self._public_url = public_url
         self._now = clock
+        self._email_of = email_of
 
     # -- starting ----------------------------------------------------------------------------
 
@@ -87,7 +90,7 @@ class AnafConnect:
         audit.record(cif, EventType.AUTHORIZATION_STARTED, user_id, origin="dashboard")
         return self._authorization_url(user_id, cif, "dashboard", browser_binding)
 
-    def send_link(self, user_id: str, cif: str, email: str, sender_email: str) -> None:
+    def send_link(self, user_id: str, cif: str, email: str) -> None:
         """E-mail a single-use link with which the certificate holder does the ANAF step for
         this user and this company (the e-mail names both, so the holder knows what they sign)."""
         _require_administering_member(user_id, cif)
@@ -106,6 +109,7 @@ class AnafConnect:
                                   origin="link", created_at=now, valid_until=now + LINK_LIFETIME,
                                   expires_at=now + LINK_LIFETIME + timedelta(days=1)).save()
         url = f"{self._public_url}/api/anaf/link/{token}"
+        sender_email = self._email_of(user_id)
         self._notifications.send_transactional(email, Message(
             subject=f"Autorizare ANAF pentru {company_name} în Arhivar",
             text=(f"Bună ziua,\n\n{sender_email} vă roagă să autorizați arhivarea facturilor "
