@@ -51,12 +51,6 @@ def index() -> documents.DocumentIndex:
         dependencies.settings(), lambda: dependencies.mac_keys().get(documents.CURSOR_KEY_PURPOSE))
 
 
-@functools.cache
-def export_builder() -> exports.ExportBuilder:
-    return exports.ExportBuilder(dependencies.settings(), dependencies.archive(), index(),
-                                 dependencies.notifications(), dependencies.now)
-
-
 # -- list and detail ---------------------------------------------------------------------------
 
 @route("/api/companies/{cif}/documents", "GET")
