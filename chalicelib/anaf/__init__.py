@@ -34,7 +34,6 @@ from chalicelib.anaf.errors import (
     AnafTokenRejected,
     AnafUnavailable,
     AnafUnexpectedResponse,
-    AnafUploadRejected,
     AnafWafRejected,
 )
 from chalicelib.anaf.http import AnafHttp, RetryPolicy, Timeouts
@@ -48,11 +47,7 @@ from chalicelib.anaf.models import (
     MessageKind,
     MessageListing,
     MessagePage,
-    MessageState,
-    MessageStatus,
     TokenPair,
-    UploadReceipt,
-    UploadStandard,
 )
 from chalicelib.anaf.oauth import AnafOAuthClient, OnRotated
 from chalicelib.anaf.timezones import BUCHAREST, Clock, SystemClock
@@ -88,7 +83,6 @@ __all__ = [
     "AnafTokenRejected",
     "AnafUnavailable",
     "AnafUnexpectedResponse",
-    "AnafUploadRejected",
     "AnafWafRejected",
     "Clock",
     "CompanyLookup",
@@ -100,15 +94,11 @@ __all__ = [
     "MessageKind",
     "MessageListing",
     "MessagePage",
-    "MessageState",
-    "MessageStatus",
     "OnRotated",
     "RetryPolicy",
     "SystemClock",
     "Timeouts",
     "TokenPair",
     "TokenProvider",
-    "UploadReceipt",
-    "UploadStandard",
     "default_http",
 ]
