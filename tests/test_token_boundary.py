@@ -45,3 +45,14 @@ def test_only_the_caller_helper_builds_or_calls_the_token_verifier() -> None:
     users = {path.relative_to(ROOT).as_posix() for path in sources
              if re.search(r"AccessTokenVerifier\(|access_tokens\(\)", path.read_text())}
     assert users == {"chalicelib/api/caller.py"}
+
+
+def test_reset_forgets_the_api_token_verifier(local_stack) -> None:
+    # GIVEN the API's verifier, cached like every dependency
+    from chalicelib import dependencies
+    from chalicelib.api.caller import access_tokens
+    first = access_tokens()
+    assert access_tokens() is first
+    # WHEN the tests reset the dependencies THEN the next call builds a new one
+    dependencies.reset()
+    assert access_tokens() is not first

@@ -95,6 +95,7 @@ class AnafConnect:
         this user and this company (the e-mail names both, so the holder knows what they sign)."""
         _require_administering_member(user_id, cif)
         company_name = _company(cif).name
+        sender_email = self._email_of(user_id)
         now = self._now()
         sender = limits.take("anaf-link-sender", user_id, per=timedelta(hours=1),
                              limit=LINKS_PER_SENDER_PER_HOUR, now=now, message_ro=_LINKS_LIMITED)
@@ -109,7 +110,6 @@ class AnafConnect:
                                   origin="link", created_at=now, valid_until=now + LINK_LIFETIME,
                                   expires_at=now + LINK_LIFETIME + timedelta(days=1)).save()
         url = f"{self._public_url}/api/anaf/link/{token}"
-        sender_email = self._email_of(user_id)
         self._notifications.send_transactional(email, Message(
             subject=f"Autorizare ANAF pentru {company_name} în Arhivar",
             text=(f"Bună ziua,\n\n{sender_email} vă roagă să autorizați arhivarea facturilor "
