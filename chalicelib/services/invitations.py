@@ -12,7 +12,6 @@ from chalicelib.services import companies, memberships
 from chalicelib.services.accounts import Accounts
 from chalicelib.services.notifications import Message, Notifications
 from chalicelib.storage.identity import IdentityProvider
-from chalicelib.storage.models import MembershipModel
 
 
 class Invitations:
@@ -23,8 +22,9 @@ class Invitations:
         self._notifications = notifications
         self._now = clock
 
-    def invite(self, actor: MembershipModel, email: str, role: Role) -> memberships.Member:
-        """Invite an address to the actor's company and tell its owner by e-mail."""
+    def invite(self, actor: memberships.MembershipModel, email: str, role: Role) -> memberships.Member:
+        """Invite an address to the actor's company and tell its owner by e-mail. `actor` is the
+        inviter's active membership, as `memberships.require_active` returns it."""
         existing = self._identity.find(email)
         member = memberships.invite(actor, email, role, existing.user_id if existing else None, self._now())
         send_invitation(self._notifications,
