@@ -34,6 +34,7 @@ from chalicelib.anaf.errors import (
     AnafTokenRejected,
     AnafUnavailable,
     AnafUnexpectedResponse,
+    AnafUploadRejected,
     AnafWafRejected,
 )
 from chalicelib.anaf.http import AnafHttp, RetryPolicy, Timeouts
@@ -47,7 +48,11 @@ from chalicelib.anaf.models import (
     MessageKind,
     MessageListing,
     MessagePage,
+    MessageState,
+    MessageStatus,
     TokenPair,
+    UploadReceipt,
+    UploadStandard,
 )
 from chalicelib.anaf.oauth import AnafOAuthClient, OnRotated
 from chalicelib.anaf.timezones import BUCHAREST, Clock, SystemClock
@@ -83,6 +88,7 @@ __all__ = [
     "AnafTokenRejected",
     "AnafUnavailable",
     "AnafUnexpectedResponse",
+    "AnafUploadRejected",
     "AnafWafRejected",
     "Clock",
     "CompanyLookup",
@@ -94,11 +100,15 @@ __all__ = [
     "MessageKind",
     "MessageListing",
     "MessagePage",
+    "MessageState",
+    "MessageStatus",
     "OnRotated",
     "RetryPolicy",
     "SystemClock",
     "Timeouts",
     "TokenPair",
     "TokenProvider",
+    "UploadReceipt",
+    "UploadStandard",
     "default_http",
 ]

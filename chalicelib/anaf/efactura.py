@@ -1,5 +1,4 @@
-"""The e-Factura REST API (api.anaf.ro/{prod|test}/FCTEL/rest): the calls an archive makes,
-listing messages and downloading them (Arhivar never uploads to ANAF).
+"""The e-Factura REST API (api.anaf.ro/{prod|test}/FCTEL/rest): lists, download, status, upload.
 
 One `EFacturaClient` serves one ANAF credential; it asks its token provider for the access
 token on every call and never keeps it anywhere else.
@@ -23,9 +22,13 @@ from chalicelib.anaf.models import (
     MessageFilter,
     MessageListing,
     MessagePage,
+    MessageState,
+    MessageStatus,
+    UploadReceipt,
+    UploadStandard,
 )
-from chalicelib.anaf.parsing import check_zip, decode_api_response, parse_message, split_cifs
-from chalicelib.anaf.timezones import to_epoch_millis
+from chalicelib.anaf.parsing import check_zip, decode_api_response, parse_message, parse_xml_root, split_cifs
+from chalicelib.anaf.timezones import parse_anaf_timestamp, to_epoch_millis
 from chalicelib.settings import Settings
 
 TokenProvider = Callable[[], str]
@@ -106,11 +109,54 @@ class EFacturaClient:
             f"({len(content)} bytes, {content_type or 'no content type'})",
             http_status=response.status_code)
 
+    def message_status(self, upload_index: str) -> MessageStatus:
+        """`stareMesaj`: where an uploaded file is in ANAF's processing."""
+        response = self._send("GET", "/stareMesaj", params={"id_incarcare": upload_index})
+        root = self._xml(response)
+        problems = _error_messages(root)
+        state = root.get("stare")
+        if problems and not state:
+            raise classify_business_error(problems[0], self._http.clock.now())
+        try:
+            parsed = MessageState(" ".join((state or "").split()))
+        except ValueError:
+            raise errors.AnafUnexpectedResponse(f"unknown stare {state!r}") from None
+        return MessageStatus(upload_index=str(upload_index), state=parsed,
+                             download_id=root.get("id_descarcare") or None)
+
+    def upload(self, xml: bytes, cif: str, standard: UploadStandard = UploadStandard.UBL, *,
+               b2c: bool = False, extern: bool = False, self_billed: bool = False,
+               enforcement: bool = False) -> UploadReceipt:
+        """Upload an invoice/credit note/buyer message. Never retried once sent."""
+        params: dict[str, str] = {"standard": standard.value, "cif": cif}
+        for flag, name in ((extern, "extern"), (self_billed, "autofactura"),
+                           (enforcement, "executare")):
+            if flag:
+                params[name] = "DA"
+        response = self._send("POST", "/uploadb2c" if b2c else "/upload", params=params,
+                              data=xml, idempotent=False,
+                              content_type="text/plain; charset=utf-8")
+        root = self._xml(response)
+        problems = _error_messages(root)
+        if root.get("ExecutionStatus") == "0" and root.get("index_incarcare"):
+            stamp = root.get("dateResponse")
+            return UploadReceipt(upload_index=root.get("index_incarcare", ""),
+                                 response_date=parse_anaf_timestamp(stamp) if stamp else None)
+        first = problems[0] if problems else "upload rejected without a message"
+        failure = classify_business_error(first, self._http.clock.now())
+        if type(failure) is errors.AnafRejected:
+            raise errors.AnafUploadRejected(first, errors=tuple(problems))
+        raise failure
+
     # -- transport -------------------------------------------------------------------------
 
-    def _send(self, method: str, path: str, *, params: dict[str, Any]) -> requests.Response:
+    def _send(self, method: str, path: str, *, params: dict[str, Any], data: Any = None,
+              idempotent: bool = True, content_type: str | None = None) -> requests.Response:
         headers = {"Authorization": f"Bearer {self._token()}"}
-        response = self._http.request(method, self._api_url + path, params=params, headers=headers)
+        if content_type:
+            headers["Content-Type"] = content_type
+        response = self._http.request(method, self._api_url + path, params=params,
+                                      headers=headers, data=data, idempotent=idempotent)
         if response.status_code in (401, 403):
             raise errors.AnafTokenRejected(
                 f"ANAF refused the access token (HTTP {response.status_code})",
@@ -134,6 +180,17 @@ class EFacturaClient:
             raise errors.AnafUnexpectedResponse(f"no message list in the answer from {path}")
         return payload
 
+    def _xml(self, response: requests.Response) -> Any:
+        if response.status_code == 200:
+            root = parse_xml_root(response.content or b"")
+            if root is not None:
+                return root
+        payload = decode_api_response(response, self._http.clock.now())
+        if payload and payload.get("eroare"):
+            raise classify_business_error(str(payload["eroare"]), self._http.clock.now())
+        raise errors.AnafUnexpectedResponse(
+            f"expected XML (HTTP {response.status_code})", http_status=response.status_code)
+
 
 def _constant(token: str) -> TokenProvider:
     return lambda: token
@@ -153,3 +210,9 @@ def _int(payload: dict[str, Any], key: str) -> int:
         return int(payload.get(key) or 0)
     except (TypeError, ValueError):
         raise errors.AnafUnexpectedResponse(f"{key} is not a number") from None
+
+
+def _error_messages(root: Any) -> list[str]:
+    return [el.get("errorMessage", "").strip() for el in root.iter()
+            if isinstance(el.tag, str) and el.tag.rsplit("}", 1)[-1] in ("Errors", "Error")
+            and el.get("errorMessage")]

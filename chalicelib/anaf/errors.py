@@ -186,6 +186,17 @@ class AnafCorruptZip(AnafError):
     retryable = True
 
 
+class AnafUploadRejected(AnafError):
+    """The upload answer had ExecutionStatus=1 for a reason not covered above."""
+
+    code = "anaf_upload_rejected"
+
+    def __init__(self, message: str = "", *, errors: tuple[str, ...] = (),
+                 http_status: int | None = 200) -> None:
+        super().__init__(message, http_status=http_status)
+        self.errors = errors
+
+
 class AnafRejected(AnafError):
     """A business error (`eroare` on HTTP 200) whose wording we do not recognise."""
 

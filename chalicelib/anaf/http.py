@@ -4,9 +4,9 @@ Retries (exponential backoff with jitter, bounded attempts) cover what is transi
 transport level: connection failures, time-outs, HTTP 5xx and HTTP 429 (honouring
 Retry-After). Business errors (HTTP 200 with `eroare`) are never retried here.
 
-Requests that must not run twice (a token exchange or refresh, whose grant is single-use)
-are sent with `idempotent=False`: they are retried only when the request surely did not
-reach ANAF's application (connection refused/failed, HTTP 429).
+Requests that must not run twice (an upload; a token exchange or refresh, whose grant is
+single-use) are sent with `idempotent=False`: they are retried only when the request surely
+did not reach ANAF's application (connection refused/failed, HTTP 429).
 
 A client may have a wait budget (`max_wait_s`): the API's client, whose requests must answer
 within API Gateway's 29 s, never sleeps more than that in total for one request, whatever

@@ -38,6 +38,22 @@ class MessageFilter(enum.Enum):
     BUYER_MESSAGES = "R"
 
 
+class UploadStandard(enum.Enum):
+    UBL = "UBL"
+    CREDIT_NOTE = "CN"
+    CII = "CII"
+    BUYER_MESSAGE = "RASP"
+
+
+class MessageState(enum.Enum):
+    """`stare` from stareMesaj."""
+
+    OK = "ok"
+    NOK = "nok"
+    REJECTED = "XML cu erori nepreluat de sistem"
+    PROCESSING = "in prelucrare"
+
+
 @dataclass(frozen=True)
 class AnafMessage:
     id: str                 # download id (`id`), for /descarcare
@@ -76,6 +92,19 @@ class DownloadedZip:
     @property
     def size(self) -> int:
         return len(self.content)
+
+
+@dataclass(frozen=True)
+class MessageStatus:
+    upload_index: str
+    state: MessageState
+    download_id: str | None
+
+
+@dataclass(frozen=True)
+class UploadReceipt:
+    upload_index: str
+    response_date: datetime | None
 
 
 @dataclass(frozen=True)

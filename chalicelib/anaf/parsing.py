@@ -1,4 +1,4 @@
-"""Parse ANAF bodies (JSON envelopes, ZIP bytes) into typed values or errors."""
+"""Parse ANAF bodies (JSON envelopes, XML headers, ZIP bytes) into typed values or errors."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 import requests
+from lxml import etree
 
 from chalicelib.anaf import errors
 from chalicelib.anaf.classify import (
@@ -20,6 +21,9 @@ from chalicelib.anaf.classify import (
 )
 from chalicelib.anaf.models import AnafMessage, MessageKind
 from chalicelib.anaf.timezones import parse_anaf_timestamp
+
+_XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                              huge_tree=False, remove_blank_text=True)
 
 
 def decode_api_response(response: requests.Response, now: datetime) -> dict[str, Any] | None:
@@ -70,6 +74,18 @@ def split_cifs(payload: dict[str, Any]) -> tuple[str, ...]:
     if raw is None:
         return ()
     return tuple(part.strip() for part in str(raw).split(",") if part.strip())
+
+
+def parse_xml_root(body: bytes) -> Any | None:
+    """The root element of an XML answer (hardened parser), or None if not XML."""
+    if not body.lstrip().startswith(b"<"):
+        return None
+    if b"<!doctype" in body[:4096].lower():
+        return None   # ANAF's answers never carry a DTD; refusing one rules out entity tricks
+    try:
+        return etree.fromstring(body, _XML_PARSER)
+    except etree.XMLSyntaxError:
+        return None
 
 
 def check_zip(content: bytes) -> tuple[str, ...]:

@@ -16,7 +16,7 @@ import responses
 
 from chalicelib.anaf import errors
 from chalicelib.anaf.efactura import EFacturaClient
-from chalicelib.anaf.models import MessageFilter
+from chalicelib.anaf.models import MessageFilter, MessageState, UploadStandard
 
 API = "https://api.example.test/test/FCTEL/rest"
 TOKEN = "eyJ.access.token"
@@ -142,6 +142,74 @@ def test_download_returns_bytes_and_their_sha256(client, mocked):
     assert downloaded.sha256 == hashlib.sha256(buffer.getvalue()).hexdigest()
     assert set(downloaded.member_names) == {"5001.xml", "semnatura_5001.xml"}
     assert "content=" not in repr(downloaded)     # no megabytes of bytes in logs
+
+
+@pytest.mark.parametrize(("body", "state", "download_id"), [
+    ('<header xmlns="mfp:anaf:dgti:efactura:stareMesajFactura:v1" stare="ok" id_descarcare="1234"/>',
+     MessageState.OK, "1234"),
+    ('<header xmlns="mfp:anaf:dgti:efactura:stareMesajFactura:v1" stare="nok" id_descarcare="99"/>',
+     MessageState.NOK, "99"),
+    ('<header xmlns="mfp:anaf:dgti:efactura:stareMesajFactura:v1" stare="in prelucrare"/>',
+     MessageState.PROCESSING, None),
+    (('<header xmlns="mfp:anaf:dgti:efactura:stareMesajFactura:v1" '
+      'stare="XML cu erori nepreluat de sistem"/>'), MessageState.REJECTED, None),
+])
+def test_message_status_states(client, mocked, body, state, download_id):
+    mocked.get(API + "/stareMesaj", body=body, content_type="application/xml")
+    status = client.message_status("5001")
+    assert (status.state, status.download_id) == (state, download_id)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Nu exista factura cu id_incarcare= 15000", errors.AnafMessageNotFound),
+    ("Nu aveti dreptul de inteorgare pentru id_incarcare= 18", errors.AnafMessageForbidden),
+    ("Nu exista niciun CIF petru care sa aveti drept", errors.AnafNoSpvRights),
+    ("S-au facut deja 100 descarcari de mesaj in cursul zilei", errors.AnafDailyLimitReached),
+])
+def test_message_status_errors(client, mocked, text, expected):
+    mocked.get(API + "/stareMesaj", content_type="application/xml",
+               body=f'<header xmlns="mfp:anaf:dgti:efactura:stareMesajFactura:v1">'
+                    f'<Errors errorMessage="{text}"/></header>')
+    with pytest.raises(expected):
+        client.message_status("15000")
+
+
+def test_upload_success_gives_the_upload_index(client, mocked):
+    mocked.post(API + "/upload", content_type="application/xml",
+                body='<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+                     '<header xmlns="mfp:anaf:dgti:spv:respUploadFisier:v1" dateResponse="202108051140" '
+                     'ExecutionStatus="0" index_incarcare="3828"/>')
+    receipt = client.upload(b"<Invoice/>", "8486152", UploadStandard.UBL, self_billed=True)
+    assert receipt.upload_index == "3828"
+    assert receipt.response_date.year == 2021
+    assert query(mocked.calls[0]) == {"standard": "UBL", "cif": "8486152", "autofactura": "DA"}
+    assert mocked.calls[0].request.body == b"<Invoice/>"
+
+
+def test_upload_rejection_keeps_every_error(client, mocked):
+    mocked.post(API + "/uploadb2c", content_type="application/xml",
+                body='<header xmlns="mfp:anaf:dgti:spv:respUploadFisier:v1" ExecutionStatus="1">'
+                     '<Errors errorMessage="Fisierul transmis nu este valid. cvc-elt.1.a"/>'
+                     '<Errors errorMessage="alta eroare"/></header>')
+    with pytest.raises(errors.AnafUploadRejected) as caught:
+        client.upload(b"<Invoice1/>", "8486152", b2c=True)
+    assert caught.value.errors == ("Fisierul transmis nu este valid. cvc-elt.1.a", "alta eroare")
+
+
+def test_upload_without_spv_rights(client, mocked):
+    mocked.post(API + "/upload", content_type="application/xml",
+                body='<header xmlns="mfp:anaf:dgti:spv:respUploadFisier:v1" ExecutionStatus="1">'
+                     '<Errors errorMessage="Nu aveti drept in SPV pentru CIF=1234"/></header>')
+    with pytest.raises(errors.AnafNoSpvRights) as caught:
+        client.upload(b"<Invoice/>", "1234")
+    assert caught.value.cif == "1234"
+
+
+def test_upload_is_not_resent_when_anaf_fails(client, mocked):
+    mocked.post(API + "/upload", status=503)
+    with pytest.raises(errors.AnafUnavailable):
+        client.upload(b"<Invoice/>", "8486152")
+    assert len(mocked.calls) == 1
 
 
 def test_token_provider_is_asked_on_every_call(make_http, mocked):

@@ -11,7 +11,7 @@ import pytest
 from chalicelib.anaf import errors
 from chalicelib.anaf.lookup import parse_company
 from chalicelib.anaf.models import MessageKind
-from chalicelib.anaf.parsing import check_zip, parse_message, split_cifs
+from chalicelib.anaf.parsing import check_zip, parse_message, parse_xml_root, split_cifs
 
 
 def entry(**overrides):
@@ -99,6 +99,14 @@ def test_zip_with_a_damaged_member_fails_the_crc_check():
     damaged[start + 2] ^= 0xFF
     with pytest.raises(errors.AnafCorruptZip):
         check_zip(bytes(damaged))
+
+
+def test_xml_with_a_dtd_is_refused():
+    bomb = (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">'
+            b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><header stare="&b;"/>')
+    assert parse_xml_root(bomb) is None
+    assert parse_xml_root(b'<header xmlns="x" stare="ok"/>').get("stare") == "ok"
+    assert parse_xml_root(b'{"json": true}') is None
 
 
 V9_FOUND = {
