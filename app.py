@@ -3,7 +3,8 @@
 Every route lives under /api/ so the same paths work behind CloudFront (which forwards
 /api/* to API Gateway) and in the local stack (one origin for the web app and the API).
 Routes are public only when listed in PUBLIC_ROUTES; every other route starts by verifying the
-caller's Cognito access token (`caller()`), and a test checks that this holds for all routes.
+caller's Cognito access token (`caller()`, or `member(cif)` for the caller's active membership of
+a company: chalicelib/api/caller.py), and a test checks that this holds for all routes.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from chalice import Chalice, Response
 
 from chalicelib import dependencies
 from chalicelib.api import audit_views, notification_views, routing, views
+from chalicelib.api import caller as callers
 from chalicelib.api.requests import openapi_document, parse_body
 from chalicelib.api.tokens import Principal
 from chalicelib.domain import audit as audit_rules
@@ -35,10 +37,10 @@ from chalicelib.services import (
 )
 from chalicelib.services.anaf_connect import STATE_LIFETIME
 from chalicelib.services.health import check_health
-from chalicelib.services.invitations import send_invitation
 from chalicelib.services.two_factor import LoginChallenge
 from chalicelib.settings import refuse_the_chalice_cli
 from chalicelib.storage.identity import Session
+from chalicelib.storage.memberships import Membership
 from chalicelib.tracing import tracer  # noqa: F401 - traces the API's AWS and ANAF calls (X-Ray)
 
 refuse_the_chalice_cli()  # the CDK app deploys Arhivar, `make run` runs it (README, "Deploying to AWS")
@@ -66,7 +68,11 @@ route = functools.partial(routing.route, app)
 
 
 def caller() -> Principal:
-    return dependencies.access_tokens().verify(app.current_request.headers.get("authorization"))
+    return callers.caller(routing.current_request(app))
+
+
+def member(cif: str) -> Membership:
+    return callers.member(routing.current_request(app), cif)
 
 
 def body(schema: str) -> dict[str, Any]:
@@ -234,10 +240,8 @@ def list_companies() -> Response:
 
 @route("/api/companies/lookup", "POST")
 def lookup_company() -> Response:
-    who = caller()
-    public = companies.lookup(body("CifRequest")["cif"], dependencies.api_company_lookup())
-    already = memberships.find(who.user_id, public.cif) is not None
-    return ok({"company": views.public_data(public), "already_added": already})
+    answer = companies.lookup_for(caller().user_id, body("CifRequest")["cif"], dependencies.api_company_lookup())
+    return ok({"company": views.public_data(answer.public), "already_added": answer.already_added})
 
 
 @route("/api/companies", "POST")
@@ -262,35 +266,28 @@ def refresh_company(cif: str) -> Response:
 
 @route("/api/companies/{cif}/members", "GET")
 def list_members(cif: str) -> Response:
-    memberships.require_active(caller().user_id, cif)
+    member(cif)
     return ok({"members": [views.member(m) for m in memberships.members(cif)]})
 
 
 @route("/api/companies/{cif}/members", "POST")
 def invite_member(cif: str) -> Response:
-    actor = memberships.require_active(caller().user_id, cif)
+    actor = member(cif)
     data = body("InviteRequest")
-    email = parse_email(data["email"])
-    existing = dependencies.identity().find(email)
-    member = memberships.invite(actor, email, Role(data["role"]),
-                                existing.user_id if existing else None, dependencies.now())
-    send_invitation(dependencies.notifications(),
-                    company=companies.get(actor.user_id, cif, dependencies.now()).name,
-                    inviter=dependencies.accounts().profile(actor.user_id).email,
-                    email=email, has_account=existing is not None, role=member.role)
-    return ok({"member": views.member(member)}, status=201)
+    invited = dependencies.invitations().invite(actor, parse_email(data["email"]), Role(data["role"]))
+    return ok({"member": views.member(invited)}, status=201)
 
 
 @route("/api/companies/{cif}/members/{member_id}", "PUT")
 def change_member_role(cif: str, member_id: str) -> Response:
-    actor = memberships.require_active(caller().user_id, cif)
+    actor = member(cif)
     memberships.change_role(actor, unquote(member_id), Role(body("RoleRequest")["role"]))
     return no_content()
 
 
 @route("/api/companies/{cif}/members/{member_id}", "DELETE")
 def remove_member(cif: str, member_id: str) -> Response:
-    actor = memberships.require_active(caller().user_id, cif)
+    actor = member(cif)
     memberships.remove(actor, unquote(member_id))  # API Gateway passes path parameters encoded
     return no_content()
 
@@ -299,21 +296,18 @@ def remove_member(cif: str, member_id: str) -> Response:
 
 @route("/api/invitations", "GET")
 def list_invitations() -> Response:
-    email = dependencies.accounts().profile(caller().user_id).email
-    return ok({"invitations": [views.invitation(item) for item in memberships.invitations_for(email)]})
+    waiting = dependencies.invitations().waiting_for(caller().user_id)
+    return ok({"invitations": [views.invitation(item) for item in waiting]})
 
 
 @route("/api/invitations/{cif}/accept", "POST")
 def accept_invitation(cif: str) -> Response:
-    who = caller()
-    email = dependencies.accounts().profile(who.user_id).email
-    memberships.accept_invitation(who.user_id, email, cif, dependencies.now())
-    return ok({"company": views.company(companies.get(who.user_id, cif, dependencies.now()))})
+    return ok({"company": views.company(dependencies.invitations().accept(caller().user_id, cif))})
 
 
 @route("/api/invitations/{cif}/decline", "POST")
 def decline_invitation(cif: str) -> Response:
-    memberships.decline_invitation(dependencies.accounts().profile(caller().user_id).email, cif)
+    dependencies.invitations().decline(caller().user_id, cif)
     return no_content()
 
 
@@ -321,7 +315,7 @@ def decline_invitation(cif: str) -> Response:
 
 @route("/api/companies/{cif}/audit", "GET")
 def audit_journal(cif: str) -> Response:
-    reader = memberships.require_active(caller().user_id, cif)
+    reader = member(cif)
     params = app.current_request.query_params or {}
     page = audit.page(reader, params.get("cursor"), audit_rules.page_size(params.get("page_size")))
     return ok(audit_views.page(page), headers={"Cache-Control": "no-store"})
@@ -329,7 +323,7 @@ def audit_journal(cif: str) -> Response:
 
 @route("/api/companies/{cif}/audit.csv", "GET")
 def audit_journal_csv(cif: str) -> Response:
-    reader = memberships.require_active(caller().user_id, cif)
+    reader = member(cif)
     text, next_cursor = audit.csv_file(reader, (app.current_request.query_params or {}).get("cursor"))
     headers = {"Content-Type": "text/csv; charset=utf-8", "Cache-Control": "no-store",
                "Content-Disposition": f'attachment; filename="{audit_rules.csv_file_name(cif, dependencies.now())}"'}
@@ -368,9 +362,7 @@ def anaf_link(token: str) -> Response:
 @route("/api/companies/{cif}/anaf/link", "POST")
 def send_authorization_link(cif: str) -> Response:
     who = caller()
-    email = parse_email(body("EmailRequest")["email"])
-    dependencies.anaf_connect().send_link(who.user_id, cif, email,
-                                          dependencies.accounts().profile(who.user_id).email)
+    dependencies.anaf_connect().send_link(who.user_id, cif, parse_email(body("EmailRequest")["email"]))
     return ok({"status": "sent"}, status=202)
 
 
@@ -405,7 +397,7 @@ def sync_now(cif: str) -> Response:
 
 @route("/api/companies/{cif}/sync-runs", "GET")
 def sync_history(cif: str) -> Response:
-    memberships.require_active(caller().user_id, cif)
+    member(cif)
     runs = sync_requests.history(cif, limit=50)
     return ok({"runs": [views.sync_run(run) for run in runs]})
 
@@ -449,8 +441,7 @@ def get_licence(cif: str) -> Response:
 
 @route("/api/companies/{cif}/licence", "PUT")
 def change_licence(cif: str) -> Response:
-    who = caller()
-    memberships.require_active(who.user_id, cif)  # an outsider learns nothing, not even from a 400
+    who = member(cif)  # an outsider learns nothing, not even from a 400
     state = licences.change(who.user_id, cif, body("LicenceRequest")["licence"], dependencies.now())
     return ok(notification_views.licence_state(state))
 

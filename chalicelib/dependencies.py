@@ -2,6 +2,10 @@
 
 Nothing is built at import time: the first call (a Lambda cold start) reads the settings,
 binds the table models and creates the client; later calls reuse it.
+
+Nothing here imports `chalicelib.api`: the workers import this module, and must not load the
+API's token code (PyJWT). The API keeps its own accessors (chalicelib/api/caller.py), cached
+with `resettable` so that `reset()` forgets them too.
 """
 
 from __future__ import annotations
@@ -15,13 +19,13 @@ from chalicelib.anaf.efactura import EFacturaClient
 from chalicelib.anaf.http import AnafHttp, RetryPolicy, Timeouts
 from chalicelib.anaf.lookup import CompanyLookup
 from chalicelib.anaf.oauth import AnafOAuthClient
-from chalicelib.api.tokens import AccessTokenVerifier
 from chalicelib.invoices.signature import TrustedSigners
 from chalicelib.services.accounts import Accounts
 from chalicelib.services.anaf_connect import AnafConnect
 from chalicelib.services.archiver import Archiver
 from chalicelib.services.budget import CallBudget
 from chalicelib.services.credentials import CredentialVault
+from chalicelib.services.invitations import Invitations
 from chalicelib.services.notifications import Notifications
 from chalicelib.services.sync import DOWNLOAD_THREADS, CompanySync
 from chalicelib.services.two_factor import TwoFactor
@@ -49,6 +53,17 @@ class _AnafHttpSettings(TypedDict):
 _API_ANAF_HTTP: _AnafHttpSettings = {"timeouts": Timeouts(connect=3.0, read=8.0),
                                      "retry": RetryPolicy(max_attempts=2, base_delay=1.0, max_delay=2.0),
                                      "max_wait_s": API_ANAF_MAX_WAIT_S}
+
+
+_CLEARED_ON_RESET: list[Callable[[], None]] = []
+
+
+def resettable[T](accessor: Callable[[], T]) -> Callable[[], T]:
+    """A cached accessor that `reset()` forgets: for the API's own accessors, defined outside
+    this module (chalicelib/api/caller.py), and for accessors added here."""
+    cached = functools.cache(accessor)
+    _CLEARED_ON_RESET.append(cached.cache_clear)
+    return cached
 
 
 def now() -> datetime:
@@ -98,14 +113,14 @@ def identity() -> IdentityProvider:
 
 
 @functools.cache
-def access_tokens() -> AccessTokenVerifier:
-    return AccessTokenVerifier(settings(), accounts().session_active)
-
-
-@functools.cache
 def accounts() -> Accounts:
     return Accounts(identity(), mailer(), settings().public_url, now,
                     second_factor=lambda user_id, challenge: two_factor().answer_for_signed_in(user_id, challenge))
+
+
+@resettable
+def invitations() -> Invitations:
+    return Invitations(identity(), accounts(), notifications(), now)
 
 
 @functools.cache
@@ -140,7 +155,7 @@ def anaf_connect() -> AnafConnect:
         oauth=anaf_oauth,
         efactura=lambda token: EFacturaClient.from_settings(settings(), api_anaf_http(), token),
         vault=credential_vault(), notifications=notifications(), public_url=settings().public_url,
-        clock=now)
+        clock=now, email_of=lambda user_id: accounts().profile(user_id).email)
 
 
 @functools.cache
@@ -178,7 +193,7 @@ def company_sync(time_left_s: Callable[[], float]) -> CompanySync:
 
 
 _ACCESSORS = (settings, archive, work_queues, mailer, mac_keys, notifications, token_cipher, identity,
-              access_tokens, accounts, two_factor, api_anaf_http, api_company_lookup, anaf_oauth, credential_vault,
+              accounts, two_factor, api_anaf_http, api_company_lookup, anaf_oauth, credential_vault,
               anaf_connect, worker_anaf_http, worker_company_lookup, trusted_signers, archiver, call_budget)
 
 
@@ -186,4 +201,6 @@ def reset() -> None:
     """Forget every cached dependency (tests that change the environment)."""
     for accessor in _ACCESSORS:
         accessor.cache_clear()
+    for clear in _CLEARED_ON_RESET:
+        clear()
     get_settings.cache_clear()

@@ -92,5 +92,4 @@ def local_environment(ports: LocalPorts, stage: str = "local") -> dict[str, str]
         "ARHIVAR_ANAF_REDIRECT_URI": f"{ports.web_url}/api/anaf/callback",
         "ARHIVAR_SANDBOX_CLIENT_SECRET": SANDBOX_CLIENT_SECRET,
         "POWERTOOLS_LOG_LEVEL": "INFO",
-        "POWERTOOLS_METRICS_NAMESPACE": "Arhivar",
     }

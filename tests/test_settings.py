@@ -69,3 +69,20 @@ def test_the_readme_documents_every_variable():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     undocumented = [v for v in environment_variables().values() if v not in readme]
     assert undocumented == []
+
+
+# Variables that libraries read, not Arhivar's code: the AWS SDK's, moto's, powertools' log level.
+READ_BY_LIBRARIES = frozenset({"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+                               "AWS_DEFAULT_REGION", "MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP",
+                               "POWERTOOLS_LOG_LEVEL"})
+
+
+def test_every_variable_the_local_stack_sets_has_a_reader():
+    # GIVEN the code that could read a variable (besides the settings, which read their own)
+    readers = "\n".join(path.read_text() for folder in ("chalicelib", "functions", "local", "infra")
+                        for path in (ROOT / folder).rglob("*.py") if path != ROOT / "local/environment.py")
+    # THEN every variable of the local environment is a setting, a library's, or read by name
+    unread = [variable for variable in local_environment(LocalPorts())
+              if variable not in set(environment_variables().values()) | READ_BY_LIBRARIES
+              and f'"{variable}"' not in readers]
+    assert unread == []

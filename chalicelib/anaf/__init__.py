@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 
-from chalicelib.anaf.efactura import EFacturaClient, ListingWindow, TokenProvider
+from chalicelib.anaf.efactura import EFacturaClient, TokenProvider
 from chalicelib.anaf.errors import (
     AnafAuthError,
     AnafClientInvalid,
@@ -95,7 +95,6 @@ __all__ = [
     "CompanyRecord",
     "DownloadedZip",
     "EFacturaClient",
-    "ListingWindow",
     "LookupResult",
     "MessageFilter",
     "MessageKind",

@@ -7,15 +7,14 @@ token on every call and never keeps it anywhere else.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import requests
 
 from chalicelib.anaf import errors
-from chalicelib.anaf.classify import classify_business_error, is_empty_list, normalise
+from chalicelib.anaf.classify import classify_business_error, is_empty_list
 from chalicelib.anaf.http import AnafHttp
 from chalicelib.anaf.models import (
     AnafMessage,
@@ -34,30 +33,13 @@ from chalicelib.settings import Settings
 
 TokenProvider = Callable[[], str]
 
-HISTORY = timedelta(days=60)
-
-
-@dataclass(frozen=True)
-class ListingWindow:
-    """How the paginated listing shapes its time window.
-
-    `start_margin` keeps the start safely inside ANAF's 60 days while we page (ANAF checks
-    every page against its own clock); `end_margin` keeps the end out of ANAF's future when
-    our clock runs slightly ahead.
-    """
-
-    start_margin: timedelta = timedelta(minutes=10)
-    end_margin: timedelta = timedelta(seconds=30)
-
 
 class EFacturaClient:
-    def __init__(self, http: AnafHttp, *, api_url: str, access_token: TokenProvider | str,
-                 window: ListingWindow = ListingWindow()) -> None:
+    def __init__(self, http: AnafHttp, *, api_url: str, access_token: TokenProvider | str) -> None:
         self._http = http
         self._api_url = api_url.rstrip("/")
         self._token: TokenProvider = (
             access_token if callable(access_token) else _constant(access_token))
-        self.window = window
 
     def __repr__(self) -> str:
         return f"EFacturaClient(api_url={self._api_url!r})"
@@ -73,7 +55,7 @@ class EFacturaClient:
                       filter: MessageFilter | None = None) -> MessageListing:
         """The simple list (`listaMesajeFactura`) of the last `days` (1..60) days.
 
-        Raises AnafListTooLarge above 500 messages: use `list_window` then.
+        Raises AnafListTooLarge above 500 messages: page with `list_messages_page` then.
         """
         if not 1 <= days <= 60:
             raise ValueError("days must be between 1 and 60")
@@ -90,7 +72,9 @@ class EFacturaClient:
                            filter: MessageFilter | None = None) -> MessagePage:
         """One page (1-based, 500 messages) of `listaMesajePaginatieFactura`.
 
-        Sent as given (no clamping): ANAF's own validation errors become AnafInvalidRequest.
+        Sent as given (no clamping: the caller keeps the window inside ANAF's 60 days, as the
+        sync does): ANAF's own validation errors become AnafInvalidRequest. ANAF's page index
+        is unreliable: callers count pages themselves, up to `total_pages`.
         """
         params: dict[str, Any] = {"startTime": to_epoch_millis(start),
                                   "endTime": to_epoch_millis(end), "cif": cif, "pagina": page}
@@ -104,70 +88,6 @@ class EFacturaClient:
                            total_pages=_int(payload, "numar_total_pagini"),
                            total_records=_int(payload, "numar_total_inregistrari"),
                            holder_cifs=split_cifs(payload), serial=_serial(payload))
-
-    def clamp_window(self, start: datetime | None, end: datetime | None
-                     ) -> tuple[datetime, datetime]:
-        """The window ANAF will accept now: start ≥ now-60 days (+margin), end ≤ now."""
-        now = self._http.clock.now()
-        earliest = now - HISTORY + self.window.start_margin
-        latest = now - self.window.end_margin
-        return (max(start, earliest) if start else earliest,
-                min(end, latest) if end else latest)
-
-    def iter_pages(self, cif: str, start: datetime | None = None, end: datetime | None = None,
-                   filter: MessageFilter | None = None) -> Iterator[MessagePage]:
-        """Every page of the clamped window, counting pages ourselves.
-
-        ANAF's `index_pagina_curenta` is unreliable, so we request 1..`numar_total_pagini`
-        (taken from the answers) with our own counter, over one fixed window.
-        """
-        start, end = self.clamp_window(start, end)
-        yield from self._pages(cif, start, end, filter)
-
-    def _pages(self, cif: str, start: datetime, end: datetime,
-               filter: MessageFilter | None) -> Iterator[MessagePage]:
-        if start >= end:
-            return
-        page, total = 1, 1
-        while page <= total:
-            try:
-                current = self.list_messages_page(cif, start, end, page, filter)
-            except errors.AnafInvalidRequest as exc:
-                if page > 1 and "pagina solicitata" in normalise(exc.message):
-                    return  # the total shrank between two pages: nothing more to read
-                raise
-            total = max(total if page > 1 else 0, current.total_pages)
-            yield current
-            page += 1
-
-    def iter_messages(self, cif: str, start: datetime | None = None,
-                      end: datetime | None = None,
-                      filter: MessageFilter | None = None) -> Iterator[AnafMessage]:
-        """Every message of the window once (de-duplicated by id across pages)."""
-        seen: set[str] = set()
-        for page in self.iter_pages(cif, start, end, filter):
-            for message in page.messages:
-                if message.id not in seen:
-                    seen.add(message.id)
-                    yield message
-
-    def list_window(self, cif: str, start: datetime | None = None,
-                    end: datetime | None = None,
-                    filter: MessageFilter | None = None) -> MessageListing:
-        """All messages of the clamped window, with the window actually listed."""
-        start_used, end_used = self.clamp_window(start, end)
-        seen: dict[str, AnafMessage] = {}
-        holders: tuple[str, ...] = ()
-        serial: str | None = None
-        pages = 0
-        for page in self._pages(cif, start_used, end_used, filter):
-            pages += 1
-            holders = holders or page.holder_cifs
-            serial = serial or page.serial
-            for message in page.messages:
-                seen.setdefault(message.id, message)
-        return MessageListing(messages=tuple(seen.values()), holder_cifs=holders,
-                              serial=serial, start=start_used, end=end_used, pages=pages)
 
     # -- one message -----------------------------------------------------------------------
 

@@ -80,9 +80,6 @@ class MessageListing:
     messages: tuple[AnafMessage, ...]
     holder_cifs: tuple[str, ...]    # every CIF/CNP the certificate holder has SPV rights on
     serial: str | None              # certificate serial
-    start: datetime | None = None   # the window actually listed (paginated listing)
-    end: datetime | None = None
-    pages: int = 0
 
 
 @dataclass(frozen=True)

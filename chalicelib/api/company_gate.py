@@ -7,14 +7,16 @@ a valid token passes on: the route itself answers 401 (and outsiders 404).
 
 from __future__ import annotations
 
-from chalicelib import dependencies
+from chalice.app import Request
+
+from chalicelib.api.caller import caller
 from chalicelib.domain.errors import NotAuthenticated
 from chalicelib.services import two_factor
 
 
-def check_company_route(authorization: str | None, cif: str) -> None:
+def check_company_route(request: Request, cif: str) -> None:
     try:
-        who = dependencies.access_tokens().verify(authorization)
+        who = caller(request)
     except NotAuthenticated:
         return
     two_factor.require_for_company(who.user_id, cif)

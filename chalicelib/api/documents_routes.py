@@ -13,6 +13,7 @@ from typing import Any
 from chalice import Blueprint, Response
 
 from chalicelib import dependencies
+from chalicelib.api import caller as callers
 from chalicelib.api import document_views as views
 from chalicelib.api import routing
 from chalicelib.api.requests import parse_body
@@ -21,8 +22,8 @@ from chalicelib.domain.errors import NotAllowed
 from chalicelib.domain.memberships import Role, can_administer
 from chalicelib.invoices.errors import InvoiceLayerError
 from chalicelib.invoices.ubl import parse_invoice
-from chalicelib.services import documents, exports, memberships
-from chalicelib.storage.models import MembershipModel
+from chalicelib.services import documents, exports
+from chalicelib.storage.memberships import Membership
 
 documents_routes = Blueprint(__name__)
 INVOICE_KINDS = ("received", "sent", "unknown")
@@ -31,11 +32,9 @@ INVOICE_KINDS = ("received", "sent", "unknown")
 route = functools.partial(routing.route, documents_routes)
 
 
-def member(cif: str) -> MembershipModel:
+def member(cif: str) -> Membership:
     """The caller's active membership on the company (401 without a token, 404 without one)."""
-    request = documents_routes.current_request
-    who = dependencies.access_tokens().verify(request.headers.get("authorization"))
-    return memberships.require_active(who.user_id, cif)
+    return callers.member(routing.current_request(documents_routes), cif)
 
 
 def query() -> dict[str, str]:
@@ -50,12 +49,6 @@ def ok(payload: Any, status: int = 200) -> Response:
 def index() -> documents.DocumentIndex:
     return documents.DocumentIndex(
         dependencies.settings(), lambda: dependencies.mac_keys().get(documents.CURSOR_KEY_PURPOSE))
-
-
-@functools.cache
-def export_builder() -> exports.ExportBuilder:
-    return exports.ExportBuilder(dependencies.settings(), dependencies.archive(), index(),
-                                 dependencies.notifications(), dependencies.now)
 
 
 # -- list and detail ---------------------------------------------------------------------------

@@ -40,8 +40,7 @@ def route(target: Chalice | Blueprint, path: str, method: str,
             try:
                 with audit.request_scope(_source_ip(target), _user_agent(target)):
                     if company_route:  # a company's two-factor requirement, before anything else
-                        check_company_route(current_request(target).headers.get("authorization"),
-                                            kwargs["cif"])
+                        check_company_route(current_request(target), kwargs["cif"])
                     return view(**kwargs)
             except ArhivarError as error:
                 if error.status >= 500:

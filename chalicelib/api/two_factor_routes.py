@@ -18,11 +18,12 @@ from typing import Any
 from chalice import Chalice, Response
 
 from chalicelib import dependencies
+from chalicelib.api import caller as callers
 from chalicelib.api import routing
 from chalicelib.api.requests import parse_body
 from chalicelib.api.tokens import Principal
 from chalicelib.api.views import iso
-from chalicelib.services import memberships, two_factor
+from chalicelib.services import two_factor
 
 
 def ok(payload: Any, status: int = 200) -> Response:
@@ -42,7 +43,7 @@ def register_routes(app: Chalice) -> None:
     route = functools.partial(routing.route, app)
 
     def caller() -> Principal:
-        return dependencies.access_tokens().verify(routing.current_request(app).headers.get("authorization"))
+        return callers.caller(routing.current_request(app))
 
     def body(schema: str) -> dict[str, Any]:
         return parse_body(routing.body_bytes(routing.current_request(app)), schema)
@@ -81,12 +82,12 @@ def register_routes(app: Chalice) -> None:
 
     @route("/api/companies/{cif}/security", "GET")
     def get_company_security(cif: str) -> Response:
-        memberships.require_active(caller().user_id, cif)
+        callers.member(routing.current_request(app), cif)
         return ok({"two_factor_required": two_factor.company_requires(cif)})
 
     @route("/api/companies/{cif}/security", "PUT")
     def change_company_security(cif: str) -> Response:
-        membership = memberships.require_active(caller().user_id, cif)  # outsiders learn nothing
+        membership = callers.member(routing.current_request(app), cif)  # outsiders learn nothing
         required = two_factor.set_company_requirement(
             membership, body("CompanySecurityRequest")["two_factor_required"])
         return ok({"two_factor_required": required})

@@ -70,13 +70,16 @@ class AuthorizationStart:
 class AnafConnect:
     def __init__(self, *, oauth: Callable[[], AnafOAuthClient],
                  efactura: Callable[[str], EFacturaClient], vault: CredentialVault,
-                 notifications: Notifications, public_url: str, clock: Callable[[], datetime]) -> None:
+                 notifications: Notifications, public_url: str, clock: Callable[[], datetime],
+                 email_of: Callable[[str], str]) -> None:
+        """`email_of(user_id)`: the address of an account (an authorization link names who asks)."""
         self._oauth = oauth
         self._efactura = efactura
         self._vault = vault
         self._notifications = notifications
         self._public_url = public_url
         self._now = clock
+        self._email_of = email_of
 
     # -- starting ----------------------------------------------------------------------------
 
@@ -89,11 +92,12 @@ class AnafConnect:
         audit.record(cif, EventType.AUTHORIZATION_STARTED, user_id, origin="dashboard")
         return self._authorization_url(user_id, cif, "dashboard", browser_binding)
 
-    def send_link(self, user_id: str, cif: str, email: str, sender_email: str) -> None:
+    def send_link(self, user_id: str, cif: str, email: str) -> None:
         """E-mail a single-use link with which the certificate holder does the ANAF step for
         this user and this company (the e-mail names both, so the holder knows what they sign)."""
         _require_administering_member(user_id, cif)
         company_name = _company(cif).name
+        sender_email = self._email_of(user_id)
         now = self._now()
         sender = limits.take("anaf-link-sender", user_id, per=timedelta(hours=1),
                              limit=LINKS_PER_SENDER_PER_HOUR, now=now, message_ro=_LINKS_LIMITED)

@@ -87,6 +87,18 @@ def lookup(cif_text: str, anaf: CompanyLookup) -> PublicData:
     return _public(record, cif)
 
 
+@dataclass(frozen=True)
+class LookupAnswer:
+    public: PublicData
+    already_added: bool  # the company is in the caller's account already (any membership)
+
+
+def lookup_for(user_id: str, cif_text: str, anaf: CompanyLookup) -> LookupAnswer:
+    """"Adaugă companie": ANAF's public data on a CIF, and whether the caller has it already."""
+    public = lookup(cif_text, anaf)
+    return LookupAnswer(public, memberships.find(user_id, public.cif) is not None)
+
+
 def register(user_id: str, cif_text: str, anaf: CompanyLookup, now: datetime) -> CompanySummary:
     cif = Cif.parse(cif_text)
     if memberships.find(user_id, cif.value) is not None:

@@ -1,4 +1,4 @@
-"""The e-Factura client's own logic (pagination, clamping, answer mapping) on stubbed HTTP.
+"""The e-Factura client's own logic (requests sent, answer mapping) on stubbed HTTP.
 
 The same outcomes are exercised end to end against the sandbox in test_sandbox_*.py.
 """
@@ -49,54 +49,30 @@ def query(call) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlsplit(call.request.url).query).items()}
 
 
-def test_pagination_counts_pages_itself(client, mocked):
-    # GIVEN 3 pages, where ANAF's index_pagina_curenta is wrong (always 1)
-    for n in range(3):
-        mocked.get(API + "/listaMesajePaginatieFactura",
-                   json=page_body([msg(n)], total_pages=3, current=1, total=3))
-    # WHEN we list the window
-    listing = client.list_window("8486152")
-    # THEN we asked for pages 1, 2, 3 over one fixed window and got every message once
-    pages = [query(c)["pagina"] for c in mocked.calls]
-    assert pages == ["1", "2", "3"]
-    assert len({(query(c)["startTime"], query(c)["endTime"]) for c in mocked.calls}) == 1
-    assert [m.id for m in listing.messages] == ["3000", "3001", "3002"]
-    assert listing.holder_cifs == ("8486152", "34581625")
-    assert listing.serial == "1234AA456" and listing.pages == 3
-
-
-def test_messages_repeated_across_pages_are_yielded_once(client, mocked):
-    mocked.get(API + "/listaMesajePaginatieFactura", json=page_body([msg(1), msg(2)], 2, 1))
-    mocked.get(API + "/listaMesajePaginatieFactura", json=page_body([msg(2), msg(3)], 2, 2))
-    assert [m.id for m in client.iter_messages("8486152")] == ["3001", "3002", "3003"]
-
-
-def test_window_is_clamped_to_sixty_days_and_not_in_the_future(client, mocked, fake_clock):
-    mocked.get(API + "/listaMesajePaginatieFactura", json=page_body([], 0, 0))
+def test_a_page_is_asked_as_given_and_mapped(client, mocked, fake_clock):
+    # GIVEN page 2 of 3, where ANAF's index_pagina_curenta is wrong (1)
+    mocked.get(API + "/listaMesajePaginatieFactura",
+               json=page_body([msg(1), msg(2)], total_pages=3, current=1, total=1002))
     now = fake_clock.now()
-    # GIVEN a caller asking from 90 days ago to tomorrow
-    listing = client.list_window("8486152", now - timedelta(days=90), now + timedelta(days=1))
-    sent = query(mocked.calls[0])
-    start_ms, end_ms = int(sent["startTime"]), int(sent["endTime"])
-    # THEN the start is inside ANAF's 60 days and the end is not after now
-    assert now.timestamp() * 1000 - start_ms < 60 * 86400 * 1000
-    assert start_ms > (now - timedelta(days=60)).timestamp() * 1000
-    assert end_ms <= now.timestamp() * 1000
-    assert listing.start is not None and listing.end is not None
-    assert int(listing.start.timestamp() * 1000) == start_ms
+    start, end = now - timedelta(days=59), now - timedelta(minutes=1)
+    # WHEN the sync asks for it
+    page = client.list_messages_page("8486152", start, end, 2, MessageFilter.RECEIVED)
+    # THEN the window and page went as given (the caller counts pages), with the filter
+    assert query(mocked.calls[0]) == {"startTime": str(int(start.timestamp() * 1000)),
+                                      "endTime": str(int(end.timestamp() * 1000)),
+                                      "cif": "8486152", "pagina": "2", "filtru": "P"}
+    # AND the answer is mapped: our page number, ANAF's totals, the holder's CIFs and serial
+    assert [m.id for m in page.messages] == ["3001", "3002"]
+    assert (page.page, page.total_pages, page.total_records) == (2, 3, 1002)
+    assert page.holder_cifs == ("8486152", "34581625") and page.serial == "1234AA456"
 
 
-def test_a_window_entirely_older_than_sixty_days_asks_nothing(client, mocked, fake_clock):
-    now = fake_clock.now()
-    listing = client.list_window("8486152", now - timedelta(days=90), now - timedelta(days=70))
-    assert listing.messages == () and len(mocked.calls) == 0
-
-
-def test_no_messages_in_the_window_is_an_empty_listing(client, mocked):
+def test_no_messages_in_the_window_is_an_empty_page(client, mocked, fake_clock):
     mocked.get(API + "/listaMesajePaginatieFactura",
                json={"eroare": "Nu exista mesaje in intervalul selectat", "titlu": "Lista Mesaje"})
-    listing = client.list_window("8486152")
-    assert listing.messages == () and len(mocked.calls) == 1
+    now = fake_clock.now()
+    page = client.list_messages_page("8486152", now - timedelta(days=1), now)
+    assert page.messages == () and page.total_pages == 0 and len(mocked.calls) == 1
 
 
 def test_filter_and_bearer_token_are_sent(client, mocked):

@@ -17,18 +17,26 @@ def listable(sb, cif: str) -> dict[str, dict]:
     return {m["id"]: m for m in answer["messages"] if m["listable"]}
 
 
-def test_window_listing_is_complete_and_typed(sb, efactura, accountant):
+def sync_window(clock) -> tuple[datetime, datetime]:
+    """The widest window ANAF accepts, as the sync asks for it (10 minutes inside the 60 days)."""
+    now = clock.now()
+    return now - timedelta(days=60) + timedelta(minutes=10), now - timedelta(seconds=30)
+
+
+def test_window_listing_is_complete_and_typed(sb, efactura, accountant, clock):
     cif = accountant["cifs"][0]
     expected = listable(sb, cif)
-    # WHEN we list the whole 60-day window
-    listing = efactura.list_window(cif)
+    start, end = sync_window(clock)
+    # WHEN we list the whole 60-day window (one page: fewer than 500 messages)
+    page = efactura.list_messages_page(cif, start, end)
     # THEN we get every message the sandbox holds for the CIF (but the last 30 s), once each
-    got = {m.id: m for m in listing.messages}
-    recent = {i for i, m in expected.items()
-              if m["created_ms"] > listing.end.timestamp() * 1000}
+    assert page.total_pages == 1
+    got = {m.id: m for m in page.messages}
+    assert len(got) == len(page.messages)
+    recent = {i for i, m in expected.items() if m["created_ms"] > end.timestamp() * 1000}
     assert set(got) == set(expected) - recent
-    assert listing.holder_cifs == tuple(accountant["cifs"])
-    assert listing.serial == accountant["serial"]
+    assert page.holder_cifs == tuple(accountant["cifs"])
+    assert page.serial == accountant["serial"]
     for message in got.values():
         raw = expected[message.id]
         assert message.created_at == parse_anaf_timestamp(raw["data_creare"])
@@ -37,7 +45,7 @@ def test_window_listing_is_complete_and_typed(sb, efactura, accountant):
         assert message.upload_index == raw["id_solicitare"] and message.cif == cif
 
 
-def test_many_messages_are_paged_with_our_own_counter(sb, efactura, accountant, world, clock):
+def test_many_messages_come_in_pages_of_500(sb, efactura, accountant, world, clock):
     # GIVEN more than one page (500) of messages for a company
     cif = accountant["cifs"][1]
     partner = world["partners"][0]["cif"]
@@ -46,12 +54,15 @@ def test_many_messages_are_paged_with_our_own_counter(sb, efactura, accountant, 
     clock.sync()
     expected = listable(sb, cif)
     assert len(expected) > 500
-    # WHEN we list the window
-    listing = efactura.list_window(cif)
-    # THEN both pages were read and nothing is missing or doubled
-    assert listing.pages == 2
-    assert len(listing.messages) == len({m.id for m in listing.messages})
-    assert {m.id for m in listing.messages} == set(expected)
+    # WHEN we ask for page 1, then page 2, of one fixed window
+    start, end = sync_window(clock)
+    first = efactura.list_messages_page(cif, start, end, 1)
+    second = efactura.list_messages_page(cif, start, end, 2)
+    # THEN the answer says two pages, and together they hold every message once
+    assert (first.total_pages, first.total_records) == (2, len(expected))
+    assert len(first.messages) == 500
+    ids = [m.id for m in first.messages + second.messages]
+    assert len(ids) == len(set(ids)) and set(ids) == set(expected)
 
 
 def test_simple_list_refuses_more_than_500(sb, efactura, accountant, world):
@@ -63,17 +74,17 @@ def test_simple_list_refuses_more_than_500(sb, efactura, accountant, world):
     assert caught.value.code == "anaf_list_too_large"
 
 
-def test_filter_narrows_to_one_kind(sb, efactura, accountant):
-    listing = efactura.list_window(accountant["cifs"][0], filter=MessageFilter.SENT)
-    assert listing.messages and {m.kind for m in listing.messages} == {MessageKind.SENT}
+def test_filter_narrows_to_one_kind(sb, efactura, accountant, clock):
+    page = efactura.list_messages_page(accountant["cifs"][0], *sync_window(clock), filter=MessageFilter.SENT)
+    assert page.messages and {m.kind for m in page.messages} == {MessageKind.SENT}
 
 
 def test_no_messages_is_empty_not_an_error(sb, efactura, accountant, clock):
     # GIVEN a one-minute window without messages
     now = clock.now()
-    listing = efactura.list_window(accountant["cifs"][0], now - timedelta(minutes=2),
-                                   now - timedelta(minutes=1))
-    assert listing.messages == ()
+    page = efactura.list_messages_page(accountant["cifs"][0], now - timedelta(minutes=2),
+                                       now - timedelta(minutes=1))
+    assert page.messages == () and page.total_pages == 0
 
 
 def test_simple_list_without_messages_is_empty(sb, efactura, administrator, clock):
@@ -84,12 +95,6 @@ def test_simple_list_without_messages_is_empty(sb, efactura, administrator, cloc
     assert listing.messages == ()
 
 
-def test_window_older_than_sixty_days_is_clamped_not_refused(sb, efactura, accountant, clock):
-    listing = efactura.list_window(accountant["cifs"][0], clock.now() - timedelta(days=75))
-    assert listing.start > clock.now() - timedelta(days=60)
-    assert listing.messages
-
-
 def test_unclamped_page_request_older_than_sixty_days_is_invalid(sb, efactura, accountant, clock):
     with pytest.raises(errors.AnafInvalidRequest) as caught:
         efactura.list_messages_page(accountant["cifs"][0], clock.now() - timedelta(days=61),
@@ -97,14 +102,14 @@ def test_unclamped_page_request_older_than_sixty_days_is_invalid(sb, efactura, a
     assert "60 de zile" in caught.value.message
 
 
-def test_no_rights_on_that_cif(sb, accountant, world, settings_for_sandbox, http):
+def test_no_rights_on_that_cif(sb, accountant, world, settings_for_sandbox, http, clock):
     administrator = next(c for c in world["certificates"] if c["cifs"] and
                          set(c["cifs"]) < set(accountant["cifs"]))
     other = next(cif for cif in accountant["cifs"] if cif not in administrator["cifs"])
     client = EFacturaClient.from_settings(settings_for_sandbox, http,
                                           sb.tokens_for(administrator["serial"])["access_token"])
     with pytest.raises(errors.AnafNoSpvRights) as caught:
-        client.list_window(other)
+        client.list_messages_page(other, *sync_window(clock))
     assert caught.value.cif == other and caught.value.code == "anaf_no_spv_rights"
 
 
@@ -117,14 +122,14 @@ def test_no_rights_at_all(sb, no_rights, accountant, settings_for_sandbox, http)
 
 
 @pytest.mark.parametrize(("kind", "call"), [
-    ("paginatie", lambda c, cif: c.list_window(cif)),
-    ("lista", lambda c, cif: c.list_messages(cif, 10)),
+    ("paginatie", lambda c, cif, window: c.list_messages_page(cif, *window)),
+    ("lista", lambda c, cif, window: c.list_messages(cif, 10)),
 ])
 def test_daily_list_quota(sb, efactura, accountant, clock, kind, call):
     cif = accountant["cifs"][0]
     sb.set_limit(kind, cif, exhaust=True)
     with pytest.raises(errors.AnafDailyLimitReached) as caught:
-        call(efactura, cif)
+        call(efactura, cif, sync_window(clock))
     # 10:00 Bucharest on 15 July -> retry at midnight, 14 hours later
     assert caught.value.retry_at == datetime(2026, 7, 15, 21, 0, tzinfo=UTC)
     assert caught.value.retry_after == pytest.approx(
@@ -140,10 +145,10 @@ def test_rate_limit_is_retried_then_reported(sb, efactura, accountant, clock):
     assert len(clock.sleeps) == 2     # 3 attempts
 
 
-def test_invalid_access_token(sb, settings_for_sandbox, http, accountant):
+def test_invalid_access_token(sb, settings_for_sandbox, http, accountant, clock):
     client = EFacturaClient.from_settings(settings_for_sandbox, http, "not-a-token")
     with pytest.raises(errors.AnafTokenRejected):
-        client.list_window(accountant["cifs"][0])
+        client.list_messages_page(accountant["cifs"][0], *sync_window(clock))
 
 
 def test_expired_access_token(sb, efactura, accountant, clock):
