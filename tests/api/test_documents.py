@@ -183,7 +183,7 @@ def test_number_prefix_amount_range_and_free_text(archive):
 
     amounts = sorted(Decimal(d.total) for d in archive.documents if d.total)
     low, high = amounts[len(amounts) // 4], amounts[len(amounts) // 2]
-    ids, _ = every_page(archive, amount_min=str(low), amount_max=format(high, "f").replace(".", ","))
+    ids, _ = every_page(archive, amount_min=format(low, "f").replace(".", ","), amount_max=format(high, "f").replace(".", ","))
     assert set(ids) == expect(archive, lambda d: d.total and low <= Decimal(d.total) <= high)
 
     with_lines = next(d for d in archive.documents if d.line_names)
