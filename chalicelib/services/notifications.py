@@ -29,6 +29,7 @@ from pynamodb.exceptions import DoesNotExist, PutError
 from chalicelib.domain.email import normalize_email
 from chalicelib.domain.memberships import INVITATION_PREFIX, MembershipState, Role
 from chalicelib.domain.notifications import Category, UnsubscribeScope, sign_unsubscribe, wants
+from chalicelib.domain.romanian import counted
 from chalicelib.services import memberships
 from chalicelib.services.mail_html import esc, layout, link, text_to_html
 from chalicelib.storage.mail import Mailer
@@ -144,7 +145,7 @@ class Notifications:
         except DoesNotExist:
             return False
         url = f"{self.public_url}/documente?cif={quote(cif)}&export={quote(export_id)}"
-        count = f" ({document_count} documente)" if document_count is not None else ""
+        count = f" ({counted(document_count, 'document', 'documente')})" if document_count is not None else ""
         until = (f"\nArhiva poate fi descărcată până la {expires_at.strftime('%d.%m.%Y %H:%M')} (UTC)."
                  if expires_at else "")
         message = Message(
