@@ -7,10 +7,11 @@ from __future__ import annotations
 import re
 
 import pytest
+import requests
 from playwright.sync_api import Page, expect
 
-from tests.browser.contrast import AA_NORMAL_TEXT, contrast
 from tests.browser.conftest import PASSWORD, email_address, last_code, log_in
+from tests.browser.contrast import AA_NORMAL_TEXT, contrast
 
 pytestmark = pytest.mark.browser
 
@@ -84,3 +85,60 @@ def test_the_main_pages_never_scroll_sideways(page: Page, new_user, fresh_cif, p
         page.goto(path)
         expect(page.locator(ready).first).to_be_visible()
         assert page.evaluate("document.documentElement.scrollWidth <= innerWidth"), (path, width)
+
+
+def test_the_address_bar_follows_login_logout_and_confirmation_and_back_forward_work(page: Page, base_url,
+                                                                                    new_user, fresh_cif,
+                                                                                    proven_company):
+    # GIVEN someone who signed up through the API, not confirmed yet
+    email = email_address("adresa")
+    terms = requests.get(f"{base_url}/api/terms", timeout=10).json()["version"]
+    assert requests.post(f"{base_url}/api/auth/signup", json={
+        "email": email, "password": PASSWORD, "accepted_terms_version": terms}, timeout=10).status_code == 201
+    # WHEN they confirm the account THEN the address is the login page's
+    page.goto(f"/confirmare?email={email}")
+    page.get_by_label("Codul de confirmare").fill(last_code(email))
+    page.get_by_role("button", name="Confirmă contul").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Autentificare")
+    expect(page).to_have_url(re.compile(r"/autentificare\?email="))
+    # WHEN they log in THEN the address is the companies page's
+    page.get_by_label("Parola").fill(PASSWORD)
+    page.get_by_role("button", name="Intră în cont").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Panoul de control al companiilor")
+    expect(page).to_have_url(re.compile(r"/companii$"))
+    # WHEN they open their account, go back and forward THEN page and address move together
+    page.get_by_role("navigation", name="Navigare principală").get_by_role("link", name="Contul meu").click()
+    expect(page).to_have_url(re.compile(r"/cont$"))
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"/companii$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Panoul de control al companiilor")
+    page.go_forward()
+    expect(page).to_have_url(re.compile(r"/cont$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Contul meu")
+    # WHEN they log out THEN the address is the login page's, and back does not show a signed-in page
+    page.get_by_role("button", name="Ieșire").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Autentificare")
+    expect(page).to_have_url(re.compile(r"/autentificare$"))
+    page.go_back()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Autentificare")
+    expect(page).to_have_url(re.compile(r"/autentificare\?inapoi=%2Fcont$"))
+
+
+def test_the_address_bar_follows_a_login_that_returns_to_a_company_s_documents(page: Page, new_user, fresh_cif,
+                                                                            proven_company):
+    # GIVEN a person with a company who opens its documents' address while signed out
+    user = new_user()
+    cif = fresh_cif()
+    proven_company(user, cif)
+    page.goto(f"/documente?cif={cif}")
+    expect(page).to_have_url(re.compile(r"/autentificare\?inapoi="))
+    # WHEN they log in THEN they are on that address, showing that company
+    page.get_by_label("Adresa de e-mail").fill(user.email)
+    page.get_by_label("Parola").fill(user.password)
+    page.get_by_role("button", name="Intră în cont").click()
+    expect(page).to_have_url(re.compile(rf"/documente\?cif={cif}$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Documente")
+    # WHEN they log out from there THEN the address leaves the documents page
+    page.get_by_role("button", name="Ieșire").click()
+    expect(page).to_have_url(re.compile(r"/autentificare$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Autentificare")
