@@ -76,3 +76,10 @@ def test_the_documents_filter_reads_fifty_thousand_and_refuses_ambiguous_input()
     with pytest.raises(rules.InvalidAmount) as refused:
         rules._amount("o sută", "amount_min")
     assert refused.value.details == {"field": "amount_min"} and "1.234,56" in refused.value.message_ro
+
+
+def test_the_password_rules_count_characters_in_romanian():
+    from chalicelib.domain.passwords import password_problems
+
+    assert "cel mult 256 de caractere" in password_problems("Aa1!" * 70)
+    assert "cel puțin 12 caractere" in password_problems("Aa1!")
