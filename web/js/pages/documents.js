@@ -142,8 +142,8 @@ function results(state, page) {
 let companiesCache = { at: 0, list: null };
 
 /** The account's companies, active and pending (a pending one is named, never shown). */
-async function myCompanies() {
-  if (!companiesCache.list || Date.now() - companiesCache.at > 60_000) {
+async function myCompanies({ fresh = false } = {}) {
+  if (fresh || !companiesCache.list || Date.now() - companiesCache.at > 60_000) {
     const { companies } = await api("/companies");
     companiesCache = { at: Date.now(), list: companies };
   }
@@ -187,9 +187,12 @@ export default {
     const state = readState(ctx.query);
     const alive = ctx.current;
 
+    const activeIn = (list) => list.some((c) => c.cif === state.cif && c.membership_state === "active");
     let all;
     try {
       all = await myCompanies();
+      // A company just authorized or joined may be newer than the cached list: ask once more.
+      if (state.cif && !activeIn(all)) all = await myCompanies({ fresh: true });
     } catch (error) {
       if (alive() && error.code !== SESSION_EXPIRED) showMessage(content, "eroare", error.message);
       return;
