@@ -20,6 +20,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from chalicelib.domain import romanian
 from chalicelib.domain.errors import ValidationFailed
 
 ROMANIA = ZoneInfo("Europe/Bucharest")
@@ -222,15 +223,10 @@ def _date(value: str | None, name: str) -> date | None:
 def _amount(value: str | None, name: str) -> Decimal | None:
     if value is None:
         return None
-    compact = value.replace(" ", "")
-    if "," in compact:
-        compact = compact.replace(".", "").replace(",", ".")  # 1.234,56 as Romanians write it
     try:
-        if not re.fullmatch(r"-?[0-9]{1,15}(\.[0-9]{1,4})?", compact):
-            raise InvalidOperation(value)
-        return Decimal(compact)
-    except InvalidOperation:
-        raise InvalidAmount(details={"field": name}) from None
+        return romanian.parse_amount(value, name)  # "50.000" is fifty thousand; "50.00" is refused
+    except romanian.NotAnAmount:
+        raise InvalidAmount(romanian.NOT_AN_AMOUNT_RO, details={"field": name}) from None
 
 
 def parse_page_size(value: str | None) -> int:

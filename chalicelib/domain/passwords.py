@@ -6,6 +6,7 @@ import string
 from dataclasses import dataclass
 
 from chalicelib.domain.errors import ValidationFailed
+from chalicelib.domain.romanian import counted
 
 
 @dataclass(frozen=True)
@@ -32,9 +33,9 @@ def password_problems(password: str, policy: PasswordPolicy = PASSWORD_POLICY) -
     """What a password lacks, in Romanian; empty when it satisfies the policy."""
     problems = []
     if len(password) < policy.min_length:
-        problems.append(f"cel puțin {policy.min_length} caractere")
+        problems.append(f"cel puțin {counted(policy.min_length, 'caracter', 'caractere')}")
     if len(password) > MAX_PASSWORD_LENGTH:
-        problems.append(f"cel mult {MAX_PASSWORD_LENGTH} caractere")
+        problems.append(f"cel mult {counted(MAX_PASSWORD_LENGTH, 'caracter', 'caractere')}")
     if policy.require_lowercase and not any(c in string.ascii_lowercase for c in password):
         problems.append("o literă mică")
     if policy.require_uppercase and not any(c in string.ascii_uppercase for c in password):

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from chalicelib.domain.authorization import AuthorizationState
 from chalicelib.domain.notifications import Category
+from chalicelib.domain.romanian import counted
 from chalicelib.services.notifications import ADMINS, Message, Notifications
 from chalicelib.storage import companies
 from chalicelib.storage.companies import Company
@@ -45,7 +46,8 @@ def _warn(company: Company, now: datetime, notifications: Notifications) -> int:
 
 def _message(public_url: str, company: Company, cliff: datetime, days_left: int) -> Message:
     since = company.covered_until.strftime("%d.%m.%Y")
-    when = "de azi" if days_left == 0 else ("de mâine" if days_left == 1 else f"peste {days_left} zile")
+    when = ("de azi" if days_left == 0
+            else "de mâine" if days_left == 1 else f"peste {counted(days_left, 'zi', 'zile')}")
     return Message(
         subject=f"Atenție: facturile companiei {company.name} se pot pierde {when}",
         text=(f"Bună ziua,\n\nArhiva e-Factura a companiei {company.name} (CIF {company.cif}) "

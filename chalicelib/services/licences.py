@@ -15,6 +15,7 @@ from chalicelib.domain.audit import EventType
 from chalicelib.domain.errors import Conflict, NotAllowed
 from chalicelib.domain.licences import LICENCES, Licence, NewDocumentEmails, licence_for
 from chalicelib.domain.memberships import Role, can_administer
+from chalicelib.domain.romanian import counted
 from chalicelib.services import audit, memberships
 from chalicelib.storage import companies as company_records
 from chalicelib.storage.companies import Company, LicenceRecord
@@ -42,10 +43,10 @@ def sync_label_ro(licence: Licence) -> str:
     if minutes == 60:
         return "o dată pe oră"
     if minutes % (24 * 60) == 0:
-        return f"la fiecare {minutes // (24 * 60)} zile"
+        return f"la fiecare {counted(minutes // (24 * 60), 'zi', 'zile')}"
     if minutes % 60 == 0:
-        return f"la fiecare {minutes // 60} ore"
-    return f"la fiecare {minutes} de minute" if minutes >= 20 else f"la fiecare {minutes} minute"
+        return f"la fiecare {counted(minutes // 60, 'oră', 'ore')}"
+    return f"la fiecare {counted(minutes, 'minut', 'minute')}"
 
 
 def emails_label_ro(licence: Licence) -> str:

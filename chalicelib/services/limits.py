@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from chalicelib.domain.errors import ArhivarError
+from chalicelib.domain.romanian import counted
 from chalicelib.storage import limits as counters
 
 
@@ -42,14 +43,8 @@ class RateLimited(ArhivarError):
 def romanian_wait(seconds: int) -> str:
     """"1 secundă", "5 secunde", "45 de secunde", "1 minut", "15 minute", "20 de minute"."""
     if seconds < 60:
-        amount, one, few = seconds, "secundă", "secunde"
-    else:
-        amount, one, few = math.ceil(seconds / 60), "minut", "minute"
-    if amount == 1:
-        return f"1 {one}"
-    if amount < 20 or 0 < amount % 100 < 20:
-        return f"{amount} {few}"
-    return f"{amount} de {few}"
+        return counted(seconds, "secundă", "secunde")
+    return counted(math.ceil(seconds / 60), "minut", "minute")
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.domain.licences import NewDocumentEmails, licence_for
 from chalicelib.domain.notifications import Category
+from chalicelib.domain.romanian import counted, format_amount
 from chalicelib.services.mail_html import esc, link
 from chalicelib.services.notifications import Message, Notifications
 from chalicelib.storage.models import CompanyModel, DocumentModel, LimitCounterModel
@@ -61,7 +62,7 @@ def handle(event: NewDocuments, notifications: Notifications) -> int:
     emails = licence_for(company.licence).new_document_emails
     if emails is NewDocumentEmails.AFTER_EACH_SYNC:
         return _send(notifications, company, list(event.sks), event.count, f"run:{event.run_id}",
-                     f"{event.count} documente noi" if event.count != 1 else "Un document nou",
+                     counted(event.count, "document nou", "documente noi") if event.count != 1 else "Un document nou",
                      "la ultima sincronizare")
     if emails is NewDocumentEmails.DAILY_DIGEST:
         add_to_digest(event.cif, event.sks, romanian_day(event.sent_at))
@@ -101,7 +102,7 @@ def _digest(notifications: Notifications, day: str, cif: str) -> int:
             and licence_for(company.licence).new_document_emails is not NewDocumentEmails.NONE):
         shown = date.fromisoformat(day).strftime("%d.%m.%Y")
         sent = _send(notifications, company, sks, len(sks), f"digest:{day}:{cif}",
-                     f"Rezumatul zilei {shown}: {len(sks)} documente noi" if len(sks) != 1
+                     f"Rezumatul zilei {shown}: {counted(len(sks), 'document nou', 'documente noi')}" if len(sks) != 1
                      else f"Rezumatul zilei {shown}: un document nou", f"în ziua de {shown}")
     LimitCounterModel(counter_key=key).delete()
     return sent
@@ -140,9 +141,10 @@ def compose(public_url: str, company: CompanyModel, documents: list[DocumentMode
     more = count - len(rows)
     lines = "\n".join(f"- {r['type']} · {r['partner']} · nr. {r['number']} · {r['date']} · {r['total']}"
                       for r in rows)
-    text = (f"Bună ziua,\n\nArhivar a arhivat {count} documente noi {when} pentru {company.name} "
+    news = counted(count, "document nou", "documente noi")
+    text = (f"Bună ziua,\n\nArhivar a arhivat {news} {when} pentru {company.name} "
             f"(CIF {company.cif}):\n\n{lines}\n"
-            + (f"… și încă {more} documente.\n" if more > 0 else "")
+            + (f"… și încă {counted(more, 'document', 'documente')}.\n" if more > 0 else "")
             + f"\nVedeți-le în Arhivar: {page}\n")
     cells = "".join(
         "<tr>" + "".join(f'<td style="padding:4px 8px;border-bottom:1px solid #e4e7eb">{esc(r[c])}</td>'
@@ -150,11 +152,11 @@ def compose(public_url: str, company: CompanyModel, documents: list[DocumentMode
         for r in rows)
     head = "".join(f'<th style="text-align:left;padding:4px 8px">{esc(h)}</th>'
                    for h in ("Tip", "Partener", "Număr", "Data", "Total"))
-    html = (f"<p>Bună ziua,</p><p>Arhivar a arhivat <strong>{count}</strong> documente noi {esc(when)} "
+    html = (f"<p>Bună ziua,</p><p>Arhivar a arhivat <strong>{esc(news)}</strong> {esc(when)} "
             f"pentru <strong>{esc(company.name)}</strong> (CIF {esc(company.cif)}):</p>"
             f'<table style="border-collapse:collapse;font-size:14px"><thead><tr>{head}</tr></thead>'
             f"<tbody>{cells}</tbody></table>"
-            + (f"<p>… și încă {more} documente.</p>" if more > 0 else "")
+            + (f"<p>… și încă {esc(counted(more, 'document', 'documente'))}.</p>" if more > 0 else "")
             + f"<p>{link(page, 'Vedeți documentele în Arhivar')}</p>")
     return Message(subject=subject, text=text, html=html)
 
@@ -169,7 +171,7 @@ def _row(document: DocumentModel) -> dict[str, str]:
         "partner": document.partner_name or document.partner_cif or "—",
         "number": document.number or "—",
         "date": _date(document.issue_date) or document.created_at.astimezone(ROMANIA).strftime("%d.%m.%Y"),
-        "total": f"{total} {document.currency or ''}".strip() if total else "—",
+        "total": format_amount(total, document.currency) if total else "—",
     }
 
 

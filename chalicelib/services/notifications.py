@@ -28,6 +28,7 @@ from aws_lambda_powertools import Logger
 from chalicelib.domain.email import normalize_email
 from chalicelib.domain.memberships import INVITATION_PREFIX, MembershipState, Role
 from chalicelib.domain.notifications import Category, UnsubscribeScope, sign_unsubscribe, wants
+from chalicelib.domain.romanian import counted
 from chalicelib.services import memberships
 from chalicelib.services.mail_html import esc, layout, link, text_to_html
 from chalicelib.storage import accounts, companies, mail_records
@@ -143,7 +144,7 @@ class Notifications:
             return False
         recipient, name = recipient_of(account), company.name
         url = f"{self.public_url}/documente?cif={quote(cif)}&export={quote(export_id)}"
-        count = f" ({document_count} documente)" if document_count is not None else ""
+        count = f" ({counted(document_count, 'document', 'documente')})" if document_count is not None else ""
         until = (f"\nArhiva poate fi descărcată până la {expires_at.strftime('%d.%m.%Y %H:%M')} (UTC)."
                  if expires_at else "")
         message = Message(

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 
 from chalicelib.domain.notifications import Category
+from chalicelib.domain.romanian import counted
 from chalicelib.services.credentials import companies_using
 from chalicelib.services.notifications import ADMINS, Message, Notifications, Recipient
 from chalicelib.storage import credentials
@@ -66,7 +67,7 @@ def _message(which: str, companies: list[tuple[str, str]], public_url: str, unti
                 ("Bună ziua,\n\nAutorizarea ANAF a expirat, iar Arhivar nu mai poate descărca facturile "
                  f"din SPV pentru:\n{lines}\n\nATENȚIE: SPV păstrează facturile doar 60 de zile. "
                  "Autorizați din nou cu certificatul digital cât mai curând, din linkurile de mai sus.\n"))
-    days = "o zi" if which == "1" else f"{which} zile"
+    days = "o zi" if which == "1" else counted(int(which), "zi", "zile")
     return (f"Autorizarea ANAF expiră în {days}",
             (f"Bună ziua,\n\nAutorizarea ANAF folosită de Arhivar expiră pe {until} (peste {days}) pentru:\n"
              f"{lines}\n\nPentru ca arhivarea să continue, autorizați din nou cu certificatul digital "

@@ -14,6 +14,7 @@ import pytest
 import requests
 
 from chalicelib import dependencies
+from chalicelib.domain.romanian import format_amount
 from chalicelib.services.coverage_warnings import send_coverage_warnings
 from chalicelib.services.new_documents import romanian_day, send_digests
 from chalicelib.storage.models import CompanyModel, DocumentModel
@@ -255,6 +256,44 @@ def test_a_retried_notify_job_sends_nothing_twice(owner, companies, worker):
     # THEN it succeeds and nobody gets a second e-mail
     assert answer["batchItemFailures"] == []
     assert len(mails_to(owner.email)) == count
+
+
+def test_one_new_document_is_counted_in_romanian_and_its_total_written_as_in_romania(owner, companies, sandbox,
+                                                                                    partner, worker):
+    # GIVEN a Pro company WHEN one invoice arrives and a sync finds it
+    cif = companies["pro"]
+    set_licence(owner, cif, "pro")
+    before = len(mails_to(owner.email))
+    arrive(sandbox, partner, cif, 1)
+    outcome = sync(cif)
+    assert outcome.stats.new == 1
+    worker.drain()
+    # THEN the e-mail says "1 document nou" (never "1 documente noi")
+    mails = mails_to(owner.email)
+    assert len(mails) == before + 1
+    mail = mails[0]
+    assert mail.subject.strip() == f"Un document nou pentru {CompanyModel.get(cif).name}"
+    assert "a arhivat 1 document nou la ultima sincronizare" in mail.text
+    assert "1 document nou" in mail.html and "documente" not in mail.text.split("Vedeți")[0]
+    # AND its total reads as the web app shows it: "27.849,75 RON", not "27849.75 RON"
+    document = next(DocumentModel.batch_get([(cif, sk) for sk in outcome.stats.new_sks]))
+    total = document.total_with_vat or document.total
+    shown = format_amount(total, document.currency)
+    assert re.fullmatch(r"-?\d{1,3}(\.\d{3})*,\d{2,4} [A-Z]{3}", shown), shown
+    row = next(line for line in mail.text.splitlines() if line.startswith("- "))
+    assert row.endswith(f" · {shown}") and f"{total} " not in row
+    assert f">{shown}<" in mail.html
+
+
+def test_the_export_mail_counts_its_documents_in_romanian(owner, companies):
+    cif = companies["free"]
+    me = owner.call("GET", "/account").json()["user_id"]
+    notifications = dependencies.notifications()
+    for count, text in ((1, "(1 document)"), (20, "(20 de documente)"), (0, "(0 documente)")):
+        export_id = uuid.uuid4().hex
+        assert notifications.send_export_ready(user_id=me, cif=cif, export_id=export_id, document_count=count)
+        mail = next(m for m in mails_to(owner.email) if f"export={export_id}" in m.text)
+        assert text in mail.text
 
 
 def test_a_free_company_gets_no_e_mail(owner, companies, sandbox, partner, worker):

@@ -119,7 +119,7 @@ def test_authorizing_proves_and_connects_the_company_asked_for_and_disconnecting
     # WHEN they open the first company, THEN the authorization's end date and the archive show
     row(page, first).get_by_role("link", name="Detalii").click()
     archive = page.locator("#stare-arhivare")
-    expect(archive.locator("#valabila-pana")).to_have_text(re.compile(rf"^valabilă până la {DATE}$"))
+    expect(archive.locator("#autorizare-anaf")).to_have_text(re.compile(rf"^autorizat până la {DATE}$"))
     expect(archive).to_contain_text("Arhivă completă până la")
     expect(page.get_by_role("heading", name="Istoric sincronizări")).to_be_visible()
 

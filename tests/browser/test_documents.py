@@ -13,13 +13,16 @@ import io
 import re
 import threading
 import zipfile
+from decimal import Decimal
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from chalicelib import dependencies
 from chalicelib.domain.documents import fold
+from chalicelib.domain.romanian import counted
 from chalicelib.services.documents import LINES_PAGE_DEFAULT
 from chalicelib.storage.models import DocumentModel
 from chalicelib.topology import queue
@@ -29,6 +32,7 @@ from local.runtime import QueuePoller
 from tests.api.conftest import add_proven_company, new_company
 from tests.api.test_documents import Archive, archive_large_invoice, sync_company
 from tests.browser.conftest import log_in
+from tests.browser.contrast import AA_NORMAL_TEXT, contrast
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +66,7 @@ def open_documents(page: Page, archive: Archive) -> None:
     expect(page.get_by_role("heading", name="Documente", level=1)).to_be_visible()
     page.get_by_label("Compania").select_option(archive.cif)
     expect(page).to_have_url(re.compile(rf"cif={archive.cif}"))
-    expect(page.locator("#total-documente")).to_contain_text(f"{len(archive.documents)} documente")
+    expect(page.locator("#total-documente")).to_have_text(counted(len(archive.documents), "document", "documente"))
 
 
 def shown_ids(page: Page) -> list[str]:
@@ -113,7 +117,7 @@ def test_choose_the_company_page_through_and_filter(page: Page, archive: Archive
     page.get_by_label("Creat până la").fill(day)
     page.get_by_role("button", name="Filtrează").click()
     expect(page.locator(f'tr[data-mesaj="{partner.message_id}"]')).to_be_visible()
-    expect(page.locator("#total-documente")).not_to_contain_text(f"{len(archive.documents)} documente")
+    expect(page.locator("#total-documente")).not_to_have_text(counted(len(archive.documents), "document", "documente"))
 
     # A bad range is explained in the page, nothing is asked
     page.get_by_label("Creat până la").fill("2020-01-01")
@@ -128,6 +132,30 @@ def test_choose_the_company_page_through_and_filter(page: Page, archive: Archive
     expect(panel.locator("table.linii tbody tr").first).to_be_visible()
     panel.get_by_role("button", name="Închide").click()
     expect(panel).to_be_hidden()
+
+
+def test_amounts_are_sent_as_typed_and_read_as_romanians_write_them(page: Page, archive: Archive):
+    open_documents(page, archive)
+    # WHEN an amount that reads two ways is typed THEN it is sent as typed and the field says why
+    with page.expect_request(lambda r: "/documents?" in r.url and "amount_min=" in r.url) as asked:
+        page.get_by_label("Total minim").fill("50.00")
+        page.get_by_role("button", name="Filtrează").click()
+    assert parse_qs(urlsplit(asked.value.url).query)["amount_min"] == ["50.00"]
+    expect(page.locator("#eroare-amount_min")).to_contain_text(
+        "Suma poate fi citită în două feluri. Scrieți-o ca în România")
+    expect(page.get_by_label("Total minim")).to_have_attribute("aria-invalid", "true")
+    # WHEN "1.000" is typed THEN it is a thousand (never 1): the total counts what is over 1 000
+    over_a_thousand = [d for d in archive.documents if d.total and Decimal(d.total) >= 1000]
+    over_one = [d for d in archive.documents if d.total and Decimal(d.total) >= 1]
+    assert len(over_a_thousand) != len(over_one), "the archive must tell 1 000 from 1"
+    with page.expect_request(lambda r: "/documents?" in r.url and "amount_min=" in r.url) as asked:
+        page.get_by_label("Total minim").fill("1.000")
+        page.get_by_role("button", name="Filtrează").click()
+    assert parse_qs(urlsplit(asked.value.url).query)["amount_min"] == ["1.000"]
+    expect(page).to_have_url(re.compile(r"amount_min=1\.000"))
+    expect(page.locator("#total-documente")).to_have_text(
+        re.compile(rf"^(cel puțin )?{counted(len(over_a_thousand), 'document', 'documente')}$"))
+    expect(page.locator("#eroare-amount_min")).to_be_hidden()
 
 
 def test_download_the_pdf_and_the_xml_of_a_row(page: Page, archive: Archive, tmp_path: Path):
@@ -165,11 +193,15 @@ def test_download_everything_as_zip_csv_and_excel(page: Page, archive: Archive, 
     received = [d for d in archive.documents if d.kind == "received"]
     page.get_by_label("Tip").select_option("received")
     page.get_by_role("button", name="Filtrează").click()
-    expect(page.locator("#total-documente")).to_contain_text(f"{len(received)} documente")
+    expect(page.locator("#total-documente")).to_have_text(counted(len(received), "document", "documente"))
 
     page.get_by_role("button", name="Descarcă toate documentele").click()
     link = page.get_by_role("link", name="Descarcă arhiva ZIP")
     expect(link).to_be_visible(timeout=30_000)
+    # The ready export's button is readable at rest and hovered (it was green on navy, 1.56:1)
+    assert contrast(link) >= AA_NORMAL_TEXT
+    link.hover()
+    assert contrast(link) >= AA_NORMAL_TEXT
     with page.expect_download() as caught:
         link.click()
     package = zipfile.ZipFile(caught.value.path())

@@ -11,6 +11,7 @@ import io
 import json
 import re
 import zipfile
+from pathlib import Path
 
 import pytest
 import requests
@@ -258,7 +259,7 @@ def test_the_company_page_warns_when_the_archive_is_at_risk_and_names_every_resu
     expect(warning).to_contain_text("02.07.2026 00:30")  # Romania time (UTC+3 in July)
     expect(warning).to_contain_text("ANAF șterge fișierele din SPV după 60 de zile")
     expect(shared_page.locator("#completa-pana")).to_contain_text("02.07.2026 00:30")
-    expect(shared_page.locator("#valabila-pana")).to_have_text("valabilă până la 05.12.2026")
+    expect(shared_page.locator("#autorizare-anaf")).to_have_text("expiră curând (05.12.2026)")
     expect(shared_page.get_by_role("button", name="Reautorizează")).to_be_visible()
     expect(shared_page.get_by_role("button", name="Sincronizează acum")).to_be_visible()
     table = shared_page.locator("table.sincronizari tbody tr")
@@ -269,5 +270,82 @@ def test_the_company_page_warns_when_the_archive_is_at_risk_and_names_every_resu
         expect(table.nth(i).locator('td[data-eticheta="Rezultat"]')).to_have_text(name)
         expect(table.nth(i).locator('td[data-eticheta="Motiv"]')).to_have_text("programată")
     expect(table.first.locator('td[data-eticheta="Apeluri ANAF"]')).to_have_text(re.compile(r"^1.?200$"))
-    expect(table.first.locator('td[data-eticheta="Erori"]')).to_contain_text("<b>anaf_unavailable</b>: 3")
+    expect(table.first.locator('td[data-eticheta="Erori"]')).to_contain_text("altă eroare (<b>anaf_unavailable</b>): 3")
     assert shared_page.locator("table.sincronizari b").count() == 0
+
+
+def _recorded_error_kinds() -> set[str]:
+    """Every error kind services/sync.py can record in a run (see RunStats.error's callers)."""
+    from chalicelib.anaf import errors as anaf_errors
+    from chalicelib.services import budget, credentials
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    root = Path(__file__).resolve().parents[2] / "chalicelib"
+    kinds = {cls.code for cls in [anaf_errors.AnafError, *subclasses(anaf_errors.AnafError)]}
+    kinds |= {cls.__name__ for cls in [anaf_errors.AnafAuthError, *subclasses(anaf_errors.AnafAuthError),
+                                       credentials.CredentialMissing, credentials.CredentialInvalid]}
+    kinds |= set(re.findall(r'BudgetExhausted\("(\w+)"', Path(budget.__file__).read_text()))
+    kinds |= {f"zip_{reason}" for reason in re.findall(r'InvalidAnafZip\(\s*"(\w+)"',
+                                                         (root / "invoices" / "anaf_zip.py").read_text())}
+    kinds |= {"daily_limit", "message_expired"}
+    return kinds
+
+
+def test_the_sync_history_names_every_error_kind_in_romanian_and_says_when_messages_were_lost(shared_page: Page):
+    # GIVEN runs that recorded every error kind the sync knows, and a complete run that lost a message
+    kinds = sorted(_recorded_error_kinds())
+    assert len(kinds) > 30 and "message_expired" in kinds and "zip_zip_bomb" in kinds
+    company = stub_company("18", "authorized", "autorizat până la 02.12.2027")
+    base = {"reason": "schedule", "window": {"start": "2026-05-01T00:00:00Z", "end": "2026-07-01T00:00:00Z"},
+            "anaf_calls": 3, "listed": 3, "new": 2, "already_archived": 0, "failed": 0, "bytes": 10}
+    runs = [{**base, "started_at": "2026-07-02T08:00:00Z", "result": "complete", "lost": 1,
+             "errors": {"message_expired": 1}},
+            {**base, "started_at": "2026-07-01T08:00:00Z", "result": "complete", "lost": 0, "errors": {}},
+            {**base, "started_at": "2026-06-30T08:00:00Z", "result": "partial", "lost": 0,
+             "errors": dict.fromkeys(kinds, 1)}]
+    shared_page.route("**/api/companies/18", json_answer({"company": company}))
+    shared_page.route("**/api/companies/18/sync-runs", json_answer({"runs": runs}))
+    shared_page.route("**/api/companies/18/members", json_answer({"members": []}))
+    shared_page.goto("/companii/18")
+    rows = shared_page.locator("table.sincronizari tbody tr")
+    expect(rows).to_have_count(3)
+    # THEN the run that lost a message does not read "completă", and says what was lost
+    expect(rows.nth(0).locator('td[data-eticheta="Rezultat"]')).to_have_text("completă, cu pierderi")
+    expect(rows.nth(0).locator(".rezultat")).not_to_have_class(re.compile("rezultat-bun"))
+    expect(rows.nth(0).locator('td[data-eticheta="Erori"]')).to_have_text(
+        "pierdute: mesaje șterse din SPV (după 60 de zile): 1")
+    expect(rows.nth(1).locator('td[data-eticheta="Rezultat"]')).to_have_text("completă")
+    # AND every error kind has a Romanian label: no code, no English class name, no "altă eroare"
+    labels = rows.nth(2).locator(".erori-tip li")
+    expect(labels).to_have_count(len(kinds))
+    for text in labels.all_inner_texts():
+        assert not re.search(r"[a-z]_[a-z]|[a-z][A-Z]|altă eroare", text), text
+
+
+def test_the_company_page_says_the_authorization_end_date_once_and_links_the_licence_settings(shared_page: Page):
+    # GIVEN an authorized company
+    company = stub_company("19", "authorized", "autorizat până la 02.12.2027")
+    shared_page.route("**/api/companies/19", json_answer({"company": company}))
+    shared_page.route("**/api/companies/19/sync-runs", json_answer({"runs": []}))
+    shared_page.route("**/api/companies/19/members", json_answer({"members": []}))
+    shared_page.goto("/companii/19")
+    # THEN the end date is said once ("autorizat până la 02.12.2027", no "valabilă până la" after it)
+    expect(shared_page.locator("#autorizare-anaf")).to_have_text("autorizat până la 02.12.2027")
+    assert shared_page.locator("#continut").inner_text().count("02.12.2027") == 1
+    # AND the licence and e-mail settings are one click away
+    shared_page.get_by_role("link", name="licența și notificările prin e-mail").click()
+    expect(shared_page).to_have_url(re.compile(r"/cont/notificari$"))
+    expect(shared_page.get_by_role("heading", level=1)).to_have_text("Notificări prin e-mail")
+
+
+def test_the_account_page_leads_to_the_notification_and_licence_settings(shared_page: Page):
+    shared_page.goto("/cont")
+    shared_page.get_by_role("link", name="Notificări și licențe").click()
+    expect(shared_page).to_have_url(re.compile(r"/cont/notificari$"))
+    expect(shared_page.get_by_role("heading", level=1)).to_have_text("Notificări prin e-mail")
+    expect(shared_page.get_by_role("navigation", name="Navigare principală").get_by_role(
+        "link", name="Contul meu")).to_have_attribute("aria-current", "page")

@@ -46,12 +46,6 @@ export function needsAuthorization(company) {
     (company.membership_state === "pending" || authState(company) !== "authorized");
 }
 
-/** "valabilă până la 30.03.2027" for an authorization with an end date. */
-export function validUntil(company) {
-  const until = company.authorization?.until;
-  return until && SYNCING.has(authState(company)) ? `valabilă până la ${date(until)}` : "";
-}
-
 function explanation(company) {
   return html`
     <p>Veți fi trimis pe pagina ANAF de autentificare cu certificat digital pentru compania
@@ -192,26 +186,81 @@ const RUN_REASONS = { manual: "manuală", schedule: "programată", scheduled: "p
 const GOOD = new Set(["complete"]);
 const WARN = new Set(["partial", "anaf_unavailable", "daily_limit", "budget_exhausted"]);
 
-export function runResult(result) {
+/** The run's result in Romanian; a run that finished but lost messages (gone from SPV after
+ *  60 days) says so instead of reading "completă". */
+export function runResult(result, lost = 0) {
   if (!result) return "în curs";
+  if (result === "complete" && lost > 0) return "completă, cu pierderi";
   return RUN_RESULTS[result] ?? result;
 }
 
-function resultClass(result) {
+function resultClass(result, lost = 0) {
   if (!result) return "rezultat-curs";
-  if (GOOD.has(result)) return "rezultat-bun";
-  return WARN.has(result) ? "rezultat-partial" : "rezultat-rau";
+  if (GOOD.has(result) && !lost) return "rezultat-bun";
+  return WARN.has(result) || GOOD.has(result) ? "rezultat-partial" : "rezultat-rau";
 }
 
+// Every error kind a sync run records (chalicelib/services/sync.py): the authorization's
+// exception class, ANAF's error codes (chalicelib/anaf/errors.py), our call budget's limits
+// (services/budget.py) and the reasons a downloaded ZIP is refused (zip_<reason>, invoices/anaf_zip.py).
+const AUTHORIZATION = "autorizarea ANAF nu mai funcționează";
+const LOST = "pierdute: mesaje șterse din SPV (după 60 de zile)";
 const ERROR_KINDS = {
-  daily_limit: "limită zilnică", anaf_unavailable: "ANAF indisponibil", timeout: "timp depășit",
-  invalid_zip: "ZIP invalid", signature: "semnătură", lost: "pierdute (după 60 de zile)",
+  CredentialMissing: "autorizarea ANAF lipsește",
+  CredentialInvalid: "autorizarea ANAF salvată nu mai poate fi folosită",
+  AnafAuthError: AUTHORIZATION,
+  AnafTokenRejected: "ANAF a refuzat tokenul de acces",
+  AnafReauthorizationRequired: "ANAF cere o nouă autorizare",
+  AnafClientInvalid: "ANAF nu mai recunoaște aplicația",
+  AnafNoSpvRights: "certificatul nu are drept de acces în SPV",
+  daily_limit: "limita zilnică de apeluri ANAF atinsă",
+  calls_per_minute: "limita de apeluri pe minut atinsă (continuă la următoarea rulare)",
+  lists_per_cif: "limita zilnică de listări atinsă",
+  downloads_per_message: "limita zilnică de descărcări ale aceluiași mesaj atinsă",
+  message_expired: LOST,
+  anaf_error: "eroare ANAF",
+  anaf_unavailable: "ANAF indisponibil",
+  anaf_maintenance: "ANAF în mentenanță",
+  anaf_waf_rejected: "cerere blocată de protecția ANAF",
+  anaf_technical_error: "eroare tehnică la ANAF",
+  anaf_unexpected_response: "răspuns neașteptat de la ANAF",
+  anaf_rate_limited: "ANAF a cerut o pauză (prea multe cereri)",
+  anaf_daily_limit: "limita zilnică de apeluri ANAF atinsă",
+  anaf_auth_error: AUTHORIZATION,
+  anaf_token_rejected: "ANAF a refuzat tokenul de acces",
+  anaf_reauthorization_required: "ANAF cere o nouă autorizare",
+  anaf_client_invalid: "ANAF nu mai recunoaște aplicația",
+  anaf_no_spv_rights: "certificatul nu are drept de acces în SPV",
+  anaf_invalid_request: "cerere respinsă de ANAF ca invalidă",
+  anaf_list_too_large: "lista de mesaje ANAF este prea mare",
+  anaf_message_not_found: "mesaj negăsit la ANAF",
+  anaf_message_forbidden: "ANAF a refuzat accesul la mesaj",
+  anaf_message_expired: LOST,
+  anaf_corrupt_zip: "ANAF a trimis un ZIP deteriorat",
+  anaf_upload_rejected: "încărcare respinsă de ANAF",
+  anaf_rejected: "respins de ANAF",
+  zip_not_a_zip: "descărcare care nu este o arhivă ZIP",
+  zip_too_large: "arhivă ZIP prea mare",
+  zip_truncated: "arhivă ZIP incompletă",
+  zip_corrupt: "arhivă ZIP deteriorată",
+  zip_crc_mismatch: "arhivă ZIP deteriorată (sumă de control greșită)",
+  zip_unsafe_name: "arhivă ZIP cu nume de fișier nesigur",
+  zip_encrypted: "arhivă ZIP criptată",
+  zip_unsupported_compression: "arhivă ZIP cu compresie nesuportată",
+  zip_zip_bomb: "arhivă ZIP suspectă (prea mare după dezarhivare)",
+  zip_wrong_members: "arhivă ZIP cu alt conținut decât cel de la ANAF",
+  zip_index_mismatch: "arhivă ZIP a altei încărcări",
 };
+
+/** The Romanian label of a run's error kind; an unforeseen kind still reads as Romanian. */
+export function errorKindLabel(kind) {
+  return Object.hasOwn(ERROR_KINDS, kind) ? ERROR_KINDS[kind] : `altă eroare (${kind})`;
+}
 
 function errorsByKind(errors) {
   const entries = Object.entries(errors ?? {}).filter(([, n]) => n > 0);
   if (!entries.length) return "—";
-  return html`<ul class="erori-tip">${entries.map(([kind, n]) => html`<li><span class="cod">${ERROR_KINDS[kind] ?? kind}</span>: ${count(n)}</li>`)}</ul>`;
+  return html`<ul class="erori-tip">${entries.map(([kind, n]) => html`<li data-tip="${kind}">${errorKindLabel(kind)}: ${count(n)}</li>`)}</ul>`;
 }
 
 function runWindow(run) {
@@ -225,7 +274,7 @@ function runRow(run) {
     <tr>
       <td data-eticheta="Pornită la"><time datetime="${run.started_at ?? ""}">${dateTime(run.started_at)}</time></td>
       <td data-eticheta="Motiv">${RUN_REASONS[run.reason] ?? run.reason ?? "—"}</td>
-      <td data-eticheta="Rezultat"><span class="rezultat ${resultClass(run.result)}">${runResult(run.result)}</span></td>
+      <td data-eticheta="Rezultat"><span class="rezultat ${resultClass(run.result, run.lost)}">${runResult(run.result, run.lost)}</span></td>
       <td data-eticheta="Interval verificat" class="interval">${runWindow(run)}</td>
       <td data-eticheta="Listate" class="numar">${count(run.listed)}</td>
       <td data-eticheta="Noi" class="numar">${count(run.new)}</td>

@@ -48,3 +48,15 @@ export function roleName(role) {
 export function count(value) {
   return new Intl.NumberFormat("ro-RO").format(value ?? 0);
 }
+
+const PLURAL = new Intl.PluralRules("ro-RO");
+
+/** A number and its noun by Romanian's plural rule (the server's domain/romanian.py `counted`):
+ *  counted(1, "document", "documente") → "1 document"; 2 → "2 documente"; 20 → "20 de documente";
+ *  0 → "0 documente"; 101 → "101 documente". */
+export function counted(value, singular, plural) {
+  const n = value ?? 0;
+  const category = PLURAL.select(n);
+  if (category === "one") return `${count(n)} ${singular}`;
+  return `${count(n)} ${category === "few" ? "" : "de "}${plural}`;
+}

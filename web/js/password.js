@@ -1,6 +1,7 @@
 // The password policy (GET /api/terms), explained as a checklist that ticks while people type.
 import { request } from "./api.js";
 import { html, setHtml } from "./dom.js";
+import { counted } from "./format.js";
 
 // Cognito's accepted special characters (chalicelib/domain/passwords.py).
 const SYMBOLS = new Set("^$*.[]{}()?\"!@#%&/\\,><':;|_~`=+-");
@@ -17,7 +18,7 @@ export function loadTerms() {
 
 export function policyRules(policy) {
   const rules = [{
-    id: "lungime", label: `Cel puțin ${policy.min_length} caractere`,
+    id: "lungime", label: `Cel puțin ${counted(policy.min_length, "caracter", "caractere")}`,
     test: (p) => [...p].length >= policy.min_length,
   }];
   if (policy.require_lowercase) rules.push({ id: "mica", label: "O literă mică", test: (p) => /[a-z]/.test(p) });

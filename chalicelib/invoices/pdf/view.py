@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from chalicelib.domain.romanian import counted, group_thousands
 from chalicelib.invoices.models import (
     Address,
     AllowanceCharge,
@@ -430,8 +431,8 @@ def build_view(invoice: Invoice, context: RenderContext) -> InvoiceView:
     lines = [_line(i, line, clip, currency) for i, line in enumerate(shown, start=1)]
     lines_note = ""
     if total_lines > MAX_LINES:
-        lines_note = (f"Documentul are {total_lines:,} linii; sunt afișate primele {MAX_LINES:,}. "
-                      "Toate liniile se găsesc în fișierul XML.").replace(",", ".")
+        lines_note = (f"Documentul are {counted(total_lines, 'linie', 'linii')}; sunt afișate primele "
+                      f"{group_thousands(MAX_LINES)}. Toate liniile se găsesc în fișierul XML.")
     elif total_lines == 0:
         lines_note = "Documentul nu conține linii."
 

@@ -2,7 +2,7 @@
 // exports of a whole filter (ZIP, CSV, Excel) with their progress while they are built.
 import { api } from "../api.js";
 import { html, setHtml, showMessage } from "../dom.js";
-import { count } from "../format.js";
+import { count, counted } from "../format.js";
 
 const PDF_RETRY_MS = 3000;
 const PDF_RETRIES = 5;
@@ -57,7 +57,7 @@ export async function downloadFile({ cif, messageId, format, status, alive }) {
 function progressView(exp) {
   const name = FORMAT_NAMES[exp.format] ?? "fișierul";
   if (exp.status === "ready") {
-    return html`<p class="mesaj succes">Exportul este gata (${count(exp.done)} documente).
+    return html`<p class="mesaj succes">Exportul este gata (${counted(exp.done, "document", "documente")}).
       <a class="buton mic" id="descarca-export" href="${exp.url}" download="${exp.filename ?? ""}"
          rel="noopener">Descarcă ${name}</a></p>
       <p class="nota">Linkul este valabil 15 minute; exportul se păstrează 7 zile.</p>`;
@@ -68,7 +68,7 @@ function progressView(exp) {
   const total = exp.total ?? null;
   return html`<div class="progres-export">
     <label for="progres-export">Se pregătește ${name}${total !== null
-      ? html` — ${count(exp.done)} din ${count(total)} documente` : html`…`}</label>
+      ? html` — ${count(exp.done)} din ${counted(total, "document", "documente")}` : html`…`}</label>
     <progress id="progres-export" max="100" value="${exp.progress}">${exp.progress}%</progress></div>`;
 }
 

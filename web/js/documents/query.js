@@ -74,11 +74,8 @@ export function checkFilters(filters) {
       problems[to] = `${what}: sfârșitul intervalului este înaintea începutului.`;
     }
   }
-  for (const name of ["amount_min", "amount_max"]) {
-    if (filters[name] && !/^-?[\d.\s]*\d([.,]\d{1,4})?$/.test(filters[name])) {
-      problems[name] = "Suma nu este validă.";
-    }
-  }
+  // Amounts go to the API as typed: it reads them as Romanians write them ("50.000" is fifty
+  // thousand) and explains what it refuses (ambiguous_amount) next to the field.
   return problems;
 }
 

@@ -2,7 +2,7 @@
 // badge and the detail panel. All data goes through html`…`, which escapes it (partner names
 // and invoice lines come from third parties).
 import { html } from "../dom.js";
-import { dateTime } from "../format.js";
+import { count, counted, dateTime } from "../format.js";
 import { TYPES } from "./query.js";
 
 const SIGNATURES = { valid: "validă", invalid: "invalidă", unknown: "necunoscută" };
@@ -122,8 +122,8 @@ export function lineRows(lines) {
 /** "Afișate 200 din 15.000 de linii" and the button for the next page (none after the last). */
 export function moreLines(shown, total, nextOffset) {
   if (nextOffset === null || nextOffset === undefined) return html``;
-  return html`<p class="nota" id="linii-afisate">Afișate ${shown.toLocaleString("ro-RO")} din
-      ${total.toLocaleString("ro-RO")} de linii.</p>
+  return html`<p class="nota" id="linii-afisate">Afișate ${count(shown)} din
+      ${counted(total, "linie", "linii")}.</p>
     <button type="button" class="buton mic secundar contur" data-mai-multe-linii="${nextOffset}">Încarcă
       mai multe linii</button>`;
 }

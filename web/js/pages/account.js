@@ -1,4 +1,5 @@
-// Contul meu: the account's details, change password, two-factor login, delete the account.
+// Contul meu: the account's details, change password, the way to notification and licence
+// settings, two-factor login, delete the account.
 import { api, setAccessToken } from "../api.js";
 import { fieldError, html, setHtml, showMessage, withProgress } from "../dom.js";
 import { dateTime } from "../format.js";
@@ -53,6 +54,15 @@ export default {
         </form>
       </section>
     </div>
+
+    <section class="card" aria-labelledby="titlu-notificari">
+      <h2 id="titlu-notificari">Notificări prin e-mail și licențe</h2>
+      <p>Alegeți, pentru fiecare companie, ce e-mailuri primiți (documente noi, exporturi gata,
+        avertismente despre arhivă și autorizarea ANAF). Proprietarii și administratorii schimbă tot
+        acolo licența companiei.</p>
+      <p><a class="buton secundar contur" href="/cont/notificari" data-link id="link-notificari">Notificări și
+        licențe</a></p>
+    </section>
 
     <section class="card" aria-labelledby="titlu-2fa" id="autentificare-doi-pasi">
       <h2 id="titlu-2fa">Autentificare în doi pași</h2>

@@ -4,7 +4,6 @@
 import {
   authorizeLabel, canAuthorize, canSync, checkImportFile, importArchive, importProblem,
   importResult, isConnected, requestSync, runsTable, sendAuthorizationLink, startAuthorization, syncProblem,
-  validUntil,
 } from "../anaf.js";
 import { api, SESSION_EXPIRED } from "../api.js";
 import { authorizationBadge, lastSync, publicDetails } from "../companies-view.js";
@@ -70,16 +69,16 @@ function memberRow(member, myRole, myId) {
 
 function archiveState(company) {
   const archive = company.archive ?? {};
-  const until = validUntil(company);
+  // The badge's label carries the end date ("autorizat până la 02.12.2027"): said once.
   return html`
     <dl class="date">
-      <dt>Autorizat cu ANAF</dt><dd>${authorizationBadge(company)}${until
-        ? html` <span class="nota" id="valabila-pana">${until}</span>` : ""}</dd>
+      <dt>Autorizat cu ANAF</dt><dd id="autorizare-anaf">${authorizationBadge(company)}</dd>
       <dt>Arhivă completă până la</dt><dd id="completa-pana">${archive.complete_until
         ? html`<time datetime="${archive.complete_until}">${dateTime(archive.complete_until)}</time>
             <span class="nota">(ora României)</span>`
         : html`<span class="nota">nicio factură descărcată încă</span>`}</dd>
-      <dt>Licență</dt><dd>${company.licence?.name ?? "—"}</dd>
+      <dt>Licență</dt><dd>${company.licence?.name ?? "—"} ·
+        <a href="/cont/notificari" data-link id="link-licenta">licența și notificările prin e-mail</a></dd>
       <dt>Ultima sincronizare</dt><dd>${lastSync(company)}</dd>
       <dt>Documente arhivate</dt><dd>${count(company.document_count)} ·
         <a href="/documente?cif=${company.cif}" data-link>vezi documentele</a></dd>

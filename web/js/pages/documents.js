@@ -3,7 +3,7 @@
 // position), so links can be shared and the back button returns to the previous page or filter.
 import { api, SESSION_EXPIRED } from "../api.js";
 import { html, setHtml, showMessage, trusted, withProgress } from "../dom.js";
-import { count } from "../format.js";
+import { counted } from "../format.js";
 import { navigate } from "../nav.js";
 import { downloadFile, followExport, startExport } from "../documents/downloads.js";
 import {
@@ -89,8 +89,9 @@ function filterForm(state) {
 }
 
 function exportsBar() {
+  // Offered once the filter's count is known: an export of nothing would be an empty file.
   return html`
-    <section class="card exporturi" aria-labelledby="titlu-exporturi">
+    <section class="card exporturi" aria-labelledby="titlu-exporturi" hidden>
       <h2 id="titlu-exporturi" class="ascuns">Descărcări</h2>
       <div class="butoane">
         <button type="button" class="buton" data-export="zip">Descarcă toate documentele</button>
@@ -98,6 +99,8 @@ function exportsBar() {
         <button type="button" class="buton secundar contur" data-export="xlsx">Export Excel</button>
         <span class="nota">Pentru filtrul curent: ZIP cu XML, PDF și originalele ANAF, plus index.csv.</span>
       </div>
+      <p class="nota" id="fara-export" hidden>Nu există documente de exportat pentru filtrul curent:
+        descărcările apar aici când filtrul are cel puțin un document.</p>
       <div id="stare-export" role="status" aria-live="polite"></div>
     </section>`;
 }
@@ -107,8 +110,7 @@ function pager(state, page) {
     <select id="pe-pagina">${PAGE_SIZES.map((size) => html`<option value="${size}"
       ${size === state.pageSize ? "selected" : ""}>${size}</option>`)}</select>`;
   const total = page.total?.value ?? 0;
-  const totalText = page.total?.exact ? `${count(total)} ${total === 1 ? "document" : "documente"}`
-    : `cel puțin ${count(total)} documente`;
+  const totalText = `${page.total?.exact ? "" : "cel puțin "}${counted(total, "document", "documente")}`;
   return html`<nav class="paginare" aria-label="Paginare">
     <span class="total" id="total-documente">${totalText}</span>
     <span class="rand-mic">${sizes}</span>
@@ -126,7 +128,7 @@ function results(state, page) {
   if (ORDER_NOTES[page.order]) notes.push(html`<p class="nota">${ORDER_NOTES[page.order]}</p>`);
   if (page.partial) {
     notes.push(html`<p class="mesaj info">Căutarea parcurge arhiva pe porțiuni; această porțiune a avut
-      ${page.documents.length ? `doar ${page.documents.length} rezultate` : "niciun rezultat"}.
+      ${page.documents.length ? `doar ${counted(page.documents.length, "rezultat", "rezultate")}` : "niciun rezultat"}.
       Apăsați „Pagina următoare” pentru a căuta mai departe.</p>`);
   }
   if (!page.documents.length && !page.partial) {
@@ -139,12 +141,29 @@ function results(state, page) {
 
 let companiesCache = { at: 0, list: null };
 
-async function activeCompanies() {
-  if (!companiesCache.list || Date.now() - companiesCache.at > 60_000) {
+/** The account's companies, active and pending (a pending one is named, never shown). */
+async function myCompanies({ fresh = false } = {}) {
+  if (fresh || !companiesCache.list || Date.now() - companiesCache.at > 60_000) {
     const { companies } = await api("/companies");
-    companiesCache = { at: Date.now(), list: companies.filter((c) => c.membership_state === "active") };
+    companiesCache = { at: Date.now(), list: companies };
   }
   return companiesCache.list;
+}
+
+/** Why the company in the address cannot be shown, with the way to the ones that can. */
+function unavailable(cif, all, active) {
+  const pending = all.find((c) => c.cif === cif);
+  const why = pending
+    ? html`<p>Accesul dumneavoastră la <strong>${pending.name}</strong> (CIF ${cif}) nu este confirmat
+        încă, așa că documentele ei nu pot fi afișate. Autorizați compania la ANAF cu certificatul
+        digital din <a href="/companii" data-link>Companii</a> sau cereți unui administrator al companiei
+        să vă invite.</p>`
+    : html`<p>Compania cu CIF-ul ${cif} nu este în contul dumneavoastră, așa că documentele ei nu pot fi
+        afișate. Verificați CIF-ul din adresă sau adăugați compania din
+        <a href="/companii" data-link>Companii</a>.</p>`;
+  const others = active.length ? html`<p>Documentele companiilor dumneavoastră: ${active.map((c, i) => html`${i
+    ? ", " : ""}<a href="${pagePath({ cif: c.cif, filters: {} })}" data-link>${c.name}</a>`)}.</p>` : "";
+  return html`<div class="mesaj avertisment" role="alert" id="companie-indisponibila">${why}${others}</div>`;
 }
 
 export default {
@@ -168,14 +187,25 @@ export default {
     const state = readState(ctx.query);
     const alive = ctx.current;
 
-    let companies;
+    const activeIn = (list) => list.some((c) => c.cif === state.cif && c.membership_state === "active");
+    let all;
     try {
-      companies = await activeCompanies();
+      all = await myCompanies();
+      // A company just authorized or joined may be newer than the cached list: ask once more.
+      if (state.cif && !activeIn(all)) all = await myCompanies({ fresh: true });
     } catch (error) {
       if (alive() && error.code !== SESSION_EXPIRED) showMessage(content, "eroare", error.message);
       return;
     }
     if (!alive()) return;
+    const companies = all.filter((c) => c.membership_state === "active");
+    const known = (cif) => companies.some((c) => c.cif === cif);
+    if (state.cif && !known(state.cif)) {
+      // Never another company in its place: the address names this one.
+      setHtml(content, unavailable(state.cif, all, companies));
+      content.removeAttribute("aria-busy");
+      return;
+    }
     if (!companies.length) {
       setHtml(content, html`<div class="gol"><p>Nu aveți încă o companie activă în cont.
         <a href="/companii" data-link>Adăugați o companie</a> și autorizați-o la ANAF; documentele
@@ -183,12 +213,7 @@ export default {
       content.removeAttribute("aria-busy");
       return;
     }
-    const known = (cif) => companies.some((c) => c.cif === cif);
     const chosen = [state.cif, remembered(), companies[0].cif].find((cif) => cif && known(cif));
-    if (state.cif && !known(state.cif)) {
-      showMessage(status, "info", "Compania din adresă nu este în contul dumneavoastră; " +
-        "am deschis altă companie.");
-    }
     if (chosen !== state.cif) {
       navigate(pagePath({ ...state, cif: chosen, cursor: null }), { replace: true });
       return;
@@ -205,15 +230,7 @@ export default {
     });
 
     const form = $("#filtre");
-    form.addEventListener("submit", (event) => {
-      event.preventDefault();
-      const data = new FormData(form);
-      const filters = {};
-      for (const name of FILTERS) {
-        const value = String(data.get(name) ?? "").trim();
-        if (value) filters[name] = value;
-      }
-      const problems = checkFilters(filters);
+    const showProblems = (problems) => {
       for (const name of FILTERS) {
         const error = form.querySelector(`#eroare-${name}`);
         const input = form.querySelector(`[name="${name}"]`);
@@ -223,6 +240,17 @@ export default {
         if (problems[name]) input.setAttribute("aria-invalid", "true");
         else input.removeAttribute("aria-invalid");
       }
+    };
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const data = new FormData(form);
+      const filters = {};
+      for (const name of FILTERS) {
+        const value = String(data.get(name) ?? "").trim();
+        if (value) filters[name] = value;
+      }
+      const problems = checkFilters(filters);
+      showProblems(problems);
       const first = Object.keys(problems)[0];
       if (first) {
         form.querySelector(`[name="${first}"]`).focus();
@@ -250,7 +278,10 @@ export default {
       });
     }
     exportButtons.forEach((button) => button.addEventListener("click", () => runExport(button)));
-    if (state.exportId) followExport({ cif: chosen, exportId: state.exportId, region: exportRegion, alive });
+    if (state.exportId) {
+      $(".exporturi").hidden = false;
+      followExport({ cif: chosen, exportId: state.exportId, region: exportRegion, alive });
+    }
 
     // -- the page of documents -----------------------------------------------------------------
     let page;
@@ -258,6 +289,7 @@ export default {
       page = await api(`/companies/${encodeURIComponent(chosen)}/documents?${apiQuery(state)}`);
     } catch (error) {
       if (!alive() || error.code === SESSION_EXPIRED) return;
+      if (FILTERS.includes(error.details?.field)) showProblems({ [error.details.field]: error.message });
       const restart = error.code === "invalid_cursor";
       setHtml(content, html`<div role="alert"><p class="mesaj eroare">${error.message}</p>
         ${restart || error.status === 400 ? html`<a href="${pagePath({ cif: chosen, filters: restart
@@ -269,6 +301,10 @@ export default {
     if (!alive()) return;
     setHtml(content, results(state, page));
     content.removeAttribute("aria-busy");
+    const nothingToExport = page.total?.exact && page.total.value === 0 && !page.partial;
+    exportButtons.forEach((button) => { button.hidden = nothingToExport; });
+    $("#fara-export").hidden = !nothingToExport || !!state.exportId;
+    $(".exporturi").hidden = false;
     const byId = new Map(page.documents.map((d) => [d.message_id, d]));
 
     $("#pe-pagina")?.addEventListener("change", (event) => {
