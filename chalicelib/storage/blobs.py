@@ -102,6 +102,32 @@ class ArchiveBucket:
             ExpiresIn=expires_s,
         )
 
+    def upload_form(self, key: str, max_bytes: int, expires_s: int) -> dict:
+        """A presigned POST for the browser: this key only, at most `max_bytes` (S3 refuses a
+        larger body: the policy's content-length-range), valid `expires_s` seconds.
+        Returns {"url": ..., "fields": {...}}."""
+        with translated_errors("s3"):
+            return self._s3.generate_presigned_post(
+                Bucket=self.name, Key=key, Fields={"Content-Type": "application/zip"},
+                Conditions=[{"Content-Type": "application/zip"}, ["content-length-range", 1, max_bytes]],
+                ExpiresIn=expires_s)
+
+    def version_of(self, key: str) -> tuple[str, int] | None:
+        """(version id, size) of the key's current object, or None when nothing is there."""
+        try:
+            with translated_errors("s3", passthrough=lambda e: error_code(e) in {"NoSuchKey", "404"}):
+                head = self._s3.head_object(Bucket=self.name, Key=key)
+        except ClientError as error:
+            if error_code(error) in {"NoSuchKey", "404"}:
+                return None
+            raise
+        return str(head.get("VersionId") or "null"), int(head["ContentLength"])
+
+    def get_version(self, key: str, version_id: str) -> bytes:
+        """One version's bytes: what was there when a job started, whatever was written since."""
+        with translated_errors("s3"):
+            return self._s3.get_object(Bucket=self.name, Key=key, VersionId=version_id)["Body"].read()
+
     def check_reachable(self) -> None:
         """Raise ServiceUnavailable unless the bucket exists and answers."""
         try:
