@@ -165,7 +165,7 @@ def test_hostile_members_are_rejected_one_by_one_and_names_are_only_shown(compan
     # GIVEN a real SPV ZIP under a traversal name, an ANAF-shaped ZIP whose member climbs out of
     # its folder, and a ZIP of a photo
     user, cif, zips = company
-    message_id, real = next(iter(zips.items()))
+    real = next(iter(zips.values()))
     content = zip_of({"../../originals/x.zip": real, "sus.zip": _traversal_anaf_zip(),
                       "poza.zip": zip_of({"poza.jpg": b"\xff\xd8"})})
     job = import_zip(user, cif, content)
