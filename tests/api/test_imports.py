@@ -11,6 +11,8 @@ import zipfile
 
 import pytest
 import requests
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 
 from chalicelib import dependencies
 from chalicelib.services import imports
@@ -182,6 +184,36 @@ def test_hostile_members_are_rejected_one_by_one_and_names_are_only_shown(compan
     keys = [o["Key"] for o in dependencies.archive()._s3.list_objects_v2(
         Bucket=dependencies.settings().archive_bucket, Prefix="originals/").get("Contents", [])]
     assert not any("x.zip" in key or ".." in key for key in keys)
+
+
+def test_damaged_real_uploads_end_done_or_failed_never_stuck(company):
+    """Real SPV uploads (one ANAF ZIP, a ZIP of them) with up to eight bytes changed or cut
+    short: the bytes that reach the ZIP parsers of the worker and of the archiver."""
+    user, cif, zips = company
+    real = next(iter(zips.values()))
+    bases = [real, zip_of({"5100000001.zip": real, "nota.txt": b"x"})]
+
+    def damage(base: bytes, flips: list[tuple[int, int]], cut: int | None) -> bytes:
+        body = bytearray(base)
+        for position, value in flips:
+            body[position % len(body)] = value
+        return bytes(body[:cut] if cut else body)
+
+    outcomes = []
+
+    @given(st.builds(damage, st.sampled_from(bases),
+                     st.lists(st.tuples(st.integers(0, 1 << 20), st.integers(0, 255)), max_size=8),
+                     st.none() | st.integers(1, 4096)))
+    @settings(max_examples=8, deadline=None, database=None, derandomize=True, phases=[Phase.generate],
+              suppress_health_check=list(HealthCheck))
+    def import_damaged(content: bytes) -> None:
+        job = import_zip(user, cif, content)  # asserts the job ended done or failed
+        if job["state"] == "failed":
+            assert job["error"]["code"].startswith("import_") and job["error"]["message"], job
+        outcomes.append(job["state"])
+
+    import_damaged()
+    assert len(outcomes) == 8
 
 
 def test_a_job_near_the_time_limit_continues_where_it_stopped_and_counts_once(company, monkeypatch):
