@@ -119,8 +119,6 @@ def create(user_id: str, cif: str, file_name: str, size: int, bucket: ArchiveBuc
     _require_admin(user_id, cif)
     if size > MAX_UPLOAD_BYTES:
         raise UploadTooLarge(details={"max_bytes": MAX_UPLOAD_BYTES})
-    if size < 1:
-        raise ValidationFailed("Fișierul este gol.")
     limits.take("import-user", user_id, per=timedelta(hours=1), limit=IMPORTS_PER_USER_PER_HOUR,
                 now=now, message_ro=_IMPORTS_LIMITED)
     limits.take("import-company", cif, per=timedelta(hours=1), limit=IMPORTS_PER_COMPANY_PER_HOUR,

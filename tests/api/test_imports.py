@@ -81,6 +81,9 @@ def test_the_server_chooses_the_key_and_signs_the_size(company):
     chosen = user.call("POST", f"/companies/{cif}/imports",
                        json={"file_name": "a.zip", "size": 10, "key": f"originals/{cif}/x.zip"})
     assert chosen.status_code == 400 and chosen.json()["error"]["code"] == "invalid_request"
+    for size in (0, -1, "10", 1.5):
+        empty = user.call("POST", f"/companies/{cif}/imports", json={"file_name": "a.zip", "size": size})
+        assert empty.status_code == 400 and empty.json()["error"]["code"] == "invalid_request", empty.text
 
 
 def test_an_upload_to_a_key_outside_the_job_is_never_read(company):
