@@ -233,7 +233,7 @@ def test_cloudfront_has_a_waf_with_a_rate_limit_per_ip_and_aws_common_rules(
     assert response["ResponseCode"] == 429
     body = json.loads(acl["CustomResponseBodies"][response["CustomResponseBodyKey"]]["Content"])
     assert body["error"]["code"] == "too_many_requests"
-    # AND AWS's managed common rule set runs (only the 8 KB body limit counted: SPV imports)
+    # AND AWS's managed common rule set runs (only the 8 KB body limit counted: the API's is 16 KB)
     managed = rules["aws-common-rules"]["Statement"]["ManagedRuleGroupStatement"]
     assert (managed["VendorName"], managed["Name"]) == ("AWS", "AWSManagedRulesCommonRuleSet")
     assert [o["Name"] for o in managed.get("RuleActionOverrides", [])] == ["SizeRestrictions_BODY"]
