@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from chalicelib import dependencies
 from chalicelib.services import imports
+from chalicelib.storage import imports as import_jobs
 from tests.api.importing import create_job, drain_imports, get_job, import_zip, start_job, upload
 from tests.api.test_import_renders import _downloaded_by_hand, _sandbox
 from tests.invoices.builders import Member, make_zip
@@ -243,6 +244,26 @@ def test_a_job_near_the_time_limit_continues_where_it_stopped_and_counts_once(co
     dependencies.work_queues().send("import", {"cif": cif, "import_id": import_id})
     drain_imports()
     assert get_job(user, cif, import_id).json()["import"] == job
+
+
+def test_two_workers_on_one_job_never_count_the_same_zips_twice(company):
+    # GIVEN a running job (a started upload whose worker has begun)
+    user, cif, zips = company
+    content = zip_of({f"{i}.zip": z for i, z in zips.items()})
+    created = create_job(user, cif, "arhiva.zip", len(content)).json()
+    import_id = created["import"]["import_id"]
+    upload(created, content)
+    start_job(user, cif, import_id)
+    job = import_jobs.find(cif, import_id)
+    assert import_jobs.mark_running(job, 3, job.created_at)
+    result = import_jobs.FileResult("1.zip", "archived", message_id="import-1", kind="received")
+    # WHEN two workers that both read position 0 record their first ZIP
+    first = import_jobs.save_progress(job, 0, [result])
+    second = import_jobs.save_progress(job, 0, [result])
+    # THEN only the first write lands: the second worker learns it was overtaken
+    assert (first, second) == (True, False)
+    saved = import_jobs.find(cif, import_id)
+    assert saved.position == 1 and saved.counts["archived"] == 1 and len(saved.files) == 1
 
 
 def test_the_bucket_answers_the_browsers_preflight_for_the_web_origin_only(settings, base_url):

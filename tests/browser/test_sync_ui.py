@@ -17,7 +17,11 @@ import requests
 from playwright.sync_api import Page, expect
 
 from chalicelib import dependencies
+from chalicelib.services import imports
 from chalicelib.storage.models import CompanyModel
+from chalicelib.topology import queue
+from functions.import_archive import handler as import_handler
+from local.runtime import QueuePoller
 from tests.api.conftest import authorize
 from tests.api.importing import drain_imports
 from tests.browser.conftest import log_in
@@ -185,6 +189,34 @@ def test_importing_spv_zips_archives_new_ones_and_reports_duplicates(page: Page,
     expect(result.locator("#sumar-import")).to_contain_text("Arhivate: 0 · Duplicate: 1 · Respinse: 0")
     expect(result.locator("tbody tr").first.locator('td[data-eticheta="Rezultat"]')).to_have_text("duplicat")
     expect(result).to_contain_text("era deja în arhivă")
+
+
+def test_the_import_shows_its_progress_while_the_worker_runs(page: Page, new_user, ionescu, sandbox_url,
+                                                             monkeypatch):
+    # GIVEN an owner with two invoices downloaded by hand, and an import worker that stops after
+    # every ZIP (as one near its time limit does) and is run one invocation at a time
+    cif = ionescu["cifs"][1]
+    owner = new_user()
+    authorized_company(owner, cif, ionescu)
+    ids = [new_invoice_at_anaf(sandbox_url, cif) for _ in range(2)]
+    monkeypatch.setattr(imports, "TIME_MARGIN_MS", 10**9)
+    poller = QueuePoller(dependencies.settings(), queue("import"), import_handler.lambda_handler, wait_time_s=0)
+    log_in(page, owner, start=f"/autentificare?inapoi=/companii/{cif}")
+    upload(page, "doua.zip", zip_of({f"{i}.zip": anaf_zip(sandbox_url, cif, i) for i in ids}))
+    state = page.locator("#stare-import")
+    expect(state).to_have_attribute("data-stare", "queued")
+    # WHEN the worker has archived the first ZIP THEN the page shows it running, 1 of 2, by itself
+    assert poller.poll_once().received == 1
+    expect(state).to_have_attribute("data-stare", "running")
+    expect(page.locator("label[for=progres-import]")).to_contain_text("Se importă… — 1 din 2 fișiere")
+    expect(page.locator("#progres-import")).to_have_attribute("value", "1")
+    expect(page.locator("#rezultat-import tbody tr")).to_have_count(1)
+    # WHEN the re-queued job finishes THEN the page shows the end and both files
+    assert poller.poll_once().received == 1
+    expect(state).to_have_attribute("data-stare", "done")
+    expect(page.locator("#progres-import")).to_have_count(0)
+    expect(page.locator("#sumar-import")).to_contain_text("Arhivate: 2 · Duplicate: 0 · Respinse: 0")
+    expect(page.locator("#rezultat-import tbody tr")).to_have_count(2)
 
 
 def test_the_import_checks_the_file_before_sending_it(page: Page, new_user, ionescu, tmp_path):
