@@ -402,15 +402,36 @@ def sync_history(cif: str) -> Response:
     return ok({"runs": [views.sync_run(run) for run in runs]})
 
 
-@route("/api/companies/{cif}/imports", "POST", content_types=["application/zip"])
-def import_archive(cif: str) -> Response:
-    """"Importă arhive SPV": the body is the ZIP itself (application/zip)."""
+@route("/api/companies/{cif}/imports", "POST")
+def create_import(cif: str) -> Response:
+    """"Importă arhive SPV", step 1: a job and the presigned S3 POST its ZIP goes to."""
     who = caller()
-    results = imports.import_spv_archive(who.user_id, cif, app.current_request.raw_body or b"",
-                                         dependencies.archiver(), dependencies.now(), dependencies.work_queues())
-    counts = {status: sum(1 for r in results if r.status == status)
-              for status in ("archived", "duplicate", "rejected")}
-    return ok({"files": [views.imported_file(r) for r in results], "counts": counts})
+    data = body("ImportRequest")
+    job, form = imports.create(who.user_id, cif, data["file_name"], data["size"], dependencies.archive(),
+                               dependencies.now())
+    return ok({"import": views.import_job(job, with_files=True),
+               "upload": {"url": form["url"], "fields": form["fields"], "expires_in": imports.UPLOAD_URL_TTL_S,
+                          "max_bytes": imports.MAX_UPLOAD_BYTES}}, status=201)
+
+
+@route("/api/companies/{cif}/imports/{import_id}/start", "POST")
+def start_import(cif: str, import_id: str) -> Response:
+    """Step 2, once the browser uploaded the ZIP: the job goes on the import queue."""
+    job = imports.start(caller().user_id, cif, import_id, dependencies.archive(), dependencies.work_queues(),
+                        dependencies.now())
+    return ok({"import": views.import_job(job, with_files=True)}, status=202)
+
+
+@route("/api/companies/{cif}/imports/{import_id}", "GET")
+def get_import(cif: str, import_id: str) -> Response:
+    job = imports.find(caller().user_id, cif, import_id)
+    return ok({"import": views.import_job(job, with_files=True)})
+
+
+@route("/api/companies/{cif}/imports", "GET")
+def list_imports(cif: str) -> Response:
+    jobs = imports.recent(caller().user_id, cif)
+    return ok({"imports": [views.import_job(job, with_files=False) for job in jobs]})
 
 
 # -- documents (issue 7) -------------------------------------------------------------------------

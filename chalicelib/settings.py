@@ -34,6 +34,7 @@ class Settings:
     documents_table: str
     sync_runs_table: str
     exports_table: str
+    imports_table: str
     limits_table: str
     authorizations_table: str
     audit_table: str
@@ -50,6 +51,7 @@ class Settings:
     render_queue: str
     notify_queue: str
     export_queue: str
+    import_queue: str
 
     tokens_kms_key: str
     cognito_user_pool_id: str
@@ -77,6 +79,7 @@ _VARIABLES: dict[str, tuple[str, bool]] = {
     "documents_table": ("ARHIVAR_DOCUMENTS_TABLE", True),
     "sync_runs_table": ("ARHIVAR_SYNC_RUNS_TABLE", True),
     "exports_table": ("ARHIVAR_EXPORTS_TABLE", True),
+    "imports_table": ("ARHIVAR_IMPORTS_TABLE", True),
     "limits_table": ("ARHIVAR_LIMITS_TABLE", True),
     "authorizations_table": ("ARHIVAR_AUTHORIZATIONS_TABLE", True),
     "audit_table": ("ARHIVAR_AUDIT_TABLE", True),
@@ -88,6 +91,7 @@ _VARIABLES: dict[str, tuple[str, bool]] = {
     "render_queue": ("ARHIVAR_RENDER_QUEUE", True),
     "notify_queue": ("ARHIVAR_NOTIFY_QUEUE", True),
     "export_queue": ("ARHIVAR_EXPORT_QUEUE", True),
+    "import_queue": ("ARHIVAR_IMPORT_QUEUE", True),
     "tokens_kms_key": ("ARHIVAR_TOKENS_KMS_KEY", True),
     "cognito_user_pool_id": ("ARHIVAR_COGNITO_USER_POOL_ID", True),
     "cognito_client_id": ("ARHIVAR_COGNITO_CLIENT_ID", True),

@@ -67,6 +67,10 @@ QUEUES: tuple[QueueSpec, ...] = (
               batch_size=10, function_timeout_s=60),
     QueueSpec("export", "export_queue", consumer="functions.build_export.handler:lambda_handler",
               batch_size=1, function_timeout_s=900),
+    # One SPV import job per message; a job that nears the time limit saves its position and
+    # queues itself again (services/imports.py).
+    QueueSpec("import", "import_queue", consumer="functions.import_archive.handler:lambda_handler",
+              batch_size=1, function_timeout_s=900),
 )
 
 DISPATCH_SCHEDULE = ScheduleSpec("dispatch", rate_minutes=1, target="functions.dispatch.handler:lambda_handler")

@@ -16,8 +16,9 @@ EDGE_REGION = "us-east-1"
 TOO_MANY_REQUESTS = {"error": {"code": "too_many_requests",
                                "message": "Prea multe cereri. Încercați din nou în câteva minute."}}
 FORBIDDEN = {"error": {"code": "forbidden", "message": "Cererea a fost blocată din motive de securitate."}}
-# AWS's common rule set, except the rule that blocks bodies over 8 KB: SPV archive imports
-# (POST /api/companies/{cif}/imports, application/zip) are larger; counted, not blocked.
+# AWS's common rule set, except the rule that blocks bodies over 8 KB: the API refuses JSON
+# bodies over 16 KB itself (SPV import ZIPs no longer pass here: they go straight to S3);
+# counted, not blocked.
 COMMON_RULES_COUNTED = ("SizeRestrictions_BODY",)
 
 

@@ -69,6 +69,7 @@ SIGNATURE_XML = "documents/*/signature.xml"
 INVOICE_PDF = "documents/*/invoice.pdf"
 DOCUMENT_FILES = "documents/*"
 EXPORTS = "exports/*"
+IMPORTS = "imports/*"  # SPV import uploads: the browser POSTs them with the API's signature
 CONFIG = "config/*"  # the MF signing certificates (trusted_signers_key)
 ARCHIVED = (ORIGINALS, INVOICE_XML, SIGNATURE_XML)  # what archiving a message writes
 
@@ -95,6 +96,10 @@ SIZING: dict[str, Sizing] = {
     "build_export": Sizing(1024, Access(
         tables_rw=("exports_table",), tables_ro=(*_PEOPLE, "documents_table"),
         archive_read=(ORIGINALS, DOCUMENT_FILES), archive_write=(EXPORTS,), tokens_key=True, mail=True)),
+    # SPV imports: reads the job's upload, archives like the sync (one upload of up to 200 MB in memory)
+    "import_archive": Sizing(1536, Access(
+        tables_rw=("imports_table", "documents_table", "companies_table", "limits_table"),
+        archive_read=(IMPORTS, CONFIG), archive_write=ARCHIVED, queues_send=("render", "import"))),
     "reminders": Sizing(256, Access(
         tables_rw=("credentials_table",), tables_ro=_PEOPLE, mail=True), timeout_s=300),
     "ses_feedback": Sizing(256, Access(tables_rw=("limits_table",)), timeout_s=30),
@@ -104,14 +109,14 @@ SIZING: dict[str, Sizing] = {
 }
 
 # The Chalice API (app.py): every table, the archive (presigned links to documents, originals
-# and exports; SPV imports archive like the sync), the work queues it feeds, the tokens key,
-# the ANAF secret, e-mail and Cognito's admin calls.
+# and exports; the presigned POST of SPV import uploads, and their size before a job starts),
+# the work queues it feeds, the tokens key, the ANAF secret, e-mail and Cognito's admin calls.
 API_ACCESS = Access(
     tables_rw=("accounts_table", "companies_table", "memberships_table", "credentials_table",
                "documents_table", "sync_runs_table", "exports_table", "limits_table",
-               "authorizations_table"),
-    archive_read=(ORIGINALS, DOCUMENT_FILES, EXPORTS, CONFIG), archive_write=ARCHIVED,
-    tables_append=("audit_table",), queues_send=("sync", "render", "export"), tokens_key=True,
+               "authorizations_table", "imports_table"),
+    archive_read=(ORIGINALS, DOCUMENT_FILES, EXPORTS, CONFIG, IMPORTS), archive_write=(IMPORTS,),
+    tables_append=("audit_table",), queues_send=("sync", "render", "export", "import"), tokens_key=True,
     anaf_secret=True, mail=True, cognito_admin=True)
 API_MEMORY_MB = 1024
 API_TIMEOUT_S = 29  # API Gateway's integration limit

@@ -14,15 +14,23 @@ FRAME_OPTIONS = "DENY"
 HSTS_MAX_AGE_S = 730 * 24 * 3600  # two years, subdomains, preload list
 STRICT_TRANSPORT_SECURITY = f"max-age={HSTS_MAX_AGE_S}; includeSubDomains; preload"
 
+
+def content_security_policy(upload_origin: str) -> str:
+    """The CSP, which lets scripts reach one other origin: the archive bucket's, where the
+    browser POSTs SPV import uploads (a presigned POST; chalicelib/storage/blobs.upload_origin)."""
+    return f"{CONTENT_SECURITY_POLICY}; connect-src 'self' {upload_origin}"
+
+
 # The header set of CloudFront's response headers policy (infra/components/web.py builds the
 # policy from these values), which the local origin adds to every answer, API and web alike.
-SECURITY_HEADERS: dict[str, str] = {
-    "Strict-Transport-Security": STRICT_TRANSPORT_SECURITY,
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": FRAME_OPTIONS,
-    "Referrer-Policy": REFERRER_POLICY,
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-}
+def security_headers(upload_origin: str) -> dict[str, str]:
+    return {
+        "Strict-Transport-Security": STRICT_TRANSPORT_SECURITY,
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": FRAME_OPTIONS,
+        "Referrer-Policy": REFERRER_POLICY,
+        "Content-Security-Policy": content_security_policy(upload_origin),
+    }
 
 # Credentials that travel in URLs: ANAF's OAuth callback (?code=&state=), the unsubscribe links
 # (?token=, also on the /dezabonare page they redirect to) and the authorization links sent by

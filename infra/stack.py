@@ -67,7 +67,8 @@ class ArhivarStack(Stack):
                        api_origin_headers={ORIGIN_HEADER: self.origin.header_value},
                        web_acl_arn=web_acl_arn,
                        domain_name=params.domain_name,
-                       certificate_arn=params.certificate_arn, removal_policy=self.stateless_removal)
+                       certificate_arn=params.certificate_arn, removal_policy=self.stateless_removal,
+                       upload_origin=f"https://{self.archive.bucket.bucket_regional_domain_name}")
         self._alarms()
         self._outputs()
         self._warnings(packaging)
@@ -75,7 +76,7 @@ class ArhivarStack(Stack):
     def _stateful(self) -> None:
         params = self.params
         self.tables = Tables(self, "Tables")
-        self.archive = Archive(self, "Archive", stage=params.name)
+        self.archive = Archive(self, "Archive", stage=params.name, web_origin=params.public_url)
         self.secrets = Secrets(self, "Secrets", stage=params.name)
         naming = _StageView(params.name)
         self.accounts = Accounts(self, "Accounts", pool_name=user_pool_name(naming),  # type: ignore[arg-type]
@@ -128,7 +129,8 @@ class ArhivarStack(Stack):
                                    "sync": params.sync_max_concurrency,
                                    "render": params.render_max_concurrency,
                                    "notify": params.notify_max_concurrency,
-                                   "export": params.export_max_concurrency},
+                                   "export": params.export_max_concurrency,
+                                   "import": params.import_max_concurrency},
                                log_retention=self.log_retention,
                                mail_feedback=self.mail.feedback_topic,
                                async_failures=self.queues.async_failures)

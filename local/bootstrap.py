@@ -15,6 +15,7 @@ from botocore.exceptions import ClientError
 from chalicelib.domain.passwords import PASSWORD_POLICY
 from chalicelib.settings import Settings
 from chalicelib.storage.aws import aws_client, error_code
+from chalicelib.storage.keys import IMPORT_UPLOADS_EXPIRE_DAYS
 from chalicelib.storage.models import ALL_MODELS, bind_models, ttl_attribute_name
 from chalicelib.topology import QUEUES, SCHEDULES, user_pool_client_name, user_pool_name
 
@@ -64,6 +65,12 @@ def ensure_tables(settings: Settings) -> None:
             )
 
 
+def upload_cors_rule(settings: Settings) -> dict:
+    """The browser's presigned POST of an SPV import (services/imports.py), from the web app."""
+    return {"AllowedOrigins": [settings.public_url.rstrip("/")], "AllowedMethods": ["POST"],
+            "AllowedHeaders": ["*"], "MaxAgeSeconds": 3000}
+
+
 def ensure_bucket(settings: Settings) -> None:
     s3 = aws_client(settings, "s3")
     try:
@@ -87,6 +94,13 @@ def ensure_bucket(settings: Settings) -> None:
     s3.put_bucket_versioning(
         Bucket=settings.archive_bucket, VersioningConfiguration={"Status": "Enabled"}
     )
+    # As in AWS (infra/components/archive.py): SPV import uploads go away after two days, and
+    # the browser may POST them straight to the bucket from the web app's origin.
+    s3.put_bucket_lifecycle_configuration(Bucket=settings.archive_bucket, LifecycleConfiguration={"Rules": [
+        {"ID": "imports-expire", "Filter": {"Prefix": "imports/"}, "Status": "Enabled",
+         "Expiration": {"Days": IMPORT_UPLOADS_EXPIRE_DAYS},
+         "NoncurrentVersionExpiration": {"NoncurrentDays": 1}}]})
+    s3.put_bucket_cors(Bucket=settings.archive_bucket, CORSConfiguration={"CORSRules": [upload_cors_rule(settings)]})
 
 
 def ensure_trusted_signers(settings: Settings, bundle: bytes) -> None:

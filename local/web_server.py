@@ -22,7 +22,9 @@ from chalice.local import LocalGateway, LocalGatewayException
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
-from infra.http_policy import SECURITY_HEADERS, redact_request_target
+from chalicelib.settings import get_settings
+from chalicelib.storage.blobs import upload_origin
+from infra.http_policy import redact_request_target, security_headers
 from local.environment import LOCAL_HOST
 from local.mailbox import render_mailbox
 
@@ -52,6 +54,7 @@ class LocalOrigin:
     def __init__(self, gateway: LocalGateway, web_root: Path = WEB_ROOT) -> None:
         self._gateway = gateway
         self._web_root = web_root.resolve()
+        self._headers = security_headers(upload_origin(get_settings()))
 
     def __call__(self, environ, start_response):  # type: ignore[no-untyped-def]
         request = Request(environ)
@@ -62,7 +65,7 @@ class LocalOrigin:
         else:
             response = self._static(request.path)
         # CloudFront's response headers policy, on every answer of the local origin too.
-        response.headers.update(SECURITY_HEADERS)
+        response.headers.update(self._headers)
         return response(environ, start_response)
 
     def _api(self, request: Request) -> Response:

@@ -10,7 +10,8 @@ import time
 import pytest
 import requests
 
-from infra.http_policy import REDACTED, SECURITY_HEADERS, redact_request_target
+from chalicelib.storage.blobs import upload_origin
+from infra.http_policy import REDACTED, redact_request_target, security_headers
 from local.stack import ROOT
 from tests.conftest import free_port
 
@@ -19,11 +20,11 @@ SECRET = "s3cr3t-Valoare-123"
 
 @pytest.mark.parametrize("path", ["/api/health", "/api/does-not-exist", "/api/companies",
                                   "/", "/documente", "/local/mail"])
-def test_every_answer_carries_the_cloudfront_security_headers(base_url: str, path: str) -> None:
+def test_every_answer_carries_the_cloudfront_security_headers(base_url: str, settings, path: str) -> None:
     # GIVEN the local stack WHEN any page, API route or error is requested
     answer = requests.get(base_url + path, timeout=10, allow_redirects=False)
     # THEN it carries the header set of CloudFront's response headers policy
-    for name, value in SECURITY_HEADERS.items():
+    for name, value in security_headers(upload_origin(settings)).items():
         assert answer.headers.get(name) == value, (path, name)
 
 

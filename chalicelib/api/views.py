@@ -8,8 +8,9 @@ from typing import Any
 from chalicelib.domain.passwords import PASSWORD_POLICY
 from chalicelib.services.accounts import AccountView
 from chalicelib.services.companies import CompanySummary, PublicData
-from chalicelib.services.imports import ImportedFile
+from chalicelib.services.imports import reason_message
 from chalicelib.services.memberships import Invitation, Member
+from chalicelib.storage.imports import FileResult, ImportJob
 from chalicelib.storage.sync_runs import SyncRun
 
 
@@ -76,9 +77,25 @@ def sync_run(run: SyncRun) -> dict[str, Any]:
     }
 
 
-def imported_file(item: ImportedFile) -> dict[str, Any]:
-    return {"name": item.name, "status": item.status, "reason": item.reason,
-            "message_id": item.message_id, "kind": item.kind}
+def imported_file(item: FileResult) -> dict[str, Any]:
+    return {"name": item.name, "status": item.status, "reason": reason_message(item.reason),
+            "reason_code": item.reason, "message_id": item.message_id, "kind": item.kind}
+
+
+def import_job(job: ImportJob, *, with_files: bool) -> dict[str, Any]:
+    """An SPV import job; `files` (each ZIP's result, in the upload's order) only when asked."""
+    view: dict[str, Any] = {
+        "import_id": job.import_id, "state": job.state, "file_name": job.file_name,
+        "size": job.upload_size if job.upload_size is not None else job.declared_size,
+        "created_at": iso(job.created_at), "started_at": iso(job.started_at),
+        "finished_at": iso(job.finished_at),
+        "progress": {"done": job.position, "total": job.total},
+        "counts": dict(job.counts),
+        "error": {"code": job.error_code, "message": job.error_message} if job.error_code else None,
+    }
+    if with_files:
+        view["files"] = [imported_file(f) for f in job.files]
+    return view
 
 
 def member(item: Member) -> dict[str, Any]:

@@ -32,6 +32,8 @@ class ArchiveBucket:
         self.name = settings.archive_bucket
         self._lock_mode = settings.archive_lock_mode
         self._lock_days = settings.archive_lock_days
+        self._upload_origin = upload_origin(settings)
+        self._regional = settings.aws_endpoint_url is None
 
     def put(self, key: str, data: bytes, content_type: str) -> str:
         """Store (or replace) bytes; return their SHA-256 (hex), which S3 also checks on arrival."""
@@ -102,6 +104,36 @@ class ArchiveBucket:
             ExpiresIn=expires_s,
         )
 
+    def upload_form(self, key: str, max_bytes: int, expires_s: int) -> dict:
+        """A presigned POST for the browser: this key only, at most `max_bytes` (S3 refuses a
+        larger body: the policy's content-length-range), valid `expires_s` seconds.
+        Returns {"url": ..., "fields": {...}}."""
+        with translated_errors("s3"):
+            form = self._s3.generate_presigned_post(
+                Bucket=self.name, Key=key, Fields={"Content-Type": "application/zip"},
+                Conditions=[{"Content-Type": "application/zip"}, ["content-length-range", 1, max_bytes]],
+                ExpiresIn=expires_s)
+        # The bucket's regional address (boto3 names the global one, which redirects new
+        # buckets): the one origin the web app's CSP lets scripts reach. The POST's signature
+        # covers the policy, not the host.
+        return {"url": f"{self._upload_origin}/" if self._regional else form["url"], "fields": form["fields"]}
+
+    def version_of(self, key: str) -> tuple[str, int] | None:
+        """(version id, size) of the key's current object, or None when nothing is there."""
+        try:
+            with translated_errors("s3", passthrough=lambda e: error_code(e) in {"NoSuchKey", "404"}):
+                head = self._s3.head_object(Bucket=self.name, Key=key)
+        except ClientError as error:
+            if error_code(error) in {"NoSuchKey", "404"}:
+                return None
+            raise
+        return str(head.get("VersionId") or "null"), int(head["ContentLength"])
+
+    def get_version(self, key: str, version_id: str) -> bytes:
+        """One version's bytes: what was there when a job started, whatever was written since."""
+        with translated_errors("s3"):
+            return self._s3.get_object(Bucket=self.name, Key=key, VersionId=version_id)["Body"].read()
+
     def check_reachable(self) -> None:
         """Raise ServiceUnavailable unless the bucket exists and answers."""
         try:
@@ -109,6 +141,14 @@ class ArchiveBucket:
                 self._s3.head_bucket(Bucket=self.name)
         except ClientError as error:  # missing or forbidden: unusable all the same
             raise ServiceUnavailable(details={"bucket": self.name, "code": error_code(error)}) from error
+
+
+def upload_origin(settings: Settings) -> str:
+    """Where the browser POSTs SPV import uploads: the bucket's regional endpoint in AWS,
+    moto's server locally."""
+    if settings.aws_endpoint_url:
+        return settings.aws_endpoint_url.rstrip("/")
+    return f"https://{settings.archive_bucket}.s3.{settings.region}.amazonaws.com"
 
 
 # 412 when an object exists; 409 when a concurrent conditional write to the key is in flight.

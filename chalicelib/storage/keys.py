@@ -32,3 +32,13 @@ def invoice_pdf(cif: str, message_id: str) -> str:
 
 def export(export_id: str, extension: str) -> str:
     return f"exports/{export_id}.{extension}"
+
+
+IMPORT_UPLOADS_PREFIX = "imports/"
+IMPORT_UPLOADS_EXPIRE_DAYS = 2  # the bucket's lifecycle rule (infra, local/bootstrap.py)
+
+
+def import_upload(cif: str, import_id: str) -> str:
+    """An SPV import's upload ("Importă arhive SPV"): the server picks it, never the file name;
+    the bucket's lifecycle rule deletes it after two days."""
+    return f"{IMPORT_UPLOADS_PREFIX}{cif}/{import_id}.zip"

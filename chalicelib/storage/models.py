@@ -413,6 +413,45 @@ class ExportModel(Model):
     finished_at = UTCDateTimeAttribute(null=True)
 
 
+class ImportFileResult(MapAttribute):
+    """One ANAF ZIP of an SPV import: its name inside the upload (shown, never used as a path)."""
+
+    name = UnicodeAttribute()
+    status = UnicodeAttribute()  # archived | duplicate | rejected
+    reason = UnicodeAttribute(null=True)  # the invoice layer's error code, when rejected
+    message_id = UnicodeAttribute(null=True)
+    kind = UnicodeAttribute(null=True)
+
+
+class ImportModel(Model):
+    """An SPV import job ("Importă arhive SPV"): the upload's key is derived from (cif,
+    import_id); the worker records its position and results as it goes. Deleted by TTL."""
+
+    class Meta(_Meta):
+        settings_field = "imports_table"
+
+    cif = UnicodeAttribute(hash_key=True)
+    import_id = UnicodeAttribute(range_key=True)  # starts with its creation time: sorts by age
+    owner_user_id = UnicodeAttribute()
+    file_name = UnicodeAttribute()  # as the browser named it, sanitised: only shown
+    declared_size = NumberAttribute()
+    state = UnicodeAttribute(default="awaiting_upload")  # awaiting_upload|queued|running|done|failed
+    created_at = UTCDateTimeAttribute()
+    expires_at = TTLAttribute()
+    upload_version = UnicodeAttribute(null=True)  # the S3 version the worker reads (fixed at start)
+    upload_size = NumberAttribute(null=True)
+    position = NumberAttribute(default=0)  # ANAF ZIPs handled so far, in the upload's order
+    total = NumberAttribute(null=True)
+    archived = NumberAttribute(default=0)
+    duplicate = NumberAttribute(default=0)
+    rejected = NumberAttribute(default=0)
+    files = ListAttribute(of=ImportFileResult, default=list)
+    error_code = UnicodeAttribute(null=True)
+    error_message = UnicodeAttribute(null=True)
+    started_at = UTCDateTimeAttribute(null=True)
+    finished_at = UTCDateTimeAttribute(null=True)
+
+
 class LimitCounterModel(Model):
     """Small keyed items that share one table: ANAF call budget counters (global per minute,
     per CIF per day, per message per day), the "archived#<cif>#<message id>" idempotency keys
@@ -466,6 +505,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     DocumentModel,
     SyncRunModel,
     ExportModel,
+    ImportModel,
     LimitCounterModel,
     AuthorizationRequestModel,
     AuditEventModel,

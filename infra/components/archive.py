@@ -7,6 +7,8 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from chalicelib.storage.keys import IMPORT_UPLOADS_EXPIRE_DAYS, IMPORT_UPLOADS_PREFIX
+
 COLD_AFTER = Duration.days(90)
 EXPORTS_EXPIRE_AFTER = Duration.days(7)
 NONCURRENT_EXPIRE_AFTER = Duration.days(30)
@@ -17,7 +19,7 @@ class Archive(Construct):
     original with the stage's lock: COMPLIANCE until 10 years after the end of the invoice's
     year in prod, GOVERNANCE for a day in dev: ARHIVAR_ARCHIVE_LOCK_MODE / _DAYS)."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, stage: str) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, stage: str, web_origin: str) -> None:
         super().__init__(scope, construct_id)
         self.key = kms.Key(self, "Key", alias=f"alias/arhivar-{stage}-archive",
                            description="Arhivar: the invoice archive bucket",
@@ -42,6 +44,10 @@ class Archive(Construct):
                     id="documents-to-infrequent-access", prefix="documents/",
                     transitions=[s3.Transition(storage_class=s3.StorageClass.INFREQUENT_ACCESS,
                                                transition_after=COLD_AFTER)]),
+                # SPV import uploads: read once by the import worker, then of no use.
+                s3.LifecycleRule(id="imports-expire", prefix=IMPORT_UPLOADS_PREFIX,
+                                 expiration=Duration.days(IMPORT_UPLOADS_EXPIRE_DAYS),
+                                 noncurrent_version_expiration=Duration.days(1)),
                 s3.LifecycleRule(id="exports-expire", prefix="exports/",
                                  expiration=EXPORTS_EXPIRE_AFTER,
                                  noncurrent_version_expiration=Duration.days(1)),
@@ -50,4 +56,7 @@ class Archive(Construct):
                                  noncurrent_version_expiration=NONCURRENT_EXPIRE_AFTER,
                                  abort_incomplete_multipart_upload_after=Duration.days(7)),
             ],
+            # The web app POSTs SPV import uploads straight to the bucket (a presigned POST).
+            cors=[s3.CorsRule(allowed_origins=[web_origin.rstrip("/")], allowed_methods=[s3.HttpMethods.POST],
+                              allowed_headers=["*"], max_age=3000)],
         )

@@ -11,7 +11,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3_deployment
 from constructs import Construct
 
-from infra.http_policy import CONTENT_SECURITY_POLICY, FRAME_OPTIONS, HSTS_MAX_AGE_S, REFERRER_POLICY
+from infra.http_policy import FRAME_OPTIONS, HSTS_MAX_AGE_S, REFERRER_POLICY, content_security_policy
 from infra.packaging import REPO_ROOT
 
 # Pages go to the app shell, asset-looking paths are served or answer 404/403: the rule of the
@@ -30,7 +30,8 @@ SPA_FALLBACK = """function handler(event) {
 class Web(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, api_domain: str, api_origin_path: str,
                  api_origin_headers: dict[str, str], web_acl_arn: str,
-                 domain_name: str, certificate_arn: str | None, removal_policy: RemovalPolicy) -> None:
+                 domain_name: str, certificate_arn: str | None, removal_policy: RemovalPolicy,
+                 upload_origin: str) -> None:
         super().__init__(scope, construct_id)
         self.bucket = s3.Bucket(
             self, "Bucket",
@@ -44,10 +45,10 @@ class Web(Construct):
         )
         self.headers = cloudfront.ResponseHeadersPolicy(
             self, "SecurityHeaders",
-            comment="Arhivar: infra/http_policy.py SECURITY_HEADERS (the local origin's too)",
+            comment="Arhivar: infra/http_policy.py security_headers (the local origin's too)",
             security_headers_behavior=cloudfront.ResponseSecurityHeadersBehavior(
                 content_security_policy=cloudfront.ResponseHeadersContentSecurityPolicy(
-                    content_security_policy=CONTENT_SECURITY_POLICY, override=True),
+                    content_security_policy=content_security_policy(upload_origin), override=True),
                 content_type_options=cloudfront.ResponseHeadersContentTypeOptions(override=True),
                 referrer_policy=cloudfront.ResponseHeadersReferrerPolicy(
                     referrer_policy=cloudfront.HeadersReferrerPolicy[

@@ -1,6 +1,7 @@
 """A user with an ACTIVE (proven) company, reached as a person reaches it: sign up, add a new
 CIF, authorize it at the ANAF sandbox with a certificate issued for it. Optionally with one
-real document, imported through the API from a ZIP the sandbox serves for that company."""
+real document, imported through the API (presigned upload, import worker) from a ZIP the
+sandbox serves for that company."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import requests
 from chalicelib import dependencies
 from chalicelib.storage.models import CompanyModel
 from tests.api.conftest import User, add_proven_company, new_company, sign_up
+from tests.api.importing import import_zip
 
 
 @dataclass
@@ -36,11 +38,9 @@ class Proven:
     def import_one_document(self) -> str:
         """Import one of the company's ANAF messages through the API; its message id."""
         message = self.sandbox_messages()[0]
-        answer = self.user.call("POST", f"/companies/{self.cif}/imports", data=self.anaf_zip(message["id"]),
-                                headers={"Content-Type": "application/zip"})
-        assert answer.status_code == 200, answer.text
-        archived = [f for f in answer.json()["files"] if f["status"] in ("archived", "duplicate")]
-        assert archived, answer.text
+        job = import_zip(self.user, self.cif, self.anaf_zip(message["id"]))
+        archived = [f for f in job["files"] if f["status"] in ("archived", "duplicate")]
+        assert archived, job
         return archived[0]["message_id"]
 
 

@@ -15,6 +15,7 @@ from chalicelib.topology import queue
 from functions.build_export import handler as export_handler
 from local.mailbox import sent_mail
 from local.runtime import QueuePoller
+from tests.api.importing import import_zip
 from tests.api.test_import_renders import _downloaded_by_hand, _sandbox
 
 
@@ -33,9 +34,8 @@ def company_with_an_invoice(local_stack, new_user, fresh_cif, proven_company):
     created = _sandbox(local_stack, "POST", "invoices", json={"kind": "invoice", "seller_cif": seller,
                                                              "buyer_cif": cif})["created"]
     [message_id] = [m["id"] for c in created for m in c["messages"] if m["cif"] == cif]
-    answer = user.call("POST", f"/companies/{cif}/imports", data=_downloaded_by_hand(local_stack, cif, message_id),
-                       headers={"Content-Type": "application/zip"})
-    assert answer.json()["counts"]["archived"] == 1, answer.text
+    job = import_zip(user, cif, _downloaded_by_hand(local_stack, cif, message_id))
+    assert job["counts"]["archived"] == 1, job
     return user, cif
 
 

@@ -10,6 +10,7 @@ import requests
 from chalicelib.storage.models import CompanyModel
 from local.mailbox import sent_mail
 from tests.api.conftest import email_address
+from tests.api.importing import import_zip
 from tests.api.proven import Proven, proven_company
 from tests.invoices.builders import Member, make_zip
 
@@ -86,42 +87,40 @@ def test_deeply_nested_json_is_an_invalid_request(base_url, path):
 INNER = b"PK\x03\x04" + b"ANAF" * 64
 
 
-@pytest.mark.parametrize(("member", "reason"), [
-    (Member("5100000001.zip", INNER, flags=0x0801), "encrypted"),
-    (Member("5100000001.zip", INNER, method=99), "unsupported_compression"),
-    (Member("5100000001.zip", INNER, method=12), "corrupt"),
+@pytest.mark.parametrize("member", [
+    Member("5100000001.zip", INNER, flags=0x0801),  # encrypted
+    Member("5100000001.zip", INNER, method=99),  # unknown compression
+    Member("5100000001.zip", INNER, method=12),  # bzip2 header over data that is not bzip2
 ])
-def test_an_upload_with_an_unreadable_member_is_a_400_and_imports_nothing(proven, member, reason):
+def test_an_upload_with_an_unreadable_member_fails_the_job_and_imports_nothing(proven, member):
     # GIVEN a ZIP of ANAF ZIPs where one member is encrypted, unknown-compressed or corrupt
     upload = make_zip([Member("5100000002.zip", INNER), member])
     before = proven.user.call("GET", f"/companies/{proven.cif}/documents").json()["total"]
-    # WHEN it is imported
-    answer = proven.user.call("POST", f"/companies/{proven.cif}/imports", data=upload,
-                              headers={"Content-Type": "application/zip"})
-    # THEN it is refused with the layer's code and the reason, and nothing is archived
-    assert answer.status_code == 400 and error_code(answer) == "import_invalid_zip", answer.text
-    assert answer.json()["error"]["details"]["reason"] == reason
-    assert "deteriorată" in answer.json()["error"]["message"]
+    # WHEN it is imported (presigned upload, import worker)
+    job = import_zip(proven.user, proven.cif, upload)
+    # THEN the job failed with the layer's code and a Romanian reason, and nothing is archived
+    assert job["state"] == "failed" and job["error"]["code"] == "import_invalid_zip", job
+    assert "deteriorată" in job["error"]["message"]
+    assert job["files"] == [] and job["counts"] == {"archived": 0, "duplicate": 0, "rejected": 0}
     assert proven.user.call("GET", f"/companies/{proven.cif}/documents").json()["total"] == before
 
 
-def test_a_corrupt_deflate_stream_in_an_upload_is_a_400(proven):
+def test_a_corrupt_deflate_stream_in_an_upload_fails_the_job(proven):
     content = bytearray(make_zip([Member("5100000003.zip", bytes(range(256)) * 64)]))
     start = 30 + len("5100000003.zip")
     content[start + 5: start + 25] = b"\xff" * 20
-    answer = proven.user.call("POST", f"/companies/{proven.cif}/imports", data=bytes(content),
-                              headers={"Content-Type": "application/zip"})
-    assert answer.status_code == 400 and error_code(answer) == "import_invalid_zip", answer.text
+    job = import_zip(proven.user, proven.cif, bytes(content))
+    assert job["state"] == "failed" and job["error"]["code"] == "import_invalid_zip", job
 
 
 def test_a_single_anaf_zip_with_an_encrypted_member_is_rejected_in_the_results(proven):
     # GIVEN one ANAF-shaped ZIP (not a ZIP of ZIPs) whose invoice member is encrypted
     upload = make_zip([Member("5100000004.xml", b"<a/>", flags=0x0801), Member("semnatura_5100000004.xml", b"<s/>")])
-    # WHEN imported THEN the file is reported rejected (the ANAF ZIP checks), not a 500
-    answer = proven.user.call("POST", f"/companies/{proven.cif}/imports", data=upload,
-                              headers={"Content-Type": "application/zip"})
-    assert answer.status_code == 200, answer.text
-    assert answer.json()["counts"] == {"archived": 0, "duplicate": 0, "rejected": 1}
+    # WHEN imported THEN the file is reported rejected (the ANAF ZIP checks), not a failed job
+    job = import_zip(proven.user, proven.cif, upload, "factura.zip")
+    assert job["state"] == "done", job
+    assert job["counts"] == {"archived": 0, "duplicate": 0, "rejected": 1}
+    assert job["files"][0]["name"] == "factura.zip" and job["files"][0]["reason"]
 
 
 # -- e-mail addresses ------------------------------------------------------------------------------

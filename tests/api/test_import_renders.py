@@ -12,6 +12,7 @@ from chalicelib import dependencies
 from chalicelib.storage.models import CompanyModel, DocumentModel
 from chalicelib.topology import queue
 from local.runtime import QueuePoller, load_handler
+from tests.api.importing import import_zip
 
 
 def _sandbox(local_stack, method: str, path: str, **kwargs) -> dict:
@@ -53,11 +54,9 @@ def test_imported_invoices_get_their_pdf(local_stack, settings, new_user, fresh_
         for message_id in ids:
             upload.writestr(f"{message_id}.zip", _downloaded_by_hand(local_stack, cif, message_id))
 
-    # WHEN they import them through the API and the render worker drains its queue
-    answer = user.call("POST", f"/companies/{cif}/imports", data=buffer.getvalue(),
-                       headers={"Content-Type": "application/zip"})
-    assert answer.status_code == 200, answer.text
-    assert answer.json()["counts"] == {"archived": 2, "duplicate": 0, "rejected": 0}
+    # WHEN they import them (presigned upload, import worker) and the render worker drains its queue
+    job = import_zip(user, cif, buffer.getvalue())
+    assert job["state"] == "done" and job["counts"] == {"archived": 2, "duplicate": 0, "rejected": 0}
     _drain_renders(settings)
 
     # THEN each imported invoice has its PDF, readable through the documents API
@@ -68,8 +67,7 @@ def test_imported_invoices_get_their_pdf(local_stack, settings, new_user, fresh_
         assert dependencies.archive().get(document.pdf_key).startswith(b"%PDF-")
 
     # AND importing the same files again queues nothing new (they are duplicates)
-    again = user.call("POST", f"/companies/{cif}/imports", data=buffer.getvalue(),
-                      headers={"Content-Type": "application/zip"})
-    assert again.json()["counts"]["duplicate"] == 2
+    again = import_zip(user, cif, buffer.getvalue())
+    assert again["counts"]["duplicate"] == 2
     spec = queue("render")
     assert QueuePoller(settings, spec, load_handler(spec.consumer), wait_time_s=0).poll_once().received == 0

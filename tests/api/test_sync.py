@@ -20,6 +20,7 @@ from chalicelib.storage.models import CompanyModel, DocumentModel, SyncRunModel
 from functions.sync_company import handler as sync_handler
 from local.runtime import LocalLambdaContext
 from tests.api.conftest import authorize, issue_certificate
+from tests.api.importing import import_zip
 
 SOAK_RUNS = int(os.environ.get("ARHIVAR_SOAK_RUNS", "40"))
 
@@ -367,13 +368,13 @@ def test_spv_zips_downloaded_by_hand_are_imported_once(sandbox, new_user_module,
                   / "prod-error-5935607155.zip").read_bytes()
     upload = _zip_of({**files, "altă firmă/5935607155.zip": real_error})
 
-    answer = user.call("POST", f"/companies/{cif}/imports", data=upload,
-                       headers={"Content-Type": "application/zip"})
-    assert answer.status_code == 200, answer.text
-    result = answer.json()
-    assert result["counts"] == {"archived": 3, "duplicate": 0, "rejected": 1}
+    result = import_zip(user, cif, upload, "arhive-spv.zip")
+    assert result["state"] == "done" and result["counts"] == {"archived": 3, "duplicate": 0, "rejected": 1}
+    assert result["progress"] == {"done": 4, "total": 4}
+    # Each file is reported under its real name in the upload, in the upload's order
+    assert [f["name"] for f in result["files"]] == [*files, "altă firmă/5935607155.zip"]
     rejected = next(f for f in result["files"] if f["status"] == "rejected")
-    assert rejected["name"] == "5935607155.zip" and "nu privește această companie" in rejected["reason"]
+    assert "nu privește această companie" in rejected["reason"] and rejected["reason_code"] == "not_this_company"
     # Each is keyed by the upload index its signed content names, never by the file's name
     imported = {d.upload_index: d for d in DocumentModel.query(cif) if d.source == "import"}
     assert set(imported) == {m["id_solicitare"] for m in messages}
@@ -384,14 +385,14 @@ def test_spv_zips_downloaded_by_hand_are_imported_once(sandbox, new_user_module,
         assert document.original_sha256 == hashlib.sha256(files[f"{message['id']}.zip"]).hexdigest()
         assert document.signature_status == "valid"
 
-    again = user.call("POST", f"/companies/{cif}/imports", data=upload, headers={"Content-Type": "application/zip"})
-    assert again.json()["counts"] == {"archived": 0, "duplicate": 3, "rejected": 1}
-    single = user.call("POST", f"/companies/{cif}/imports", data=next(iter(files.values())),
-                       headers={"Content-Type": "application/zip"})
-    assert single.json()["counts"]["duplicate"] == 1
-    not_zip = user.call("POST", f"/companies/{cif}/imports", data=b"nu e zip",
-                        headers={"Content-Type": "application/zip"})
-    assert not_zip.status_code == 400 and not_zip.json()["error"]["code"] == "import_not_a_zip"
+    again = import_zip(user, cif, upload)
+    assert again["counts"] == {"archived": 0, "duplicate": 3, "rejected": 1}
+    single_name = next(iter(files))
+    single = import_zip(user, cif, files[single_name], single_name)
+    assert single["counts"]["duplicate"] == 1 and single["files"][0]["name"] == single_name
+    not_zip = import_zip(user, cif, b"nu e zip", "nu-e-zip.zip")
+    assert not_zip["state"] == "failed" and not_zip["error"]["code"] == "import_not_a_zip"
+    assert "nu este o arhivă ZIP" in not_zip["error"]["message"]
 
 
 def test_a_sync_refreshes_company_data_older_than_a_week(spv_company, world):

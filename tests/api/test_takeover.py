@@ -21,6 +21,7 @@ from chalicelib.storage.aws import aws_client
 from chalicelib.storage.models import CompanyModel, DocumentModel, LimitCounterModel
 from local.mailbox import sent_mail
 from tests.api.conftest import at_anaf, authorize, back_to_arhivar, issue_certificate
+from tests.api.importing import import_zip
 from tests.api.test_sync import Sandbox, _zip_of
 
 COMPANY_ROUTES_A_STRANGER_TRIES = ("", "/members", "/documents", "/sync-runs", "/licence")
@@ -159,9 +160,9 @@ def _tampered(original: bytes, old: str, new: str) -> bytes:
 
 
 def _import(user, cif: str, upload: bytes) -> dict:
-    answer = user.call("POST", f"/companies/{cif}/imports", data=upload, headers={"Content-Type": "application/zip"})
-    assert answer.status_code == 200, answer.text
-    return answer.json()
+    job = import_zip(user, cif, upload)
+    assert job["state"] == "done", job
+    return job
 
 
 def assert_untouched(document: DocumentModel) -> None:

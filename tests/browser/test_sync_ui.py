@@ -18,8 +18,13 @@ import requests
 from playwright.sync_api import Page, expect
 
 from chalicelib import dependencies
+from chalicelib.services import imports
 from chalicelib.storage.models import CompanyModel
+from chalicelib.topology import queue
+from functions.import_archive import handler as import_handler
+from local.runtime import QueuePoller
 from tests.api.conftest import authorize
+from tests.api.importing import drain_imports
 from tests.browser.conftest import log_in
 from tests.browser.waiting import requests_settled, wait_until
 
@@ -76,6 +81,14 @@ def upload(page: Page, name: str, content: bytes, mime: str = "application/zip")
     page.get_by_label("Arhiva ZIP din SPV").set_input_files(
         files=[{"name": name, "mimeType": mime, "buffer": content}])
     page.get_by_role("button", name="Importă", exact=True).click()
+
+
+def import_through_the_page(page: Page, name: str, content: bytes) -> None:
+    """Upload from the browser (to moto's S3, the presigned POST), see the job queued, then run
+    the import worker as the event source mapping would; the page follows the job by itself."""
+    upload(page, name, content)
+    expect(page.locator("#stare-import")).to_have_attribute("data-stare", "queued")
+    drain_imports()
 
 
 def test_sync_now_then_the_history_shows_the_run_and_a_viewer_sees_it_without_actions(
@@ -152,30 +165,62 @@ def test_importing_spv_zips_archives_new_ones_and_reports_duplicates(page: Page,
     original = anaf_zip(sandbox_url, cif, message_id)
     log_in(page, owner, start=f"/autentificare?inapoi=/companii/{cif}")
     section = page.locator("section.import-spv")
-    expect(section).to_contain_text("cel mult 5 MB")
+    expect(section).to_contain_text("cel mult 200 MB")
     result = page.locator("#rezultat-import")
 
     # WHEN they upload a ZIP of SPV ZIPs (one real, one that is not ANAF's)
-    upload(page, "arhive-spv.zip", zip_of({f"{message_id}.zip": original,
-                                           "altceva/poza.zip": zip_of({"poza.txt": b"nu e factura"})}))
+    import_through_the_page(page, "arhive-spv.zip", zip_of({
+        f"{message_id}.zip": original, "altceva/poza.zip": zip_of({"poza.txt": b"nu e factura"})}))
 
-    # THEN the real one is archived and the other rejected with its reason
+    # THEN the page follows the job to its end: the real one is archived and the other
+    # rejected with its reason, each under its real name in the upload
+    expect(result.locator("#stare-import")).to_have_attribute("data-stare", "done")
+    expect(result.locator("#stare-import")).to_contain_text("„arhive-spv.zip”: Import încheiat.")
     expect(result.locator("#sumar-import")).to_contain_text("Arhivate: 1 · Duplicate: 0 · Respinse: 1")
     archived = result.locator("tr", has_text=f"{message_id}.zip")
     expect(archived.locator('td[data-eticheta="Rezultat"]')).to_have_text("arhivat")
     expect(archived).to_contain_text("factură primită")
     rejected = result.locator("tr", has_text="poza.zip")
+    expect(rejected.locator('td[data-eticheta="Fișier"]')).to_have_text("altceva/poza.zip")
     expect(rejected.locator('td[data-eticheta="Rezultat"]')).to_have_text("respins")
-    assert rejected.locator('td[data-eticheta="Detalii"]').inner_text().strip() not in ("", "—")
+    expect(rejected.locator('td[data-eticheta="Detalii"]')).to_have_text("Arhiva descărcată de la ANAF nu este validă.")
 
     # WHEN they upload the same SPV ZIP again on its own, THEN it is a duplicate, not archived twice
-    upload(page, f"{message_id}.zip", original)
+    import_through_the_page(page, f"{message_id}.zip", original)
     expect(result.locator("#sumar-import")).to_contain_text("Arhivate: 0 · Duplicate: 1 · Respinse: 0")
     expect(result.locator("tbody tr").first.locator('td[data-eticheta="Rezultat"]')).to_have_text("duplicat")
     expect(result).to_contain_text("era deja în arhivă")
 
 
-def test_the_import_checks_the_file_before_sending_it(page: Page, new_user, ionescu):
+def test_the_import_shows_its_progress_while_the_worker_runs(page: Page, new_user, ionescu, sandbox_url,
+                                                             monkeypatch):
+    # GIVEN an owner with two invoices downloaded by hand, and an import worker that stops after
+    # every ZIP (as one near its time limit does) and is run one invocation at a time
+    cif = ionescu["cifs"][1]
+    owner = new_user()
+    authorized_company(owner, cif, ionescu)
+    ids = [new_invoice_at_anaf(sandbox_url, cif) for _ in range(2)]
+    monkeypatch.setattr(imports, "TIME_MARGIN_MS", 10**9)
+    poller = QueuePoller(dependencies.settings(), queue("import"), import_handler.lambda_handler, wait_time_s=0)
+    log_in(page, owner, start=f"/autentificare?inapoi=/companii/{cif}")
+    upload(page, "doua.zip", zip_of({f"{i}.zip": anaf_zip(sandbox_url, cif, i) for i in ids}))
+    state = page.locator("#stare-import")
+    expect(state).to_have_attribute("data-stare", "queued")
+    # WHEN the worker has archived the first ZIP THEN the page shows it running, 1 of 2, by itself
+    assert poller.poll_once().received == 1
+    expect(state).to_have_attribute("data-stare", "running")
+    expect(page.locator("label[for=progres-import]")).to_contain_text("Se importă… — 1 din 2 fișiere")
+    expect(page.locator("#progres-import")).to_have_attribute("value", "1")
+    expect(page.locator("#rezultat-import tbody tr")).to_have_count(1)
+    # WHEN the re-queued job finishes THEN the page shows the end and both files
+    assert poller.poll_once().received == 1
+    expect(state).to_have_attribute("data-stare", "done")
+    expect(page.locator("#progres-import")).to_have_count(0)
+    expect(page.locator("#sumar-import")).to_contain_text("Arhivate: 2 · Duplicate: 0 · Respinse: 0")
+    expect(page.locator("#rezultat-import tbody tr")).to_have_count(2)
+
+
+def test_the_import_checks_the_file_before_sending_it(page: Page, new_user, ionescu, tmp_path):
     cif = ionescu["cifs"][1]
     owner = new_user()
     authorized_company(owner, cif, ionescu)
@@ -188,15 +233,20 @@ def test_the_import_checks_the_file_before_sending_it(page: Page, new_user, ione
     expect(errors).to_have_text("Alegeți arhiva ZIP descărcată din SPV.")
     upload(page, "factura.pdf", b"%PDF-1.4", mime="application/pdf")
     expect(errors).to_contain_text("nu este o arhivă ZIP")
-    upload(page, "mare.zip", b"0" * (5 * 1024 * 1024 + 1))
-    expect(errors).to_contain_text("limita este 5 MB")
+    big = tmp_path / "mare.zip"  # sparse: 200 MB and a byte, without writing them
+    with big.open("wb") as sparse:
+        sparse.truncate(200 * 1024 * 1024 + 1)
+    page.get_by_label("Arhiva ZIP din SPV").set_input_files(big)
+    page.get_by_role("button", name="Importă", exact=True).click()
+    expect(errors).to_contain_text("limita este 200 MB")
     expect(page.get_by_label("Arhiva ZIP din SPV")).to_have_attribute("aria-invalid", "true")
     requests_settled(page)
     assert sent == []
 
-    # A file that is not a ZIP inside gets the API's explanation.
-    upload(page, "stricat.zip", b"nu e zip")
-    expect(page.locator("#rezultat-import")).to_contain_text("Fișierul nu este o arhivă ZIP descărcată din SPV.")
+    # A file that is not a ZIP inside ends as a failed job, with the worker's explanation.
+    import_through_the_page(page, "stricat.zip", b"nu e zip")
+    expect(page.locator("#stare-import")).to_have_attribute("data-stare", "failed")
+    expect(page.locator("#eroare-job-import")).to_have_text("Fișierul nu este o arhivă ZIP descărcată din SPV.")
 
 
 def stub_company(cif: str, state: str, label: str, *, role: str = "owner", **extra) -> dict:

@@ -11,7 +11,7 @@ from aws_cdk.assertions import Match, Template
 
 from chalicelib.topology import QUEUES
 from infra.components.origin import ORIGIN_HEADER
-from infra.http_policy import HSTS_MAX_AGE_S, SECURITY_HEADERS
+from infra.http_policy import HSTS_MAX_AGE_S, content_security_policy, security_headers
 
 from .conftest import Synthesized, properties, resources, worker_functions
 
@@ -88,8 +88,13 @@ def test_security_headers_are_the_shared_definition(template: dict) -> None:
     # THEN CloudFront's response headers policy sets exactly those values
     [policy] = resources(template, "AWS::CloudFront::ResponseHeadersPolicy").values()
     headers = properties(policy)["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
-    csp = headers["ContentSecurityPolicy"]["ContentSecurityPolicy"]
-    assert csp == SECURITY_HEADERS["Content-Security-Policy"]
+    SECURITY_HEADERS = security_headers("https://ARCHIVE")
+    # The CSP names the archive bucket's regional address (where the browser POSTs SPV imports)
+    parts = headers["ContentSecurityPolicy"]["ContentSecurityPolicy"]["Fn::Join"][1]
+    [bucket] = [p for p in parts if isinstance(p, dict)]
+    assert bucket["Fn::GetAtt"][0].startswith("ArchiveBucket") and bucket["Fn::GetAtt"][1] == "RegionalDomainName"
+    csp = "".join("ARCHIVE" if isinstance(p, dict) else p for p in parts)
+    assert csp == SECURITY_HEADERS["Content-Security-Policy"] == content_security_policy("https://ARCHIVE")
     assert headers["ReferrerPolicy"]["ReferrerPolicy"] == SECURITY_HEADERS["Referrer-Policy"]
     assert headers["ContentTypeOptions"]["Override"] is True  # X-Content-Type-Options: nosniff
     assert SECURITY_HEADERS["X-Content-Type-Options"] == "nosniff"
@@ -228,7 +233,7 @@ def test_cloudfront_has_a_waf_with_a_rate_limit_per_ip_and_aws_common_rules(
     assert response["ResponseCode"] == 429
     body = json.loads(acl["CustomResponseBodies"][response["CustomResponseBodyKey"]]["Content"])
     assert body["error"]["code"] == "too_many_requests"
-    # AND AWS's managed common rule set runs (only the 8 KB body limit counted: SPV imports)
+    # AND AWS's managed common rule set runs (only the 8 KB body limit counted: the API's is 16 KB)
     managed = rules["aws-common-rules"]["Statement"]["ManagedRuleGroupStatement"]
     assert (managed["VendorName"], managed["Name"]) == ("AWS", "AWSManagedRulesCommonRuleSet")
     assert [o["Name"] for o in managed.get("RuleActionOverrides", [])] == ["SizeRestrictions_BODY"]

@@ -32,7 +32,8 @@ def test_every_sqs_consumer_has_a_maximum_concurrency(template: dict, synthesize
     # GIVEN the stage's limits WHEN the event source mappings are read
     params = synthesized.params[stage]
     expected = {"sync": params.sync_max_concurrency, "render": params.render_max_concurrency,
-                "notify": params.notify_max_concurrency, "export": params.export_max_concurrency}
+                "notify": params.notify_max_concurrency, "export": params.export_max_concurrency,
+                "import": params.import_max_concurrency}
     queue_ids = {properties(q)["QueueName"]: i for i, q in resources(template, "AWS::SQS::Queue").items()}
     found = {}
     for mapping in resources(template, "AWS::Lambda::EventSourceMapping").values():
@@ -110,9 +111,10 @@ def test_each_function_reaches_only_its_archive_prefixes(template: dict) -> None
     render = _s3_grants(template, _role_of(functions[by_name["render_pdf"]]))
     export = _s3_grants(template, _role_of(functions[by_name["build_export"]]))
     sync = _s3_grants(template, _role_of(functions[by_name["sync_company"]]))
+    imports = _s3_grants(template, _role_of(functions[by_name["import_archive"]]))
     api = _s3_grants(template, _role_of(api_function(template)))
     # THEN nobody has the whole bucket
-    for grants in (render, export, sync, api):
+    for grants in (render, export, sync, imports, api):
         assert all(pattern != "*" for patterns in grants.values() for pattern in patterns)
     # AND the renderer reads invoice XML and writes only PDFs
     assert render["s3:GetObject*"] == {"documents/*/invoice.xml"}
@@ -120,11 +122,14 @@ def test_each_function_reaches_only_its_archive_prefixes(template: dict) -> None
     # AND exports read documents and originals, write only exports/
     assert export["s3:GetObject*"] == {"documents/*", "originals/*"}
     assert export["s3:PutObject"] == {"exports/*"}
-    # AND archiving (sync, SPV imports through the API) writes originals and the two XMLs
+    # AND archiving (sync, the SPV import worker) writes originals and the two XMLs
     archived = {"originals/*", "documents/*/invoice.xml", "documents/*/signature.xml"}
-    assert sync["s3:PutObject"] == archived == api["s3:PutObject"]
+    assert sync["s3:PutObject"] == archived == imports["s3:PutObject"]
     assert sync["s3:GetObject*"] == {"config/*"}  # the MF certificates, nothing archived
-    assert api["s3:GetObject*"] == {"documents/*", "originals/*", "exports/*", "config/*"}  # presigning
+    assert imports["s3:GetObject*"] == {"config/*", "imports/*"}  # and the uploads it imports
+    # AND the API archives nothing: it signs the browser's upload of an SPV import, and presigns reads
+    assert api["s3:PutObject"] == {"imports/*"}
+    assert api["s3:GetObject*"] == {"documents/*", "originals/*", "exports/*", "config/*", "imports/*"}
     # AND functions without archive access have no archive grant at all
     for name, sizing in SIZING.items():
         if not (sizing.access.archive_read or sizing.access.archive_write):

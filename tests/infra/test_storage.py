@@ -54,7 +54,16 @@ def test_archive_lifecycle(template: dict) -> None:
         assert transition["TransitionInDays"] == 90
         assert transition["StorageClass"] in {"GLACIER_IR", "STANDARD_IA", "GLACIER", "DEEP_ARCHIVE"}
     assert by_prefix["exports/"]["ExpirationInDays"] == 7
+    assert by_prefix["imports/"]["ExpirationInDays"] == 2  # SPV import uploads, once imported
     assert any("NoncurrentVersionExpiration" in r and "Prefix" not in r for r in rules.values())
+
+
+def test_the_archive_takes_browser_uploads_from_the_web_origin_only(template: dict, synthesized, stage: str) -> None:
+    # The presigned POST of an SPV import (services/imports.py) comes from the web app
+    _, bucket = _archive(template)
+    [rule] = properties(bucket)["CorsConfiguration"]["CorsRules"]
+    assert rule["AllowedMethods"] == ["POST"]
+    assert rule["AllowedOrigins"] == [synthesized.params[stage].public_url.rstrip("/")]
 
 
 def test_every_bucket_is_encrypted_and_versioned(template: dict) -> None:

@@ -10,7 +10,7 @@ const SYNCING = new Set(["authorized", "expiring"]);
 /** States in which a credential is still attached (what "Deconectează" removes). */
 const CONNECTED = new Set(["authorized", "expiring", "expired"]);
 
-export const MAX_IMPORT_BYTES = 5 * 1024 * 1024; // the API's limit (API Gateway and Lambda)
+export const MAX_IMPORT_BYTES = 200 * 1024 * 1024; // the presigned upload's limit (services/imports.py)
 
 export function canAdminister(company) {
   return company.membership_state === "active" && (company.role === "owner" || company.role === "admin");
@@ -321,6 +321,15 @@ export function syncProblem(error, company) {
 }
 
 // -- "Importă arhive SPV" -------------------------------------------------------------------------
+// The ZIP goes straight to S3 (a presigned POST the API signs for a key it chooses); the API then
+// queues the job and a worker archives the ZIPs, recording its progress, which the page polls.
+
+const IMPORT_POLL_MS = 1000;
+const MB = 1024 * 1024;
+
+function megabytes(bytes) {
+  return (bytes / MB).toFixed(1).replace(".", ",");
+}
 
 /** The Romanian complaint about a chosen file, or null when it may be uploaded. */
 export function checkImportFile(file) {
@@ -329,21 +338,48 @@ export function checkImportFile(file) {
   if (!zip) return `Fișierul „${file.name}” nu este o arhivă ZIP. Alegeți ZIP-ul descărcat din SPV.`;
   if (file.size === 0) return `Fișierul „${file.name}” este gol.`;
   if (file.size > MAX_IMPORT_BYTES) {
-    return `Fișierul „${file.name}” are ${(file.size / 1024 / 1024).toFixed(1).replace(".", ",")} MB; ` +
-      "limita este 5 MB. Împărțiți arhivele în mai multe ZIP-uri.";
+    return `Fișierul „${file.name}” are ${megabytes(file.size)} MB; ` +
+      `limita este ${MAX_IMPORT_BYTES / MB} MB. Împărțiți arhivele în mai multe ZIP-uri.`;
   }
   return null;
 }
 
-export function importArchive(cif, file) {
-  return api(`/companies/${encodeURIComponent(cif)}/imports`, {
-    method: "POST", raw: file, contentType: "application/zip",
-  });
+const UPLOAD_FAILED = "Arhiva nu a putut fi încărcată. Verificați conexiunea și încercați din nou.";
+
+/** Create the job, upload the ZIP to S3 with the signed form, start the job; returns the job. */
+export async function importArchive(cif, file) {
+  const base = `/companies/${encodeURIComponent(cif)}/imports`;
+  const created = await api(base, { method: "POST", body: { file_name: file.name, size: file.size } });
+  const form = new FormData();
+  for (const [name, value] of Object.entries(created.upload.fields)) form.append(name, value);
+  form.append("file", file); // last: S3 ignores the fields after the file
+  let uploaded;
+  try {
+    uploaded = await fetch(created.upload.url, { method: "POST", body: form });
+  } catch {
+    throw new Error(UPLOAD_FAILED);
+  }
+  if (!uploaded.ok) throw new Error(UPLOAD_FAILED);
+  const id = encodeURIComponent(created.import.import_id);
+  return (await api(`${base}/${id}/start`, { method: "POST" })).import;
+}
+
+/** Poll a job until it is done or failed, drawing it with `draw`; returns the last state. */
+export async function followImport(cif, importId, draw, alive) {
+  const path = `/companies/${encodeURIComponent(cif)}/imports/${encodeURIComponent(importId)}`;
+  for (;;) {
+    const job = (await api(path)).import;
+    if (!alive()) return null;
+    draw(job);
+    if (job.state === "done" || job.state === "failed") return job;
+    await new Promise((resolve) => setTimeout(resolve, IMPORT_POLL_MS));
+    if (!alive()) return null;
+  }
 }
 
 export function importProblem(error) {
-  if (error.status === 413) {
-    return "Arhiva depășește 5 MB: împărțiți-o în mai multe arhive ZIP.";
+  if (error.code === "import_too_large") {
+    return `Arhiva depășește ${MAX_IMPORT_BYTES / MB} MB: împărțiți-o în mai multe arhive ZIP.`;
   }
   return error.message;
 }
@@ -352,6 +388,10 @@ const IMPORT_STATUS = { archived: "arhivat", duplicate: "duplicat", rejected: "r
 const KIND_NAMES = {
   received: "factură primită", sent: "factură trimisă", error: "mesaj de eroare",
   buyer_message: "mesaj de la cumpărător", unknown: "document necunoscut",
+};
+const JOB_STATES = {
+  awaiting_upload: "Se încarcă arhiva…", queued: "Arhiva a fost încărcată; importul începe în curând…",
+  running: "Se importă…", done: "Import încheiat.", failed: "Importul nu a putut fi făcut.",
 };
 
 function importRow(file) {
@@ -368,18 +408,33 @@ function importRow(file) {
     </tr>`;
 }
 
-export function importResult(result) {
-  const counts = result.counts ?? {};
+function importProgress(job) {
+  const total = job.progress?.total;
+  if (job.state === "done" || job.state === "failed") return "";
+  return html`<div class="progres-import">
+    <label for="progres-import">${JOB_STATES[job.state] ?? job.state}${total
+      ? html` — ${count(job.progress.done)} din ${count(total)} fișiere` : ""}</label>
+    <progress id="progres-import" max="${total || 1}" value="${job.progress?.done ?? 0}"></progress></div>`;
+}
+
+/** An import job as the page shows it: its state and progress, the counts, each file's result. */
+export function importResult(job) {
+  const counts = job.counts ?? {};
+  const files = job.files ?? [];
   return html`
+    <p class="nota" id="stare-import" data-stare="${job.state}">„${job.file_name}”: ${JOB_STATES[job.state] ?? job.state}</p>
+    ${job.state === "failed" ? html`<p class="mesaj eroare" id="eroare-job-import">${job.error?.message ?? ""}</p>` : ""}
+    ${importProgress(job)}
+    ${job.state === "failed" ? "" : html`
     <p class="sumar-import" id="sumar-import">Arhivate: <strong>${count(counts.archived)}</strong> ·
       Duplicate: <strong>${count(counts.duplicate)}</strong> ·
-      Respinse: <strong>${count(counts.rejected)}</strong></p>
-    ${result.files?.length ? html`
+      Respinse: <strong>${count(counts.rejected)}</strong></p>`}
+    ${files.length ? html`
       <div class="tabel-derulant">
         <table class="tabel import">
           <caption class="ascuns">Rezultatul importului, pe fișiere</caption>
           <thead><tr><th scope="col">Fișier</th><th scope="col">Rezultat</th><th scope="col">Detalii</th></tr></thead>
-          <tbody>${result.files.map(importRow)}</tbody>
+          <tbody>${files.map(importRow)}</tbody>
         </table>
-      </div>` : html`<p class="nota">Arhiva nu conține niciun ZIP ANAF.</p>`}`;
+      </div>` : job.state === "done" ? html`<p class="nota">Arhiva nu conține niciun ZIP ANAF.</p>` : ""}`;
 }

@@ -33,21 +33,17 @@ export function onSessionExpired(handler) {
   onExpired = handler;
 }
 
-/** How a request's body is sent: `body` as JSON, or `raw` (a File, Blob or ArrayBuffer) as is,
- *  with `contentType` (e.g. the SPV ZIP of "Importă arhive SPV"). */
-function encodeBody(body, raw, contentType, headers) {
-  if (raw !== undefined) {
-    return { headers: { ...headers, "Content-Type": contentType ?? "application/octet-stream" }, payload: raw };
-  }
+/** A request's body is sent as JSON. */
+function encodeBody(body, headers) {
   if (body === undefined) return { headers, payload: undefined };
   return { headers: { ...headers, "Content-Type": "application/json" }, payload: JSON.stringify(body) };
 }
 
 /** A call without the access token (public routes: sign-up, login, terms, health…).
  *  `as: "blob"` answers a successful call with { blob, headers } instead of JSON (a file download). */
-export async function request(path, { method = "GET", body, raw, contentType, headers = {}, as } = {}) {
+export async function request(path, { method = "GET", body, headers = {}, as } = {}) {
   let response;
-  const encoded = encodeBody(body, raw, contentType, headers);
+  const encoded = encodeBody(body, headers);
   try {
     response = await fetch(`/api${path}`, {
       method,

@@ -2,7 +2,7 @@
 // and its ANAF connection (authorize, e-mail an authorization link, disconnect, sync now), the sync
 // history, "Importă arhive SPV", and the members: invite, change role, remove, leave.
 import {
-  authorizeLabel, canAuthorize, canSync, checkImportFile, importArchive, importProblem,
+  authorizeLabel, canAuthorize, canSync, checkImportFile, followImport, importArchive, importProblem,
   importResult, isConnected, requestSync, runsTable, sendAuthorizationLink, startAuthorization, syncProblem,
 } from "../anaf.js";
 import { api, SESSION_EXPIRED } from "../api.js";
@@ -123,7 +123,7 @@ function importSection() {
     <section class="card import-spv" aria-labelledby="titlu-import">
       <h2 id="titlu-import">Importă arhive SPV</h2>
       <p>Aveți facturi mai vechi de 60 de zile, descărcate de mână din SPV? Încărcați ZIP-ul primit
-        de la ANAF sau un ZIP care conține mai multe astfel de ZIP-uri (cel mult 5 MB). Fiecare
+        de la ANAF sau un ZIP care conține mai multe astfel de ZIP-uri (cel mult 200 MB). Fiecare
         fișier este verificat (inclusiv semnătura Ministerului Finanțelor) și arhivat o singură dată;
         ce există deja în arhivă este raportat ca duplicat.</p>
       <form id="formular-import" novalidate>
@@ -545,11 +545,14 @@ function mountArchive(box, ctx, path, getCompany, setCompany) {
     setHtml(result, html``);
     await withProgress(field("importa"), "Se importă…", async () => {
       try {
-        const answer = await importArchive(getCompany().cif, file);
+        const cif = getCompany().cif;
+        const started = await importArchive(cif, file);
         if (!ctx.current()) return;
-        setHtml(result, importResult(answer));
         input.value = "";
-        if (answer.counts?.archived) await reloadCompany();
+        const draw = (job) => setHtml(result, importResult(job));
+        draw(started);
+        const finished = await followImport(cif, started.import_id, draw, () => ctx.current());
+        if (finished?.counts?.archived) await reloadCompany();
       } catch (error) {
         if (error.code !== SESSION_EXPIRED && ctx.current()) {
           setHtml(result, html`<p class="mesaj eroare">${importProblem(error)}</p>`);

@@ -1,0 +1,56 @@
+""""Importă arhive SPV" as the web app does it, over HTTP: create the job, POST the ZIP to the
+presigned S3 form (moto's server), start the job, play the import queue's event source mapping
+until it is empty, read the job back."""
+
+from __future__ import annotations
+
+import requests
+
+from chalicelib import dependencies
+from chalicelib.topology import queue
+from functions.import_archive import handler as import_handler
+from local.runtime import QueuePoller
+
+
+def create_job(user, cif: str, file_name: str, size: int) -> requests.Response:
+    return user.call("POST", f"/companies/{cif}/imports", json={"file_name": file_name, "size": size})
+
+
+def upload(created: dict, content: bytes, file_name: str = "arhiva.zip") -> requests.Response:
+    """The browser's multipart POST to S3: the signed fields, then the file."""
+    form = created["upload"]
+    return requests.post(form["url"], data=form["fields"], files={"file": (file_name, content, "application/zip")},
+                         timeout=60)
+
+
+def start_job(user, cif: str, import_id: str) -> requests.Response:
+    return user.call("POST", f"/companies/{cif}/imports/{import_id}/start")
+
+
+def get_job(user, cif: str, import_id: str) -> requests.Response:
+    return user.call("GET", f"/companies/{cif}/imports/{import_id}")
+
+
+def drain_imports() -> int:
+    """Run the import worker over every queued message (its re-queued ones too); how many."""
+    poller = QueuePoller(dependencies.settings(), queue("import"), import_handler.lambda_handler, wait_time_s=0)
+    handled = 0
+    while (received := poller.poll_once().received):
+        handled += received
+    return handled
+
+
+def import_zip(user, cif: str, content: bytes, file_name: str = "arhiva.zip") -> dict:
+    """The whole import, through to its end; the finished job (state done or failed)."""
+    created = create_job(user, cif, file_name, len(content))
+    assert created.status_code == 201, created.text
+    job = created.json()
+    assert upload(job, content, file_name).status_code in (200, 201, 204)
+    started = start_job(user, cif, job["import"]["import_id"])
+    assert started.status_code == 202, started.text
+    drain_imports()
+    answer = get_job(user, cif, job["import"]["import_id"])
+    assert answer.status_code == 200, answer.text
+    finished = answer.json()["import"]
+    assert finished["state"] in ("done", "failed"), finished
+    return finished
