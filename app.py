@@ -428,6 +428,13 @@ from chalicelib.api.documents_routes import documents_routes  # noqa: E402
 app.register_blueprint(documents_routes)
 
 
+# -- integrity (issue 12, "a proof of integrity") -----------------------------------------------
+
+from chalicelib.api.integrity_routes import integrity_routes  # noqa: E402
+
+app.register_blueprint(integrity_routes)
+
+
 # -- two-factor login (issue 10) ---------------------------------------------------------------
 
 from chalicelib.api.two_factor_routes import register_routes as register_two_factor_routes  # noqa: E402

@@ -32,3 +32,17 @@ def invoice_pdf(cif: str, message_id: str) -> str:
 
 def export(export_id: str, extension: str) -> str:
     return f"exports/{export_id}.{extension}"
+
+
+def _integrity_prefix(cif: str, run_id: str) -> str:
+    return f"reports/integrity/{cif}/{run_id}"
+
+
+def integrity_part(cif: str, run_id: str, part: int) -> str:
+    """One slice of an integrity run's per-document results (JSON lines), written as it goes."""
+    return f"{_integrity_prefix(cif, run_id)}/parts/{part:06d}.jsonl"
+
+
+def integrity_report(cif: str, run_id: str, extension: str) -> str:
+    """The finished integrity report: "json" (machine-readable) or "pdf" (for the inspector)."""
+    return f"{_integrity_prefix(cif, run_id)}/report.{extension}"
