@@ -51,6 +51,7 @@ PROBLEMS_KEPT = 500  # on the run record (DynamoDB's 400 KB item); the report pa
 TIME_MARGIN_S = 60.0  # left for the last save and the re-queue before Lambda stops the worker
 LEASE = timedelta(minutes=16)  # longer than the worker's 15 minutes
 REPORT_URL_TTL_S = 900
+REPORT_FORMATS = ("json", "pdf")
 MANUAL_RUNS_PER_DAY = 3
 REPORT_FORMAT = "arhivar-integrity-report/1"
 _MANUAL_LIMITED = "Verificarea integrității a fost pornită de prea multe ori azi. Încercați din nou peste {wait}."
@@ -60,6 +61,12 @@ class IntegrityRunning(ArhivarError):
     code = "integrity_running"
     status = 409
     message_ro = "O verificare a integrității este deja în curs pentru această companie."
+
+
+class InvalidReportFormat(ArhivarError):
+    code = "invalid_format"
+    status = 400
+    message_ro = "Formatul raportului poate fi json sau pdf."
 
 
 class ReportNotReady(NotFound):
@@ -95,6 +102,8 @@ def last_run(user_id: str, cif: str) -> IntegrityRunModel | None:
 def report_key(user_id: str, cif: str, fmt: str) -> tuple[str, str]:
     """(S3 key, file name) of the last finished run's report in `fmt` ("json" or "pdf")."""
     memberships.require_active(user_id, cif)
+    if fmt not in REPORT_FORMATS:
+        raise InvalidReportFormat(details={"field": "format"})
     run = runs.latest(cif)
     key = None
     if run is not None and run.state == "done":
