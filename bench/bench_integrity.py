@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import _local  # noqa: E402 - sets fake AWS credentials before boto3 is imported
+from bench import _local  # sets fake AWS credentials before boto3 is imported
 
 DOCUMENTS = int(os.environ.get("BENCH_INTEGRITY_DOCUMENTS", "1000"))
 CIF = "14399840"
@@ -92,7 +92,7 @@ def main() -> None:
         gets = heads = puts = 0
         for name, n in sorted(calls.items()):
             print(f"  {name}: {n} ({n * per_1000:.0f} per 1000 documents)")
-            if name in ("S3 GetObject",):
+            if name == "S3 GetObject":
                 gets += n
             elif name == "S3 HeadObject":
                 heads += n
