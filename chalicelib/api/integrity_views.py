@@ -15,7 +15,7 @@ def run_view(run: IntegrityRunModel) -> dict[str, Any]:
     problems = runs.problems_of(run)
     counted = {k: int(v) for k, v in _plain(run.counted).items()}
     counters = {k: int(v) for k, v in _plain(run.counters).items()}
-    gaps = [dict(_plain(gap)) for gap in (run.gaps or [])]
+    gaps = [_gap(_plain(gap)) for gap in (run.gaps or [])]
     done = run.state == "done"
     return {
         "run_id": run.run_id, "state": run.state, "reason": run.reason,
@@ -37,3 +37,8 @@ def _plain(value: Any) -> dict:
     if value is None:
         return {}
     return dict(value.as_dict() if hasattr(value, "as_dict") else value)
+
+
+def _gap(gap: dict) -> dict[str, Any]:
+    """A stored gap; its count comes back from DynamoDB as a number of any kind."""
+    return {key: int(value) if key == "count" else str(value) for key, value in gap.items()}

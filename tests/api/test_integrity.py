@@ -8,7 +8,7 @@ import io
 import json
 import zipfile
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
@@ -18,7 +18,7 @@ from chalicelib import dependencies
 from chalicelib.services import integrity
 from chalicelib.storage import integrity as runs
 from chalicelib.storage.aws import aws_client
-from chalicelib.storage.models import CompanyModel, DocumentModel
+from chalicelib.storage.models import CompanyModel, DocumentModel, SyncRunModel
 from chalicelib.topology import INTEGRITY_SCHEDULE, queue
 from local.runtime import LocalLambdaContext, QueuePoller, load_handler
 from tests.api.conftest import User, sign_up
@@ -220,6 +220,31 @@ def test_an_interrupted_run_resumes_from_its_cursor(archive, settings, monkeypat
     assert done.invocations == 2
     report = json.loads(dependencies.archive().get(done.report_json_key))
     assert sorted(d["sk"] for d in report["documents"]) == [d.sk for d in documents]
+
+
+def test_days_never_listed_and_messages_lost_are_listed_as_gaps(archive, settings):
+    # GIVEN, after the company's complete sync, a later run that lost 3 messages past ANAF's 60
+    # days and left a day unlisted before it (as sync records them)
+    listed = max(SyncRunModel.query(archive.cif), key=lambda r: r.window_end)
+    start = listed.window_end + timedelta(days=1)
+    SyncRunModel(cif=archive.cif, started_at=f"{start.isoformat()}#gap00001", window_start=start,
+                 window_end=start + timedelta(hours=2), result="complete", lost=3, listed=3).save()
+
+    # WHEN a run checks the archive
+    run = runs.create(archive.cif, "schedule", None, datetime.now(UTC))
+    integrity.IntegrityCheck(settings, dependencies.archive(), dependencies.trusted_signers(),
+                             dependencies.work_queues(), dependencies.now, lambda: 900.0).run(archive.cif, run.run_id)
+
+    # THEN both gaps are in the API's view, explained, and the period reaches the last window
+    view = _last_run(archive)
+    assert view["all_good"] is False
+    holes = {gap["kind"]: gap for gap in view["gaps"]}
+    assert holes["not_listed"]["from"] == listed.window_end.isoformat()
+    assert holes["not_listed"]["to"] == start.isoformat()
+    lost = holes["lost"]
+    assert lost["count"] == 3 and isinstance(lost["count"], int)
+    assert "60 de zile" in lost["explanation"] and "(3 mesaje" in lost["explanation"]
+    assert view["period"]["to"] >= (start + timedelta(hours=2)).isoformat()
 
 
 def test_the_monthly_schedule_queues_a_run_per_company_with_documents(archive, settings):
