@@ -100,13 +100,14 @@ def last_run(user_id: str, cif: str) -> IntegrityRunModel | None:
 
 
 def report_key(user_id: str, cif: str, fmt: str) -> tuple[str, str]:
-    """(S3 key, file name) of the last finished run's report in `fmt` ("json" or "pdf")."""
+    """(S3 key, file name) of the last finished run's report in `fmt` ("json" or "pdf"), also
+    while a newer run is going on."""
     memberships.require_active(user_id, cif)
     if fmt not in REPORT_FORMATS:
         raise InvalidReportFormat(details={"field": "format"})
-    run = runs.latest(cif)
+    run = runs.last_finished(cif)
     key = None
-    if run is not None and run.state == "done":
+    if run is not None:
         key = run.report_json_key if fmt == "json" else run.report_pdf_key
     if run is None or key is None:
         raise ReportNotReady()

@@ -45,6 +45,14 @@ def latest(cif: str) -> IntegrityRunModel | None:
     return None
 
 
+def last_finished(cif: str) -> IntegrityRunModel | None:
+    """The newest run that finished (a run queued or running since does not hide its report)."""
+    for run in IntegrityRunModel.query(cif, filter_condition=IntegrityRunModel.state == "done",
+                                       scan_index_forward=False, consistent_read=True, page_size=20):
+        return run
+    return None
+
+
 def get(cif: str, run_id: str) -> IntegrityRunModel | None:
     try:
         return IntegrityRunModel.get(cif, run_id, consistent_read=True)
