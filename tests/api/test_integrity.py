@@ -135,7 +135,7 @@ def test_a_clean_archive_is_all_good_and_its_reports_render(archive, settings):
     assert _last_run(archive)["reports"]["pdf"] is True
     pdf = _download(archive.owner, archive.cif, "pdf")
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).replace("\n", "")
-    assert archive.cif in text and "Raport de integritate" in text
+    assert archive.cif in text and archive.name in text and "Raport de integritate" in text
     for sha256 in recorded.values():
         assert sha256 in text, sha256
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 import threading
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import jinja2
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
-from chalicelib.domain.documents import ROMANIA
 from chalicelib.invoices.pdf.fetcher import AssetFetcher
 from chalicelib.invoices.pdf.renderer import BASE_URL, TEMPLATES, RenderTimeout, time_limit
 
@@ -23,6 +23,7 @@ KIND_LABELS = {"received": "Facturi primite", "sent": "Facturi trimise", "error"
                "buyer_message": "Mesaje ale cumpărătorului", "unknown": "Alte documente"}
 SIGNATURE_LABELS = {"valid": "validă", "invalid": "invalidă", "unknown": "neverificabilă", None: "—"}
 REASON_LABELS = {"manual": "pornită manual", "schedule": "lunară (programată)"}
+ROMANIA = ZoneInfo("Europe/Bucharest")  # the report's dates are Romania's
 TIMEOUT_S = 100.0  # the render function runs 120 s: a large archive gives a long table
 
 _lock = threading.Lock()
