@@ -130,8 +130,10 @@ def save_progress(run: IntegrityRunModel, progress: Progress, now: datetime, *, 
     ]
     actions.append(IntegrityRunModel.cursor.set(progress.cursor) if progress.cursor
                    else IntegrityRunModel.cursor.remove())
-    if started:
-        actions += [IntegrityRunModel.started_at.set(now), IntegrityRunModel.invocations.add(1)]
+    if started:  # an invocation begins: counted; the run's start is its first invocation's
+        actions.append(IntegrityRunModel.invocations.add(1))
+        if run.started_at is None:
+            actions.append(IntegrityRunModel.started_at.set(now))
     run.update(actions=actions)
 
 

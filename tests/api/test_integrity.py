@@ -218,7 +218,7 @@ def test_an_interrupted_run_resumes_from_its_cursor(archive, settings, monkeypat
     # THEN the run finishes with every document checked exactly once
     done = runs.get(archive.cif, run.run_id)
     assert done is not None and done.state == "done" and done.checked == INVOICES
-    assert done.invocations == 2
+    assert done.invocations == 2 and done.started_at == saved.started_at  # the first invocation's
     report = json.loads(dependencies.archive().get(done.report_json_key))
     assert sorted(d["sk"] for d in report["documents"]) == [d.sk for d in documents]
 
