@@ -8,10 +8,9 @@ from chalicelib.api.views import iso
 from chalicelib.domain import integrity as rules
 from chalicelib.services import integrity
 from chalicelib.storage import integrity as runs
-from chalicelib.storage.models import IntegrityRunModel
 
 
-def run_view(run: IntegrityRunModel) -> dict[str, Any]:
+def run_view(run: runs.Run) -> dict[str, Any]:
     problems = runs.problems_of(run)
     counted = {k: int(v) for k, v in _plain(run.counted).items()}
     counters = {k: int(v) for k, v in _plain(run.counters).items()}

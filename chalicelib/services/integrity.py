@@ -40,7 +40,6 @@ from chalicelib.settings import Settings
 from chalicelib.storage import integrity as runs
 from chalicelib.storage import keys
 from chalicelib.storage.blobs import ArchiveBucket
-from chalicelib.storage.models import DocumentModel, IntegrityRunModel
 from chalicelib.storage.multipart import MultipartWriter
 from chalicelib.storage.queues import WorkQueues
 
@@ -76,7 +75,7 @@ class ReportNotReady(NotFound):
 
 # -- the API side ------------------------------------------------------------------------------
 
-def start(user_id: str, cif: str, queues: WorkQueues, now: datetime) -> IntegrityRunModel:
+def start(user_id: str, cif: str, queues: WorkQueues, now: datetime) -> runs.Run:
     """"Verifică acum": owners and admins, a few times a day, never while a run is going on."""
     membership = memberships.require_active(user_id, cif)
     if not can_administer(Role(membership.role)):
@@ -94,7 +93,7 @@ def start(user_id: str, cif: str, queues: WorkQueues, now: datetime) -> Integrit
     return run
 
 
-def last_run(user_id: str, cif: str) -> IntegrityRunModel | None:
+def last_run(user_id: str, cif: str) -> runs.Run | None:
     memberships.require_active(user_id, cif)
     return runs.latest(cif)
 
@@ -184,7 +183,7 @@ class IntegrityCheck:
         self._finish(run, progress)
         return "done"
 
-    def check_document(self, document: DocumentModel) -> tuple[dict[str, Any], list[Problem]]:
+    def check_document(self, document: runs.Document) -> tuple[dict[str, Any], list[Problem]]:
         """The facts of one document (a report row) and what is wrong with it."""
         found: list[Problem] = []
 
@@ -218,7 +217,7 @@ class IntegrityCheck:
         row["problems"] = [p.code for p in found]
         return row, found
 
-    def _check_original(self, document: DocumentModel, row: dict[str, Any],
+    def _check_original(self, document: runs.Document, row: dict[str, Any],
                         problem: Callable[..., None]) -> None:
         stored = self._archive.read_stream(str(document.original_key))
         if stored is None:
@@ -241,7 +240,7 @@ class IntegrityCheck:
         if wrong is not None:
             problem(*wrong)
 
-    def _save(self, run: IntegrityRunModel, progress: runs.Progress, rows: list[dict[str, Any]]) -> None:
+    def _save(self, run: runs.Run, progress: runs.Progress, rows: list[dict[str, Any]]) -> None:
         """One report part, then the cursor that covers it: a crash between the two rewrites
         the same part on resume (same number), so nothing is counted twice."""
         if rows:
@@ -251,7 +250,7 @@ class IntegrityCheck:
             progress.part += 1
         runs.save_progress(run, progress, self._now())
 
-    def _finish(self, run: IntegrityRunModel, progress: runs.Progress) -> None:
+    def _finish(self, run: runs.Run, progress: runs.Progress) -> None:
         counters = runs.company_counters(run.cif)
         for problem in rules.counter_drift(counters, progress.counted):
             _note(progress, problem)
@@ -287,7 +286,7 @@ class IntegrityCheck:
                                                      "checked": progress.checked,
                                                      "problems": progress.problem_count})
 
-    def _rows(self, run: IntegrityRunModel, parts: int) -> Iterator[bytes]:
+    def _rows(self, run: runs.Run, parts: int) -> Iterator[bytes]:
         for part in range(parts):
             body = self._archive.get(keys.integrity_part(run.cif, run.run_id, part))
             yield from (line for line in body.splitlines() if line.strip())
@@ -320,7 +319,7 @@ def _iso(value: datetime | None) -> str | None:
 
 # -- the report's PDF (functions/render_pdf renders it: the only function with WeasyPrint) ----------
 
-def report_to_render(archive: ArchiveBucket, cif: str, run_id: str) -> tuple[IntegrityRunModel, dict] | None:
+def report_to_render(archive: ArchiveBucket, cif: str, run_id: str) -> tuple[runs.Run, dict] | None:
     """The finished run and its JSON report, or None when there is nothing to render."""
     run = runs.get(cif, run_id)
     if run is None or run.state != "done" or not run.report_json_key:
@@ -328,7 +327,7 @@ def report_to_render(archive: ArchiveBucket, cif: str, run_id: str) -> tuple[Int
     return run, json.loads(archive.get(run.report_json_key))
 
 
-def store_pdf(archive: ArchiveBucket, run: IntegrityRunModel, pdf: bytes | None, now: datetime) -> None:
+def store_pdf(archive: ArchiveBucket, run: runs.Run, pdf: bytes | None, now: datetime) -> None:
     """Keep the rendered PDF next to the JSON report (or record that rendering failed)."""
     if pdf is None:
         runs.record_pdf(run, None, now)

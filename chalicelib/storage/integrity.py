@@ -25,6 +25,10 @@ from chalicelib.storage.models import (
     SyncRunModel,
 )
 
+# What the services see of the two items (they never import a pynamodb model themselves).
+Run = IntegrityRunModel
+Document = DocumentModel
+
 ACTIVE_STATES = ("queued", "running")
 # A run whose record has not moved for this long is taken as dead (its worker was killed and
 # the message dead-lettered): a new run may start.
