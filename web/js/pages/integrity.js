@@ -111,7 +111,7 @@ export default {
     <section class="card" aria-labelledby="titlu-integritate">
       <div class="antet-card">
         <h2 id="titlu-integritate">Ultima verificare</h2>
-        <button type="button" class="buton mic" id="verifica-acum" hidden>Verifică acum</button>
+        <span id="actiuni-integritate"></span>
       </div>
       <p class="nota">Fiecare original semnat primit de la ANAF este recitit și comparat cu amprenta lui
         SHA-256; se verifică blocarea împotriva ștergerii, semnătura Ministerului Finanțelor, numărul de
@@ -126,7 +126,7 @@ export default {
     const box = root.querySelector("#integritate");
     const reports = root.querySelector("#rapoarte");
     const messages = root.querySelector("#mesaj-integritate");
-    const start = root.querySelector("#verifica-acum");
+    let start = null; // "Verifică acum", for owners and admins only
     let timer = null;
 
     const problem = (error) => {
@@ -158,7 +158,7 @@ export default {
         reports.querySelector("#raport-json")?.addEventListener("click", () => download("json"));
         const busy = run && (run.state === "queued" || run.state === "running" ||
           (run.state === "done" && run.pdf_status === "pending"));
-        start.disabled = Boolean(run && (run.state === "queued" || run.state === "running"));
+        if (start) start.disabled = Boolean(run && (run.state === "queued" || run.state === "running"));
         if (busy) timer = setTimeout(() => { if (ctx.current()) load(); }, POLL_MS);
       } catch (error) {
         problem(error);
@@ -168,24 +168,29 @@ export default {
       }
     }
 
-    start.addEventListener("click", async () => {
-      const started = await withProgress(start, "Se pornește…", async () => {
-        try {
-          await api(path, { method: "POST" });
-          return true;
-        } catch (error) {
-          problem(error);
-          return false;
-        }
+    function offerStart() {
+      const actions = root.querySelector("#actiuni-integritate");
+      setHtml(actions, html`<button type="button" class="buton mic" id="verifica-acum">Verifică acum</button>`);
+      start = actions.querySelector("#verifica-acum");
+      start.addEventListener("click", async () => {
+        const started = await withProgress(start, "Se pornește…", async () => {
+          try {
+            await api(path, { method: "POST" });
+            return true;
+          } catch (error) {
+            problem(error);
+            return false;
+          }
+        });
+        if (!started || !ctx.current()) return;
+        showMessage(messages, "succes", "Verificarea a pornit. Rezultatul apare aici când se încheie.");
+        load(); // after withProgress, which re-enables the button: load disables it while the run goes on
       });
-      if (!started || !ctx.current()) return;
-      showMessage(messages, "succes", "Verificarea a pornit. Rezultatul apare aici când se încheie.");
-      load(); // after withProgress, which re-enables the button: load disables it while the run goes on
-    });
+    }
 
     try {
       const { company } = await api(`/companies/${encodeURIComponent(cif)}`);
-      if (ctx.current()) start.hidden = !canAdminister(company);
+      if (ctx.current() && canAdminister(company)) offerStart();
     } catch (error) {
       problem(error);
     }
