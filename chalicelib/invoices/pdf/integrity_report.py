@@ -57,7 +57,9 @@ def report_view(report: dict[str, Any]) -> dict[str, Any]:
         verdict = (f"Arhiva este completă și nealterată: {report.get('documents_checked', 0)} documente "
                    "verificate, nicio problemă.")
     else:
-        verdict = f"Au fost găsite {problem_count} probleme și {len(gaps)} intervale lipsă (detaliate mai jos)."
+        problems = "o problemă" if problem_count == 1 else f"{problem_count} probleme"
+        holes = "un interval lipsă" if len(gaps) == 1 else f"{len(gaps)} intervale lipsă"
+        verdict = f"Verificarea a găsit {problems} și {holes} (detaliate mai jos)."
     period = report.get("period") or {}
     run = report.get("run") or {}
     return {
