@@ -48,7 +48,7 @@ def test_an_owner_checks_the_archive_and_downloads_the_reports(page: Page, base_
     # THEN once the worker ran, the page (polling) shows the verdict and the counts
     _drain(settings, "integrity")
     expect(page.locator("#stare-integritate")).to_contain_text(
-        "Arhiva este completă și nealterată: 1 documente verificate", timeout=20_000)
+        "Arhiva este completă și nealterată: 1 document verificat", timeout=20_000)
     expect(page.locator("#contoare")).to_contain_text("Facturi primite")
     expect(page.get_by_role("button", name="Verifică acum")).to_be_enabled()
 

@@ -54,11 +54,11 @@ def report_view(report: dict[str, Any]) -> dict[str, Any]:
     problem_count = int(report.get("problem_count") or 0)
     gaps = report.get("gaps") or []
     if all_good:
-        verdict = (f"Arhiva este completă și nealterată: {report.get('documents_checked', 0)} documente "
-                   "verificate, nicio problemă.")
+        checked = _amount(int(report.get("documents_checked") or 0), "document verificat", "documente verificate")
+        verdict = f"Arhiva este completă și nealterată: {checked}, nicio problemă."
     else:
-        problems = "o problemă" if problem_count == 1 else f"{problem_count} probleme"
-        holes = "un interval lipsă" if len(gaps) == 1 else f"{len(gaps)} intervale lipsă"
+        problems = _amount(problem_count, "problemă", "probleme")
+        holes = _amount(len(gaps), "interval lipsă", "intervale lipsă")
         verdict = f"Verificarea a găsit {problems} și {holes} (detaliate mai jos)."
     period = report.get("period") or {}
     run = report.get("run") or {}
@@ -87,6 +87,13 @@ def report_view(report: dict[str, Any]) -> dict[str, Any]:
                        "retain_until": _date(d.get("retain_until"))}
                       for d in report.get("documents") or []],
     }
+
+
+def _amount(n: int, one: str, many: str) -> str:
+    """"1 problemă", "5 probleme", "20 de probleme" (Romanian plural)."""
+    if n == 1:
+        return f"1 {one}"
+    return f"{n} {many}" if n == 0 or 0 < n % 100 < 20 else f"{n} de {many}"
 
 
 def _date(value: str | None) -> str:

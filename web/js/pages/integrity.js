@@ -14,6 +14,14 @@ const KIND_NAMES = {
 };
 const STATE_NAMES = { queued: "în așteptare", running: "în curs", done: "încheiată", failed: "eșuată" };
 
+/** "1 document verificat", "5 documente verificate", "20 de documente verificate" (Romanian plural). */
+function amount(n, one, many) {
+  if (n === 1) return `1 ${one}`;
+  return n % 100 > 0 && n % 100 < 20 || n === 0 ? `${count(n)} ${many}` : `${count(n)} de ${many}`;
+}
+
+const checked = (n) => amount(n, "document verificat", "documente verificate");
+
 function save(url, filename) {
   const link = document.createElement("a");
   link.href = url;
@@ -62,7 +70,7 @@ function runView(run) {
       ? html` · încheiată ${dateTime(run.finished_at)}` : ""}</p>`;
   if (run.state === "queued" || run.state === "running") {
     return html`${header}<p class="mesaj info" id="stare-integritate" aria-busy="true">Verificarea este în curs:
-      ${count(run.documents_checked)} documente verificate până acum…</p>`;
+      ${checked(run.documents_checked)} până acum…</p>`;
   }
   if (run.state === "failed") {
     return html`${header}<p class="mesaj eroare" id="stare-integritate">Verificarea nu s-a putut încheia.
@@ -70,9 +78,10 @@ function runView(run) {
   }
   const verdict = run.all_good
     ? html`<p class="mesaj succes" id="stare-integritate">Arhiva este completă și nealterată:
-        ${count(run.documents_checked)} documente verificate, nicio problemă.</p>`
-    : html`<p class="mesaj avertisment" id="stare-integritate">${count(run.documents_checked)} documente
-        verificate: ${count(run.problem_count)} probleme${run.gaps.length ? html`, ${count(run.gaps.length)} intervale lipsă` : ""}.</p>`;
+        ${checked(run.documents_checked)}, nicio problemă.</p>`
+    : html`<p class="mesaj avertisment" id="stare-integritate">${checked(run.documents_checked)}:
+        ${amount(run.problem_count, "problemă", "probleme")}${run.gaps.length
+          ? html`, ${amount(run.gaps.length, "interval lipsă", "intervale lipsă")}` : ""}.</p>`;
   const period = run.period?.from
     ? html`<p class="nota">Perioada acoperită: ${dateTime(run.period.from)} – ${dateTime(run.period.to)}</p>` : "";
   const problems = run.problems.length ? html`
