@@ -17,7 +17,7 @@ from aws_lambda_powertools import Logger
 from chalice import Chalice, Response
 
 from chalicelib import dependencies
-from chalicelib.api import audit_views, notification_views, routing, views
+from chalicelib.api import audit_views, integrity_views, notification_views, routing, views
 from chalicelib.api import caller as callers
 from chalicelib.api.requests import openapi_document, parse_body
 from chalicelib.api.tokens import Principal
@@ -30,6 +30,7 @@ from chalicelib.services import (
     audit,
     companies,
     imports,
+    integrity,
     licences,
     memberships,
     notification_settings,
@@ -439,6 +440,35 @@ def list_imports(cif: str) -> Response:
 from chalicelib.api.documents_routes import documents_routes  # noqa: E402
 
 app.register_blueprint(documents_routes)
+
+
+# -- integrity (issue 12, "a proof of integrity"): a Blueprint cannot hold two methods of one path
+# (Chalice pops a deferred route's methods when it registers it, so a second app load turns the
+# POST into a duplicate GET), so these live here.
+
+@route("/api/companies/{cif}/integrity", "GET")
+def last_integrity_run(cif: str) -> Response:
+    """"Integritatea arhivei": the last run of the company (any active member)."""
+    run = integrity.last_run(caller().user_id, cif)
+    return ok({"run": integrity_views.run_view(run) if run is not None else None},
+              headers={"Cache-Control": "no-store"})
+
+
+@route("/api/companies/{cif}/integrity", "POST")
+def start_integrity_run(cif: str) -> Response:
+    """"Verifică acum" (owners and admins)."""
+    run = integrity.start(caller().user_id, cif, dependencies.work_queues(), dependencies.now())
+    return ok({"run": integrity_views.run_view(run)}, status=202)
+
+
+@route("/api/companies/{cif}/integrity/report", "GET")
+def integrity_report(cif: str) -> Response:
+    """A presigned link to the last finished run's report, JSON or PDF."""
+    user_id = caller().user_id
+    key, filename = integrity.report_key(user_id, cif, (app.current_request.query_params or {}).get("format", "pdf"))
+    url = dependencies.archive().download_url(key, filename, integrity.REPORT_URL_TTL_S)
+    return ok({"url": url, "filename": filename, "expires_in": integrity.REPORT_URL_TTL_S},
+              headers={"Cache-Control": "no-store"})
 
 
 # -- two-factor login (issue 10) ---------------------------------------------------------------

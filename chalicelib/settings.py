@@ -38,6 +38,7 @@ class Settings:
     limits_table: str
     authorizations_table: str
     audit_table: str
+    integrity_table: str
 
     archive_bucket: str
     # Object Lock on originals: COMPLIANCE in prod (nobody, root included, can delete before
@@ -52,6 +53,7 @@ class Settings:
     notify_queue: str
     export_queue: str
     import_queue: str
+    integrity_queue: str
 
     tokens_kms_key: str
     cognito_user_pool_id: str
@@ -83,6 +85,7 @@ _VARIABLES: dict[str, tuple[str, bool]] = {
     "limits_table": ("ARHIVAR_LIMITS_TABLE", True),
     "authorizations_table": ("ARHIVAR_AUTHORIZATIONS_TABLE", True),
     "audit_table": ("ARHIVAR_AUDIT_TABLE", True),
+    "integrity_table": ("ARHIVAR_INTEGRITY_TABLE", True),
     "archive_bucket": ("ARHIVAR_ARCHIVE_BUCKET", True),
     "archive_lock_mode": ("ARHIVAR_ARCHIVE_LOCK_MODE", True),
     "archive_lock_days": ("ARHIVAR_ARCHIVE_LOCK_DAYS", False),
@@ -92,6 +95,7 @@ _VARIABLES: dict[str, tuple[str, bool]] = {
     "notify_queue": ("ARHIVAR_NOTIFY_QUEUE", True),
     "export_queue": ("ARHIVAR_EXPORT_QUEUE", True),
     "import_queue": ("ARHIVAR_IMPORT_QUEUE", True),
+    "integrity_queue": ("ARHIVAR_INTEGRITY_QUEUE", True),
     "tokens_kms_key": ("ARHIVAR_TOKENS_KMS_KEY", True),
     "cognito_user_pool_id": ("ARHIVAR_COGNITO_USER_POOL_ID", True),
     "cognito_client_id": ("ARHIVAR_COGNITO_CLIENT_ID", True),

@@ -71,6 +71,9 @@ QUEUES: tuple[QueueSpec, ...] = (
     # queues itself again (services/imports.py).
     QueueSpec("import", "import_queue", consumer="functions.import_archive.handler:lambda_handler",
               batch_size=1, function_timeout_s=900),
+    # One integrity run per message; a run that nears the time limit re-queues itself.
+    QueueSpec("integrity", "integrity_queue", consumer="functions.check_integrity.handler:lambda_handler",
+              batch_size=1, function_timeout_s=900),
 )
 
 DISPATCH_SCHEDULE = ScheduleSpec("dispatch", rate_minutes=1, target="functions.dispatch.handler:lambda_handler")
@@ -82,7 +85,12 @@ REMINDERS_SCHEDULE = ScheduleSpec("reminders", rate_minutes=24 * 60,
 DAILY_NOTIFICATIONS_SCHEDULE = ScheduleSpec("daily-notifications", rate_minutes=24 * 60,
                                             target="functions.daily_notifications.handler:lambda_handler")
 
-SCHEDULES: tuple[ScheduleSpec, ...] = (DISPATCH_SCHEDULE, REMINDERS_SCHEDULE, DAILY_NOTIFICATIONS_SCHEDULE)
+# The monthly integrity check: the same function fans out one integrity message per company.
+INTEGRITY_SCHEDULE = ScheduleSpec("integrity", rate_minutes=30 * 24 * 60,
+                                  target="functions.check_integrity.handler:lambda_handler")
+
+SCHEDULES: tuple[ScheduleSpec, ...] = (DISPATCH_SCHEDULE, REMINDERS_SCHEDULE, DAILY_NOTIFICATIONS_SCHEDULE,
+                                       INTEGRITY_SCHEDULE)
 
 
 # SES bounce/complaint notifications arrive through an SNS topic (the mail configuration set's

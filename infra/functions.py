@@ -26,6 +26,8 @@ class Access:
     # and write (PutObject, with Object Lock retention); nothing outside them.
     archive_read: tuple[str, ...] = ()
     archive_write: tuple[str, ...] = ()
+    # Object Lock retention it may read (s3:GetObjectRetention: GetObject's lock headers).
+    archive_retention: tuple[str, ...] = ()
     # Append-only tables (the security journal): PutItem and Query, never update or delete.
     tables_append: tuple[str, ...] = ()
     queues_send: tuple[str, ...] = ()  # topology queue keys
@@ -71,6 +73,7 @@ DOCUMENT_FILES = "documents/*"
 EXPORTS = "exports/*"
 IMPORTS = "imports/*"  # SPV import uploads: the browser POSTs them with the API's signature
 CONFIG = "config/*"  # the MF signing certificates (trusted_signers_key)
+INTEGRITY_REPORTS = "reports/integrity/*"  # integrity runs' parts and reports (storage/keys.py)
 ARCHIVED = (ORIGINALS, INVOICE_XML, SIGNATURE_XML)  # what archiving a message writes
 
 _SYNC_TABLES = ("companies_table", "credentials_table", "documents_table", "sync_runs_table",
@@ -87,8 +90,15 @@ SIZING: dict[str, Sizing] = {
         tables_rw=_SYNC_TABLES, tables_ro=("memberships_table", "accounts_table"),
         archive_read=(CONFIG,), archive_write=ARCHIVED, queues_send=("render", "notify"),
         tokens_key=True, anaf_secret=True)),
-    "render_pdf": Sizing(2048, Access(tables_rw=("documents_table",), archive_read=(INVOICE_XML,),
-                                      archive_write=(INVOICE_PDF,))),
+    # Also renders the integrity report's PDF (a render message of kind "integrity_report").
+    "render_pdf": Sizing(2048, Access(tables_rw=("documents_table", "integrity_table"),
+                                      archive_read=(INVOICE_XML, INTEGRITY_REPORTS),
+                                      archive_write=(INVOICE_PDF, INTEGRITY_REPORTS))),
+    "check_integrity": Sizing(1024, Access(
+        tables_rw=("integrity_table",),
+        tables_ro=("companies_table", "documents_table", "sync_runs_table"),
+        archive_read=(*ARCHIVED, CONFIG, INTEGRITY_REPORTS), archive_write=(INTEGRITY_REPORTS,),
+        archive_retention=(ORIGINALS,), queues_send=("integrity", "render"))),
     "notify": Sizing(512, Access(
         tables_rw=("limits_table",), tables_ro=(*_PEOPLE, "documents_table"), tokens_key=True,
         mail=True)),
@@ -114,9 +124,10 @@ SIZING: dict[str, Sizing] = {
 API_ACCESS = Access(
     tables_rw=("accounts_table", "companies_table", "memberships_table", "credentials_table",
                "documents_table", "sync_runs_table", "exports_table", "limits_table",
-               "authorizations_table", "imports_table"),
-    archive_read=(ORIGINALS, DOCUMENT_FILES, EXPORTS, CONFIG, IMPORTS), archive_write=(IMPORTS,),
-    tables_append=("audit_table",), queues_send=("sync", "render", "export", "import"), tokens_key=True,
+               "authorizations_table", "imports_table", "integrity_table"),
+    archive_read=(ORIGINALS, DOCUMENT_FILES, EXPORTS, CONFIG, IMPORTS, INTEGRITY_REPORTS), archive_write=(IMPORTS,),
+    tables_append=("audit_table",), queues_send=("sync", "render", "export", "import", "integrity"),
+    tokens_key=True,
     anaf_secret=True, mail=True, cognito_admin=True)
 API_MEMORY_MB = 1024
 API_TIMEOUT_S = 29  # API Gateway's integration limit

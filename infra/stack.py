@@ -130,7 +130,8 @@ class ArhivarStack(Stack):
                                    "render": params.render_max_concurrency,
                                    "notify": params.notify_max_concurrency,
                                    "export": params.export_max_concurrency,
-                                   "import": params.import_max_concurrency},
+                                   "import": params.import_max_concurrency,
+                                   "integrity": params.integrity_max_concurrency},
                                log_retention=self.log_retention,
                                mail_feedback=self.mail.feedback_topic,
                                async_failures=self.queues.async_failures)

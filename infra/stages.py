@@ -46,6 +46,7 @@ class StageParameters:
     notify_max_concurrency: int = 2
     export_max_concurrency: int = 2
     import_max_concurrency: int = 2
+    integrity_max_concurrency: int = 2  # monthly: a few companies at a time is plenty
     # Concurrency reserved for the API function: it always has room, and never more (the
     # account must keep 100 unreserved).
     api_reserved_concurrency: int = 20

@@ -71,6 +71,7 @@ def local_environment(ports: LocalPorts, stage: str = "local") -> dict[str, str]
         "ARHIVAR_LIMITS_TABLE": f"{prefix}-limits",
         "ARHIVAR_AUTHORIZATIONS_TABLE": f"{prefix}-authorizations",
         "ARHIVAR_AUDIT_TABLE": f"{prefix}-audit",
+        "ARHIVAR_INTEGRITY_TABLE": f"{prefix}-integrity-runs",
         "ARHIVAR_ARCHIVE_BUCKET": f"{prefix}-archive",
         # An emptiable archive: GOVERNANCE lock for a day (prod: COMPLIANCE, 10 years).
         "ARHIVAR_ARCHIVE_LOCK_MODE": "GOVERNANCE",
@@ -81,6 +82,7 @@ def local_environment(ports: LocalPorts, stage: str = "local") -> dict[str, str]
         "ARHIVAR_NOTIFY_QUEUE": f"{prefix}-notify",
         "ARHIVAR_EXPORT_QUEUE": f"{prefix}-export",
         "ARHIVAR_IMPORT_QUEUE": f"{prefix}-import",
+        "ARHIVAR_INTEGRITY_QUEUE": f"{prefix}-integrity",
         "ARHIVAR_TOKENS_KMS_KEY": f"alias/{prefix}-anaf-tokens",
         "ARHIVAR_COGNITO_USER_POOL_ID": COGNITO_PENDING,
         "ARHIVAR_COGNITO_CLIENT_ID": COGNITO_PENDING,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 from urllib.parse import quote
@@ -24,6 +26,14 @@ class KeyTaken(Exception):
     def __init__(self, key: str) -> None:
         super().__init__(key)
         self.key = key
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    chunks: Iterator[bytes]
+    size: int
+    lock_mode: str | None
+    retain_until: datetime | None
 
 
 class ArchiveBucket:
@@ -94,6 +104,20 @@ class ArchiveBucket:
             if error_code(error) in {"NoSuchKey", "404"}:
                 return None
             raise
+
+    def read_stream(self, key: str, chunk_size: int = 1024 * 1024) -> StoredObject | None:
+        """The object's bytes as chunks (bounded memory) with its Object Lock as GetObject reports
+        it (one request, no HEAD); None when the key does not exist."""
+        try:
+            with translated_errors("s3"):
+                answer = self._s3.get_object(Bucket=self.name, Key=key)
+        except ClientError as error:
+            if error_code(error) in {"NoSuchKey", "404"}:
+                return None
+            raise
+        return StoredObject(chunks=answer["Body"].iter_chunks(chunk_size), size=answer["ContentLength"],
+                            lock_mode=answer.get("ObjectLockMode"),
+                            retain_until=answer.get("ObjectLockRetainUntilDate"))
 
     def download_url(self, key: str, filename: str, expires_s: int = 300) -> str:
         """A short-lived presigned GET that saves under a readable file name."""

@@ -42,3 +42,17 @@ def import_upload(cif: str, import_id: str) -> str:
     """An SPV import's upload ("Importă arhive SPV"): the server picks it, never the file name;
     the bucket's lifecycle rule deletes it after two days."""
     return f"{IMPORT_UPLOADS_PREFIX}{cif}/{import_id}.zip"
+
+
+def _integrity_prefix(cif: str, run_id: str) -> str:
+    return f"reports/integrity/{cif}/{run_id}"
+
+
+def integrity_part(cif: str, run_id: str, part: int) -> str:
+    """One slice of an integrity run's per-document results (JSON lines), written as it goes."""
+    return f"{_integrity_prefix(cif, run_id)}/parts/{part:06d}.jsonl"
+
+
+def integrity_report(cif: str, run_id: str, extension: str) -> str:
+    """The finished integrity report: "json" (machine-readable) or "pdf" (for the inspector)."""
+    return f"{_integrity_prefix(cif, run_id)}/report.{extension}"

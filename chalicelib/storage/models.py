@@ -497,6 +497,53 @@ class AuditEventModel(Model):
     ip = UnicodeAttribute(null=True)
 
 
+class IntegrityProblem(MapAttribute):
+    """One finding of an integrity run (services/integrity.py explains each code in Romanian)."""
+
+    code = UnicodeAttribute()
+    sk = UnicodeAttribute(null=True)  # the document's sort key; absent for company-wide findings
+    message_id = UnicodeAttribute(null=True)
+    number = UnicodeAttribute(null=True)
+    kind = UnicodeAttribute(null=True)
+    detail = UnicodeAttribute(null=True)
+
+
+class IntegrityRunModel(Model):
+    """One integrity check of a company's archive (storage/integrity.py is its repository).
+
+    Resumable: `cursor` is the sort key of the last document checked, saved every few hundred
+    documents with the tallies so far; a worker that runs out of time re-queues the run."""
+
+    class Meta(_Meta):
+        settings_field = "integrity_table"
+
+    cif = UnicodeAttribute(hash_key=True)
+    run_id = UnicodeAttribute(range_key=True)  # "<ISO-8601 UTC>#<hex>", sorts by time
+    state = UnicodeAttribute()  # queued | running | done | failed
+    reason = UnicodeAttribute()  # schedule | manual
+    requested_by = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    started_at = UTCDateTimeAttribute(null=True)
+    finished_at = UTCDateTimeAttribute(null=True)
+    updated_at = UTCDateTimeAttribute(null=True)  # last saved progress: a run silent for hours is dead
+    lease_until = UTCDateTimeAttribute(null=True)  # one worker at a time (a duplicate message waits)
+    cursor = UnicodeAttribute(null=True)
+    part = NumberAttribute(default=0)  # report parts (S3) written so far
+    checked = NumberAttribute(default=0)
+    counted: MapAttribute[str, Any] = MapAttribute(default=dict)  # documents checked, by kind
+    problem_count = NumberAttribute(default=0)
+    problems = ListAttribute(of=IntegrityProblem, default=list)  # the first PROBLEMS_KEPT
+    counters: MapAttribute[str, Any] = MapAttribute(default=dict)  # the company's, at the end
+    gaps: ListAttribute[Any] = ListAttribute(default=list)  # {"kind", "from", "to", "count"} maps
+    period_from = UTCDateTimeAttribute(null=True)
+    period_to = UTCDateTimeAttribute(null=True)
+    trust_bundle_sha256 = UnicodeAttribute(null=True)
+    report_json_key = UnicodeAttribute(null=True)
+    report_pdf_key = UnicodeAttribute(null=True)
+    pdf_status = UnicodeAttribute(null=True)  # pending | ready | failed
+    invocations = NumberAttribute(default=0)
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     AccountModel,
     CompanyModel,
@@ -509,6 +556,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     LimitCounterModel,
     AuthorizationRequestModel,
     AuditEventModel,
+    IntegrityRunModel,
 )
 
 

@@ -1,7 +1,8 @@
 """SQS render queue → the invoice PDF of one archived document.
 
-One record = `{"cif": ..., "sk": ..., "message_id": ...}`. The worker loads the document item,
-reads its XML from the archive bucket, renders it and writes
+One record = `{"cif": ..., "sk": ..., "message_id": ...}`, or
+`{"kind": "integrity_report", "cif": ..., "run_id": ...}`: an integrity report's PDF. For a
+document, the worker loads its item, reads its XML from the archive bucket, renders it and writes
 `documents/{cif}/{message_id}/invoice.pdf`, then records `pdf_status` ("ready" | "failed"),
 `pdf_key`, `pdf_error` and `pdf_rendered_at`. Re-rendering (the same message enqueued again)
 overwrites the PDF: the worker is idempotent.
@@ -30,7 +31,9 @@ from botocore.exceptions import ClientError
 
 from chalicelib import dependencies
 from chalicelib.invoices.pdf import RenderContext, render_invoice_xml
+from chalicelib.invoices.pdf.integrity_report import render_integrity_report as render_integrity_report_pdf
 from chalicelib.invoices.pdf.renderer import DEFAULT_TIMEOUT_S, engine
+from chalicelib.services import integrity
 from chalicelib.storage import keys
 from chalicelib.storage.aws import error_code
 from chalicelib.storage.models import DocumentModel
@@ -133,7 +136,40 @@ def _record_failure(document: DocumentModel, error: str, now: datetime) -> None:
     )
 
 
+def render_integrity_report(cif: str, run_id: str) -> str:
+    """The integrity report's PDF (services/integrity.py); returns "ready", "failed" or "skipped"."""
+    job = integrity.report_to_render(dependencies.archive(), cif, run_id)
+    if job is None:
+        return "skipped"
+    run, report = job
+    try:
+        pdf: bytes | None = render_integrity_report_pdf(report)
+    except Exception:  # recorded as failed; the JSON report stands on its own
+        logger.exception("integrity report rendering failed", extra={"cif": cif, "run_id": run_id})
+        pdf = None
+    integrity.store_pdf(dependencies.archive(), run, pdf, datetime.now(UTC))
+    return "ready" if pdf is not None else "failed"
+
+
+def _integrity_report_message(body: str) -> tuple[str, str] | None:
+    """`{"kind": "integrity_report", "cif": ..., "run_id": ...}` (services/integrity.py)."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or data.get("kind") != "integrity_report":
+        return None
+    cif, run_id = data.get("cif"), data.get("run_id")
+    if isinstance(cif, str) and isinstance(run_id, str) and 0 < len(cif) <= 64 and 0 < len(run_id) <= 64:
+        return cif, run_id
+    return None
+
+
 def record_handler(record: SQSRecord) -> None:
+    report = _integrity_report_message(record.body)
+    if report is not None:
+        render_integrity_report(*report)
+        return
     message = _message(record.body)
     if message is None:
         logger.warning("render: unusable message dropped", extra={"body": record.body[:200]})

@@ -55,6 +55,9 @@ def grant(grantee: iam.IGrantable, access: Access, resources: Resources) -> None
         resources.archive.grant_read(grantee, pattern)
     for pattern in access.archive_write:
         resources.archive.grant_put(grantee, pattern)  # includes s3:PutObjectRetention (Object Lock)
+    for pattern in access.archive_retention:
+        grantee.grant_principal.add_to_principal_policy(iam.PolicyStatement(
+            actions=["s3:GetObjectRetention"], resources=[resources.archive.arn_for_objects(pattern)]))
     for key in access.queues_send:
         resources.queues[key].grant_send_messages(grantee)
     if access.tokens_key:

@@ -32,7 +32,10 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from chalicelib import dependencies
 from chalicelib.api.requests import openapi_document
+from chalicelib.topology import queue
+from local.runtime import QueuePoller, load_handler
 from tests.api.conftest import email_address
 from tests.api.proven import Proven, proven_company
 
@@ -60,6 +63,12 @@ def target(local_stack, base_url) -> Target:
     assert export.status_code == 202, export.text
     imported = proven.user.call("GET", f"/companies/{proven.cif}/imports")
     assert imported.status_code == 200 and imported.json()["imports"], imported.text
+    # A finished integrity check with both reports, so the report links are reached too.
+    assert proven.user.call("POST", f"/companies/{proven.cif}/integrity").status_code == 202
+    for key in ("integrity", "render"):
+        poller = QueuePoller(dependencies.settings(), queue(key), load_handler(queue(key).consumer), wait_time_s=0)
+        while poller.poll_once().received:
+            pass
     return Target(proven, message_id, invited.json()["member"]["member_id"], export.json()["export_id"],
                   imported.json()["imports"][0]["import_id"])
 

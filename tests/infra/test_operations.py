@@ -33,7 +33,8 @@ def test_every_sqs_consumer_has_a_maximum_concurrency(template: dict, synthesize
     params = synthesized.params[stage]
     expected = {"sync": params.sync_max_concurrency, "render": params.render_max_concurrency,
                 "notify": params.notify_max_concurrency, "export": params.export_max_concurrency,
-                "import": params.import_max_concurrency}
+                "import": params.import_max_concurrency,
+                "integrity": params.integrity_max_concurrency}
     queue_ids = {properties(q)["QueueName"]: i for i, q in resources(template, "AWS::SQS::Queue").items()}
     found = {}
     for mapping in resources(template, "AWS::Lambda::EventSourceMapping").values():
@@ -116,9 +117,9 @@ def test_each_function_reaches_only_its_archive_prefixes(template: dict) -> None
     # THEN nobody has the whole bucket
     for grants in (render, export, sync, imports, api):
         assert all(pattern != "*" for patterns in grants.values() for pattern in patterns)
-    # AND the renderer reads invoice XML and writes only PDFs
-    assert render["s3:GetObject*"] == {"documents/*/invoice.xml"}
-    assert render["s3:PutObject"] == {"documents/*/invoice.pdf"}
+    # AND the renderer reads invoice XML and writes only PDFs (and the integrity reports' PDFs)
+    assert render["s3:GetObject*"] == {"documents/*/invoice.xml", "reports/integrity/*"}
+    assert render["s3:PutObject"] == {"documents/*/invoice.pdf", "reports/integrity/*"}
     # AND exports read documents and originals, write only exports/
     assert export["s3:GetObject*"] == {"documents/*", "originals/*"}
     assert export["s3:PutObject"] == {"exports/*"}
@@ -129,7 +130,13 @@ def test_each_function_reaches_only_its_archive_prefixes(template: dict) -> None
     assert imports["s3:GetObject*"] == {"config/*", "imports/*"}  # and the uploads it imports
     # AND the API archives nothing: it signs the browser's upload of an SPV import, and presigns reads
     assert api["s3:PutObject"] == {"imports/*"}
-    assert api["s3:GetObject*"] == {"documents/*", "originals/*", "exports/*", "config/*", "imports/*"}
+    assert api["s3:GetObject*"] == {"documents/*", "originals/*", "exports/*", "config/*", "imports/*",
+                                    "reports/integrity/*"}  # presigning
+    # AND the integrity check reads what archiving wrote and writes only its reports
+    checker = _s3_grants(template, _role_of(functions[by_name["check_integrity"]]))
+    assert checker["s3:GetObject*"] == {*archived, "config/*", "reports/integrity/*"}
+    assert checker["s3:PutObject"] == {"reports/integrity/*"}
+    assert checker["s3:GetObjectRetention"] == {"originals/*"}  # else GetObject hides the lock
     # AND functions without archive access have no archive grant at all
     for name, sizing in SIZING.items():
         if not (sizing.access.archive_read or sizing.access.archive_write):

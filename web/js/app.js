@@ -11,6 +11,7 @@ import companies from "./pages/companies.js";
 import confirm from "./pages/confirm.js";
 import documents from "./pages/documents.js";
 import home from "./pages/home.js";
+import integrity from "./pages/integrity.js";
 import login from "./pages/login.js";
 import notFound from "./pages/not-found.js";
 import notifications, { unsubscribePage } from "./pages/notifications.js";
@@ -33,6 +34,7 @@ const routes = [
   [/^\/companii$/, companies],
   [/^\/companii\/([^/]+)$/, company],
   [/^\/companii\/([^/]+)\/jurnal$/, audit],
+  [/^\/companii\/([^/]+)\/integritate$/, integrity],
   [/^\/autorizare-anaf$/, anafResult],
   [/^\/documente$/, documents],
 ];

@@ -1,0 +1,66 @@
+"""The integrity check (services/integrity.py), two entry points in one function:
+
+- EventBridge's monthly schedule: one queued run and one integrity message per company with
+  documents (the fan-out);
+- the SQS integrity queue: one record = `{"cif": ..., "run_id": ...}`, checked until done or
+  until the invocation nears its time limit (then the run re-queues itself).
+
+Only transient AWS errors raise, so SQS redelivers the record (the run's lease keeps a
+duplicate from running beside it).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from chalicelib import dependencies
+from chalicelib.services import integrity
+from chalicelib.tracing import tracer
+
+logger = Logger(service="arhivar-check-integrity")
+processor = BatchProcessor(event_type=EventType.SQS)
+_invocation: dict[str, LambdaContext | None] = {"context": None}
+
+
+def _time_left_s() -> float:
+    context = _invocation["context"]
+    return context.get_remaining_time_in_millis() / 1000 if context is not None else 900.0
+
+
+def record_handler(record: SQSRecord) -> None:
+    try:
+        message = json.loads(record.body)
+        cif, run_id = message["cif"], message["run_id"]
+    except (ValueError, KeyError, TypeError):
+        logger.warning("integrity: unusable message dropped", extra={"body": record.body[:200]})
+        return
+    if not all(isinstance(v, str) and 0 < len(v) <= 64 for v in (cif, run_id)):
+        logger.warning("integrity: unusable message dropped", extra={"body": record.body[:200]})
+        return
+    check = integrity.IntegrityCheck(dependencies.settings(), dependencies.archive(),
+                                     dependencies.trusted_signers(), dependencies.work_queues(),
+                                     dependencies.now, _time_left_s)
+    logger.info("integrity checked", extra={"cif": cif, "run_id": run_id, "status": check.run(cif, run_id)})
+
+
+@tracer.capture_lambda_handler(capture_response=False)
+@logger.inject_lambda_context(clear_state=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse | dict[str, int]:
+    dependencies.settings()
+    _invocation["context"] = context
+    try:
+        if "Records" not in event:  # the schedule
+            queued = integrity.fan_out(dependencies.work_queues(), dependencies.now(), _time_left_s)
+            logger.info("integrity runs queued", extra={"queued": queued, "scheduled_at": event.get("time")})
+            return {"queued": queued}
+        return process_partial_response(event=event, record_handler=record_handler, processor=processor,
+                                        context=context)
+    finally:
+        _invocation["context"] = None
