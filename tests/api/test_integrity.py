@@ -22,6 +22,7 @@ from chalicelib.storage.models import CompanyModel, DocumentModel, SyncRunModel
 from chalicelib.topology import INTEGRITY_SCHEDULE, queue
 from local.runtime import LocalLambdaContext, QueuePoller, load_handler
 from tests.api.conftest import User, sign_up
+from tests.api.importing import import_zip
 
 INVOICES = 4
 
@@ -68,9 +69,8 @@ def archive(local_stack, base_url, settings) -> Archive:
             zipped = requests.get(f"{sandbox}/prod/FCTEL/rest/descarcare", params={"id": message["id"]},
                                   headers={"Authorization": f"Bearer {token}"}, timeout=30)
             bundle.writestr(f"{message['id']}.zip", zipped.content)
-    imported = owner.call("POST", f"/companies/{cif}/imports", data=upload.getvalue(),
-                          headers={"Content-Type": "application/zip"})
-    assert imported.json()["counts"] == {"archived": INVOICES, "duplicate": 0, "rejected": 0}, imported.text
+    imported = import_zip(owner, cif, upload.getvalue())
+    assert imported["counts"] == {"archived": INVOICES, "duplicate": 0, "rejected": 0}, imported
     outcome = dependencies.company_sync(lambda: 900.0).run(cif, "test")
     assert outcome.result == "complete", outcome
     _drain(settings, "render")  # the invoices' own PDFs, so the render queue is ours later
