@@ -28,6 +28,12 @@ MAX_MEMBER_BYTES = 20 * 1024 * 1024
 MAX_TOTAL_BYTES = 100 * 1024 * 1024
 
 
+CONFLICT = ("Arhiva conține deja alt original, cu semnătura MF verificată, al acestei încărcări; "
+            "fișierul nu a fost păstrat.")
+REPLACED = ("Originalul verificat a înlocuit o copie cu semnătura MF invalidă importată anterior "
+            "(copia rămâne în arhivă, ascunsă).")
+
+
 class NotAZip(ValidationFailed):
     code = "import_not_a_zip"
     message_ro = "Fișierul nu este o arhivă ZIP descărcată din SPV."
@@ -100,4 +106,6 @@ def _import_one(cif: str, name: str, content: bytes, archiver: Archiver, now: da
         return ImportedFile(shown, "rejected", reason=error.message_ro)
     done.append(archived)
     status = "archived" if archived.new else "duplicate"
-    return ImportedFile(shown, status, message_id=archived.sk.rsplit("#", 1)[-1], kind=archived.kind)
+    reason = (CONFLICT if archived.conflict else REPLACED if archived.replaced else None)
+    return ImportedFile(shown, status, reason=reason, message_id=archived.sk.rsplit("#", 1)[-1],
+                        kind=archived.kind)

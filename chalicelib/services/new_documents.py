@@ -24,7 +24,8 @@ from chalicelib.domain.licences import NewDocumentEmails, licence_for
 from chalicelib.domain.notifications import Category
 from chalicelib.services.mail_html import esc, link
 from chalicelib.services.notifications import Message, Notifications
-from chalicelib.storage.models import CompanyModel, DocumentModel, LimitCounterModel
+from chalicelib.storage.documents import Document, DocumentRepository
+from chalicelib.storage.models import CompanyModel, LimitCounterModel
 
 logger = Logger(service="arhivar-notifications", child=True)
 
@@ -125,12 +126,11 @@ def _send(notifications: Notifications, company: CompanyModel, sks: list[str], c
                for r in recipients)
 
 
-def _documents(cif: str, sks: list[str]) -> list[DocumentModel]:
-    found = {d.sk: d for d in DocumentModel.batch_get([(cif, sk) for sk in sks])}
-    return [found[sk] for sk in sks if sk in found]
+def _documents(cif: str, sks: list[str]) -> list[Document]:
+    return [d for d in DocumentRepository.many(cif, sks) if not d.superseded_by]
 
 
-def compose(public_url: str, company: CompanyModel, documents: list[DocumentModel], count: int,
+def compose(public_url: str, company: CompanyModel, documents: list[Document], count: int,
             headline: str, when: str) -> Message:
     """The e-mail: the documents listed (type, partner, number, date, total) and a link to
     the Documents page. No files, no attachments."""
@@ -159,7 +159,7 @@ def compose(public_url: str, company: CompanyModel, documents: list[DocumentMode
     return Message(subject=subject, text=text, html=html)
 
 
-def _row(document: DocumentModel) -> dict[str, str]:
+def _row(document: Document) -> dict[str, str]:
     kind = KINDS.get(document.kind, document.kind)
     fallback = "Mesaj" if document.kind in ("error", "buyer_message") else "Document"
     label = TYPES.get(document.document_type or "", fallback)

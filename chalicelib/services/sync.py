@@ -34,7 +34,7 @@ from chalicelib.domain.authorization import AuthorizationState
 from chalicelib.domain.licences import NewDocumentEmails, licence_for
 from chalicelib.invoices.errors import InvalidAnafZip
 from chalicelib.services import companies
-from chalicelib.services.archiver import Archived, Archiver, archived, archived_key
+from chalicelib.services.archiver import Archived, Archiver
 from chalicelib.services.budget import BudgetExhausted, CallBudget
 from chalicelib.services.credentials import (
     CredentialInvalid,
@@ -44,7 +44,8 @@ from chalicelib.services.credentials import (
 )
 from chalicelib.services.dispatch import due_shard
 from chalicelib.services.renders import queue_renders
-from chalicelib.storage.models import CompanyModel, LimitCounterModel, SyncRunModel
+from chalicelib.storage.documents import DocumentRepository
+from chalicelib.storage.models import CompanyModel, SyncRunModel
 from chalicelib.storage.queues import WorkQueues
 
 logger = Logger(service="arhivar-sync", child=True)
@@ -196,11 +197,8 @@ class CompanySync:
 
     def _missing(self, cif: str, listed: list[AnafMessage], stats: RunStats) -> list[AnafMessage]:
         """The listed messages not archived yet, by their idempotency keys (100 per read)."""
-        done: set[str] = set()
-        for offset in range(0, len(listed), 100):
-            keys = [archived_key(cif, m.id) for m in listed[offset:offset + 100]]
-            done.update(archived(list(LimitCounterModel.batch_get(keys))))
-        pending = [m for m in listed if archived_key(cif, m.id) not in done]
+        done = DocumentRepository.archived_messages(cif, [m.id for m in listed])
+        pending = [m for m in listed if m.id not in done]
         stats.already = len(listed) - len(pending)
         return pending
 

@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from chalicelib import dependencies
-from chalicelib.domain.documents import fold
+from chalicelib.domain.search_text import fold
 from chalicelib.services.documents import LINES_PAGE_DEFAULT
 from chalicelib.storage.models import DocumentModel
 from chalicelib.topology import queue

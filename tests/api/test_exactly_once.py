@@ -1,0 +1,195 @@
+"""One live document per (CIF, upload index, kind), whatever the door (issue "12 ·", findings 1
+and 2): an import and a sync of the same invoice archive it once; a tampered ZIP imported first
+never squats the upload (the verified original wins, the tampered one stays in S3, superseded
+and hidden); two verified originals of one upload keep the first.
+
+Each scenario uses a fresh company whose certificate the sandbox issues for it alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import zipfile
+
+import pytest
+import requests
+
+from chalicelib import dependencies
+from chalicelib.storage.aws import aws_client
+from chalicelib.storage.models import CompanyModel, DocumentModel
+from tests.api.conftest import authorize, issue_certificate
+from tests.api.test_sync import Sandbox
+
+
+@pytest.fixture
+def sandbox(local_stack) -> Sandbox:
+    return Sandbox(local_stack.ports.sandbox_url)
+
+
+@pytest.fixture
+def company(new_user, fresh_cif, sandbox):
+    """A fresh company X, proven and connected by its admin, with nothing archived yet."""
+    admin, cif = new_user(), fresh_cif()
+    assert admin.call("POST", "/companies", json={"cif": cif}).status_code == 201
+    assert authorize(admin, cif, issue_certificate(sandbox.url, [cif], "Titular X"))["anaf"] == "connected"
+    return admin, cif
+
+
+def arrived_invoice(sandbox: Sandbox, cif: str) -> dict:
+    """One new invoice received by `cif` at ANAF; its message (id, id_solicitare, …)."""
+    before = {m["id"] for m in sandbox.admin("GET", "messages", params={"cif": cif, "sha256": 0})["messages"]}
+    world = sandbox.admin("GET", "world")
+    seller = next(p["cif"] for p in world["partners"] if p["cif"] != cif)
+    sandbox.arrive(kind="invoice", seller_cif=seller, buyer_cif=cif, count=1)
+    (message,) = [m for m in sandbox.admin("GET", "messages", params={"cif": cif, "sha256": 0})["messages"]
+                  if m["id"] not in before]
+    return message
+
+
+def downloaded_by_hand(sandbox: Sandbox, cif: str, message_id: str) -> bytes:
+    token = dependencies.credential_vault().access_token(CompanyModel.get(cif).credential_id)
+    answer = requests.get(f"{sandbox.url}/prod/FCTEL/rest/descarcare", params={"id": message_id},
+                          headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    assert answer.headers["Content-Type"].startswith("application/zip")
+    return answer.content
+
+
+def tampered(original: bytes) -> bytes:
+    """The same ANAF ZIP with one byte of the invoice's text changed: it still parses, its MF
+    signature no longer verifies."""
+    source = zipfile.ZipFile(io.BytesIO(original))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as forged:
+        for info in source.infolist():
+            content = source.read(info)
+            if not info.filename.startswith("semnatura_"):
+                content = content.replace(b"</cbc:ID>", b"9</cbc:ID>", 1)
+            forged.writestr(info.filename, content)
+    return buffer.getvalue()
+
+
+def repacked(original: bytes) -> bytes:
+    """The same signed members in another ZIP container (stored, not deflated): other bytes,
+    and a signature that still verifies."""
+    source = zipfile.ZipFile(io.BytesIO(original))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as copy:
+        for info in source.infolist():
+            copy.writestr(info.filename, source.read(info))
+    assert buffer.getvalue() != original
+    return buffer.getvalue()
+
+
+def imported(user, cif: str, upload: bytes) -> dict:
+    answer = user.call("POST", f"/companies/{cif}/imports", data=upload, headers={"Content-Type": "application/zip"})
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def sync(cif: str) -> None:
+    assert dependencies.company_sync(lambda: 900.0).run(cif, "test").result == "complete"
+
+
+def stored(key: str) -> bytes:
+    settings = dependencies.settings()
+    return aws_client(settings, "s3").get_object(Bucket=settings.archive_bucket, Key=key)["Body"].read()
+
+
+def of_upload(cif: str, upload_index: str) -> list[DocumentModel]:
+    return [d for d in DocumentModel.query(cif, consistent_read=True) if d.upload_index == upload_index]
+
+
+def assert_counted_once(cif: str) -> None:
+    company = CompanyModel.get(cif, consistent_read=True)
+    assert int(company.document_count) == 1 and int(company.count_received) == 1
+
+
+def test_an_imported_zip_then_a_sync_of_the_same_message_archive_it_once(company, sandbox):
+    # GIVEN an invoice an admin downloaded by hand from SPV and imported
+    admin, cif = company
+    message = arrived_invoice(sandbox, cif)
+    assert imported(admin, cif, downloaded_by_hand(sandbox, cif, message["id"]))["counts"]["archived"] == 1
+
+    # WHEN the next sync lists the same message
+    sync(cif)
+
+    # THEN there is one document for the upload, counted once, listed once
+    (document,) = of_upload(cif, message["id_solicitare"])
+    assert document.source == "import" and document.signature_status == "valid"
+    assert_counted_once(cif)
+    listed = admin.call("GET", f"/companies/{cif}/documents").json()
+    assert [d["upload_index"] for d in listed["documents"]] == [message["id_solicitare"]]
+    assert listed["total"] == {"value": 1, "exact": True}
+
+
+@pytest.mark.parametrize("door", ["sync", "import"])
+def test_a_tampered_import_never_squats_the_upload_the_verified_original_wins(company, sandbox, door):
+    # GIVEN a tampered copy of an invoice, imported before anything else archived it
+    admin, cif = company
+    message = arrived_invoice(sandbox, cif)
+    genuine = downloaded_by_hand(sandbox, cif, message["id"])
+    forged = tampered(genuine)
+    first = imported(admin, cif, forged)
+    assert first["counts"]["archived"] == 1
+    (squatter,) = of_upload(cif, message["id_solicitare"])
+    assert squatter.signature_status == "invalid"
+
+    # WHEN the verified original comes through another door
+    if door == "sync":
+        sync(cif)
+    else:
+        second = imported(admin, cif, genuine)
+        assert second["counts"] == {"archived": 1, "duplicate": 0, "rejected": 0}
+
+    # THEN the verified original is the live document; the tampered one stays in S3 (Object
+    # Lock), marked superseded by it; the counters count the upload once
+    documents = {d.sk: d for d in of_upload(cif, message["id_solicitare"])}
+    assert len(documents) == 2
+    (live,) = [d for d in documents.values() if not d.superseded_by]
+    old = documents[squatter.sk]
+    assert live.signature_status == "valid" and old.superseded_by == live.sk
+    assert live.original_sha256 == hashlib.sha256(genuine).hexdigest()
+    assert hashlib.sha256(stored(old.original_key)).hexdigest() == hashlib.sha256(forged).hexdigest()
+    assert_counted_once(cif)
+
+    # AND the Documents list, its count and its search show only the live one by default
+    listed = admin.call("GET", f"/companies/{cif}/documents").json()
+    assert [d["message_id"] for d in listed["documents"]] == [live.message_id]
+    assert listed["total"]["value"] == 1
+    searched = admin.call("GET", f"/companies/{cif}/documents", params={"q": live.number}).json()
+    assert [d["message_id"] for d in searched["documents"]] == [live.message_id]
+    # AND an explicit filter shows the superseded one, whose detail says why in Romanian
+    hidden = admin.call("GET", f"/companies/{cif}/documents", params={"superseded": "1"}).json()
+    assert [d["message_id"] for d in hidden["documents"]] == [old.message_id]
+    assert hidden["documents"][0]["superseded_by"] == live.message_id
+    detail = admin.call("GET", f"/companies/{cif}/documents/{old.message_id}").json()["document"]
+    assert detail["superseded_by"] == live.message_id
+    assert "înlocuit" in detail["superseded_note"] and "semnătur" in detail["superseded_note"]
+    assert admin.call("GET", f"/companies/{cif}/documents/{live.message_id}").json()["document"][
+        "superseded_note"] is None
+
+    # AND a later sync or import of the original changes nothing
+    sync(cif)
+    assert imported(admin, cif, genuine)["counts"]["duplicate"] == 1
+    assert len(of_upload(cif, message["id_solicitare"])) == 2
+    assert_counted_once(cif)
+
+
+def test_a_second_verified_original_with_other_bytes_is_a_reported_duplicate(company, sandbox):
+    # GIVEN an invoice archived by a sync
+    admin, cif = company
+    message = arrived_invoice(sandbox, cif)
+    sync(cif)
+    (first,) = of_upload(cif, message["id_solicitare"])
+
+    # WHEN a verified copy of it in other bytes (the same signed members, repacked) is imported
+    other = repacked(downloaded_by_hand(sandbox, cif, message["id"]))
+    result = imported(admin, cif, other)
+
+    # THEN the first stays the only document; the import reports the second as a duplicate
+    # whose bytes differ from the archived original
+    assert result["counts"] == {"archived": 0, "duplicate": 1, "rejected": 0}
+    assert "alt original" in result["files"][0]["reason"]
+    assert [d.sk for d in of_upload(cif, message["id_solicitare"])] == [first.sk]
+    assert_counted_once(cif)
