@@ -34,7 +34,7 @@ from chalicelib.domain.authorization import AuthorizationState
 from chalicelib.domain.licences import NewDocumentEmails, licence_for
 from chalicelib.invoices.errors import InvalidAnafZip
 from chalicelib.services import companies
-from chalicelib.services.archiver import Archived, Archiver
+from chalicelib.services.archiver import Archiver
 from chalicelib.services.budget import BudgetExhausted, CallBudget
 from chalicelib.services.credentials import (
     CredentialInvalid,
@@ -66,7 +66,6 @@ class Downloaded:
     bytes: int = 0
     new: bool = False
     sk: str | None = None
-    result: Archived | None = None  # the archiver's answer (it decides whether a PDF is due)
     lost: bool = False
     error: str | None = None
 
@@ -215,13 +214,10 @@ class CompanySync:
                     failed.append(pending[offset].created_at)
                     break
                 batch = pending[offset:offset + step]
-                results = []
                 for message, done in zip(batch, pool.map(lambda m: self._one(client, cif, m), batch), strict=True):
                     if not done.archived:
                         failed.append(message.created_at)
                     stats.add(done)
-                    results.append(done.result)
-                queue_renders(self._queues, cif, results)
                 if any(error == "calls_per_minute" for error in stats.errors):
                     break  # the rest waits for the next run (soon: see _sync)
         return min(failed) if failed else None
@@ -232,6 +228,9 @@ class CompanySync:
             self._budget.spend_download(message.id)
             content = client.download(message.id).content
             archived = self._archiver.archive(cif, message, content)
+            # Its PDF is asked for by the thread that recorded it, at once: a worker killed
+            # later in the batch must not leave recorded invoices without a render request.
+            queue_renders(self._queues, cif, [archived])
         except AnafMessageExpired:
             return Downloaded(archived=True, calls=1, error="message_expired", lost=True)
         except InvalidAnafZip as error:
@@ -243,7 +242,7 @@ class CompanySync:
                 raise  # the whole run stops: see _sync
             return Downloaded(archived=False, calls=1, error=error.code)
         return Downloaded(archived=True, calls=1, bytes=len(content), new=archived.new,
-                          sk=archived.sk if archived.new else None, result=archived)
+                          sk=archived.sk if archived.new else None)
 
     # -- company state -------------------------------------------------------------------------
 

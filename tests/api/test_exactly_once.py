@@ -10,16 +10,23 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
+import random
 import zipfile
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
 
 from chalicelib import dependencies
+from chalicelib.services.archiver import Archiver
+from chalicelib.services.renders import queue_renders
 from chalicelib.storage.aws import aws_client
 from chalicelib.storage.models import CompanyModel, DocumentModel
+from chalicelib.topology import queue
+from local.runtime import QueuePoller, load_handler
 from tests.api.conftest import authorize, issue_certificate
-from tests.api.test_sync import Sandbox
+from tests.api.test_sync import Sandbox, _zip_of
 
 
 @pytest.fixture
@@ -193,3 +200,136 @@ def test_a_second_verified_original_with_other_bytes_is_a_reported_duplicate(com
     assert "alt original" in result["files"][0]["reason"]
     assert [d.sk for d in of_upload(cif, message["id_solicitare"])] == [first.sk]
     assert_counted_once(cif)
+
+
+# -- every door at once ----------------------------------------------------------------------
+
+EXACTLY_ONCE_STEPS = int(os.environ.get("ARHIVAR_EXACTLY_ONCE_STEPS", "30"))
+
+
+def drain_renders(settings) -> None:
+    """Play the render queue's event source mapping until the queue is empty."""
+    spec = queue("render")
+    poller = QueuePoller(settings, spec, load_handler(spec.consumer), wait_time_s=0)
+    while poller.poll_once().received:
+        pass
+
+
+def test_every_door_interleaved_keeps_one_live_document_per_upload(company, sandbox, settings, monkeypatch):
+    """Imports (valid, tampered, repeated, a ZIP of several), syncs, retried and killed workers
+    and re-renders, in a seeded random order; then the invariants of the archive."""
+    seed = int(os.environ.get("ARHIVAR_EXACTLY_ONCE_SEED", random.SystemRandom().randrange(10**6)))
+    print(f"exactly-once seed: {seed} (ARHIVAR_EXACTLY_ONCE_SEED={seed} replays it)")
+    rng = random.Random(seed)
+    admin, cif = company
+    genuine: dict[str, bytes] = {}  # upload index → the ZIP ANAF serves
+    forged: dict[str, bytes] = {}
+
+    def arrive() -> None:
+        """A new invoice at ANAF, downloaded by hand too (so any door may archive it first)."""
+        message = arrived_invoice(sandbox, cif)
+        genuine[message["id_solicitare"]] = downloaded_by_hand(sandbox, cif, message["id"])
+        forged[message["id_solicitare"]] = tampered(genuine[message["id_solicitare"]])
+
+    arrive()
+    archiver = dependencies.archiver()
+    real_record = Archiver._record
+    announced: list[str] = []  # the sort keys each sync run would e-mail about, all runs
+    imported_before: list[bytes] = []
+
+    def killed_at(call: int) -> None:
+        """The next archiving worker dies at its `call`-th record, after the claim and S3."""
+        countdown = {"n": call}
+
+        def dying(self, *args, **kwargs):
+            countdown["n"] -= 1
+            if countdown["n"] == 0:
+                raise SystemExit("worker killed")
+            return real_record(self, *args, **kwargs)
+        monkeypatch.setattr(Archiver, "_record", dying)
+
+    def import_worker(content: bytes) -> None:
+        """What an import worker does with one ZIP: archive it, then ask for its PDF."""
+        queue_renders(dependencies.work_queues(), cif, [archiver.archive_import(cif, content, datetime.now(UTC))])
+
+    def one_file() -> bytes:
+        index = rng.choice(sorted(genuine))
+        return forged[index] if rng.random() < 0.5 else genuine[index]
+
+    for _step in range(EXACTLY_ONCE_STEPS):
+        door = rng.choice(["arrive", "import", "import", "several", "again", "sync", "killed_import",
+                           "killed_sync", "render"])
+        print("step", _step, door)
+        if door == "arrive" and len(genuine) < 6:
+            arrive()
+        elif door == "import":
+            content = one_file()
+            imported_before.append(content)
+            assert imported(admin, cif, content)["counts"]["rejected"] == 0
+        elif door == "several":
+            files = {f"{n}.zip": one_file() for n in range(rng.randint(2, 4))}
+            imported_before.extend(files.values())
+            assert imported(admin, cif, _zip_of(files))["counts"]["rejected"] == 0
+        elif door == "again" and imported_before:  # a retried import worker: the same bytes again
+            import_worker(rng.choice(imported_before))
+        elif door == "killed_import":
+            content = one_file()
+            killed_at(1)  # (a duplicate of a live upload is turned away before recording)
+            try:
+                import_worker(content)
+            except SystemExit:
+                pass
+            finally:
+                monkeypatch.setattr(Archiver, "_record", real_record)
+            if rng.random() < 0.5:  # the queue redelivers it
+                import_worker(content)
+        elif door in ("sync", "killed_sync"):
+            if door == "killed_sync":
+                killed_at(rng.randint(1, 3))
+            try:
+                announced.extend(dependencies.company_sync(lambda: 900.0).run(cif, "test").stats.new_sks)
+            except SystemExit:  # the lease of the killed run expires; the next run retries
+                CompanyModel(cif=cif).update(actions=[
+                    CompanyModel.lease_until.set(datetime.now(UTC) - timedelta(seconds=1))])
+            finally:
+                monkeypatch.setattr(Archiver, "_record", real_record)
+        elif door == "render":
+            listed = admin.call("GET", f"/companies/{cif}/documents").json()["documents"]
+            if listed:
+                target = rng.choice(listed)["message_id"]
+                assert admin.call("POST", f"/companies/{cif}/documents/{target}/render").status_code == 202
+            if rng.random() < 0.5:
+                drain_renders(settings)
+
+    # A last clean sync and the render queue drained: everything ANAF has is archived.
+    announced.extend(dependencies.company_sync(lambda: 900.0).run(cif, "test").stats.new_sks)
+    drain_renders(settings)
+
+    documents = list(DocumentModel.query(cif, consistent_read=True))
+    live = [d for d in documents if not d.superseded_by]
+    print(f"{len(genuine)} uploads, {len(documents) - len(live)} superseded documents")
+    # One live document per upload, and it is the verified original ANAF serves
+    assert sorted((d.upload_index, d.kind) for d in live) == sorted((i, "received") for i in genuine)
+    for document in live:
+        assert document.signature_status == "valid", document.message_id
+        assert document.original_sha256 == hashlib.sha256(genuine[document.upload_index]).hexdigest()
+    # Every superseded document names the live one of its upload
+    by_sk = {d.sk: d for d in live}
+    for document in documents:
+        if document.superseded_by:
+            assert by_sk[document.superseded_by].upload_index == document.upload_index
+    # Every live document's original (with its recorded SHA-256), XML and PDF are in S3
+    for document in live:
+        assert hashlib.sha256(stored(document.original_key)).hexdigest() == document.original_sha256
+        assert stored(document.xml_key).lstrip().startswith(b"<")
+        assert document.pdf_status == "ready", (document.message_id, document.pdf_status)
+        assert stored(document.pdf_key).startswith(b"%PDF-")
+    # The counters are a count of the live documents
+    counted = CompanyModel.get(cif, consistent_read=True)
+    assert int(counted.document_count) == len(live) == int(counted.count_received)
+    # The list API agrees
+    assert admin.call("GET", f"/companies/{cif}/documents").json()["total"]["value"] == len(live)
+    # No upload announced twice
+    uploads = [by_sk[sk].upload_index if sk in by_sk else DocumentModel.get(cif, sk).upload_index
+               for sk in announced]
+    assert len(uploads) == len(set(uploads)), uploads
