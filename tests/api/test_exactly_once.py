@@ -19,9 +19,11 @@ import pytest
 import requests
 
 from chalicelib import dependencies
+from chalicelib.domain.document_filters import DocumentFilter
 from chalicelib.services.archiver import Archiver
 from chalicelib.services.renders import queue_renders
 from chalicelib.storage.aws import aws_client
+from chalicelib.storage.document_queries import DocumentIndex
 from chalicelib.storage.models import CompanyModel, DocumentModel
 from chalicelib.topology import queue
 from local.runtime import QueuePoller, load_handler
@@ -170,6 +172,13 @@ def test_a_tampered_import_never_squats_the_upload_the_verified_original_wins(co
     hidden = admin.call("GET", f"/companies/{cif}/documents", params={"superseded": "1"}).json()
     assert [d["message_id"] for d in hidden["documents"]] == [old.message_id]
     assert hidden["documents"][0]["superseded_by"] == live.message_id
+    bad = admin.call("GET", f"/companies/{cif}/documents", params={"superseded": "poate"})
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid_filter"
+    # AND what an export reads (its total and its documents) leaves the superseded one out
+    index = DocumentIndex(dependencies.settings())
+    assert [d.sk for d in index.each(cif, DocumentFilter())] == [live.sk]
+    assert index.count_all(cif, DocumentFilter()) == 1
+    assert [d.sk for d in index.each(cif, DocumentFilter(superseded=True))] == [old.sk]
     detail = admin.call("GET", f"/companies/{cif}/documents/{old.message_id}").json()["document"]
     assert detail["superseded_by"] == live.message_id
     assert "înlocuit" in detail["superseded_note"] and "semnătur" in detail["superseded_note"]
