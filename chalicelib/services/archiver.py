@@ -144,8 +144,7 @@ class Archiver:
                            extra={"cif": cif, "message_id": message.id, "live": live_sk})
         return Archived(live_sk, False, kind, False, conflict=conflict)
 
-    @staticmethod
-    def _index(fields: dict[str, Any], kind: str, package: AnafZip) -> bool:
+    def _index(self, fields: dict[str, Any], kind: str, package: AnafZip) -> bool:
         """Fill the searchable fields; True when the document is an invoice to render."""
         try:
             if kind in ("received", "sent", "unknown"):
