@@ -24,7 +24,8 @@ from chalicelib.services.archiver import Archiver
 from chalicelib.services.renders import queue_renders
 from chalicelib.storage.aws import aws_client
 from chalicelib.storage.document_queries import DocumentIndex
-from chalicelib.storage.models import CompanyModel, DocumentModel
+from chalicelib.storage.documents import upload_key
+from chalicelib.storage.models import CompanyModel, DocumentModel, LimitCounterModel
 from chalicelib.topology import queue
 from local.runtime import QueuePoller, load_handler
 from tests.api.conftest import authorize, issue_certificate
@@ -208,6 +209,28 @@ def test_a_second_verified_original_with_other_bytes_is_a_reported_duplicate(com
     assert result["counts"] == {"archived": 0, "duplicate": 1, "rejected": 0}
     assert "alt original" in result["files"][0]["reason"]
     assert [d.sk for d in of_upload(cif, message["id_solicitare"])] == [first.sk]
+    assert_counted_once(cif)
+
+
+def test_a_document_archived_before_upload_claims_existed_still_keeps_its_upload(company, sandbox):
+    # GIVEN a tampered copy imported, then its upload claim gone (as for documents archived
+    # before upload claims existed)
+    admin, cif = company
+    message = arrived_invoice(sandbox, cif)
+    genuine = downloaded_by_hand(sandbox, cif, message["id"])
+    imported(admin, cif, tampered(genuine))
+    LimitCounterModel.get(upload_key(cif, message["id_solicitare"], "received")).delete()
+
+    # WHEN the verified original is synced
+    sync(cif)
+
+    # THEN it replaces the tampered document, found through the by_upload index, and the
+    # upload's claim now names it
+    documents = of_upload(cif, message["id_solicitare"])
+    (live,) = [d for d in documents if not d.superseded_by]
+    assert live.signature_status == "valid" and len(documents) == 2
+    claim = LimitCounterModel.get(upload_key(cif, message["id_solicitare"], "received"), consistent_read=True)
+    assert claim.document_sk == live.sk and claim.claim_state == "verified"
     assert_counted_once(cif)
 
 
