@@ -64,7 +64,7 @@ def start_moto() -> tuple[subprocess.Popen, dict[str, str]]:
 
 
 def document_items(cif: str, count: int, rng: random.Random) -> list[dict]:
-    from chalicelib.domain.documents import listing_fields
+    from chalicelib.domain.search_text import listing_fields
     from chalicelib.services.archiver import document_sk
 
     start = datetime.now(UTC) - timedelta(days=3 * 365)
@@ -160,8 +160,9 @@ class TimedClient:
 
 
 def bench_pages(settings, average_size: int) -> None:
-    from chalicelib.domain.documents import Cursor, CursorSigner, parse_filter, plan_query
-    from chalicelib.services.documents import DocumentIndex
+    from chalicelib.domain.cursors import Cursor, CursorSigner
+    from chalicelib.domain.document_filters import parse_filter
+    from chalicelib.storage.document_queries import DocumentIndex, plan_query
 
     index = DocumentIndex(settings, lambda: b"bench-key" * 4)
     timed = TimedClient(index._dynamodb)
@@ -254,9 +255,9 @@ def export_child(export_id: str, traced: bool) -> None:
     """One export build in this (fresh) process: its time, size and memory."""
     from chalicelib import dependencies
     from chalicelib.services import exports
-    from chalicelib.services.documents import DocumentIndex
     from chalicelib.settings import get_settings
     from chalicelib.storage.blobs import ArchiveBucket
+    from chalicelib.storage.document_queries import DocumentIndex
     from chalicelib.storage.models import ExportModel, bind_models
 
     settings = get_settings()

@@ -13,7 +13,7 @@ import zlib
 import pytest
 
 from chalicelib.api.requests import MAX_DEPTH, InvalidRequest, parse_body
-from chalicelib.domain import documents as rules
+from chalicelib.domain import cursors, document_filters
 from chalicelib.domain.cif import Cif, InvalidCif, is_valid_cif
 from chalicelib.domain.email import InvalidEmail, parse_email
 from chalicelib.domain.notifications import (
@@ -55,36 +55,37 @@ def test_an_ascii_cif_still_parses_as_people_type_it():
 
 @pytest.mark.parametrize("value", ["²", "¹⁰", "\u0661\u0660", "\uff11\uff10", "25\u200b", " 10"])
 def test_a_page_size_in_unicode_digits_is_an_invalid_page_size(value):
-    with pytest.raises(rules.InvalidPageSize):
-        rules.parse_page_size(value)
+    with pytest.raises(document_filters.InvalidPageSize):
+        document_filters.parse_page_size(value)
 
 
 def test_ascii_page_sizes_still_parse():
-    assert [rules.parse_page_size(v) for v in ("10", "25", "50", "100", None, "")] == [10, 25, 50, 100, 25, 25]
+    sizes = [document_filters.parse_page_size(v) for v in ("10", "25", "50", "100", None, "")]
+    assert sizes == [10, 25, 50, 100, 25, 25]
 
 
 @pytest.mark.parametrize(("field", "value", "error"), [
-    ("created_from", "\u0662\u0660\u0662\u0666-\u0660\u0661-\u0660\u0661", rules.InvalidDate),
-    ("issued_to", "\uff12\uff10\uff12\uff16-01-01", rules.InvalidDate),
-    ("amount_min", "\u0661\u0662\u0663", rules.InvalidAmount),  # Decimal("\u0661\u0662\u0663") == 123
-    ("amount_max", "1²", rules.InvalidAmount),
+    ("created_from", "\u0662\u0660\u0662\u0666-\u0660\u0661-\u0660\u0661", document_filters.InvalidDate),
+    ("issued_to", "\uff12\uff10\uff12\uff16-01-01", document_filters.InvalidDate),
+    ("amount_min", "\u0661\u0662\u0663", document_filters.InvalidAmount),  # Decimal("\u0661\u0662\u0663") == 123
+    ("amount_max", "1²", document_filters.InvalidAmount),
 ])
 def test_filter_dates_and_amounts_in_unicode_digits_are_refused(field, value, error):
     with pytest.raises(error) as caught:
-        rules.parse_filter({field: value})
+        document_filters.parse_filter({field: value})
     assert caught.value.details == {"field": field}
 
 
 @pytest.mark.parametrize("token", ["ą.b", "é", "abc.ć", "x" * 10 + ".ü" * 5, "\u0661\u0662\u0663.\u0661\u0662\u0663"])
 def test_a_non_ascii_cursor_is_an_invalid_cursor(token):
-    signer = rules.CursorSigner(b"k" * 32)
-    with pytest.raises(rules.InvalidCursor):
+    signer = cursors.CursorSigner(b"k" * 32)
+    with pytest.raises(cursors.InvalidCursor):
         signer.open(token, VALID_CIF, "f", ("cif", "sk"))
 
 
 def test_a_sealed_cursor_still_opens():
-    signer = rules.CursorSigner(b"k" * 32)
-    token = signer.seal(VALID_CIF, "f", rules.Cursor({"cif": VALID_CIF, "sk": "created#ș"}, 3, True))
+    signer = cursors.CursorSigner(b"k" * 32)
+    token = signer.seal(VALID_CIF, "f", cursors.Cursor({"cif": VALID_CIF, "sk": "created#ș"}, 3, True))
     assert signer.open(token, VALID_CIF, "f", ("cif", "sk")).key == {"cif": VALID_CIF, "sk": "created#ș"}
 
 

@@ -15,20 +15,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 LAYERS = ("chalicelib/services", "chalicelib/api", "chalicelib/domain", "functions")
 FORBIDDEN_IMPORTS = ("chalicelib.storage.models", "pynamodb")
-KEY_PREFIXES = ("originals/", "documents/", "exports/")
+KEY_PREFIXES = ("originals/", "documents/", "exports/", "imports/", "reports/")
 KEY_MODULE = "chalicelib/storage/keys.py"
-
-# TEMPORARY: the document records, owned by the `docstore` branch (issue "12 ·") and moving into
-# their own repository there. The lead empties this list when both branches are merged.
-DOCSTORE_ALLOWED = {
-    "chalicelib/services/archiver.py",
-    "chalicelib/services/documents.py",
-    "chalicelib/services/new_documents.py",
-    "chalicelib/api/document_views.py",
-    "functions/render_pdf/handler.py",
-    "chalicelib/services/sync.py",  # only the archive's "archived#…" claims (`_missing`)
-}
-
 
 def _modules() -> list[Path]:
     found = [path for layer in LAYERS for path in sorted((ROOT / layer).rglob("*.py"))]
@@ -72,16 +60,7 @@ def test_the_checks_see_what_they_look_for() -> None:
 @pytest.mark.parametrize("path", _modules(), ids=_name)
 def test_only_storage_imports_pynamodb_models(path: Path) -> None:
     imported = forbidden_imports(path.read_text(encoding="utf-8"))
-    if _name(path) in DOCSTORE_ALLOWED:
-        return
     assert not imported, f"{_name(path)} imports {imported}: speak to a repository in chalicelib/storage/"
-
-
-def test_the_temporary_allow_list_names_only_files_that_need_it() -> None:
-    # An entry whose file no longer imports the models is stale: remove it.
-    stale = [name for name in sorted(DOCSTORE_ALLOWED)
-             if not forbidden_imports((ROOT / name).read_text(encoding="utf-8"))]
-    assert not stale
 
 
 def test_only_the_key_module_spells_s3_keys() -> None:

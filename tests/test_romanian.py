@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from chalicelib.domain import documents as rules
+from chalicelib.domain import document_filters as rules
 from chalicelib.domain.romanian import (
     AmbiguousAmount,
     NotAnAmount,

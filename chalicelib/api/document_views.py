@@ -10,14 +10,16 @@ from typing import Any
 
 from chalicelib.api.views import iso
 from chalicelib.invoices.models import Invoice, Party
-from chalicelib.services.documents import LinesPage, Page
+from chalicelib.services.documents import LinesPage, superseded_note
 from chalicelib.services.exports import filters_of
-from chalicelib.storage.models import DocumentModel, ExportModel
+from chalicelib.storage.document_queries import Page
+from chalicelib.storage.documents import Document
+from chalicelib.storage.exports import Export
 
 FIRST_LINES = LinesPage()  # the detail without lines_offset/lines_limit
 
 
-def document(item: DocumentModel) -> dict[str, Any]:
+def document(item: Document) -> dict[str, Any]:
     return {
         "message_id": item.message_id,
         "sk": item.sk,
@@ -35,6 +37,8 @@ def document(item: DocumentModel) -> dict[str, Any]:
         "signature_status": item.signature_status or "unknown",
         "pdf_status": item.pdf_status or "pending",
         "upload_index": item.upload_index,
+        # The message id of the verified original that replaced this document (hidden then).
+        "superseded_by": str(item.superseded_by).rsplit("#", 1)[-1] if item.superseded_by else None,
     }
 
 
@@ -49,7 +53,7 @@ def page(result: Page) -> dict[str, Any]:
     }
 
 
-def detail(item: DocumentModel, invoice: Invoice | None, lines: LinesPage = FIRST_LINES) -> dict[str, Any]:
+def detail(item: Document, invoice: Invoice | None, lines: LinesPage = FIRST_LINES) -> dict[str, Any]:
     view = document(item)
     view.update({
         "original_sha256": item.original_sha256,
@@ -58,6 +62,7 @@ def detail(item: DocumentModel, invoice: Invoice | None, lines: LinesPage = FIRS
         "anaf_details": item.anaf_details,
         "parse_status": item.parse_status,
         "messages": list(item.messages or []),
+        "superseded_note": superseded_note(item),
         "invoice": invoice_view(invoice, lines) if invoice is not None else None,
     })
     return view
@@ -124,7 +129,7 @@ def _text(value: Decimal | date | datetime | None) -> str | None:
     return value.isoformat()
 
 
-def export(item: ExportModel, url: str | None) -> dict[str, Any]:
+def export(item: Export, url: str | None) -> dict[str, Any]:
     return {
         "export_id": item.export_id,
         "format": item.format or "zip",

@@ -17,16 +17,15 @@ from chalicelib.api import caller as callers
 from chalicelib.api import document_views as views
 from chalicelib.api import routing
 from chalicelib.api.requests import parse_body
-from chalicelib.domain import documents as rules
+from chalicelib.domain import document_filters as filters
+from chalicelib.domain import file_names
 from chalicelib.domain.errors import NotAllowed
 from chalicelib.domain.memberships import Role, can_administer
-from chalicelib.invoices.errors import InvoiceLayerError
-from chalicelib.invoices.ubl import parse_invoice
 from chalicelib.services import documents, exports
+from chalicelib.storage.document_queries import DocumentIndex
 from chalicelib.storage.memberships import Membership
 
 documents_routes = Blueprint(__name__)
-INVOICE_KINDS = ("received", "sent", "unknown")
 
 
 route = functools.partial(routing.route, documents_routes)
@@ -46,8 +45,8 @@ def ok(payload: Any, status: int = 200) -> Response:
 
 
 @functools.cache
-def index() -> documents.DocumentIndex:
-    return documents.DocumentIndex(
+def index() -> DocumentIndex:
+    return DocumentIndex(
         dependencies.settings(), lambda: dependencies.mac_keys().get(documents.CURSOR_KEY_PURPOSE))
 
 
@@ -57,9 +56,9 @@ def index() -> documents.DocumentIndex:
 def list_documents(cif: str) -> Response:
     member(cif)
     params = query()
-    f = rules.parse_filter(params)
-    page_size = rules.parse_page_size(params.get("page_size"))
-    direction = rules.parse_direction(params.get("direction"))
+    f = filters.parse_filter(params)
+    page_size = filters.parse_page_size(params.get("page_size"))
+    direction = filters.parse_direction(params.get("direction"))
     result = index().page(cif, f, page_size, params.get("cursor") or None, direction)
     return ok(views.page(result))
 
@@ -69,13 +68,7 @@ def get_document(cif: str, message_id: str) -> Response:
     member(cif)
     params = query()
     lines = documents.parse_lines_page(params.get("lines_offset"), params.get("lines_limit"))
-    document = index().find(cif, message_id)
-    invoice = None
-    if document.kind in INVOICE_KINDS and document.xml_key and document.parse_status != "failed":
-        try:
-            invoice = parse_invoice(dependencies.archive().get(document.xml_key))
-        except InvoiceLayerError:
-            invoice = None
+    document, invoice = documents.detail(index(), dependencies.archive(), cif, message_id)
     return ok({"document": views.detail(document, invoice, lines)})
 
 
@@ -85,15 +78,15 @@ def get_document(cif: str, message_id: str) -> Response:
 def download(cif: str, message_id: str) -> Response:
     member(cif)
     fmt = query().get("format", "pdf")
-    if fmt not in rules.DOWNLOAD_EXTENSIONS:
-        raise rules.InvalidFilter("Formatul poate fi pdf, xml sau original.", details={"field": "format"})
-    document = index().find(cif, message_id)
+    if fmt not in file_names.DOWNLOAD_EXTENSIONS:
+        raise filters.InvalidFilter("Formatul poate fi pdf, xml sau original.", details={"field": "format"})
+    document = documents.find(index(), cif, message_id)
     try:
         key = documents.file_key(document, fmt)
     except documents.PdfNotReady:
         dependencies.work_queues().send("render", documents.render_message(document))
         raise
-    filename = rules.download_filename(documents.base_name(document), fmt)
+    filename = file_names.download_filename(documents.base_name(document), fmt)
     url = dependencies.archive().download_url(key, filename, documents.DOWNLOAD_URL_TTL_S)
     return ok({"url": url, "filename": filename, "expires_in": documents.DOWNLOAD_URL_TTL_S})
 
@@ -103,8 +96,8 @@ def render(cif: str, message_id: str) -> Response:
     membership = member(cif)
     if not can_administer(Role(membership.role)):
         raise NotAllowed("Doar proprietarii și administratorii pot regenera PDF-ul.")
-    document = index().find(cif, message_id)
-    if document.kind not in INVOICE_KINDS or document.pdf_status == "not_applicable":
+    document = documents.find(index(), cif, message_id)
+    if document.kind not in documents.INVOICE_KINDS or document.pdf_status == "not_applicable":
         raise documents.NoSuchFile("Acest document nu are PDF: descărcați XML-ul sau originalul.")
     dependencies.work_queues().send("render", documents.render_message(document))
     return ok({"status": "queued"}, status=202)
@@ -116,7 +109,7 @@ def render(cif: str, message_id: str) -> Response:
 def start_export(cif: str) -> Response:
     membership = member(cif)
     data = parse_body(routing.body_bytes(documents_routes.current_request), "ExportRequest")
-    f = rules.parse_filter({k: v for k, v in (data.get("filters") or {}).items() if v is not None})
+    f = filters.parse_filter({k: v for k, v in (data.get("filters") or {}).items() if v is not None})
     export = exports.start(membership.user_id, cif, data["format"], f, dependencies.work_queues(),
                            dependencies.now())
     return ok({"export_id": export.export_id, "status": export.status}, status=202)

@@ -20,10 +20,10 @@ from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
-from chalicelib.domain.documents import ROMANIA
 from chalicelib.domain.errors import ValidationFailed
 from chalicelib.domain.licences import LICENCES
 from chalicelib.domain.memberships import Role
+from chalicelib.domain.romanian_time import ROMANIA
 
 
 class EventType(Enum):

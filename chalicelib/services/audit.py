@@ -29,9 +29,10 @@ from aws_lambda_powertools import Logger
 
 from chalicelib.domain import audit as rules
 from chalicelib.domain.audit import EventType
-from chalicelib.domain.documents import ROMANIA, Column
+from chalicelib.domain.document_columns import Column
 from chalicelib.domain.errors import NotAllowed
 from chalicelib.domain.memberships import INVITATION_PREFIX, MembershipState, Role
+from chalicelib.domain.romanian_time import ROMANIA
 from chalicelib.services.sheets import CsvWriter
 from chalicelib.storage import accounts, audit_log, devices, memberships
 from chalicelib.storage.audit_log import AuditEvent

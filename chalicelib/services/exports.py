@@ -24,12 +24,14 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from chalicelib.domain import documents as rules
+from chalicelib.domain import document_columns as columns
+from chalicelib.domain import file_names
 from chalicelib.domain.audit import EventType
-from chalicelib.domain.documents import DocumentFilter
+from chalicelib.domain.document_filters import DocumentFilter, parse_filter
 from chalicelib.domain.errors import NotFound, ServiceUnavailable
+from chalicelib.domain.romanian_time import ROMANIA
 from chalicelib.services import audit, limits
-from chalicelib.services.documents import DocumentIndex, base_name, index_fields
+from chalicelib.services.documents import base_name, index_fields
 from chalicelib.services.notifications import Notifications
 from chalicelib.services.sheets import CsvWriter, XlsxWriter
 from chalicelib.services.streaming_zip import Member, write_zip
@@ -37,6 +39,7 @@ from chalicelib.settings import Settings
 from chalicelib.storage import exports as export_records
 from chalicelib.storage import keys
 from chalicelib.storage.blobs import ArchiveBucket
+from chalicelib.storage.document_queries import DocumentIndex
 from chalicelib.storage.exports import Export
 from chalicelib.storage.multipart import MultipartWriter
 from chalicelib.storage.queues import WorkQueues
@@ -98,7 +101,7 @@ def filters_of(export: Export) -> dict[str, str]:
 
 
 def download_name(export: Export) -> str:
-    created = export.created_at.astimezone(rules.ROMANIA)
+    created = export.created_at.astimezone(ROMANIA)
     return f"Arhivar_{export.cif}_{created:%Y-%m-%d_%H%M}.{FORMATS[export.format or 'zip'][1]}"
 
 
@@ -127,7 +130,7 @@ class ExportBuilder:
         if export.status == "ready":  # a redelivered message: done already
             self._announce(export, int(export.done or 0))  # at most once: the send is recorded
             return "ready"
-        f = rules.parse_filter(filters_of(export))
+        f = parse_filter(filters_of(export))
         fmt = export.format or "zip"
         key = keys.export(export_id, FORMATS[fmt][1])
         export_records.mark_building(export_id, self._clock())
@@ -156,11 +159,11 @@ class ExportBuilder:
     def _write_sheet(self, out: MultipartWriter, fmt: str, cif: str, f: DocumentFilter,
                      progress: _Progress) -> None:
         if fmt == "csv":
-            sheet: Any = CsvWriter(out, rules.COLUMNS)
+            sheet: Any = CsvWriter(out, columns.COLUMNS)
         else:
-            sheet = XlsxWriter(out, rules.COLUMNS)
+            sheet = XlsxWriter(out, columns.COLUMNS)
         for document in self._index.each(cif, f):
-            sheet.row(rules.row_values(index_fields(document)))
+            sheet.row(columns.row_values(index_fields(document)))
             progress.step()
         if fmt == "xlsx":
             sheet.close()
@@ -176,19 +179,19 @@ class ExportBuilder:
         index = _BinaryCsv(index_file)
         for fetched in self._fetched(cif, f):
             document = fetched.document
-            folder = rules.zip_folder(document.kind, document.created_at, document.issue_date)
+            folder = file_names.zip_folder(document.kind, document.created_at, document.issue_date)
             name = base_name(document)
             if f"{folder}/{name}" in used:
-                name = f"{name}_{rules.safe_part(document.message_id)}"
+                name = f"{name}_{file_names.safe_part(document.message_id)}"
             used.add(f"{folder}/{name}")
             paths = {}
             for fmt, content in fetched.files.items():
-                path = f"{folder}/{rules.download_filename(name, fmt)}"
+                path = f"{folder}/{file_names.download_filename(name, fmt)}"
                 # XML compresses; PDFs and ANAF's ZIPs do not.
                 yield Member(path, _zip_time(document.created_at), len(content), (content,),
                              compress=fmt == "xml")
                 paths[fmt] = path
-            index.row([*rules.row_values(index_fields(document)),
+            index.row([*columns.row_values(index_fields(document)),
                        paths.get("xml", ""), paths.get("pdf", ""), paths.get("original", ""),
                        document.original_sha256 or ""])
             progress.step()
@@ -247,9 +250,9 @@ class _Progress:
 
 class _BinaryCsv(CsvWriter):
     def __init__(self, out: Any) -> None:
-        super().__init__(out, rules.COLUMNS, INDEX_EXTRA)
+        super().__init__(out, columns.COLUMNS, INDEX_EXTRA)
 
 
 def _zip_time(moment: datetime) -> datetime:
     """ZIP tools show the member's wall-clock time: Romania's."""
-    return moment.astimezone(rules.ROMANIA)
+    return moment.astimezone(ROMANIA)

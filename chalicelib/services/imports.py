@@ -75,6 +75,15 @@ _IMPORTS_LIMITED = "Ați pornit prea multe importuri într-un timp scurt. Încer
 _IMPORT_ID = re.compile(r"[0-9]{14}[0-9a-f]{16}")
 
 
+# Why an archived or duplicate file carries a note (the archiver's exactly-once rule, storage/documents.py)
+OUTCOME_NOTES = {
+    "upload_conflict": "Arhiva conține deja alt original, cu semnătura MF verificată, al acestei încărcări; "
+                       "fișierul nu a fost păstrat.",
+    "replaced_unverified": "Originalul verificat a înlocuit o copie cu semnătura MF invalidă importată "
+                           "anterior (copia rămâne în arhivă, ascunsă).",
+}
+
+
 class NotAZip(ValidationFailed):
     code = "import_not_a_zip"
     message_ro = "Fișierul nu este o arhivă ZIP descărcată din SPV."
@@ -186,7 +195,7 @@ def reason_message(code: str | None) -> str | None:
     if code is None:
         return None
     classes: list[type[ArhivarError]] = [*_error_classes(InvoiceLayerError), MembersTooLarge]
-    known = {c.code: c.message_ro for c in classes}
+    known = {**{c.code: c.message_ro for c in classes}, **OUTCOME_NOTES}
     return known.get(code, InvoiceLayerError.message_ro)
 
 
@@ -267,7 +276,8 @@ class ImportWorker:
             # the first pass read this member already: only a damaged upload gets here
             return FileResult(name, "rejected", reason=InvalidUpload.code)
         archived.append(result)
-        return FileResult(name, "archived" if result.new else "duplicate",
+        note = "upload_conflict" if result.conflict else "replaced_unverified" if result.replaced else None
+        return FileResult(name, "archived" if result.new else "duplicate", reason=note,
                           message_id=result.sk.rsplit("#", 1)[-1], kind=result.kind)
 
     def _save(self, job: ImportJob, position: int, results: list[FileResult], archived: list[Archived]) -> bool:

@@ -173,7 +173,8 @@ class IntegrityCheck:
             rows.append(row)
             progress.cursor = str(document.sk)
             progress.checked += 1
-            progress.counted[str(document.kind)] = progress.counted.get(str(document.kind), 0) + 1
+            if not document.superseded_by:  # the counters count live documents only
+                progress.counted[str(document.kind)] = progress.counted.get(str(document.kind), 0) + 1
             for problem in found:
                 _note(progress, problem)
             if len(rows) >= SAVE_EVERY:

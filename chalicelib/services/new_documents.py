@@ -18,14 +18,15 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from aws_lambda_powertools import Logger
-from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.domain.licences import NewDocumentEmails, licence_for
 from chalicelib.domain.notifications import Category
 from chalicelib.domain.romanian import counted, format_amount
 from chalicelib.services.mail_html import esc, link
 from chalicelib.services.notifications import Message, Notifications
-from chalicelib.storage.models import CompanyModel, DocumentModel, LimitCounterModel
+from chalicelib.storage import companies, digests
+from chalicelib.storage.companies import Company
+from chalicelib.storage.documents import Document, DocumentRepository
 
 logger = Logger(service="arhivar-notifications", child=True)
 
@@ -55,9 +56,8 @@ def romanian_day(moment: datetime) -> date:
 
 def handle(event: NewDocuments, notifications: Notifications) -> int:
     """What the notify consumer does with one message; returns the e-mails sent."""
-    try:
-        company = CompanyModel.get(event.cif)
-    except DoesNotExist:
+    company = companies.get(event.cif)
+    if company is None:
         return 0
     emails = licence_for(company.licence).new_document_emails
     if emails is NewDocumentEmails.AFTER_EACH_SYNC:
@@ -70,12 +70,7 @@ def handle(event: NewDocuments, notifications: Notifications) -> int:
 
 
 def add_to_digest(cif: str, sks: tuple[str, ...], day: date) -> None:
-    expires = datetime.now(UTC) + DIGEST_TTL
-    if sks:
-        LimitCounterModel(counter_key=f"digest#{day.isoformat()}#{cif}").update(actions=[
-            LimitCounterModel.members.add(set(sks)), LimitCounterModel.expires_at.set(expires)])
-    LimitCounterModel(counter_key=f"digest#{day.isoformat()}").update(actions=[
-        LimitCounterModel.members.add({cif}), LimitCounterModel.expires_at.set(expires)])
+    digests.add(cif, day.isoformat(), sks, datetime.now(UTC) + DIGEST_TTL)
 
 
 def send_digests(today: date, notifications: Notifications) -> int:
@@ -83,20 +78,15 @@ def send_digests(today: date, notifications: Notifications) -> int:
     sent = 0
     for back in range(DIGEST_LOOKBACK_DAYS, 0, -1):
         day = (today - timedelta(days=back)).isoformat()
-        for cif in sorted(_members(f"digest#{day}")):
+        for cif in sorted(digests.companies(day)):
             sent += _digest(notifications, day, cif)
-            LimitCounterModel(counter_key=f"digest#{day}").update(
-                actions=[LimitCounterModel.members.delete({cif})])
+            digests.done(day, cif)
     return sent
 
 
 def _digest(notifications: Notifications, day: str, cif: str) -> int:
-    key = f"digest#{day}#{cif}"
-    sks = sorted(_members(key))
-    try:
-        company = CompanyModel.get(cif)
-    except DoesNotExist:
-        company = None
+    sks = sorted(digests.documents(day, cif))
+    company = companies.get(cif)
     sent = 0
     if (sks and company is not None
             and licence_for(company.licence).new_document_emails is not NewDocumentEmails.NONE):
@@ -104,18 +94,10 @@ def _digest(notifications: Notifications, day: str, cif: str) -> int:
         sent = _send(notifications, company, sks, len(sks), f"digest:{day}:{cif}",
                      f"Rezumatul zilei {shown}: {counted(len(sks), 'document nou', 'documente noi')}" if len(sks) != 1
                      else f"Rezumatul zilei {shown}: un document nou", f"în ziua de {shown}")
-    LimitCounterModel(counter_key=key).delete()
     return sent
 
 
-def _members(key: str) -> set[str]:
-    try:
-        return set(LimitCounterModel.get(key, consistent_read=True).members or ())
-    except DoesNotExist:
-        return set()
-
-
-def _send(notifications: Notifications, company: CompanyModel, sks: list[str], count: int, once: str,
+def _send(notifications: Notifications, company: Company, sks: list[str], count: int, once: str,
           headline: str, when: str) -> int:
     recipients = notifications.recipients(company.cif, Category.NEW_DOCUMENTS)
     if not recipients:
@@ -126,12 +108,11 @@ def _send(notifications: Notifications, company: CompanyModel, sks: list[str], c
                for r in recipients)
 
 
-def _documents(cif: str, sks: list[str]) -> list[DocumentModel]:
-    found = {d.sk: d for d in DocumentModel.batch_get([(cif, sk) for sk in sks])}
-    return [found[sk] for sk in sks if sk in found]
+def _documents(cif: str, sks: list[str]) -> list[Document]:
+    return [d for d in DocumentRepository.many(cif, sks) if not d.superseded_by]
 
 
-def compose(public_url: str, company: CompanyModel, documents: list[DocumentModel], count: int,
+def compose(public_url: str, company: Company, documents: list[Document], count: int,
             headline: str, when: str) -> Message:
     """The e-mail: the documents listed (type, partner, number, date, total) and a link to
     the Documents page. No files, no attachments."""
@@ -161,7 +142,7 @@ def compose(public_url: str, company: CompanyModel, documents: list[DocumentMode
     return Message(subject=subject, text=text, html=html)
 
 
-def _row(document: DocumentModel) -> dict[str, str]:
+def _row(document: Document) -> dict[str, str]:
     kind = KINDS.get(document.kind, document.kind)
     fallback = "Mesaj" if document.kind in ("error", "buyer_message") else "Document"
     label = TYPES.get(document.document_type or "", fallback)

@@ -2,7 +2,7 @@
 minimal valid XLSX (Office Open XML) built with zipfile, without any spreadsheet library.
 
 - CSV: UTF-8 with BOM, ";" between cells, CRLF; amounts as plain numbers with "." (the cells come
-  from domain/documents.csv_cell, which also defuses formula-looking text).
+  from domain/document_columns.csv_cell, which also defuses formula-looking text).
 - XLSX: one sheet, inline strings (no shared-string table to keep in memory), real numbers for
   amounts (format #,##0.00) and real dates (serial numbers, format dd.mm.yyyy).
 """
@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 from xml.sax.saxutils import escape
 
-from chalicelib.domain.documents import Column, csv_cell
+from chalicelib.domain.document_columns import Column, csv_cell
 
 BOM = "\ufeff".encode("utf-8")
 

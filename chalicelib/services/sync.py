@@ -32,7 +32,7 @@ from chalicelib.domain.authorization import AuthorizationState
 from chalicelib.domain.licences import NewDocumentEmails, licence_for
 from chalicelib.invoices.errors import InvalidAnafZip
 from chalicelib.services import companies
-from chalicelib.services.archiver import Archived, Archiver, archived, archived_key
+from chalicelib.services.archiver import Archiver
 from chalicelib.services.budget import BudgetExhausted, CallBudget
 from chalicelib.services.credentials import (
     CredentialInvalid,
@@ -44,7 +44,7 @@ from chalicelib.services.renders import queue_renders
 from chalicelib.storage import companies as company_records
 from chalicelib.storage import sync_runs
 from chalicelib.storage.companies import Company
-from chalicelib.storage.models import LimitCounterModel  # TEMPORARY: the archived# claims (docstore)
+from chalicelib.storage.documents import DocumentRepository
 from chalicelib.storage.queues import WorkQueues
 
 logger = Logger(service="arhivar-sync", child=True)
@@ -65,7 +65,6 @@ class Downloaded:
     bytes: int = 0
     new: bool = False
     sk: str | None = None
-    result: Archived | None = None  # the archiver's answer (it decides whether a PDF is due)
     lost: bool = False
     error: str | None = None
 
@@ -196,11 +195,8 @@ class CompanySync:
 
     def _missing(self, cif: str, listed: list[AnafMessage], stats: RunStats) -> list[AnafMessage]:
         """The listed messages not archived yet, by their idempotency keys (100 per read)."""
-        done: set[str] = set()
-        for offset in range(0, len(listed), 100):
-            keys = [archived_key(cif, m.id) for m in listed[offset:offset + 100]]
-            done.update(archived(list(LimitCounterModel.batch_get(keys))))
-        pending = [m for m in listed if archived_key(cif, m.id) not in done]
+        done = DocumentRepository.archived_messages(cif, [m.id for m in listed])
+        pending = [m for m in listed if m.id not in done]
         stats.already = len(listed) - len(pending)
         return pending
 
@@ -217,13 +213,10 @@ class CompanySync:
                     failed.append(pending[offset].created_at)
                     break
                 batch = pending[offset:offset + step]
-                results = []
                 for message, done in zip(batch, pool.map(lambda m: self._one(client, cif, m), batch), strict=True):
                     if not done.archived:
                         failed.append(message.created_at)
                     stats.add(done)
-                    results.append(done.result)
-                queue_renders(self._queues, cif, results)
                 if any(error == "calls_per_minute" for error in stats.errors):
                     break  # the rest waits for the next run (soon: see _sync)
         return min(failed) if failed else None
@@ -234,6 +227,9 @@ class CompanySync:
             self._budget.spend_download(message.id)
             content = client.download(message.id).content
             archived = self._archiver.archive(cif, message, content)
+            # Its PDF is asked for by the thread that recorded it, at once: a worker killed
+            # later in the batch must not leave recorded invoices without a render request.
+            queue_renders(self._queues, cif, [archived])
         except AnafMessageExpired:
             return Downloaded(archived=True, calls=1, error="message_expired", lost=True)
         except InvalidAnafZip as error:
@@ -245,7 +241,7 @@ class CompanySync:
                 raise  # the whole run stops: see _sync
             return Downloaded(archived=False, calls=1, error=error.code)
         return Downloaded(archived=True, calls=1, bytes=len(content), new=archived.new,
-                          sk=archived.sk if archived.new else None, result=archived)
+                          sk=archived.sk if archived.new else None)
 
     # -- company state -------------------------------------------------------------------------
 

@@ -240,3 +240,20 @@ def count_documents(transaction: TransactWrite, cif: str, changes: Mapping[str, 
     actions: list[Action] = [CompanyModel.document_count.add(sum(changes.values()))]
     actions += [getattr(CompanyModel, f"count_{kind}").add(delta) for kind, delta in changes.items()]
     transaction.update(CompanyModel(cif=cif), actions=actions, condition=CompanyModel.cif.exists())
+
+
+def document_counters(cif: str, kinds: Iterable[str]) -> dict[str, int]:
+    """The company's document counters as the Documents page shows them: total and per kind."""
+    company = CompanyModel.get(cif, consistent_read=True)
+    counters = {"total": int(company.document_count or 0)}
+    for kind in kinds:
+        counters[kind] = int(getattr(company, f"count_{kind}") or 0)
+    return counters
+
+
+def with_documents() -> Iterator[str]:
+    """Every company with archived documents (the integrity check's monthly fan-out: one pass
+    over the companies table a month, projected to two attributes)."""
+    for company in CompanyModel.scan(CompanyModel.document_count > 0,
+                                     attributes_to_get=["cif", "document_count"]):
+        yield company.cif

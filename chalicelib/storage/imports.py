@@ -23,7 +23,7 @@ COUNTED = ("archived", "duplicate", "rejected")
 class FileResult:
     name: str
     status: str  # archived | duplicate | rejected
-    reason: str | None = None  # the invoice layer's error code, when rejected
+    reason: str | None = None  # an error code (rejected) or an outcome note (imports.OUTCOME_NOTES)
     message_id: str | None = None
     kind: str | None = None
 

@@ -1,9 +1,5 @@
 """The integrity runs' repository (IntegrityRunModel), and the few reads of other aggregates the
-check needs, each behind one function so the owning repositories can take them over.
-
-`iter_documents` is THE way the check reads a company's documents: when the document repository
-(storage/documents.py) lands, this function is re-pointed at it and nothing else changes.
-"""
+check needs, each through the repository that owns them."""
 
 from __future__ import annotations
 
@@ -17,17 +13,12 @@ from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.expressions.update import Action
 
 from chalicelib.domain.integrity import KINDS, Problem, SyncWindow
-from chalicelib.storage.models import (
-    CompanyModel,
-    DocumentModel,
-    IntegrityProblem,
-    IntegrityRunModel,
-    SyncRunModel,
-)
+from chalicelib.storage import companies, sync_runs
+from chalicelib.storage.documents import Document, DocumentRepository
+from chalicelib.storage.models import IntegrityProblem, IntegrityRunModel
 
-# What the services see of the two items (they never import a pynamodb model themselves).
+# What the services see of a run (they never import a pynamodb model themselves).
 Run = IntegrityRunModel
-Document = DocumentModel
 
 ACTIVE_STATES = ("queued", "running")
 # A run whose record has not moved for this long is taken as dead (its worker was killed and
@@ -184,46 +175,37 @@ def problems_of(run: IntegrityRunModel) -> list[Problem]:
     return progress_of(run).problems
 
 
-# -- reads of other aggregates -------------------------------------------------------------------
+# -- reads of other aggregates, through their repositories ---------------------------------------
 
-def iter_documents(cif: str, after_sk: str | None) -> Iterator[DocumentModel]:
-    """The company's documents in sort-key order, after `after_sk` (exclusive): the cursor.
-    Re-pointed at storage/documents.py (live documents only) when it lands."""
-    condition = DocumentModel.sk > after_sk if after_sk else None
-    yield from DocumentModel.query(cif, condition, consistent_read=True, page_size=200)
+def iter_documents(cif: str, after_sk: str | None) -> Iterator[Document]:
+    """The company's documents in sort-key order after the cursor, superseded ones too."""
+    return DocumentRepository.every(cif, after_sk)
 
 
 def company_counters(cif: str) -> dict[str, int]:
-    """The company's document counters as the Documents page shows them: total and per kind."""
-    company = CompanyModel.get(cif, consistent_read=True)
-    counters = {"total": int(company.document_count or 0)}
-    for kind in KINDS:
-        counters[kind] = int(getattr(company, f"count_{kind}") or 0)
-    return counters
+    return companies.document_counters(cif, KINDS)
 
 
 def company_name(cif: str) -> str:
-    return str(CompanyModel.get(cif).name)
+    company = companies.get(cif)
+    return str(company.name) if company else cif
 
 
 def covered_until(cif: str) -> datetime | None:
-    return CompanyModel.get(cif).covered_until
+    company = companies.get(cif)
+    return company.covered_until if company else None
 
 
 def sync_windows(cif: str) -> Iterator[SyncWindow]:
     """The company's sync runs, oldest first, as the windows they listed."""
-    for run in SyncRunModel.query(cif, scan_index_forward=True):
+    for run in sync_runs.oldest_first(cif):
         if run.window_start is None or run.window_end is None:
             continue
         yield SyncWindow(run.window_start, run.window_end, run.result, int(run.lost or 0), run.started_at)
 
 
 def companies_with_documents() -> Iterator[str]:
-    """Every company with archived documents (the monthly fan-out; one pass over the companies
-    table a month, projected to two attributes)."""
-    for company in CompanyModel.scan(CompanyModel.document_count > 0,
-                                     attributes_to_get=["cif", "document_count"]):
-        yield company.cif
+    return companies.with_documents()
 
 
 def _problem_item(problem: Problem) -> IntegrityProblem:

@@ -349,6 +349,10 @@ class DocumentModel(Model):
 
     cif_upload = UnicodeAttribute(null=True)
     source = UnicodeAttribute(null=True)  # sync | import
+    # Set when a verified original of the same upload replaced this (unverified) one: the sort
+    # key of the live document. Superseded documents stay (Object Lock) but are not listed.
+    superseded_by = UnicodeAttribute(null=True)
+    superseded_at = UTCDateTimeAttribute(null=True)
 
     by_partner = DocumentsByPartnerIndex()
     by_issue_date = DocumentsByIssueDateIndex()
@@ -474,6 +478,9 @@ class LimitCounterModel(Model):
     # before claims existed: those are archived.
     claim_state = UnicodeAttribute(null=True)
     content_sha256 = UnicodeAttribute(null=True)
+    # "upload#<cif>#<upload index>#<kind>" keys (storage/documents.py): the live document of an
+    # upload; claim_state says whether its original's signature verified.
+    document_sk = UnicodeAttribute(null=True)
     blob = BinaryAttribute(null=True, legacy_encoding=False)
 
 

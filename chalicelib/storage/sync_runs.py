@@ -4,6 +4,7 @@ first."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from chalicelib.storage.models import SyncRunModel
@@ -23,3 +24,8 @@ def record(cif: str, run_id: str, *, reason: str, started: datetime, finished: d
 
 def newest_first(cif: str, limit: int) -> list[SyncRun]:
     return list(SyncRunModel.query(cif, scan_index_forward=False, limit=limit))
+
+
+def oldest_first(cif: str) -> Iterator[SyncRun]:
+    """Every run of the company, oldest first (the integrity check reads their windows)."""
+    yield from SyncRunModel.query(cif, scan_index_forward=True)

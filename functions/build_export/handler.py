@@ -17,8 +17,8 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from chalicelib import dependencies
-from chalicelib.services.documents import DocumentIndex
 from chalicelib.services.exports import ExportBuilder
+from chalicelib.storage.document_queries import DocumentIndex
 from chalicelib.tracing import tracer
 
 logger = Logger(service="arhivar-build-export")

@@ -21,7 +21,8 @@ import pytest
 import requests
 
 from chalicelib import dependencies
-from chalicelib.domain.documents import ROMANIA, fold
+from chalicelib.domain.romanian_time import ROMANIA
+from chalicelib.domain.search_text import fold
 from chalicelib.services.documents import LINES_PAGE_DEFAULT, LINES_PAGE_MAX
 from chalicelib.storage.models import DocumentModel
 from chalicelib.topology import queue
@@ -371,7 +372,7 @@ def test_xml_and_original_downloads_are_the_archived_files(archive):
 
 
 def test_a_pdf_not_rendered_yet_is_409_and_queued_then_downloadable(archive, settings):
-    from functions.render_pdf.handler import render_document
+    from chalicelib.services.invoice_pdfs import render_document
     invoice = next(d for d in archive.documents if d.kind == "received" and d.parse_status == "ok")
     DocumentModel(cif=archive.cif, sk=invoice.sk).update(actions=[DocumentModel.pdf_status.set("pending")])
     sqs = dependencies.work_queues()
@@ -385,7 +386,7 @@ def test_a_pdf_not_rendered_yet_is_409_and_queued_then_downloadable(archive, set
     assert any(invoice.message_id in m["Body"] for m in queued)
 
     assert archive.user.call("POST", f"{base}/render").status_code == 202
-    assert render_document(archive.cif, invoice.sk, invoice.message_id) == "ready"
+    assert render_document(archive.cif, invoice.sk, invoice.message_id, archive=dependencies.archive()) == "ready"
     pdf = archive.user.call("GET", f"{base}/download", params={"format": "pdf"}).json()
     assert pdf["filename"].endswith(".pdf")
     assert requests.get(pdf["url"], timeout=10).content.startswith(b"%PDF")

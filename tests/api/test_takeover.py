@@ -16,8 +16,8 @@ import requests
 
 from chalicelib import dependencies
 from chalicelib.anaf.models import AnafMessage, MessageKind
-from chalicelib.services.archiver import archived_key
 from chalicelib.storage.aws import aws_client
+from chalicelib.storage.documents import message_key as archived_key
 from chalicelib.storage.models import CompanyModel, DocumentModel, LimitCounterModel
 from local.mailbox import sent_mail
 from tests.api.conftest import at_anaf, authorize, back_to_arhivar, issue_certificate

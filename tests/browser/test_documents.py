@@ -21,13 +21,13 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from chalicelib import dependencies
-from chalicelib.domain.documents import fold
 from chalicelib.domain.romanian import counted
+from chalicelib.domain.search_text import fold
 from chalicelib.services.documents import LINES_PAGE_DEFAULT
+from chalicelib.services.invoice_pdfs import render_document
 from chalicelib.storage.models import DocumentModel
 from chalicelib.topology import queue
 from functions.build_export import handler as export_handler
-from functions.render_pdf.handler import render_document
 from local.runtime import QueuePoller
 from tests.api.conftest import add_proven_company, new_company
 from tests.api.test_documents import Archive, archive_large_invoice, sync_company
@@ -43,7 +43,7 @@ def archive(local_stack, base_url) -> Archive:
     add_proven_company(found.user, new_company(sandbox_url), sandbox_url)
     for document in found.documents[:4]:
         if document.kind in ("received", "sent") and document.pdf_status != "ready":
-            render_document(found.cif, document.sk, document.message_id)
+            render_document(found.cif, document.sk, document.message_id, archive=dependencies.archive())
     found.documents = sorted(DocumentModel.query(found.cif, consistent_read=True), key=lambda d: d.sk, reverse=True)
     return found
 
@@ -184,7 +184,7 @@ def test_a_pdf_being_generated_is_said_and_retried(page: Page, archive: Archive)
     with page.expect_download(timeout=20_000) as caught:
         row.get_by_role("button", name=re.compile("^PDF")).click()
         expect(page.locator("#mesaj-documente")).to_contain_text("PDF-ul se generează")
-        assert render_document(archive.cif, invoice.sk, invoice.message_id) == "ready"
+        assert render_document(archive.cif, invoice.sk, invoice.message_id, archive=dependencies.archive()) == "ready"
     assert caught.value.path().read_bytes().startswith(b"%PDF")
 
 

@@ -157,6 +157,7 @@ export function detail(doc) {
   const title = invoice ? `${typeLabel(doc.kind)} · ${doc.number}` : typeLabel(doc.kind);
   return html`
     <h2 id="titlu-detaliu">${title}</h2>
+    ${doc.superseded_note ? html`<p class="mesaj avertisment" id="nota-inlocuit">${doc.superseded_note}</p>` : ""}
     <dl class="date">
       <dt>Data creării în SPV</dt><dd>${dateTime(doc.created_at)}</dd>
       ${doc.issue_date ? html`<dt>Data emiterii</dt><dd>${day(doc.issue_date)}</dd>` : ""}

@@ -80,6 +80,11 @@ function filterForm(state) {
         ${field("amount_min", "Total minim", f.amount_min, "text", 'inputmode="decimal"')}
         ${field("amount_max", "Total maxim", f.amount_max, "text", 'inputmode="decimal"')}
       </div>
+      <div class="bifa">
+        <input id="filtru-superseded" name="superseded" type="checkbox" value="1" ${f.superseded === "1" ? "checked" : ""}>
+        <label for="filtru-superseded">Doar copiile înlocuite de originalul cu semnătura verificată
+          (ascunse în mod obișnuit)</label>
+      </div>
       <div class="butoane">
         <button class="buton" type="submit">Filtrează</button>
         ${hasFilters(f) ? html`<a class="buton secundar contur" id="sterge-filtre"

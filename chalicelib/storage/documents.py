@@ -1,0 +1,277 @@
+"""The document repository: the only writer of document items and of the archive's claims.
+
+The rule it keeps: **one live document per (CIF, upload index, kind)**, whatever the door (sync,
+import, a retried or killed worker, a re-render). Two kinds of claim items (Limits table):
+
+- `archived#<cif>#<message id>`: claimed with the SHA-256 of the bytes before any object is
+  written, "archived" once recorded. A sync reads these to skip archived messages without
+  downloading them; other bytes under a claimed id are turned away unwritten.
+- `upload#<cif>#<upload index>#<kind>`: the upload's live document (`document_sk`) and whether
+  its original's signature verified (`claim_state`: verified | unverified).
+
+A document is recorded in one transaction with its message claim, its upload claim (written
+on the condition that nobody else took the upload meanwhile) and the company's counters. A
+verified original beats an unverified one: it becomes the live document, the unverified one is
+marked `superseded_by` (its objects stay under Object Lock) and the counters net out in the
+same transaction. Otherwise the first stays and the later one is a duplicate.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import PutError, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.settings import Settings
+from chalicelib.storage import companies
+from chalicelib.storage.models import DocumentModel, LimitCounterModel
+
+# What services and views see of a document item: they read its attributes, and only this
+# repository writes it.
+Document = DocumentModel
+
+VERIFIED = "verified"
+UNVERIFIED = "unverified"
+RECORD_ATTEMPTS = 4  # another door taking the upload between our read and our write: read again
+
+
+def message_key(cif: str, message_id: str) -> str:
+    """The idempotency key of an archived message (an item of the Limits table, no TTL)."""
+    return f"archived#{cif}#{message_id}"
+
+
+def upload_key(cif: str, upload_index: str, kind: str) -> str:
+    """The key of an upload's claim: which document is its live one."""
+    return f"upload#{cif}#{upload_index}#{kind}"
+
+
+@dataclass(frozen=True)
+class UploadHolder:
+    """The live document of an upload."""
+
+    sk: str
+    message_id: str
+    sha256: str | None
+    verified: bool
+    claimed: bool  # False: a document recorded before upload claims existed (no claim item yet)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    sk: str  # the upload's live document after the call
+    outcome: str  # new | replaced | already | duplicate
+    replaced: str | None = None  # the sort key of the document this one superseded
+
+
+class _Refused(Exception):
+    """A condition of the record transaction failed: `step` names which."""
+
+    def __init__(self, step: str) -> None:
+        super().__init__(step)
+        self.step = step
+
+
+def wins(holder: UploadHolder | None, message_id: str, verified: bool) -> bool:
+    """Whether a document of this message may become the upload's live one: nobody holds the
+    upload, or an unverified original holds it and this one verified."""
+    return holder is None or (holder.message_id != message_id and verified and not holder.verified)
+
+
+class DocumentRepository:
+    def __init__(self, settings: Settings) -> None:
+        # One transaction at a time per process: DynamoDB's are atomic, but moto's are not
+        # under concurrency (the count would drift locally); the cost is a few ms per message.
+        self._record_lock = threading.Lock()
+        # One connection (one botocore client) for every transaction of the process.
+        self._connection = Connection(region=settings.region, host=settings.aws_endpoint_url)
+
+    # -- message claims -------------------------------------------------------------------------
+
+    @staticmethod
+    def claim_message(cif: str, message_id: str, sha256: str) -> bool:
+        """Claim a message id for these bytes; False when it is archived already or other
+        bytes claimed it. A claim of the same bytes is a retry: it goes on."""
+        claim = LimitCounterModel(counter_key=message_key(cif, message_id), claim_state="claimed",
+                                  content_sha256=sha256)
+        try:
+            claim.save(condition=LimitCounterModel.counter_key.does_not_exist())
+            return True
+        except PutError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise
+        held = LimitCounterModel.get(claim.counter_key, consistent_read=True)
+        return held.claim_state == "claimed" and held.content_sha256 == sha256
+
+    @staticmethod
+    def message_claim_sha256(cif: str, message_id: str) -> str | None:
+        """The SHA-256 of the bytes that claimed this message id ("" for a claim without one);
+        None when nobody did."""
+        try:
+            return LimitCounterModel.get(message_key(cif, message_id), consistent_read=True).content_sha256 or ""
+        except LimitCounterModel.DoesNotExist:
+            return None
+
+    @staticmethod
+    def mark_message_archived(cif: str, message_id: str) -> None:
+        """The message needs no download again (its upload has its live document)."""
+        LimitCounterModel(counter_key=message_key(cif, message_id)).update(
+            actions=[LimitCounterModel.claim_state.set("archived")])
+
+    @staticmethod
+    def archived_messages(cif: str, message_ids: list[str]) -> set[str]:
+        """The ids among these whose message is recorded (not only claimed), 100 per read."""
+        done: set[str] = set()
+        for offset in range(0, len(message_ids), 100):
+            keys = [message_key(cif, m) for m in message_ids[offset:offset + 100]]
+            done.update(c.counter_key for c in LimitCounterModel.batch_get(keys) if c.claim_state != "claimed")
+        prefix = len(message_key(cif, ""))
+        return {key[prefix:] for key in done}
+
+    # -- upload claims --------------------------------------------------------------------------
+
+    def upload_holder(self, cif: str, upload_index: str | None, kind: str) -> UploadHolder | None:
+        if not upload_index:
+            return None
+        try:
+            claim = LimitCounterModel.get(upload_key(cif, upload_index, kind), consistent_read=True)
+        except LimitCounterModel.DoesNotExist:
+            return self._legacy_holder(cif, upload_index, kind)
+        sk = str(claim.document_sk)
+        return UploadHolder(sk, sk.rsplit("#", 1)[-1], claim.content_sha256,
+                            claim.claim_state == VERIFIED, claimed=True)
+
+    @staticmethod
+    def _legacy_holder(cif: str, upload_index: str, kind: str) -> UploadHolder | None:
+        """A live document archived before upload claims existed (found by the by_upload index;
+        the claim is written with the next document of the upload)."""
+        for key in DocumentModel.by_upload.query(f"{cif}#{upload_index}#{kind}"):
+            try:
+                document = DocumentModel.get(cif, key.sk, consistent_read=True)
+            except DocumentModel.DoesNotExist:
+                continue
+            if not document.superseded_by:
+                return UploadHolder(document.sk, document.message_id, document.original_sha256,
+                                    document.signature_status == "valid", claimed=False)
+        return None
+
+    # -- recording ------------------------------------------------------------------------------
+
+    def record(self, fields: Mapping[str, Any], sha256: str) -> Recorded:
+        """Record a document whose objects are in S3 (its message claimed for `sha256`):
+        new, replacing an unverified holder of its upload, or not at all (already recorded by
+        an earlier attempt, or a duplicate of the upload's live document)."""
+        document = DocumentModel(**fields)
+        verified = document.signature_status == "valid"
+        cif, kind, message_id = document.cif, document.kind, document.message_id
+        skip_missing_old = False
+        for _ in range(RECORD_ATTEMPTS):
+            holder = self.upload_holder(cif, document.upload_index, kind)
+            if holder is not None and holder.message_id == message_id:
+                self.mark_message_archived(cif, message_id)
+                return Recorded(holder.sk, "already")
+            if not wins(holder, message_id, verified):
+                assert holder is not None
+                self.mark_message_archived(cif, message_id)
+                return Recorded(holder.sk, "duplicate")
+            replaced = holder.sk if holder is not None and not skip_missing_old else None
+            try:
+                self._write(document, sha256, holder, replaced)
+            except _Refused as refused:
+                if refused.step in ("message", "document"):  # recorded by an earlier attempt
+                    self.mark_message_archived(cif, message_id)
+                    live = self.upload_holder(cif, document.upload_index, kind)
+                    return Recorded(live.sk if live else document.sk, "already")
+                if refused.step == "replaced":  # its item is gone (a partial restore): replace nothing
+                    skip_missing_old = True
+                continue  # another door took the upload meanwhile: decide again
+            return Recorded(document.sk, "replaced" if replaced else "new", replaced)
+        raise RuntimeError(f"the upload of {cif}/{message_id} kept changing while recording")
+
+    def _write(self, document: DocumentModel, sha256: str, holder: UploadHolder | None,
+               replaced: str | None) -> None:
+        """One transaction: the message claim, the upload claim, the document, the replaced
+        document, the counters. Raises _Refused naming the first condition that failed."""
+        cif = document.cif
+        steps: list[str] = []
+        claim = LimitCounterModel(counter_key=message_key(cif, document.message_id))
+        try:
+            with self._record_lock, TransactWrite(connection=self._connection) as transaction:
+                # The message claim is ours until this commits: whatever else a retry sees (even
+                # a different creation time in a listing, so another sort key), it records once.
+                transaction.update(claim, actions=[LimitCounterModel.claim_state.set("archived")],
+                                   condition=(LimitCounterModel.claim_state == "claimed")
+                                   & (LimitCounterModel.content_sha256 == sha256))
+                steps.append("message")
+                if document.upload_index:
+                    upload = LimitCounterModel(
+                        counter_key=upload_key(cif, document.upload_index, document.kind),
+                        document_sk=document.sk, content_sha256=sha256,
+                        claim_state=VERIFIED if document.signature_status == "valid" else UNVERIFIED)
+                    taken = (LimitCounterModel.document_sk == holder.sk if holder is not None and holder.claimed
+                             else LimitCounterModel.counter_key.does_not_exist())
+                    transaction.save(upload, condition=taken)
+                    steps.append("upload")
+                transaction.save(document, condition=DocumentModel.sk.does_not_exist())
+                steps.append("document")
+                if replaced is not None:
+                    transaction.update(DocumentModel(cif=cif, sk=replaced), actions=[
+                        DocumentModel.superseded_by.set(document.sk),
+                        DocumentModel.superseded_at.set(document.archived_at)],
+                        condition=DocumentModel.sk.exists() & DocumentModel.superseded_by.does_not_exist())
+                    steps.append("replaced")
+                else:
+                    # The replaced document was of the same upload, so of the same kind: its
+                    # count passes to the new one and the counters stay as they are.
+                    companies.count_documents(transaction, cif, {document.kind: 1})
+                    steps.append("counters")
+        except TransactWriteError as error:
+            reasons = [r.code if r else None for r in (error.cancellation_reasons or [])]
+            failed = [steps[i] for i, code in enumerate(reasons) if code == "ConditionalCheckFailed" and i < len(steps)]
+            if not failed or failed[0] == "counters":
+                raise
+            raise _Refused(failed[0]) from error
+
+    # -- reads ----------------------------------------------------------------------------------
+
+    @staticmethod
+    def get(cif: str, sk: str) -> DocumentModel | None:
+        try:
+            return DocumentModel.get(cif, sk)
+        except DocumentModel.DoesNotExist:
+            return None
+
+    @staticmethod
+    def many(cif: str, sks: Iterable[str]) -> list[DocumentModel]:
+        """These documents of the company, in the order asked (the missing left out)."""
+        wanted = list(sks)
+        found = {d.sk: d for d in DocumentModel.batch_get([(cif, sk) for sk in wanted])}
+        return [found[sk] for sk in wanted if sk in found]
+
+    @staticmethod
+    def every(cif: str, after_sk: str | None = None) -> Iterator[DocumentModel]:
+        """Every document of the company in sort-key order after `after_sk` (exclusive),
+        superseded ones too (their originals are archived all the same): the integrity check."""
+        condition = DocumentModel.sk > after_sk if after_sk else None
+        yield from DocumentModel.query(cif, condition, consistent_read=True, page_size=200)
+
+    # -- the PDF ----------------------------------------------------------------------------------
+
+    @staticmethod
+    def record_pdf(cif: str, sk: str, key: str, at: datetime) -> None:
+        DocumentModel(cif=cif, sk=sk).update(actions=[
+            DocumentModel.pdf_key.set(key), DocumentModel.pdf_status.set("ready"),
+            DocumentModel.pdf_error.remove(), DocumentModel.pdf_rendered_at.set(at),
+        ], condition=DocumentModel.sk.exists())
+
+    @staticmethod
+    def record_pdf_failure(cif: str, sk: str, error: str, at: datetime) -> None:
+        DocumentModel(cif=cif, sk=sk).update(actions=[
+            DocumentModel.pdf_status.set("failed"), DocumentModel.pdf_error.set(error[:500]),
+            DocumentModel.pdf_rendered_at.set(at),
+        ], condition=DocumentModel.sk.exists())
