@@ -8,149 +8,67 @@ documents open in the dialog, a finished export, the company's security journal.
 
 from __future__ import annotations
 
+import contextlib
 import re
-import threading
-from collections.abc import Callable
-from dataclasses import dataclass
 
 import pytest
 import requests
 from playwright.sync_api import Browser, Page, expect
 
-from chalicelib.topology import queue
-from functions.build_export import handler as export_handler
-from local.runtime import QueuePoller
-from tests.api.conftest import User, add_proven_company, authorize, new_company
-from tests.api.test_documents import Archive, sync_company
+from tests.api.conftest import User, authorize
 from tests.browser.accessibility import blocking_violations, report
-from tests.browser.conftest import PASSWORD, email_address, last_code, log_in
+from tests.browser.conftest import PASSWORD, email_address, last_code
 from tests.browser.contrast import focus_ring
+from tests.browser.journey import (
+    SIGNED_IN,
+    SIGNED_OUT,
+    VIEWPORTS,
+    Journey,
+    Stop,
+    export_worker,
+    prepare,
+    visit,
+)
 
 pytestmark = pytest.mark.browser
 
-VIEWPORTS = {"1366": {"width": 1366, "height": 900}, "390": {"width": 390, "height": 844}}
 FOCUS_CONTRAST = 3.0  # WCAG 1.4.11, non-text contrast
-
-
-@dataclass
-class Journey:
-    archive: Archive
-    owned_cif: str  # a company the user registered and proved: its owner sees the security journal
-    session: dict  # the browser's state after one real login
 
 
 @pytest.fixture(scope="module")
 def journey(local_stack, base_url, browser: Browser) -> Journey:
-    sandbox_url = local_stack.ports.sandbox_url
-    archive = sync_company(base_url, sandbox_url)
-    owned = new_company(sandbox_url)
-    add_proven_company(archive.user, owned, sandbox_url)
-    context = browser.new_context(base_url=base_url, locale="ro-RO")
-    page = context.new_page()
-    log_in(page, archive.user)
-    state = context.storage_state()
-    context.close()
-    return Journey(archive, owned, state)
+    return prepare(browser, base_url, local_stack.ports.sandbox_url)
 
 
-@pytest.fixture
-def export_worker(settings):
-    """The export queue's consumer while the test runs, as the local runtime would run it."""
-    stop = threading.Event()
-    poller = QueuePoller(settings, queue("export"), export_handler.lambda_handler, wait_time_s=1)
-    thread = threading.Thread(target=poller.run, args=(stop,), daemon=True)
-    thread.start()
-    yield
-    stop.set()
-    thread.join(timeout=10)
-
-
-def settled(page: Page) -> None:
-    """The page has its heading and has finished loading what it shows."""
-    expect(page.locator("main h1")).to_be_visible()
-    expect(page.locator("main [aria-busy='true']")).to_have_count(0)
-    expect(page.locator("main")).not_to_contain_text("Se încarcă…")
-    expect(page.locator("#stare-serviciu")).not_to_have_text("Se verifică serviciul…")
-
-
-def open_document_dialog(page: Page) -> None:
-    page.locator("[data-detalii]").first.click()
-    dialog = page.get_by_role("dialog")
-    expect(dialog).to_contain_text("Furnizor")
-    expect(dialog.locator("table.linii tbody tr").first).to_be_visible()
-
-
-def finish_an_export(page: Page) -> None:
-    page.get_by_role("button", name="Descarcă toate documentele").click()
-    expect(page.get_by_role("link", name="Descarcă arhiva ZIP")).to_be_visible(timeout=30_000)
-
-
-def fill_reset_request(page: Page) -> None:
-    page.get_by_label("Adresa de e-mail").fill("cineva@example.com")
-    page.get_by_role("button", name="Am deja un cod").click()
-    expect(page.get_by_label("Codul primit pe e-mail")).to_be_visible()
-
-
-# (name, address, what the person does there before the check)
-SIGNED_OUT: list[tuple[str, str, Callable[[Page], None] | None]] = [
-    ("prima-pagina", "/", None),
-    ("inregistrare", "/inregistrare", None),
-    ("autentificare", "/autentificare", None),
-    ("confirmare", "/confirmare?email=cineva%40example.com", None),
-    ("resetare-parola", "/resetare-parola", fill_reset_request),
-    ("termeni", "/termeni", None),
-    ("rezultat-anaf", "/autorizare-anaf?anaf=connected&cif={cif}", None),
-    ("rezultat-anaf-eroare", "/autorizare-anaf?anaf=no_spv_rights&cif={cif}", None),
-    ("404", "/nu-exista", None),
-]
-SIGNED_IN: list[tuple[str, str, Callable[[Page], None] | None]] = [
-    ("companii", "/companii", None),
-    ("pagina-companiei", "/companii/{cif}", None),
-    ("documente", "/documente?cif={cif}", None),
-    ("documente-dialog", "/documente?cif={cif}", open_document_dialog),
-    ("exporturi", "/documente?cif={cif}", finish_an_export),
-    ("cont", "/cont", None),
-    ("notificari", "/cont/notificari", None),
-    ("jurnal", "/companii/{owned}/jurnal", None),
-    ("termeni", "/termeni", None),
-    ("rezultat-anaf", "/autorizare-anaf?anaf=connected&cif={cif}", None),
-    ("404", "/nu-exista", None),
-]
-
-
-def check(page: Page, where: str, address: str, action: Callable[[Page], None] | None) -> None:
-    page.goto(address)
-    settled(page)
-    if action:
-        action(page)
+def check(page: Page, journey: Journey, stop: Stop, where: str) -> None:
+    visit(page, journey, stop)
     violations = blocking_violations(page)
     assert violations == [], report(where, violations)
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)
-@pytest.mark.parametrize(("name", "address", "action"), SIGNED_OUT, ids=[p[0] for p in SIGNED_OUT])
-def test_signed_out_pages_have_no_serious_violations(new_page, journey: Journey, viewport, name, address, action):
+@pytest.mark.parametrize("stop", SIGNED_OUT, ids=[stop.name for stop in SIGNED_OUT])
+def test_signed_out_pages_have_no_serious_violations(new_page, journey: Journey, viewport: str, stop: Stop):
     page = new_page()
     page.set_viewport_size(VIEWPORTS[viewport])
-    check(page, f"{name} at {viewport} px, signed out",
-          address.format(cif=journey.archive.cif, owned=journey.owned_cif), action)
+    check(page, journey, stop, f"{stop.name} at {viewport} px, signed out")
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)
-@pytest.mark.parametrize(("name", "address", "action"), SIGNED_IN, ids=[p[0] for p in SIGNED_IN])
-def test_signed_in_pages_have_no_serious_violations(browser, base_url, allowed_console_errors, journey: Journey,
-                                                    export_worker, viewport, name, address, action):
+@pytest.mark.parametrize("stop", SIGNED_IN, ids=[stop.name for stop in SIGNED_IN])
+def test_signed_in_pages_have_no_serious_violations(browser: Browser, base_url, settings, journey: Journey,
+                                                    viewport: str, stop: Stop):
     context = browser.new_context(base_url=base_url, locale="ro-RO", viewport=VIEWPORTS[viewport],
                                   storage_state=journey.session)
     errors: list[str] = []
     page = context.new_page()
     page.on("pageerror", lambda error: errors.append(str(error)))
     try:
-        check(page, f"{name} at {viewport} px, signed in",
-              address.format(cif=journey.archive.cif, owned=journey.owned_cif), action)
+        with export_worker(settings) if stop.needs_export_worker else contextlib.nullcontext():
+            check(page, journey, stop, f"{stop.name} at {viewport} px, signed in")
     finally:
         context.close()
-    assert errors == []
+    assert errors == [], f"the page threw: {errors}"
 
 
 # -- the keyboard alone ---------------------------------------------------------------------------
