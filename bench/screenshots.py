@@ -15,8 +15,9 @@ import sys
 
 from playwright.sync_api import sync_playwright
 
-from bench._local import ROOT, local_stack  # before chalicelib: it sets fake AWS credentials
+from bench._local import ROOT, app_environment, free_ports, stop_on_sigterm  # first: fake AWS credentials
 from chalicelib import dependencies
+from local.stack import LocalStack
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.browser.journey import SIGNED_IN, SIGNED_OUT, VIEWPORTS, export_worker, prepare, visit
 
@@ -26,7 +27,14 @@ OUTPUT = ROOT / "var" / "screenshots"
 def main() -> None:
     shutil.rmtree(OUTPUT, ignore_errors=True)
     written = 0
-    with local_stack() as stack, sync_playwright() as playwright:
+    stop_on_sigterm()
+    # The stack the tests start (local/moto_server.py serves the sent mail the sign-up code is read from)
+    stack = LocalStack(free_ports(), runtime=False, quiet=True)
+    stack.start()
+    with contextlib.ExitStack() as running:
+        running.callback(stack.stop)
+        running.enter_context(app_environment(stack.environment))
+        playwright = running.enter_context(sync_playwright())
         base_url, sandbox_url = stack.ports.web_url, stack.ports.sandbox_url
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
@@ -44,7 +52,8 @@ def main() -> None:
                     with worker:
                         visit(page, journey, stop)
                     path = folder / f"{number:02d}-{stop.name}.png"
-                    page.screenshot(path=str(path), full_page=True)
+                    # An open modal dialog stays in the viewport: a full-page image would cut its backdrop
+                    page.screenshot(path=str(path), full_page=page.locator("dialog[open]").count() == 0)
                     context.close()
                     print(path.relative_to(ROOT), flush=True)
                     written += 1
