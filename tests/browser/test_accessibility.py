@@ -44,11 +44,14 @@ def check(page: Page, journey: Journey, stop: Stop, where: str) -> None:
     visit(page, journey, stop)
     violations = blocking_violations(page)
     assert violations == [], report(where, violations)
+    # WCAG 1.4.10 (reflow): the page itself never scrolls sideways (a wide table scrolls in its box)
+    overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"{where}: the page scrolls sideways by {overflow} px"
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)
 @pytest.mark.parametrize("stop", SIGNED_OUT, ids=[stop.name for stop in SIGNED_OUT])
-def test_signed_out_pages_have_no_serious_violations(new_page, journey: Journey, viewport: str, stop: Stop):
+def test_signed_out_pages_pass_axe_and_never_scroll_sideways(new_page, journey: Journey, viewport: str, stop: Stop):
     page = new_page()
     page.set_viewport_size(VIEWPORTS[viewport])
     check(page, journey, stop, f"{stop.name} at {viewport} px, signed out")
@@ -56,7 +59,7 @@ def test_signed_out_pages_have_no_serious_violations(new_page, journey: Journey,
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)
 @pytest.mark.parametrize("stop", SIGNED_IN, ids=[stop.name for stop in SIGNED_IN])
-def test_signed_in_pages_have_no_serious_violations(browser: Browser, base_url, settings, journey: Journey,
+def test_signed_in_pages_pass_axe_and_never_scroll_sideways(browser: Browser, base_url, settings, journey: Journey,
                                                     viewport: str, stop: Stop):
     context = browser.new_context(base_url=base_url, locale="ro-RO", viewport=VIEWPORTS[viewport],
                                   storage_state=journey.session)
