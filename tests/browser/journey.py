@@ -97,6 +97,12 @@ def look_up_a_company(page: Page, journey: Journey) -> None:
     expect(page.get_by_role("heading", name="Date găsite la ANAF")).to_be_visible()
 
 
+def ask_to_disconnect(page: Page, _: Journey) -> None:
+    """The confirmation dialog before disconnecting from ANAF (left open, nothing confirmed)."""
+    page.get_by_role("button", name="Deconectează de la ANAF").click()
+    expect(page.get_by_role("dialog").get_by_role("heading", name="Deconectați compania de la ANAF?")).to_be_visible()
+
+
 @dataclass(frozen=True)
 class Stop:
     name: str  # also the screenshot's file name
@@ -121,6 +127,7 @@ SIGNED_IN = [
     Stop("companii", "/companii"),
     Stop("companii-cautare", "/companii", look_up_a_company),
     Stop("pagina-companiei", "/companii/{cif}"),
+    Stop("pagina-companiei-confirmare", "/companii/{owned}", ask_to_disconnect),
     Stop("documente", "/documente?cif={cif}"),
     Stop("documente-dialog", "/documente?cif={cif}", open_document_dialog),
     Stop("exporturi", "/documente?cif={cif}", finish_an_export, needs_export_worker=True),
