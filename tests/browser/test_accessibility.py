@@ -81,12 +81,18 @@ def is_focused(target) -> bool:
 
 
 def tab_to(page: Page, target, presses: int = 60) -> None:
-    """Tab (forward) until `target` has focus, as a keyboard user does; then its focus ring must
+    """Tab (or Shift+Tab) until `target` has focus, as a keyboard user does; then its focus ring must
     be visible: a solid outline of at least 2 px and 3:1 against what surrounds it."""
+    # Shift+Tab when the target comes before the focused element in the page (e.g. the header's links)
+    key = target.first.evaluate("""(el) => {
+      const focused = document.activeElement;
+      const before = focused && focused.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_PRECEDING;
+      return before ? "Shift+Tab" : "Tab";
+    }""")
     for _ in range(presses):
         if is_focused(target):
             break
-        page.keyboard.press("Tab")
+        page.keyboard.press(key)
     assert is_focused(target), f"{target} is not reachable with Tab"
     ring = focus_ring(page)
     assert ring["style"] != "none" and ring["width"] >= 2, f"no visible focus ring: {ring}"
