@@ -13,7 +13,7 @@ import re
 
 import pytest
 import requests
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests.api.conftest import User, authorize
 from tests.browser.accessibility import blocking_violations, report
@@ -76,11 +76,11 @@ def test_signed_in_pages_pass_axe_and_never_scroll_sideways(browser: Browser, ba
 
 # -- the keyboard alone ---------------------------------------------------------------------------
 
-def is_focused(target) -> bool:
+def is_focused(target: Locator) -> bool:
     return target.evaluate_all("elements => elements.includes(document.activeElement)")
 
 
-def tab_to(page: Page, target, presses: int = 60) -> None:
+def tab_to(page: Page, target: Locator, presses: int = 60) -> None:
     """Tab (or Shift+Tab) until `target` has focus, as a keyboard user does; then its focus ring must
     be visible: a solid outline of at least 2 px and 3:1 against what surrounds it."""
     # Shift+Tab when the target comes before the focused element in the page (e.g. the header's links)
