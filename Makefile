@@ -13,7 +13,7 @@ UV_COMPILE := $(VENV)/bin/uv pip compile --quiet --no-config --generate-hashes -
   --python-platform x86_64-manylinux_2_28 --index-url https://pypi.org/simple \
   --custom-compile-command 'make lock' $(LOCK_ARGS)
 
-.PHONY: run test setup lint lock audit system-packages bench clean
+.PHONY: run test setup lint lock audit system-packages bench screenshots clean
 
 run: setup ## Start the whole product locally (web + API, ANAF sandbox, moto, local runtime)
 	$(PY) -m local.stack
@@ -30,6 +30,9 @@ lint: setup ## ruff and mypy (their settings are in pyproject.toml)
 
 bench: setup ## Print the benchmark figures
 	ONLY=$(ONLY) $(PY) -m bench
+
+screenshots: setup system-packages ## PNGs of the main pages at 1366 and 390 px in var/screenshots/ (paths printed)
+	$(PY) -m bench.screenshots
 
 setup: $(STAMP)
 
