@@ -11,9 +11,11 @@ import zipfile
 
 import pytest
 import requests
+from jsonschema import Draft202012Validator
+
+from chalicelib.api.requests import openapi_document
 
 from functions.public_viewer.handler import PATH, PER_HOUR
-from local.web_server import VIEWER_PATH
 from tests.fixtures import ANAF_SAMPLES
 from tests.invoices.builders import Member, invoice_xml, make_zip, sign_enveloped, throwaway_signer
 
@@ -30,8 +32,10 @@ def view(base_url: str, content: bytes, headers: dict[str, str] | None = None) -
     return requests.post(f"{base_url}{PATH}", data=content, headers=headers or client(), timeout=60)
 
 
-def test_the_local_origin_routes_the_viewer_path_as_api_gateway_does():
-    assert VIEWER_PATH == PATH
+def conforms(body: dict) -> None:
+    """The answer matches its OpenAPI schema (ViewedFile)."""
+    components = openapi_document()["components"]
+    Draft202012Validator({"$ref": "#/components/schemas/ViewedFile", "components": components}).validate(body)
 
 
 def members(content: bytes) -> dict[str, bytes]:
@@ -43,6 +47,7 @@ def test_a_real_anaf_zip_is_signed_by_the_ministry_of_finance(base_url):
     answer = view(base_url, REAL_ZIP.read_bytes())
     assert answer.status_code == 200, answer.text
     body = answer.json()
+    conforms(body)
     assert body["source"] == "zip" and body["upload_index"] == "5935607155"
     assert body["signature"]["status"] == "trusted"
     assert body["signature"]["signer"] and body["signature"]["signer"] in body["signature"]["message"]
@@ -84,6 +89,7 @@ def test_a_test_environment_zip_shows_the_invoice_and_its_pdf(base_url, test_sig
     answer = view(base_url, test_signed_zip)
     assert answer.status_code == 200, answer.text
     body = answer.json()
+    conforms(body)
     assert body["signature"]["status"] == "test_environment"
     assert body["signature"]["signer"] == "ANAF TEST vizualizare"
     assert "mediul de test" in body["signature"]["message"]
