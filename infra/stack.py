@@ -18,8 +18,8 @@ from infra.components.monitoring import Monitoring
 from infra.components.origin import ORIGIN_HEADER, OriginVerification
 from infra.components.queues import WorkQueues, queue_names
 from infra.components.secrets import Secrets
-from infra.components.web import Web
 from infra.components.viewer import PublicViewer
+from infra.components.web import Web
 from infra.components.workers import Workers
 from infra.configuration import build_settings, function_environment
 from infra.functions import API_ACCESS, IMAGE_PASSENGERS, function_specs, pascal

@@ -3,8 +3,9 @@
 /api/* goes through Chalice's LocalGateway (the same event/response translation `chalice local`
 uses), except /api/vizualizare: in AWS, API Gateway sends that path to its own function (the
 public viewer, which needs WeasyPrint, infra/components/viewer.py), so here it goes to that
-function's handler with the proxy event API Gateway would build. Everything else is the static web app from web/ (unknown paths fall back to index.html
-so the browser's router can handle them). /local/mail shows the e-mails sent through SES.
+function's handler with the proxy event API Gateway would build. Everything else is the
+static web app from web/ (unknown paths fall back to index.html so the browser's router can
+handle them). /local/mail shows the e-mails sent through SES.
 """
 
 from __future__ import annotations

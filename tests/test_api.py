@@ -9,8 +9,8 @@ from chalice.test import Client
 from openapi_spec_validator import validate
 
 from app import app
-from chalicelib.services.health import check_health
 from chalicelib.api.requests import openapi_document
+from chalicelib.services.health import check_health
 from chalicelib.storage.blobs import ArchiveBucket
 
 

@@ -14,7 +14,6 @@ import requests
 from jsonschema import Draft202012Validator
 
 from chalicelib.api.requests import openapi_document
-
 from functions.public_viewer.handler import PATH, PER_HOUR
 from tests.fixtures import ANAF_SAMPLES
 from tests.invoices.builders import Member, invoice_xml, make_zip, sign_enveloped, throwaway_signer

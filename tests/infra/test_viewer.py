@@ -7,7 +7,14 @@ from typing import Any
 
 from infra.components.viewer import VIEWER_PATH
 from infra.functions import VIEWER_RESERVED_CONCURRENCY
-from tests.infra.conftest import Synthesized, api_function, properties, resources, viewer_function, worker_functions
+from tests.infra.conftest import (
+    Synthesized,
+    api_function,
+    properties,
+    resources,
+    viewer_function,
+    worker_functions,
+)
 from tests.infra.test_operations import _s3_grants
 
 
