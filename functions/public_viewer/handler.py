@@ -27,6 +27,7 @@ from chalicelib.domain.errors import ArhivarError
 from chalicelib.invoices.errors import InvoiceLayerError
 from chalicelib.invoices.inspection import MAX_FILE_BYTES, Inspection, ViewerRefused, inspect_file
 from chalicelib.invoices.pdf import RenderContext, render_html, render_invoice
+from chalicelib.invoices.pdf.renderer import engine
 from chalicelib.invoices.trust import TrustedSigners
 from chalicelib.invoices.ubl import parse_invoice
 from chalicelib.services import limits
@@ -38,6 +39,11 @@ RENDER_LIMIT_S = 20.0  # API Gateway gives up at 29 s
 SAFETY_MARGIN_S = 3.0
 MAX_ANSWER_BYTES = 5_800_000  # Lambda's response limit is 6 MB
 _MAX_BODY_CHARS = (MAX_FILE_BYTES + 2) // 3 * 4 + 4  # the file's base64 form, and a little slack
+
+try:  # warm the fonts, CSS and template during the Lambda init phase (as render_pdf does)
+    engine()
+except Exception:  # the first render retries and reports the failure
+    logger.exception("renderer warm-up failed")
 
 
 @functools.cache

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import zipfile
 
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from tests.fixtures import ANAF_SAMPLES
@@ -41,6 +42,9 @@ def test_a_visitor_sees_the_invoice_its_verdict_and_downloads_the_pdf(page: Page
     sheet = page.locator("#factura")
     expect(sheet).to_contain_text("VIZ-BROWSER-1")
     expect(sheet).to_contain_text("Abonament arhivare")
+    serious = [v["id"] for v in Axe().run(page).response["violations"]
+               if v["impact"] in ("serious", "critical")]
+    assert serious == [], serious  # the page with a drawn invoice, checked by axe-core
     with page.expect_download() as download:
         page.get_by_role("link", name="Descarcă PDF").click()
     assert download.value.suggested_filename == "4200000002.pdf"

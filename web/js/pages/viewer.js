@@ -79,7 +79,7 @@ export default {
     <section id="rezultat" aria-label="Rezultat" hidden>
       <div id="verdict" tabindex="-1"></div>
       <p class="butoane" id="actiuni-factura"></p>
-      <div id="factura" class="foaie-factura" hidden></div>
+      <div id="factura" class="foaie-factura" tabindex="0" role="region" aria-label="Factura" hidden></div>
     </section>
     <p class="chemare card">Arhivați automat toate facturile companiei:
        <a href="/inregistrare" data-link>creați un cont</a>.</p>`,
