@@ -23,6 +23,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from chalicelib import dependencies
+from chalicelib.api.client_address import client_address
 from chalicelib.domain.errors import ArhivarError
 from chalicelib.invoices.errors import InvoiceLayerError
 from chalicelib.invoices.inspection import MAX_FILE_BYTES, Inspection, ViewerRefused, inspect_file
@@ -56,13 +57,6 @@ def trusted_signers() -> TrustedSigners:
     override = dependencies.archive().get_if_present(dependencies.settings().trusted_signers_key)
     extra = TrustedSigners.with_override(override).certificates if override else ()
     return TrustedSigners(TrustedSigners.bundled().certificates + extra)
-
-
-def client_ip(headers: dict[str, str], source_ip: str) -> str:
-    """The caller's address: the last X-Forwarded-For entry (CloudFront appends the viewer's
-    address, a client cannot choose it), else the connection's. The API's rule (app.client_ip)."""
-    last = headers.get("x-forwarded-for", "").rsplit(",", 1)[-1].strip()
-    return last or source_ip
 
 
 def _answer(status: int, body: dict, headers: dict[str, str] | None = None) -> dict[str, Any]:
@@ -120,8 +114,8 @@ def view(event: dict[str, Any], timeout_s: float = RENDER_LIMIT_S) -> dict[str, 
                                            "message": "Trimiteți fișierul cu POST."}}, {"Allow": "POST"})
         headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
         source = ((event.get("requestContext") or {}).get("identity") or {}).get("sourceIp") or ""
-        limits.take("public-viewer", client_ip(headers, source), per=timedelta(hours=1), limit=PER_HOUR,
-                    now=datetime.now(UTC))
+        client = client_address(headers.get("x-forwarded-for", ""), source)
+        limits.take("public-viewer", client, per=timedelta(hours=1), limit=PER_HOUR, now=datetime.now(UTC))
         inspection = inspect_file(_file(event), trusted_signers())
         answer: dict[str, Any] = {"source": inspection.source, "file_name": inspection.file_name,
                                   "upload_index": inspection.upload_index, "kind": str(inspection.kind),
@@ -130,7 +124,7 @@ def view(event: dict[str, Any], timeout_s: float = RENDER_LIMIT_S) -> dict[str, 
         if inspection.renderable:
             answer["invoice"] = _render(inspection, timeout_s)
         response = _answer(200, answer)
-        if len(response["body"]) > MAX_ANSWER_BYTES:
+        if len(response["body"].encode("utf-8")) > MAX_ANSWER_BYTES:
             raise ViewerRefused("viewer_result_too_large", "Factura este prea mare pentru vizualizarea "
                                                            "fără cont.", status=413)
         return response
