@@ -123,13 +123,14 @@ BOMB = make_zip([Member("1.xml", b"<a/>" + b" " * 3_000_000, declared_size=10),
 
 @pytest.mark.parametrize(("content", "status", "code", "reason"), [
     (XXE, 400, "viewer_unsafe_xml", "doctype"),
+    (make_zip([Member("7.xml", XXE), Member("semnatura_7.xml", b"<s/>")]), 400, "viewer_unsafe_xml", "doctype"),
     (BOMB, 400, "viewer_invalid_zip", "zip_bomb"),
     (b"%PDF-1.7 not what we read", 400, "viewer_unsupported_file", None),
     (b"PK\x03\x04 cut short", 400, "viewer_invalid_zip", "truncated"),
     (b"", 400, "viewer_empty_file", None),
     (b"<note>salut</note>", 400, "viewer_not_an_invoice", None),
     (b"<" + b"x" * (4 * 1024 * 1024), 413, "viewer_file_too_large", None),
-], ids=["xxe", "zip-bomb", "not-a-zip", "truncated-zip", "empty", "not-an-invoice", "too-large"])
+], ids=["xxe", "xxe-in-a-zip", "zip-bomb", "not-a-zip", "truncated-zip", "empty", "not-an-invoice", "too-large"])
 def test_hostile_or_wrong_files_are_clear_4xx(base_url, content, status, code, reason):
     answer = view(base_url, content)
     assert answer.status_code == status, answer.text
