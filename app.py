@@ -19,10 +19,10 @@ from chalice import Chalice, Response
 from chalicelib import dependencies
 from chalicelib.api import audit_views, notification_views, routing, views
 from chalicelib.api import caller as callers
-from chalicelib.api.client_address import client_address
 from chalicelib.api.requests import openapi_document, parse_body
 from chalicelib.api.tokens import Principal
 from chalicelib.domain import audit as audit_rules
+from chalicelib.domain.client_address import client_address
 from chalicelib.domain.email import parse_email
 from chalicelib.domain.errors import NotAllowed
 from chalicelib.domain.memberships import Role
@@ -102,7 +102,7 @@ def _refresh_cookie(value: str, max_age: int) -> str:
 
 
 def client_ip() -> str:
-    """The caller's IP for rate limits (chalicelib/api/client_address.py)."""
+    """The caller's IP for rate limits (chalicelib/domain/client_address.py)."""
     return client_address(app.current_request.headers.get("x-forwarded-for", ""),
                           str(((app.current_request.context or {}).get("identity") or {}).get("sourceIp") or ""))
 

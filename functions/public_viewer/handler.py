@@ -23,7 +23,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from chalicelib import dependencies
-from chalicelib.api.client_address import client_address
+from chalicelib.domain.client_address import client_address
 from chalicelib.domain.errors import ArhivarError
 from chalicelib.invoices.errors import InvoiceLayerError
 from chalicelib.invoices.inspection import MAX_FILE_BYTES, Inspection, ViewerRefused, inspect_file
@@ -32,6 +32,7 @@ from chalicelib.invoices.pdf.renderer import engine
 from chalicelib.invoices.trust import TrustedSigners
 from chalicelib.invoices.ubl import parse_invoice
 from chalicelib.services import limits
+from chalicelib.tracing import tracer
 
 logger = Logger(service="arhivar-public-viewer")
 PATH = "/api/vizualizare"
@@ -135,6 +136,7 @@ def view(event: dict[str, Any], timeout_s: float = RENDER_LIMIT_S) -> dict[str, 
         return _error(ArhivarError())
 
 
+@tracer.capture_lambda_handler(capture_response=False)  # the answer holds the invoice
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     dependencies.settings()

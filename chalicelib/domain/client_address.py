@@ -1,5 +1,5 @@
 """Who is on the other end of a request, for rate limits: one rule for the Chalice API and the
-public viewer's own function (functions/public_viewer)."""
+public viewer's own function (functions/public_viewer, which must not load chalicelib/api)."""
 
 from __future__ import annotations
 
