@@ -22,6 +22,7 @@ from chalicelib.api import caller as callers
 from chalicelib.api.requests import openapi_document, parse_body
 from chalicelib.api.tokens import Principal
 from chalicelib.domain import audit as audit_rules
+from chalicelib.domain.client_address import client_address
 from chalicelib.domain.email import parse_email
 from chalicelib.domain.errors import NotAllowed
 from chalicelib.domain.memberships import Role
@@ -102,14 +103,9 @@ def _refresh_cookie(value: str, max_age: int) -> str:
 
 
 def client_ip() -> str:
-    """The caller's IP for rate limits. Behind CloudFront the API sees CloudFront's address;
-    CloudFront appends the viewer's address to X-Forwarded-For, so the last entry is the one
-    a client cannot choose. Without the header (a direct call), the connection's address."""
-    forwarded = app.current_request.headers.get("x-forwarded-for", "")
-    last = forwarded.rsplit(",", 1)[-1].strip()
-    if last:
-        return last
-    return str(((app.current_request.context or {}).get("identity") or {}).get("sourceIp") or "")
+    """The caller's IP for rate limits (chalicelib/domain/client_address.py)."""
+    return client_address(app.current_request.headers.get("x-forwarded-for", ""),
+                          str(((app.current_request.context or {}).get("identity") or {}).get("sourceIp") or ""))
 
 
 def _cookie(name: str) -> str | None:

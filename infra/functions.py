@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 from chalicelib.topology import MAIL_FEEDBACK_HANDLER, QUEUES, SCHEDULES
 
 IMAGE_DOCKERFILES = {"render_pdf": "infra/docker/render_pdf.Dockerfile"}
+# Functions that ride in another function's image (they need its WeasyPrint): the public
+# viewer (functions/public_viewer, infra/components/viewer.py) is the render image with another CMD.
+IMAGE_PASSENGERS = {"render_pdf": ("public_viewer",)}
 
 
 @dataclass(frozen=True)
@@ -117,6 +120,13 @@ SIZING: dict[str, Sizing] = {
         tables_rw=("limits_table", "companies_table"), tables_ro=(*_PEOPLE, "documents_table"),
         tokens_key=True, mail=True), timeout_s=600),
 }
+
+# The public viewer (POST /api/vizualizare, no account): its rate-limit counters and the MF
+# certificates' override; nothing else (it stores nothing). A few instances at most, so anonymous
+# traffic cannot take the account's concurrency from the API and the workers.
+VIEWER_SIZING = Sizing(2048, Access(tables_rw=("limits_table",), archive_read=(CONFIG,)),
+                       timeout_s=29)  # API Gateway's integration limit
+VIEWER_RESERVED_CONCURRENCY = 5
 
 # The Chalice API (app.py): every table, the archive (presigned links to documents, originals
 # and exports; the presigned POST of SPV import uploads, and their size before a job starts),

@@ -58,9 +58,10 @@ class Packaging:
         # No requirements.txt: Chalice packages the app code only and never calls pip.
         return staging
 
-    def image_context(self, name: str, dockerfile: str) -> Path:
+    def image_context(self, name: str, dockerfile: str, passengers: tuple[str, ...] = ()) -> Path:
         """A docker build context holding only what the image copies (chalicelib/, functions/
-        without the other functions' folders, whose folder holds its complete lock) and its Dockerfile."""
+        without the other functions' folders, whose folder holds its complete lock; plus the
+        folders of the functions that ride in this image) and its Dockerfile."""
         context = self.work_dir / "images" / name
         if context.exists():
             shutil.rmtree(context)
@@ -68,7 +69,8 @@ class Packaging:
         shutil.copytree(REPO_ROOT / "chalicelib", context / "chalicelib", ignore=_SKIP)
         (context / "functions").mkdir()
         shutil.copy2(REPO_ROOT / "functions" / "__init__.py", context / "functions" / "__init__.py")
-        shutil.copytree(REPO_ROOT / "functions" / name, context / "functions" / name, ignore=_SKIP)
+        for folder in (name, *passengers):
+            shutil.copytree(REPO_ROOT / "functions" / folder, context / "functions" / folder, ignore=_SKIP)
         shutil.copy2(REPO_ROOT / dockerfile, context / "Dockerfile")
         return context
 

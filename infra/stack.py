@@ -18,10 +18,11 @@ from infra.components.monitoring import Monitoring
 from infra.components.origin import ORIGIN_HEADER, OriginVerification
 from infra.components.queues import WorkQueues, queue_names
 from infra.components.secrets import Secrets
+from infra.components.viewer import PublicViewer
 from infra.components.web import Web
 from infra.components.workers import Workers
 from infra.configuration import build_settings, function_environment
-from infra.functions import API_ACCESS, function_specs, pascal
+from infra.functions import API_ACCESS, IMAGE_PASSENGERS, function_specs, pascal
 from infra.packaging import Packaging
 from infra.stages import PLACEHOLDER_CLIENT_ID, StageParameters
 
@@ -120,8 +121,9 @@ class ArhivarStack(Stack):
                        removal_policy=self.stateless_removal)
         grant(self.api.role, API_ACCESS, resources)
         self.specs = function_specs()
-        workers_zip = packaging.workers_zip(self.api.chalice.deployment_zip,
-                                            {s.name for s in self.specs if s.is_image})
+        in_images = {s.name for s in self.specs if s.is_image}
+        in_images |= {p for s in self.specs if s.is_image for p in IMAGE_PASSENGERS.get(s.name, ())}
+        workers_zip = packaging.workers_zip(self.api.chalice.deployment_zip, in_images)
         self.workers = Workers(self, "Workers", specs=self.specs, settings=self.settings,
                                environment=self.environment_variables, packaging=packaging,
                                zip_code=workers_zip, queues=self.queues.queues, resources=resources,
@@ -135,6 +137,9 @@ class ArhivarStack(Stack):
                                log_retention=self.log_retention,
                                mail_feedback=self.mail.feedback_topic,
                                async_failures=self.queues.async_failures)
+        self.viewer = PublicViewer(self, "PublicViewer", api=self.api, packaging=packaging,
+                                   environment=self.environment_variables, resources=resources,
+                                   log_retention=self.log_retention)
 
     def _alarms(self) -> None:
         self.monitoring = Monitoring(self, "Monitoring", stage=self.params.name,
@@ -146,6 +151,7 @@ class ArhivarStack(Stack):
         for name, function in self.workers.functions.items():
             self.monitoring.function_errors(pascal(name), function)
         self.monitoring.function_errors_by_name("Api", self.api.function_name)
+        self.monitoring.function_errors("PublicViewer", self.viewer.function)
         self.monitoring.api_server_errors(self.api.name, API_GATEWAY_STAGE)
         for schedule in SCHEDULES:
             if schedule.rate_minutes <= 5:  # frequent enough that silence means it stopped

@@ -1,8 +1,11 @@
 """One local origin for the product: the web app, the API under /api/, and the local mailbox.
 
 /api/* goes through Chalice's LocalGateway (the same event/response translation `chalice local`
-uses), everything else is the static web app from web/ (unknown paths fall back to index.html
-so the browser's router can handle them). /local/mail shows the e-mails sent through SES.
+uses), except /api/vizualizare: in AWS, API Gateway sends that path to its own function (the
+public viewer, which needs WeasyPrint, infra/components/viewer.py), so here it goes to that
+function's handler with the proxy event API Gateway would build. Everything else is the
+static web app from web/ (unknown paths fall back to index.html so the browser's router can
+handle them). /local/mail shows the e-mails sent through SES.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from infra.http_policy import redact_request_target, security_headers
 from local.environment import LOCAL_HOST
 from local.mailbox import render_mailbox
 
+VIEWER_PATH = "/api/vizualizare"  # functions/public_viewer/handler.py PATH
 _UNKNOWN_ROUTE = {"error": {"code": "not_found", "message": "Resursa nu există."}}
 WEB_ROOT = Path(__file__).resolve().parent.parent / "web"
 _REQUEST_TARGET = re.compile(r"/[^\s\"']*")  # what looks like a path in a log line
@@ -58,7 +62,9 @@ class LocalOrigin:
 
     def __call__(self, environ, start_response):  # type: ignore[no-untyped-def]
         request = Request(environ)
-        if request.path == "/api" or request.path.startswith("/api/"):
+        if request.path == VIEWER_PATH:
+            response = self._viewer(request)
+        elif request.path == "/api" or request.path.startswith("/api/"):
             response = self._api(request)
         elif request.path == "/local/mail":
             response = Response(render_mailbox(), content_type="text/html; charset=utf-8")
@@ -94,6 +100,20 @@ class LocalOrigin:
             for value in values:
                 response.headers.add(name, value)
         return response
+
+    def _viewer(self, request: Request) -> Response:
+        from functions.public_viewer.handler import view  # WeasyPrint: loaded on first use only
+
+        event = {
+            "httpMethod": request.method,
+            "path": request.path,
+            "headers": {key.lower(): value for key, value in request.headers.items()},
+            "body": base64.b64encode(request.get_data()).decode("ascii"),
+            "isBase64Encoded": True,  # application/octet-stream is a binary media type
+            "requestContext": {"identity": {"sourceIp": request.remote_addr or ""}},
+        }
+        answer = view(event)
+        return Response(answer["body"], status=answer["statusCode"], headers=answer["headers"])
 
     def _static(self, path: str) -> Response:
         candidate = (self._web_root / path.lstrip("/")).resolve()

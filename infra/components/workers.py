@@ -19,7 +19,7 @@ from constructs import Construct
 from chalicelib.settings import Settings
 from chalicelib.topology import QUEUES, SCHEDULES
 from infra.components.access import Resources, grant
-from infra.functions import FunctionSpec, pascal
+from infra.functions import IMAGE_PASSENGERS, FunctionSpec, pascal
 from infra.packaging import Packaging
 
 
@@ -85,7 +85,8 @@ class Workers(Construct):
             "description": f"Arhivar {spec.name} ({spec.handler})",
         }
         if spec.is_image:
-            context = self._packaging.image_context(spec.name, spec.dockerfile)
+            context = self._packaging.image_context(spec.name, spec.dockerfile,
+                                                    IMAGE_PASSENGERS.get(spec.name, ()))
             code = lambda_.DockerImageCode.from_image_asset(str(context), cmd=[spec.handler],
                                                             platform=ecr_assets.Platform.LINUX_AMD64)
             return lambda_.DockerImageFunction(self, construct_id, code=code, **common)

@@ -1,7 +1,7 @@
 # functions/render_pdf as a Lambda container image: WeasyPrint needs Pango (with HarfBuzz) and
 # fontconfig, which the zip runtime lacks. Built by `cdk deploy` (cdk-assets runs docker build)
 # from a context that infra/packaging.py (image_context) stages: functions/render_pdf/requirements.txt,
-# chalicelib/, functions/{__init__.py,render_pdf/} and this file. Synth never builds it.
+# chalicelib/, functions/{__init__.py,render_pdf/,public_viewer/} and this file. Synth never builds it.
 FROM public.ecr.aws/lambda/python:3.12
 
 # Amazon Linux 2023: Pango >= 1.44 with HarfBuzz, fontconfig, and a fallback font family (the
@@ -19,6 +19,8 @@ RUN pip install --no-cache-dir --require-hashes -r /build/requirements.txt \
 COPY chalicelib/ ${LAMBDA_TASK_ROOT}/chalicelib/
 COPY functions/__init__.py ${LAMBDA_TASK_ROOT}/functions/__init__.py
 COPY functions/render_pdf/ ${LAMBDA_TASK_ROOT}/functions/render_pdf/
+# The public viewer rides in this image (its function overrides CMD: infra/components/viewer.py).
+COPY functions/public_viewer/ ${LAMBDA_TASK_ROOT}/functions/public_viewer/
 
 # Fontconfig needs a writable cache directory; only /tmp is writable in Lambda.
 ENV XDG_CACHE_HOME=/tmp/.cache

@@ -21,6 +21,7 @@ os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 import aws_cdk
 
 from infra.app import build_app
+from infra.components.viewer import VIEWER_HANDLER
 from infra.packaging import REPO_ROOT, Packaging
 from infra.stages import STAGES, StageParameters
 
@@ -90,12 +91,23 @@ def properties(resource: dict[str, Any]) -> dict[str, Any]:
 
 
 def worker_functions(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """The functions/* Lambdas (CDK's own helper functions, e.g. BucketDeployment's, excluded)."""
+    """The functions/* Lambdas of the topology (CDK's own helper functions, e.g. BucketDeployment's,
+    and the public viewer, an HTTP function: `viewer_function`, excluded)."""
     found = {}
     for logical_id, resource in resources(template, "AWS::Lambda::Function").items():
         props = properties(resource)
+        if props.get("ImageConfig", {}).get("Command") == [VIEWER_HANDLER]:
+            continue
         if props.get("PackageType") == "Image" or str(props.get("Handler", "")).startswith("functions."):
             found[logical_id] = props
+    return found
+
+
+def viewer_function(template: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """(logical id, properties) of the public viewer's Lambda."""
+    [found] = [(logical_id, properties(resource))
+               for logical_id, resource in resources(template, "AWS::Lambda::Function").items()
+               if properties(resource).get("ImageConfig", {}).get("Command") == [VIEWER_HANDLER]]
     return found
 
 

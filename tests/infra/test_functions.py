@@ -68,7 +68,9 @@ def test_the_pdf_function_is_a_container_image(template: dict, synthesized: Synt
     assert "FROM public.ecr.aws/lambda/python:3.12" in dockerfile
     assert "pango" in dockerfile and "harfbuzz" in dockerfile and "fontconfig" in dockerfile
     assert "weasyprint" in (context / "functions/render_pdf/requirements.txt").read_text().lower()
-    assert sorted(p.name for p in (context / "functions").iterdir()) == ["__init__.py", "render_pdf"]
+    assert sorted(p.name for p in (context / "functions").iterdir()) == ["__init__.py", "public_viewer",
+                                                                          "render_pdf"]
+    assert "COPY functions/public_viewer/" in dockerfile
 
 
 def _zip_assets(template: dict, synthesized: Synthesized, stage: str) -> dict[str, Path]:
@@ -92,7 +94,8 @@ def test_the_api_does_not_carry_weasyprint(template: dict, synthesized: Synthesi
     assert "app.py" in names and not any(n.startswith(("weasyprint/", "functions/")) for n in names)
     for logical_id, path in _zip_assets(template, synthesized, stage).items():
         names = zipfile.ZipFile(path).namelist()
-        assert not any(n.startswith(("weasyprint/", "functions/render_pdf/")) for n in names), logical_id
+        assert not any(n.startswith(("weasyprint/", "functions/render_pdf/", "functions/public_viewer/"))
+                       for n in names), logical_id
 
 
 @pytest.fixture(scope="session")

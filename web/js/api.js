@@ -33,9 +33,10 @@ export function onSessionExpired(handler) {
   onExpired = handler;
 }
 
-/** A request's body is sent as JSON. */
+/** A request's body is sent as JSON; a file (Blob) as its raw bytes. */
 function encodeBody(body, headers) {
   if (body === undefined) return { headers, payload: undefined };
+  if (body instanceof Blob) return { headers: { ...headers, "Content-Type": "application/octet-stream" }, payload: body };
   return { headers: { ...headers, "Content-Type": "application/json" }, payload: JSON.stringify(body) };
 }
 

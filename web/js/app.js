@@ -18,6 +18,7 @@ import notifications, { unsubscribePage } from "./pages/notifications.js";
 import reset from "./pages/reset-password.js";
 import signup from "./pages/signup.js";
 import terms from "./pages/terms.js";
+import viewer from "./pages/viewer.js";
 
 // Page modules: { title, auth?: true (signed-in only), guest?: true (signed-out only),
 //   ownFlash?: true (shows the one-shot message itself), render(ctx) → html, mount?(root, ctx) }.
@@ -37,6 +38,7 @@ const routes = [
   [/^\/companii\/([^/]+)\/integritate$/, integrity],
   [/^\/autorizare-anaf$/, anafResult],
   [/^\/documente$/, documents],
+  [/^\/vizualizare$/, viewer],
 ];
 
 const main = document.getElementById("continut");

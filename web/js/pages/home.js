@@ -18,5 +18,7 @@ export default {
     <p class="butoane">${isSignedIn()
       ? html`<a class="buton" href="/companii" data-link>Mergi la companii</a>`
       : html`<a class="buton" href="/inregistrare" data-link>Creează un cont nou</a>
-             <a class="buton secundar contur" href="/autentificare" data-link>Intră în cont</a>`}</p>`,
+             <a class="buton secundar contur" href="/autentificare" data-link>Intră în cont</a>`}</p>
+    <p>Aveți doar un fișier de la ANAF? <a href="/vizualizare" data-link>Vizualizează o factură</a>
+       fără cont: factura ușor de citit, semnătura verificată și PDF-ul.</p>`,
 };

@@ -35,6 +35,7 @@ export default {
       <p class="legaturi">
         <a href="/resetare-parola" data-link id="parola-uitata">Ați uitat parola?</a>
         <span>Nu aveți cont? <a href="/inregistrare" data-link>Creează un cont nou</a></span>
+        <a href="/vizualizare" data-link>Vizualizează o factură fără cont</a>
       </p>
     </section>`,
   mount(root, { query }) {
