@@ -249,9 +249,9 @@ class AnafConnect:
                          origin="existing_certificate")
             raise CertificateDoesNotCover()
         proven_before = membership.state == MembershipState.ACTIVE.value
-        if not proven_before:
-            membership_records.activate(user_id, cif, active=MembershipState.ACTIVE.value,
-                                        pending=MembershipState.PENDING.value)
+        if not proven_before and membership_records.activate_if_pending(
+                user_id, cif, active=MembershipState.ACTIVE.value, pending=MembershipState.PENDING.value):
+            # (False: a concurrent click proved it first and recorded it)
             audit.record(cif, EventType.MEMBERSHIP_PROVEN, user_id, role=membership.role,
                          origin="existing_certificate")
         outcome = "proven"

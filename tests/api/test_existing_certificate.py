@@ -5,6 +5,8 @@ credential, it proves nothing. Over the local stack (moto + the ANAF sandbox).""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import requests
 
 from chalicelib.storage.models import AnafCredentialModel, CompanyModel
@@ -123,3 +125,21 @@ def test_a_viewer_cannot_use_the_existing_certificate(new_user, fresh_cif, local
     assert viewer.call("POST", f"/invitations/{x}/accept").status_code == 200
     answer = one_click(viewer, x)
     assert answer.status_code == 403 and answer.json()["error"]["code"] == "not_allowed"
+
+
+def test_two_clicks_at_once_both_end_well(new_user, fresh_cif, local_stack):
+    # GIVEN Y offered the existing certificate, clicked in two tabs at the same moment
+    user, x, y = new_user(), fresh_cif(), fresh_cif()
+    serial = issue_certificate(local_stack.ports.sandbox_url, [x, y], "Titular Grăbit")
+    with_an_invoice(local_stack.ports.sandbox_url, x)
+    registered(user, x)
+    assert authorize(user, x, serial)["anaf"] == "connected"
+    registered(user, y)
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(lambda _: one_click(user, y), range(2)))
+    # THEN neither is a server error, and Y is proven once
+    assert sorted(a.status_code for a in answers) == [200, 200], [a.text for a in answers]
+    assert membership_state(user, y) == "active"
+    proven = [e for e in user.call("GET", f"/companies/{y}/audit").json()["events"]
+              if e["event"] == "membership_proven"]
+    assert len(proven) == 1
