@@ -12,6 +12,11 @@ const TYPED = /^(\d{1,2})[./-](\d{1,2})[./-](\d{4})$/;
 const ISO = /^(\d{4})-(\d{2})-(\d{2})$/;
 export const DATE_HINT = "zz.ll.aaaa, de exemplu 05.11.2026";
 
+// Drawn, not an emoji: headless and minimal systems have no emoji font.
+const CALENDAR_ICON = html`<svg aria-hidden="true" focusable="false" width="18" height="18" viewBox="0 0 24 24"
+  fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round"><rect x="3" y="5" width="18" height="16"
+  rx="2"/><path d="M3 10h18M8 3v4M16 3v4"/></svg>`;
+
 const pad = (n) => String(n).padStart(2, "0");
 
 function validDay(year, month, day) {
@@ -50,7 +55,7 @@ export function dateField({ id, name, label, iso }) {
         maxlength="10" placeholder="zz.ll.aaaa" pattern="\\d{1,2}[.\\/\\-]\\d{1,2}[.\\/\\-]\\d{4}|\\d{4}-\\d{2}-\\d{2}" data-data
         value="${showDate(iso)}" aria-describedby="format-${id} eroare-${name}">
       <button type="button" class="buton-calendar" data-calendar="${id}" aria-expanded="false"
-        aria-haspopup="dialog"><span aria-hidden="true">📅</span><span class="ascuns">Alegeți din calendar: ${label}</span></button>
+        aria-haspopup="dialog">${CALENDAR_ICON}<span class="ascuns">Alegeți din calendar: ${label}</span></button>
     </div>
     <p class="ascuns" id="format-${id}">Format: ${DATE_HINT}.</p>
     <p class="eroare-camp" id="eroare-${name}" role="alert" hidden></p>
