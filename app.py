@@ -363,6 +363,18 @@ def send_authorization_link(cif: str) -> Response:
     return ok({"status": "sent"}, status=202)
 
 
+@route("/api/anaf/existing-certificate", "GET")
+def existing_certificate_offers() -> Response:
+    """The caller's companies that "Autorizează cu certificatul existent" is offered for."""
+    return ok({"cifs": dependencies.anaf_connect().existing_certificate_offers(caller().user_id)})
+
+
+@route("/api/companies/{cif}/anaf/existing-certificate", "POST")
+def authorize_with_existing_certificate(cif: str) -> Response:
+    result = dependencies.anaf_connect().connect_with_existing(caller().user_id, cif)
+    return ok({"anaf": result.outcome, "cif": result.cif})
+
+
 def _binding_cookie(value: str, max_age: int = int(STATE_LIFETIME.total_seconds())) -> str:
     """Binds an ANAF authorization to the browser that starts it (ANAF's redirect back is a
     top-level GET, which SameSite=Lax cookies accompany)."""

@@ -22,8 +22,11 @@ from chalicelib.settings import load_settings
 from local.anaf_sandbox import signing as sandbox_signing
 from local.bootstrap import bootstrap
 from local.environment import LOCAL_HOST, LocalPorts, local_environment
+from local.sandbox_guide import sandbox_guide
 
 ROOT = Path(__file__).resolve().parent.parent
+# moto logs every request it serves: in a file (git-ignored), not in the terminal of `make run`.
+MOTO_LOG = ROOT / ".local" / "moto.log"
 STARTUP_TIMEOUT_S = 60
 
 
@@ -36,7 +39,7 @@ class LocalStack:
 
     def __init__(self, ports: LocalPorts, *, seed: int = 1, runtime: bool = True,
                  arrivals_every_s: float | None = None, sandbox_args: tuple[str, ...] = (),
-                 quiet: bool = False) -> None:
+                 quiet: bool = False, moto_log: Path | None = None) -> None:
         self.ports = ports
         self.seed = seed
         self._arrivals_every_s = arrivals_every_s
@@ -44,6 +47,7 @@ class LocalStack:
         self.environment = local_environment(ports)
         self._runtime = runtime
         self._quiet = quiet
+        self._moto_log = moto_log
         self._children: list[tuple[str, subprocess.Popen]] = []
 
     def start(self) -> None:
@@ -53,7 +57,7 @@ class LocalStack:
                                  "it or choose other ports (see README, 'Configuration').")
         try:
             self._spawn("moto", [sys.executable, "-m", "local.moto_server", "-H", LOCAL_HOST,
-                                 "-p", str(self.ports.moto)])
+                                 "-p", str(self.ports.moto)], log=self._moto_log)
             self._wait_for_port("moto", self.ports.moto)
             # The bootstrap runs here, as part of the local deployment: same variables (and the
             # fake credentials) as the children get.
@@ -98,12 +102,18 @@ class LocalStack:
                 child.kill()
         self.stop()
 
-    def _spawn(self, name: str, command: list[str]) -> None:
-        output = subprocess.DEVNULL if self._quiet else None
+    def _spawn(self, name: str, command: list[str], log: Path | None = None) -> None:
         env = {**os.environ, **self.environment, "PYTHONUNBUFFERED": "1"}
-        # A child in its own process group does not get the terminal's Ctrl-C twice.
-        child = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=output,
-                                 start_new_session=True)
+        if self._quiet or log is None:
+            output = subprocess.DEVNULL if self._quiet else None
+            # A child in its own process group does not get the terminal's Ctrl-C twice.
+            child = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=output,
+                                     start_new_session=True)
+        else:
+            log.parent.mkdir(parents=True, exist_ok=True)
+            with log.open("ab") as file:  # the child keeps its own copy of the descriptor
+                child = subprocess.Popen(command, cwd=ROOT, env=env, stdout=file, stderr=subprocess.STDOUT,
+                                         start_new_session=True)
         self._children.append((name, child))
 
     def _wait_for_port(self, name: str, port: int) -> None:
@@ -156,15 +166,18 @@ def main() -> None:
     ports = LocalPorts.from_environ()
     # New invoices keep arriving at the sandbox while the product runs, as they would at ANAF.
     stack = LocalStack(ports, seed=int(os.environ.get("ARHIVAR_SANDBOX_SEED", "1")),
-                       arrivals_every_s=float(os.environ.get("ARHIVAR_SANDBOX_ARRIVALS_S", "120")))
+                       arrivals_every_s=float(os.environ.get("ARHIVAR_SANDBOX_ARRIVALS_S", "120")),
+                       moto_log=MOTO_LOG)
     signal.signal(signal.SIGTERM, _interrupt)
     started = time.monotonic()
     try:
         stack.start()
+        world = requests.get(f"{ports.sandbox_url}/__sandbox/world", timeout=10).json()
         print(
+            f"\n{sandbox_guide(world)}\n"
             f"\nArhivar rulează / is running: {ports.web_url}\n"
             f"  ANAF sandbox:  {ports.sandbox_url}\n"
-            f"  AWS (moto):    {ports.moto_url}\n"
+            f"  AWS (moto):    {ports.moto_url} (jurnalul cererilor: {MOTO_LOG.relative_to(ROOT)})\n"
             f"  E-mailuri:     {ports.web_url}/local/mail\n"
             f"(started in {time.monotonic() - started:.1f} s; Ctrl-C stops everything)\n",
             flush=True,

@@ -11,7 +11,7 @@ import time
 import psutil
 import requests
 
-from local.stack import ROOT
+from local.stack import MOTO_LOG, ROOT
 from tests.conftest import free_ports
 
 
@@ -30,18 +30,19 @@ def test_the_sandbox_and_the_web_app_are_reachable(local_stack):
     assert sandbox.status_code < 500
 
 
-def test_make_run_prints_the_url_and_ctrl_c_stops_every_process():
+def test_make_run_prints_the_url_and_the_sandbox_world_and_ctrl_c_stops_every_process():
     ports = free_ports()
     # As on a newcomer's machine: no AWS variables at all (the stack brings its own fake ones).
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ARHIVAR_"))}
     env.update({"ARHIVAR_PORT": str(ports.web), "ARHIVAR_ANAF_SANDBOX_PORT": str(ports.sandbox),
                 "ARHIVAR_MOTO_PORT": str(ports.moto)})
+    logged_before = MOTO_LOG.stat().st_size if MOTO_LOG.exists() else 0
     stack = subprocess.Popen([sys.executable, "-m", "local.stack"], cwd=ROOT, env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         deadline = time.monotonic() + 120
         printed = ""
-        while ports.web_url not in printed:
+        while "Ctrl-C stops everything" not in printed:  # the banner's end, after the children's own lines
             line = stack.stdout.readline()
             assert line, f"the stack exited early:\n{printed}"
             printed += line
@@ -49,6 +50,19 @@ def test_make_run_prints_the_url_and_ctrl_c_stops_every_process():
         children = psutil.Process(stack.pid).children(recursive=True)
         assert len(children) >= 4  # moto, sandbox, web, runtime
         assert requests.get(ports.web_url + "/api/health", timeout=30).json()["status"] == "ok"
+
+        # The banner names the sandbox's companies and certificates (holder, serial, CIFs) ...
+        world = requests.get(f"{ports.sandbox_url}/__sandbox/world", timeout=10).json()
+        assert "Companii în SPV" in printed
+        for company in world["companies"]:
+            assert company["cif"] in printed and company["name"] in printed
+        for certificate in world["certificates"]:
+            line = next(x for x in printed.splitlines() if certificate["serial"] in x)
+            assert certificate["holder"] in line and all(cif in line for cif in certificate["cifs"])
+        # ... and moto's per-request log (the bootstrap's hundreds of calls) is in its file, not here
+        assert "\"POST / HTTP/1.1\"" not in printed  # DynamoDB, SQS, KMS…: moto's own requests
+        assert MOTO_LOG.stat().st_size > logged_before
+        assert f"is running: {ports.web_url}" in printed and ".local/moto.log" in printed
 
         stack.send_signal(signal.SIGINT)  # what Ctrl-C sends
         assert stack.wait(timeout=30) == 0

@@ -195,6 +195,8 @@ def describe(event: str, details: Mapping[str, Any]) -> str:
         parts.append(f"rezultat: {_OUTCOMES_RO.get(d['outcome'], d['outcome'])}")
     if d.get("origin") == "link":
         parts.append("prin link de autorizare")
+    elif d.get("origin") == "existing_certificate":
+        parts.append("cu certificatul existent")
     if "companies" in d:
         parts.append(f"companii deconectate: {d['companies']}")
     if d.get("format"):

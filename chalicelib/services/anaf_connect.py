@@ -25,12 +25,14 @@ from chalicelib.anaf.errors import AnafError, AnafListTooLarge, AnafNoSpvRights
 from chalicelib.anaf.oauth import AnafOAuthClient
 from chalicelib.domain.audit import EventType
 from chalicelib.domain.authorization import AuthorizationState, authorization_status
-from chalicelib.domain.errors import NotAllowed
+from chalicelib.domain.errors import Conflict, NotAllowed, ServiceUnavailable
 from chalicelib.domain.memberships import MembershipState, Role, can_administer
 from chalicelib.services import audit, limits, memberships
 from chalicelib.services.credentials import (
+    CredentialInvalid,
     CredentialMissing,
     CredentialVault,
+    StoredCredential,
     companies_using,
     mark_companies,
 )
@@ -50,6 +52,24 @@ LINKS_PER_SENDER_PER_HOUR = 10
 LINKS_PER_RECIPIENT_PER_HOUR = 3
 _LINKS_LIMITED = "Ați trimis prea multe linkuri de autorizare. Încercați din nou peste {wait}."
 PROBE_DAYS = 60
+
+
+class NoExistingCertificate(Conflict):
+    code = "no_existing_certificate"
+    message_ro = ("Niciun certificat cu care ați autorizat deja o companie nu acoperă această companie. "
+                  "Autorizați-o la ANAF cu certificatul digital.")
+
+
+class CertificateDoesNotCover(NotAllowed):
+    code = "certificate_not_covering"
+    message_ro = ("ANAF nu confirmă dreptul certificatului existent în SPV pentru această companie. "
+                  "Autorizați-o la ANAF cu un certificat care are drept SPV pentru ea.")
+
+
+class AnafUnavailable(ServiceUnavailable):
+    code = "anaf_unavailable"
+    message_ro = "ANAF nu a răspuns. Încercați din nou peste câteva minute."
+    retry_after_s = 60
 
 
 @dataclass(frozen=True)
@@ -189,11 +209,80 @@ class AnafConnect:
         company = _company(cif)
         if proven_before or not self._has_working_credential(company):
             # A renewal by a proven administrator, or a company nobody connected yet.
-            stored = self._vault.store(pair, user_id, holder_cifs)
+            stored = self._vault.store(pair, user_id, holder_cifs, origin=origin)
             self._attach(cif, stored.credential_id, stored.refresh_expires_at)
             return CallbackResult("connected", cif, origin, (cif,))
         # Proven now, but another account's credential already syncs the company: keep it.
         return CallbackResult("proven", cif, origin, (cif,))
+
+    # -- one click with a certificate already used ------------------------------------------------
+
+    def existing_certificate_offers(self, user_id: str) -> list[str]:
+        """The caller's companies waiting for an authorization that a certificate of the caller's
+        own already lists among its CIFs: offered "Autorizează cu certificatul existent". Only an
+        offer: `connect_with_existing` asks ANAF before it proves anything."""
+        mine = memberships.of_user(user_id)
+        companies = {c.cif: c for c in company_records.get_many(m.cif for m in mine)}
+        own = self._own_credentials(user_id, mine, companies)
+        return sorted(m.cif for m in mine if m.cif in companies and can_administer(Role(m.role))
+                      and self._waiting(m, companies[m.cif]) and any(m.cif in c.cifs for c in own))
+
+    def connect_with_existing(self, user_id: str, cif: str) -> CallbackResult:
+        """Prove and connect `cif` with the token of a certificate the caller already signed
+        with at ANAF in their own browser, if ANAF (one list call for the CIF with that token)
+        confirms the certificate's SPV rights on it. The stored list of CIFs only picks the
+        credential; ANAF decides."""
+        membership = _require_administering_member(user_id, cif)
+        mine = memberships.of_user(user_id)
+        companies = {c.cif: c for c in company_records.get_many(m.cif for m in mine)}
+        credential = next((c for c in self._own_credentials(user_id, mine, companies) if cif in c.cifs), None)
+        if credential is None:
+            raise NoExistingCertificate()
+        try:
+            holder_cifs = self._holder_cifs(self._vault.access_token(credential.credential_id), cif)
+        except (CredentialInvalid, CredentialMissing):
+            raise NoExistingCertificate() from None
+        except AnafError:
+            raise AnafUnavailable() from None
+        if cif not in holder_cifs:
+            audit.record(cif, EventType.AUTHORIZATION_COMPLETED, user_id, outcome="no_spv_rights",
+                         origin="existing_certificate")
+            raise CertificateDoesNotCover()
+        proven_before = membership.state == MembershipState.ACTIVE.value
+        if not proven_before and membership_records.activate_if_pending(
+                user_id, cif, active=MembershipState.ACTIVE.value, pending=MembershipState.PENDING.value):
+            # (False: a concurrent click proved it first and recorded it)
+            audit.record(cif, EventType.MEMBERSHIP_PROVEN, user_id, role=membership.role,
+                         origin="existing_certificate")
+        outcome = "proven"
+        if proven_before or not self._has_working_credential(_company(cif)):
+            self._attach(cif, credential.credential_id, credential.refresh_expires_at)
+            outcome = "connected"
+        audit.record(cif, EventType.AUTHORIZATION_COMPLETED, user_id, outcome=outcome, origin="existing_certificate")
+        return CallbackResult(outcome, cif, "dashboard", (cif,))
+
+    def _own_credentials(self, user_id: str, mine: list[Membership],
+                         companies: dict[str, Company]) -> list[StoredCredential]:
+        """Working credentials of certificates the caller signed with in their own browser
+        (never a holder's signature for them through a link), reached through the companies the
+        caller administers."""
+        ids = {companies[m.cif].credential_id for m in mine
+               if m.cif in companies and m.state == MembershipState.ACTIVE.value and can_administer(Role(m.role))
+               and self._has_working_credential(companies[m.cif])}
+        found = []
+        for credential_id in sorted(i for i in ids if i):
+            try:
+                credential = self._vault.get(credential_id)
+            except CredentialMissing:
+                continue
+            if (credential.owner_user_id == user_id and credential.origin == "dashboard"
+                    and credential.refresh_expires_at > self._now()):
+                found.append(credential)
+        return found
+
+    def _waiting(self, membership: Membership, company: Company) -> bool:
+        """Not proven by this user yet, or without a working ANAF connection."""
+        return membership.state != MembershipState.ACTIVE.value or not self._has_working_credential(company)
 
     def _holder_cifs(self, access_token: str, cif: str) -> set[str]:
         """The CIFs the certificate holder has SPV rights on, as far as one list call on the

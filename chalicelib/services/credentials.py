@@ -46,6 +46,8 @@ class StoredCredential:
     access_expires_at: datetime
     refresh_expires_at: datetime
     cifs: frozenset[str]
+    owner_user_id: str = ""
+    origin: str | None = None  # "dashboard" (the owner's own certificate) or "link"
 
 
 class CredentialVault:
@@ -55,10 +57,11 @@ class CredentialVault:
         self._oauth = oauth  # built lazily: it needs the client secret from Secrets Manager
         self._now = clock
 
-    def store(self, pair: TokenPair, owner_user_id: str, cifs: Iterable[str]) -> StoredCredential:
+    def store(self, pair: TokenPair, owner_user_id: str, cifs: Iterable[str],
+              origin: str | None = None) -> StoredCredential:
         credential_id = uuid.uuid4().hex
         item = credential_records.create(credential_id, owner_user_id=owner_user_id, cifs=cifs,
-                                         pair=self._seal(credential_id, pair), now=self._now())
+                                         pair=self._seal(credential_id, pair), now=self._now(), origin=origin)
         return _stored(item)
 
     def get(self, credential_id: str) -> StoredCredential:
@@ -135,7 +138,7 @@ class CredentialVault:
 
 def _stored(item: Credential) -> StoredCredential:
     return StoredCredential(item.credential_id, item.access_expires_at, item.refresh_expires_at,
-                            frozenset(item.cifs or ()))
+                            frozenset(item.cifs or ()), item.owner_user_id, item.origin)
 
 
 def companies_using(credential_id: str, cifs: Iterable[str]) -> list[Company]:

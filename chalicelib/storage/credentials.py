@@ -37,8 +37,9 @@ class SealedPair:
 # -- credentials ---------------------------------------------------------------------------------
 
 def create(credential_id: str, *, owner_user_id: str, cifs: Iterable[str], pair: SealedPair,
-           now: datetime) -> Credential:
+           now: datetime, origin: str | None = None) -> Credential:
     item = AnafCredentialModel(credential_id=credential_id, owner_user_id=owner_user_id, cifs=set(cifs),
+                               origin=origin,
                                certificate_serial=pair.certificate_serial, created_at=now, reminders_sent=set())
     _fill(item, pair)
     item.save()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pynamodb.exceptions import DeleteError, DoesNotExist
+from pynamodb.exceptions import DeleteError, DoesNotExist, UpdateError
 
 from chalicelib.storage.dynamodb_errors import condition_failed
 from chalicelib.storage.models import MembershipModel
@@ -55,6 +55,18 @@ def activate(user_id: str, cif: str, *, active: str, pending: str) -> None:
     """A pending membership becomes active (raises UpdateError when it is not pending)."""
     MembershipModel(user_id=user_id, cif=cif).update(actions=[MembershipModel.state.set(active)],
                                                      condition=MembershipModel.state == pending)
+
+
+def activate_if_pending(user_id: str, cif: str, *, active: str, pending: str) -> bool:
+    """Like `activate`; False when the membership was no longer pending (a concurrent request
+    activated it first)."""
+    try:
+        activate(user_id, cif, active=active, pending=pending)
+    except UpdateError as error:
+        if condition_failed(error):
+            return False
+        raise
+    return True
 
 
 def delete(user_id: str, cif: str) -> None:

@@ -211,6 +211,9 @@ class AnafCredentialModel(Model):
     expiry_day = UnicodeAttribute()
     certificate_serial = UnicodeAttribute(null=True)
     cifs = UnicodeSetAttribute(default=set)  # every CIF the holder has SPV rights on
+    # "dashboard": the owner signed at ANAF in their own browser (their certificate); "link": a
+    # holder signed for them. Only the first may authorize more of the owner's companies.
+    origin = UnicodeAttribute(null=True)
     reminders_sent = UnicodeSetAttribute(default=set)  # "14", "7", "1", "expired"
     refresh_lease_until = UTCDateTimeAttribute(null=True)  # one refresher at a time
     created_at = UTCDateTimeAttribute()

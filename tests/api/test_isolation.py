@@ -25,7 +25,9 @@ VALID_BODIES = {
 # certificate holder: it is how a certificate proves their SPV rights (the answers are ANAF's URL
 # and "sent", and reveal nothing about the company).
 PENDING_MAY = {("/api/companies/{cif}/anaf/authorize", "POST"): {"authorization_url"},
-               ("/api/companies/{cif}/anaf/link", "POST"): {"status"}}
+               ("/api/companies/{cif}/anaf/link", "POST"): {"status"},
+               # refused with no_existing_certificate: a pending member has no certificate of their own here
+               ("/api/companies/{cif}/anaf/existing-certificate", "POST"): {"error"}}
 
 
 def company_routes():

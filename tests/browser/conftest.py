@@ -50,7 +50,7 @@ def allowed_console_errors() -> list[re.Pattern]:
 
 
 def _watched_page(browser: Browser, base_url: str, allowed: list[re.Pattern], **options):
-    context = browser.new_context(base_url=base_url, locale="ro-RO", **options)
+    context = browser.new_context(base_url=base_url, **{"locale": "ro-RO", **options})
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
@@ -66,6 +66,15 @@ def _check(errors: list[str], allowed: list[re.Pattern]) -> None:
 @pytest.fixture
 def page(browser: Browser, base_url: str, allowed_console_errors) -> Page:
     context, page, errors = _watched_page(browser, base_url, allowed_console_errors)
+    yield page
+    context.close()
+    _check(errors, allowed_console_errors)
+
+
+@pytest.fixture
+def english_page(browser: Browser, base_url: str, allowed_console_errors) -> Page:
+    """A page in an English (en-US) Chromium: what the app shows must not follow the browser's language."""
+    context, page, errors = _watched_page(browser, base_url, allowed_console_errors, locale="en-US")
     yield page
     context.close()
     _check(errors, allowed_console_errors)

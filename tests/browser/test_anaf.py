@@ -127,6 +127,12 @@ def test_authorizing_proves_and_connects_the_company_asked_for_and_disconnecting
     page.get_by_role("button", name="Deconectează de la ANAF").click()
     dialog = page.get_by_role("dialog")
     expect(dialog).to_contain_text("Facturile deja arhivate rămân păstrate")
+    expect(dialog).to_contain_text(names[first])
+    # (Anulează first: nothing happens)
+    dialog.get_by_role("button", name="Anulează").click()
+    expect(dialog).to_be_hidden()
+    assert user.call("GET", f"/companies/{first}").json()["company"]["authorization"]["state"] == "authorized"
+    page.get_by_role("button", name="Deconectează de la ANAF").click()
     dialog.get_by_role("button", name="Deconectează").click()
     expect(page.locator("#mesaj-anaf")).to_contain_text("a fost deconectată de la ANAF")
     expect(archive.locator(".insigna")).to_have_text("revocat")

@@ -49,6 +49,7 @@ def test_an_owner_reads_the_journal_in_order_and_downloads_it(page: Page, new_pa
     page.goto("/cont/notificari")
     page.locator(f'form.schimba-licenta[data-cif="{cif}"] select').select_option("pro")
     page.locator(f'form.schimba-licenta[data-cif="{cif}"] button').click()
+    page.get_by_role("dialog").get_by_role("button", name="Schimbă în Pro").click()
     expect(page.locator("#mesaj-notificari")).to_contain_text("Licența este acum Pro")
 
     # AND open "Jurnal de securitate" from the company page

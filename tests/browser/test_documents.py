@@ -112,15 +112,15 @@ def test_choose_the_company_page_through_and_filter(page: Page, archive: Archive
     expect(page.locator("tr[data-mesaj]")).to_have_count(min(10, len(expected)))
     assert set(shown_ids(page)) <= set(expected)
 
-    day = partner.created_at.astimezone(__import__("zoneinfo").ZoneInfo("Europe/Bucharest")).date().isoformat()
-    page.get_by_label("Creat de la").fill(day)
+    day = partner.created_at.astimezone(__import__("zoneinfo").ZoneInfo("Europe/Bucharest")).date().strftime("%d.%m.%Y")
+    page.get_by_label("Creat de la").fill(day)  # as Romanians write it (zz.ll.aaaa)
     page.get_by_label("Creat până la").fill(day)
     page.get_by_role("button", name="Filtrează").click()
     expect(page.locator(f'tr[data-mesaj="{partner.message_id}"]')).to_be_visible()
     expect(page.locator("#total-documente")).not_to_have_text(counted(len(archive.documents), "document", "documente"))
 
     # A bad range is explained in the page, nothing is asked
-    page.get_by_label("Creat până la").fill("2020-01-01")
+    page.get_by_label("Creat până la").fill("01.01.2020")
     page.get_by_role("button", name="Filtrează").click()
     expect(page.locator("#eroare-created_to")).to_contain_text("înaintea începutului")
 

@@ -3,6 +3,7 @@ renders it, the notifications page (/cont/notificari) and the unsubscribe page (
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
@@ -70,9 +71,22 @@ def test_a_member_turns_e_mails_off_and_changes_the_licence_on_the_notifications
     box.uncheck()
     page.get_by_role("button", name="Salvează preferințele").click()
     expect(page.locator("#mesaj-notificari")).to_contain_text("Preferințele au fost salvate.")
-    # AND move the company to Pro
+    # AND ask to move the company to Pro: a dialog names the company, both licences and what changes
+    before = user.call("GET", f"/companies/{cif}/licence").json()["licence"]
     page.locator(f'form.schimba-licenta[data-cif="{cif}"] select').select_option("pro")
-    page.locator(f'form.schimba-licenta[data-cif="{cif}"] button').click()
+    change = page.locator(f'form.schimba-licenta[data-cif="{cif}"] button')
+    change.click()
+    dialog = page.get_by_role("dialog", name="Schimbați licența?")
+    expect(dialog).to_contain_text(re.compile(rf"Licența companiei .+ se schimbă din\s+{before['name']}\s+în Pro\."))
+    expect(dialog).to_contain_text("De acum: sincronizare")
+    # WHEN they cancel THEN nothing changes and the focus is back on the button
+    dialog.get_by_role("button", name="Anulează").click()
+    expect(dialog).to_be_hidden()
+    expect(change).to_be_focused()
+    assert user.call("GET", f"/companies/{cif}/licence").json()["licence"]["code"] == before["code"] != "pro"
+    # WHEN they confirm THEN the licence changes
+    change.click()
+    page.get_by_role("dialog").get_by_role("button", name="Schimbă în Pro").click()
     expect(page.locator("#mesaj-notificari")).to_contain_text("Licența este acum Pro")
     # THEN both stick
     settings = user.call("GET", "/account/notifications").json()

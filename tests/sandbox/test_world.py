@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import random
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from local.anaf_sandbox.cif import is_valid_cif, make_cif
 from local.anaf_sandbox.world import build_world
+
+ROOT = Path(__file__).resolve().parents[2]
 
 # API.md §5: verified valid / invalid identifiers.
 VALID = ["8486152", "34581625", "47024170", "22354360", "14399840", "16341004", "361579",
@@ -39,6 +45,16 @@ def test_every_generated_cif_is_valid_and_unique_across_seeds():
 def test_same_seed_same_world_and_another_seed_another_world():
     assert build_world(3) == build_world(3)
     assert [c.cif for c in build_world(3).companies] != [c.cif for c in build_world(4).companies]
+
+
+def test_the_same_seed_gives_each_holder_the_same_serial_in_every_process():
+    # The README and `make run`'s banner name the certificates: a set's order (string hashing is
+    # randomized per process) must not decide which holder gets which serial.
+    script = ("from local.anaf_sandbox.world import build_world; "
+              "print([(c.holder, c.serial) for c in build_world(1).certificates])")
+    answers = {subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True,
+                              env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2", "3")}
+    assert len(answers) == 1
 
 
 def test_world_has_about_ten_companies_with_romanian_names_and_a_certificate_without_rights():

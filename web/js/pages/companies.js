@@ -16,7 +16,17 @@ const PENDING_EXPLANATION = "Compania nu este verificată: vedeți facturile ei 
   "la ANAF cu un certificat digital care are drept de acces în SPV pentru ea (al dumneavoastră sau " +
   "al titularului căruia îi trimiteți un link) sau când un membru verificat al companiei vă invită.";
 
-function row(company) {
+/** "Autorizează cu certificatul existent": offered when a certificate the person already signed
+ *  with lists this CIF; the API asks ANAF with that certificate's token before proving anything. */
+function existingCertificateButton(company, offered) {
+  if (!offered.has(company.cif)) return "";
+  return html`<button type="button" class="buton mic" data-certificat-existent="${company.cif}"
+      >Autorizează cu certificatul existent<span class="ascuns"> — ${company.name}</span></button>
+    <span class="nota explicatie-buton">certificatul cu care ați autorizat deja o companie are drept SPV
+      și pentru aceasta; ANAF confirmă dreptul</span>`;
+}
+
+function row(company, offered = new Set()) {
   const cif = company.cif;
   if (company.membership_state === "pending") {
     return html`
@@ -27,6 +37,7 @@ function row(company) {
           <span class="explicatie">${PENDING_EXPLANATION}</span></div></td>
         <td class="actiuni" data-eticheta="Acțiuni">
           <div class="legaturi-actiuni">
+            ${existingCertificateButton(company, offered)}
             <button type="button" class="buton mic" data-autorizeaza="${cif}">Autorizează<span
               class="ascuns"> — ${company.name}</span></button>
             <span class="nota explicatie-buton">dovedește accesul cu certificatul dumneavoastră</span>
@@ -56,6 +67,7 @@ function row(company) {
       <td data-eticheta="Documente" class="numar">${count(company.document_count)}</td>
       <td class="actiuni" data-eticheta="Acțiuni">
         <div class="legaturi-actiuni">
+          ${existingCertificateButton(company, offered)}
           ${needsAuthorization(company) ? html`<button type="button" class="buton mic" data-autorizeaza="${cif}"
             >${authorizeLabel(company)}<span class="ascuns"> — ${company.name}</span></button>` : ""}
           ${canSync(company) ? html`<button type="button" class="buton mic secundar contur"
@@ -84,7 +96,7 @@ function invitationItem(invitation) {
     </li>`;
 }
 
-function table(companies) {
+function table(companies, offered) {
   if (!companies.length) {
     return html`
       <div class="gol" id="fara-companii">
@@ -110,7 +122,7 @@ function table(companies) {
             <th scope="col">Acțiuni</th>
           </tr>
         </thead>
-        <tbody>${companies.map(row)}</tbody>
+        <tbody>${companies.map((company) => row(company, offered))}</tbody>
       </table>
     </div>`;
 }
@@ -158,14 +170,24 @@ export default {
 
     let shownCompanies = [];
 
+    /** The CIFs offered "Autorizează cu certificatul existent" (none when the offer cannot be had:
+     *  the ordinary ANAF step stays). */
+    async function existingCertificateOffers() {
+      try {
+        return new Set((await api("/anaf/existing-certificate")).cifs);
+      } catch {
+        return new Set();
+      }
+    }
+
     /** The account's companies; null when they could not be loaded (the list says why). */
     async function loadList() {
       list.setAttribute("aria-busy", "true");
       try {
-        const { companies } = await api("/companies");
+        const [{ companies }, offered] = await Promise.all([api("/companies"), existingCertificateOffers()]);
         if (!ctx.current()) return null;
         shownCompanies = companies;
-        setHtml(list, table(companies));
+        setHtml(list, table(companies, offered));
         return companies;
       } catch (error) {
         if (!ctx.current() || error.code === SESSION_EXPIRED) return null;
@@ -251,7 +273,31 @@ export default {
       });
     }
 
+    async function authorizeWithExistingCertificate(company, button) {
+      await withProgress(button, "Se verifică la ANAF…", async () => {
+        try {
+          const { anaf, cif } = await api(`/companies/${encodeURIComponent(company.cif)}/anaf/existing-certificate`,
+            { method: "POST" });
+          if (!ctx.current()) return;
+          const companies = await loadList();
+          const { kind, text } = dashboardOutcome({ outcome: anaf, cif }, companies ?? []);
+          showMessage(status, kind, text);
+          const line = list.querySelector(`tr[data-cif="${CSS.escape(cif)}"]`);
+          line?.classList.add("evidentiat");
+          line?.querySelector("a, button")?.focus(); // the pressed button is gone
+        } catch (error) {
+          if (ctx.current() && error.code !== SESSION_EXPIRED) showMessage(status, "eroare", error.message);
+        }
+      });
+    }
+
     list.addEventListener("click", (event) => {
+      const existing = event.target.closest("button[data-certificat-existent]");
+      if (existing) {
+        const company = byCif(existing.dataset.certificatExistent);
+        if (company) authorizeWithExistingCertificate(company, existing);
+        return;
+      }
       const authorizeButton = event.target.closest("button[data-autorizeaza]");
       const syncButton = event.target.closest("button[data-sincronizeaza]");
       const company = byCif(authorizeButton?.dataset.autorizeaza ?? syncButton?.dataset.sincronizeaza);

@@ -8,6 +8,7 @@ import {
 import { api, SESSION_EXPIRED } from "../api.js";
 import { authorizationBadge, lastSync, publicDetails } from "../companies-view.js";
 import { confirmDialog, fieldError, html, setHtml, showMessage, withProgress } from "../dom.js";
+import { filePicker, mountFilePicker, showChosenFile } from "../file-picker.js";
 import { count, dateTime, roleName } from "../format.js";
 import { navigate, setFlash } from "../nav.js";
 import { currentAccount } from "../session.js";
@@ -129,8 +130,7 @@ function importSection() {
       <form id="formular-import" novalidate>
         <label for="fisier-import">Arhiva ZIP din SPV</label>
         <div class="rand">
-          <input id="fisier-import" type="file" accept=".zip,application/zip"
-            aria-describedby="eroare-import">
+          ${filePicker({ id: "fisier-import", accept: ".zip,application/zip", describedBy: "eroare-import" })}
           <button type="submit" class="buton" id="importa">Importă</button>
         </div>
         <p class="eroare-camp" id="eroare-import" role="alert" hidden></p>
@@ -550,6 +550,7 @@ function mountArchive(box, ctx, path, getCompany, setCompany) {
         const started = await importArchive(cif, file);
         if (!ctx.current()) return;
         input.value = "";
+        showChosenFile(input);
         const draw = (job) => setHtml(result, importResult(job));
         draw(started);
         const finished = await followImport(cif, started.import_id, draw, () => ctx.current());
@@ -561,6 +562,7 @@ function mountArchive(box, ctx, path, getCompany, setCompany) {
       }
     });
   });
+  mountFilePicker(field("fisier-import"));
   field("fisier-import")?.addEventListener("change", (event) => {
     const file = event.target.files?.[0];
     fieldError(event.target, field("eroare-import"), file ? checkImportFile(file) : "");

@@ -4,6 +4,7 @@
 import { api, SESSION_EXPIRED } from "../api.js";
 import { html, setHtml, showMessage, trusted, withProgress } from "../dom.js";
 import { counted } from "../format.js";
+import { dateField, mountDateFields, readDateFields } from "../date-field.js";
 import { navigate } from "../nav.js";
 import { downloadFile, followExport, startExport } from "../documents/downloads.js";
 import {
@@ -73,10 +74,10 @@ function filterForm(state) {
         ${field("number", "Număr document (început)", f.number)}
       </div>
       <div class="rand">
-        ${field("created_from", "Creat de la", f.created_from, "date")}
-        ${field("created_to", "Creat până la", f.created_to, "date")}
-        ${field("issued_from", "Emis de la", f.issued_from, "date")}
-        ${field("issued_to", "Emis până la", f.issued_to, "date")}
+        ${dateField({ id: "filtru-created_from", name: "created_from", label: "Creat de la", iso: f.created_from })}
+        ${dateField({ id: "filtru-created_to", name: "created_to", label: "Creat până la", iso: f.created_to })}
+        ${dateField({ id: "filtru-issued_from", name: "issued_from", label: "Emis de la", iso: f.issued_from })}
+        ${dateField({ id: "filtru-issued_to", name: "issued_to", label: "Emis până la", iso: f.issued_to })}
         ${field("amount_min", "Total minim", f.amount_min, "text", 'inputmode="decimal"')}
         ${field("amount_max", "Total maxim", f.amount_max, "text", 'inputmode="decimal"')}
       </div>
@@ -235,6 +236,7 @@ export default {
     });
 
     const form = $("#filtre");
+    mountDateFields(form);
     const showProblems = (problems) => {
       for (const name of FILTERS) {
         const error = form.querySelector(`#eroare-${name}`);
@@ -254,7 +256,9 @@ export default {
         const value = String(data.get(name) ?? "").trim();
         if (value) filters[name] = value;
       }
-      const problems = checkFilters(filters);
+      const dates = readDateFields(form); // typed zz.ll.aaaa, sent as ISO
+      Object.assign(filters, dates.values);
+      const problems = { ...checkFilters(filters), ...dates.problems };
       showProblems(problems);
       const first = Object.keys(problems)[0];
       if (first) {

@@ -2,7 +2,7 @@
 // company's licence (owners and admins change it here), and whether the address is suppressed.
 // Dezabonare (/dezabonare): the page the unsubscribe link of every e-mail opens, no login needed.
 import { api, request } from "../api.js";
-import { html, setHtml, showMessage, withProgress } from "../dom.js";
+import { confirmDialog, html, setHtml, showMessage, withProgress } from "../dom.js";
 import { dateTime, roleName } from "../format.js";
 
 const SUPPRESSION = {
@@ -15,7 +15,8 @@ function licenceCell(company, licences) {
     return html`<span class="insigna">${company.licence.name}</span>`;
   }
   return html`
-    <form class="schimba-licenta rand-mic" data-cif="${company.cif}">
+    <form class="schimba-licenta rand-mic" data-cif="${company.cif}" data-nume="${company.name}"
+      data-actuala="${company.licence.code}">
       <select aria-label="Licența pentru ${company.name}">${licences.map((l) => html`
         <option value="${l.code}" ${l.code === company.licence.code ? html`selected` : ""}>${l.name}</option>`)}
       </select>
@@ -92,10 +93,10 @@ async function load(root, ctx) {
     ${settings.companies.length ? html`
       <div class="butoane"><button type="button" class="buton" id="salveaza-notificari">Salvează preferințele</button></div>` : ""}
     <p class="nota">Invitațiile, linkurile de autorizare ANAF și codurile de securitate se trimit întotdeauna.</p>`);
-  wire(root);
+  wire(root, licences);
 }
 
-function wire(root) {
+function wire(root, licences) {
   const message = root.querySelector("#mesaj-notificari");
   root.querySelector("#salveaza-notificari")?.addEventListener("click", async (event) => {
     const companies = {};
@@ -116,10 +117,26 @@ function wire(root) {
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       const licence = form.querySelector("select").value;
+      const wanted = licences.find((l) => l.code === licence);
+      const current = licences.find((l) => l.code === form.dataset.actuala);
+      if (!wanted || licence === form.dataset.actuala) {
+        showMessage(message, "info", `Compania ${form.dataset.nume} are deja licența ${current?.name ?? licence}.`);
+        return;
+      }
+      const yes = await confirmDialog({
+        title: "Schimbați licența?",
+        body: html`<p>Licența companiei <strong>${form.dataset.nume}</strong> se schimbă din
+            <strong>${current?.name ?? form.dataset.actuala}</strong> în <strong>${wanted.name}</strong>.</p>
+          <p>De acum: sincronizare ${wanted.sync_label}, ${wanted.new_document_emails_label}. Documentele
+            arhivate rămân neschimbate.</p>`,
+        confirmLabel: `Schimbă în ${wanted.name}`,
+      });
+      if (!yes) return;
       await withProgress(form.querySelector("button"), "Se schimbă…", async () => {
         try {
           const state = await api(`/companies/${encodeURIComponent(form.dataset.cif)}/licence`,
             { method: "PUT", body: { licence } });
+          form.dataset.actuala = state.licence.code;
           showMessage(message, "succes",
             `Licența este acum ${state.licence.name}: sincronizare ${state.licence.sync_label}.`);
         } catch (error) {
