@@ -10,7 +10,7 @@ const POLL_MS = 1500;
 const FORMAT_NAMES = { zip: "arhiva ZIP", csv: "fișierul CSV", xlsx: "fișierul Excel" };
 
 /** Save a presigned URL as a file without leaving the page. */
-function save(url, filename) {
+export function saveLink(url, filename) {
   const link = document.createElement("a");
   link.href = url;
   link.download = filename;
@@ -34,7 +34,7 @@ export async function downloadFile({ cif, messageId, format, status, alive }) {
     try {
       const link = await api(path);
       showMessage(status, null);
-      save(link.url, link.filename);
+      saveLink(link.url, link.filename);
       return true;
     } catch (error) {
       if (!alive()) return false;

@@ -5,7 +5,8 @@
 import { api, SESSION_EXPIRED } from "../api.js";
 import { canAdminister } from "../anaf.js";
 import { html, setHtml, showMessage, withProgress } from "../dom.js";
-import { count, dateTime } from "../format.js";
+import { saveLink } from "../documents/downloads.js";
+import { count, counted, dateTime } from "../format.js";
 
 const POLL_MS = 2000;
 const KIND_NAMES = {
@@ -14,24 +15,7 @@ const KIND_NAMES = {
 };
 const STATE_NAMES = { queued: "în așteptare", running: "în curs", done: "încheiată", failed: "eșuată" };
 
-/** "1 document verificat", "5 documente verificate", "20 de documente verificate" (Romanian plural). */
-function amount(n, one, many) {
-  if (n === 1) return `1 ${one}`;
-  return n % 100 > 0 && n % 100 < 20 || n === 0 ? `${count(n)} ${many}` : `${count(n)} de ${many}`;
-}
-
-const checked = (n) => amount(n, "document verificat", "documente verificate");
-
-function save(url, filename) {
-  const link = document.createElement("a");
-  link.href = url;
-  link.download = filename;
-  link.rel = "noopener";
-  link.hidden = true;
-  document.body.append(link);
-  link.click();
-  link.remove();
-}
+const checked = (n) => counted(n, "document verificat", "documente verificate");
 
 function problemRow(problem) {
   const what = problem.number || problem.message_id || "Compania";
@@ -47,11 +31,11 @@ function problemRow(problem) {
 
 function countsTable(run) {
   const kinds = Object.keys(KIND_NAMES).filter((kind) => kind !== "total");
-  const counted = run.counted ?? {};
+  const inArchive = run.counted ?? {};
   const shown = run.counters ?? {};
-  const total = kinds.reduce((sum, kind) => sum + (counted[kind] ?? 0), 0);
-  const rows = kinds.filter((kind) => counted[kind] || shown[kind]).map((kind) => html`
-    <tr><td>${KIND_NAMES[kind]}</td><td>${count(counted[kind] ?? 0)}</td><td>${count(shown[kind] ?? 0)}</td></tr>`);
+  const total = kinds.reduce((sum, kind) => sum + (inArchive[kind] ?? 0), 0);
+  const rows = kinds.filter((kind) => inArchive[kind] || shown[kind]).map((kind) => html`
+    <tr><td>${KIND_NAMES[kind]}</td><td>${count(inArchive[kind] ?? 0)}</td><td>${count(shown[kind] ?? 0)}</td></tr>`);
   return html`
     <table class="tabel" id="contoare">
       <caption class="ascuns">Documente pe tipuri</caption>
@@ -80,8 +64,8 @@ function runView(run) {
     ? html`<p class="mesaj succes" id="stare-integritate">Arhiva este completă și nealterată:
         ${checked(run.documents_checked)}, nicio problemă.</p>`
     : html`<p class="mesaj avertisment" id="stare-integritate">${checked(run.documents_checked)}:
-        ${amount(run.problem_count, "problemă", "probleme")}${run.gaps.length
-          ? html`, ${amount(run.gaps.length, "interval lipsă", "intervale lipsă")}` : ""}.</p>`;
+        ${counted(run.problem_count, "problemă", "probleme")}${run.gaps.length
+          ? html`, ${counted(run.gaps.length, "interval lipsă", "intervale lipsă")}` : ""}.</p>`;
   const period = run.period?.from
     ? html`<p class="nota">Perioada acoperită: ${dateTime(run.period.from)} – ${dateTime(run.period.to)}</p>` : "";
   const problems = run.problems.length ? html`
@@ -150,7 +134,7 @@ export default {
     async function download(format) {
       try {
         const link = await api(`${path}/report?format=${format}`);
-        if (ctx.current()) save(link.url, link.filename);
+        if (ctx.current()) saveLink(link.url, link.filename);
       } catch (error) {
         problem(error);
       }

@@ -3,6 +3,7 @@
 // PDF to download. The file goes to POST /api/vizualizare and is not kept (functions/public_viewer).
 import { request } from "../api.js";
 import { html, setHtml, showMessage, withProgress } from "../dom.js";
+import { filePicker, mountFilePicker } from "../file-picker.js";
 
 const VERDICT_KIND = {
   trusted: "succes", test_environment: "avertisment", untrusted: "avertisment",
@@ -71,7 +72,7 @@ export default {
       <div id="mesaj-vizualizare" class="mesaje" role="alert"></div>
       <form id="formular-vizualizare" class="zona-fisier" novalidate>
         <label for="fisier-factura">Arhiva ZIP din SPV sau factura XML (cel mult 4 MB)</label>
-        <input id="fisier-factura" name="fisier" type="file" accept=".zip,.xml,application/zip,text/xml" required>
+        ${filePicker({ id: "fisier-factura", accept: ".zip,.xml,application/zip,text/xml" })}
         <p class="nota">Puteți și trage fișierul aici.</p>
         <button class="buton" type="submit">Vizualizează</button>
       </form>
@@ -87,6 +88,7 @@ export default {
     const form = root.querySelector("#formular-vizualizare");
     const input = form.querySelector("#fisier-factura");
     const region = root.querySelector("#mesaj-vizualizare");
+    mountFilePicker(input);
     const send = async (file) => {
       showMessage(region);
       if (!file) {
