@@ -121,6 +121,7 @@ SIGNED_OUT = [
     Stop("rezultat-anaf", "/autorizare-anaf?anaf=connected&cif={cif}"),
     Stop("rezultat-anaf-eroare", "/autorizare-anaf?anaf=no_spv_rights&cif={cif}"),
     Stop("dezabonare", "/dezabonare"),
+    Stop("vizualizare", "/vizualizare"),
     Stop("404", "/nu-exista"),
 ]
 SIGNED_IN = [
@@ -134,6 +135,7 @@ SIGNED_IN = [
     Stop("cont", "/cont"),
     Stop("notificari", "/cont/notificari"),
     Stop("jurnal", "/companii/{owned}/jurnal"),
+    Stop("integritate", "/companii/{owned}/integritate"),
     Stop("termeni-autentificat", "/termeni"),
     Stop("rezultat-anaf-autentificat", "/autorizare-anaf?anaf=connected&cif={cif}"),
     Stop("404-autentificat", "/nu-exista"),
