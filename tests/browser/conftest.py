@@ -21,6 +21,11 @@ from tests.api.conftest import (
     sign_up,
 )
 
+# `make test` runs three browsers on two cores next to the local stacks: a page redrawn after a
+# click can take longer than Playwright's default 5 s there. Assertions still wait for the final
+# state; only the patience changes.
+expect.set_options(timeout=15_000)
+
 __all__ = ["PASSWORD", "User", "email_address", "last_code", "log_in", "sign_up"]
 
 CHROMIUM = os.environ.get("ARHIVAR_CHROMIUM", "/usr/bin/chromium")
