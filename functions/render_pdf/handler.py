@@ -23,7 +23,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from chalicelib import dependencies
-from chalicelib.invoices.pdf.renderer import DEFAULT_TIMEOUT_S, engine
+from chalicelib.invoices.pdf.renderer import DEFAULT_TIMEOUT_S, warm_up
 from chalicelib.services.invoice_pdfs import render_document, render_integrity_report
 from chalicelib.tracing import tracer
 
@@ -32,10 +32,11 @@ processor = BatchProcessor(event_type=EventType.SQS)
 SAFETY_MARGIN_S = 10.0  # left for the S3 and DynamoDB writes after a render
 _invocation: dict[str, LambdaContext | None] = {"context": None}
 
-try:  # warm the fonts, CSS and template during the Lambda init phase
-    engine()
-except Exception:  # the first render retries and reports the failure
-    logger.exception("renderer warm-up failed")
+# Warm the fonts, CSS, template and layout during the Lambda init phase (one sample render),
+# so the first message's render is a warm one. A failure here is retried by the first render.
+_warm_up = warm_up()
+if not _warm_up.ok:
+    logger.error("renderer warm-up failed", extra={"reason": _warm_up.reason, "detail": _warm_up.detail})
 
 
 def _timeout_s() -> float:

@@ -71,6 +71,9 @@ def test_the_pdf_function_is_a_container_image(template: dict, synthesized: Synt
     assert sorted(p.name for p in (context / "functions").iterdir()) == ["__init__.py", "public_viewer",
                                                                           "render_pdf"]
     assert "COPY functions/public_viewer/" in dockerfile
+    assert "fc-cache -fs" in dockerfile  # the font cache is in the image, not built at cold start
+    assert "harfbuzz_subset is not None" in dockerfile  # the build fails without the fast subsetter
+    assert image["MemorySize"] == 1769  # one full vCPU: WeasyPrint's layout uses one core
 
 
 def _zip_assets(template: dict, synthesized: Synthesized, stage: str) -> dict[str, Path]:

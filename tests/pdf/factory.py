@@ -39,7 +39,7 @@ def document(lines: int, *, seed: int = 1, credit_note: bool = False, currency: 
     rng = random.Random(f"arhivar-pdf-tests:{seed}:{lines}:{credit_note}:{currency}")
     doc = documents.make_document(
         rng, seller=seller, buyer=buyer, number=number or f"ARH-{1000 + lines}",
-        issue_date=ISSUE_DATE, credit_note=credit_note, line_count=lines)
+        issue_date=ISSUE_DATE, credit_note=credit_note, line_count=lines, max_lines=lines)
     attachments: tuple[ubl.Attachment, ...] = ()
     if attachment:
         pdf = tiny_pdf(f"Factura {doc.number}")

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from chalicelib.invoices.pdf import render_html, render_invoice, render_invoice_xml, renderer
+from chalicelib.invoices.pdf import render_html, render_invoice, render_invoice_xml, renderer, view
 from chalicelib.invoices.pdf.fetcher import AssetFetcher, RefusedUrl
 from chalicelib.invoices.ubl import parse_invoice
 from local.anaf_sandbox import ubl
@@ -125,7 +125,8 @@ def test_too_many_lines_are_cut_with_a_note(monkeypatch):
     result = render_invoice_xml(factory.xml(12), CONTEXT)
     assert result.ok
     text = flatten("\n".join(pdf_pages(result.pdf)))
-    assert "Documentul are 12 linii; sunt afișate primele 5." in text
+    assert ("Documentul are 12 linii; sunt afișate primele 5. "
+            "XML-ul complet, cu toate liniile, este păstrat în arhivă.") in text
 
 
 def test_a_renderer_failure_is_a_result_not_an_exception(monkeypatch):
@@ -135,3 +136,27 @@ def test_a_renderer_failure_is_a_result_not_an_exception(monkeypatch):
     monkeypatch.setattr(renderer.Engine, "pdf", broken)
     result = render_invoice_xml(factory.xml(1), CONTEXT)
     assert not result.ok and result.reason == "render_error" and "pango exploded" in result.detail
+
+
+def test_a_15_000_line_invoice_renders_its_first_lines_with_a_note_on_the_first_page():
+    result = render_invoice_xml(factory.xml(15_000), CONTEXT)
+    assert result.ok, result
+    pages = pdf_pages(result.pdf)
+    note = (f"Documentul are 15.000 de linii; sunt afișate primele {view.MAX_LINES}. "
+            "XML-ul complet, cu toate liniile, este păstrat în arhivă.")
+    assert note in flatten(pages[0])
+    assert len(pages) <= 40  # the cap bounds the layout work, whatever the XML holds
+    shown = parse_invoice(factory.xml(15_000)).lines[view.MAX_LINES - 1]
+    assert flatten(shown.name) in flatten("\n".join(pages))
+
+
+def test_long_line_texts_stop_the_lines_shown_before_the_line_cap():
+    doc = factory.document(100)
+    long_lines = tuple(dataclasses.replace(line, description="Descriere lungă a serviciului. " * 300)
+                       for line in doc.lines)
+    invoice = parse_invoice(ubl.render(dataclasses.replace(doc, lines=long_lines)))
+    shown = view.build_view(invoice, CONTEXT)
+    per_line = len(shown.lines[0].name) + len(shown.lines[0].description)
+    assert 1 < len(shown.lines) <= view.MAX_LINES_TEXT // per_line + 1 < 100
+    assert shown.lines_cut
+    assert f"Documentul are 100 de linii; sunt afișate primele {len(shown.lines)}." in shown.lines_note

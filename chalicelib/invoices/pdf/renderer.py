@@ -21,6 +21,12 @@ Speed (warm function): the Jinja environment, the parsed CSS, the `FontConfigura
 fonts registered) and the fetcher are built once per process and reused; the bundled fonts are
 pre-subset (fonts/make_subset.py) so per-PDF font subsetting stays cheap even without HarfBuzz's
 subsetter.
+
+Cold start: `warm_up()` (called by the render function at import, i.e. in the Lambda init phase)
+builds the engine and renders one small bundled invoice (warmup_invoice.xml, made by the
+sandbox's generator), so Pango's font map, WeasyPrint's lazy imports and caches and the
+parser are loaded before the first message: the first real render then costs about as much as
+a warm one (bench/bench_pdf.py prints both).
 """
 
 from __future__ import annotations
@@ -47,6 +53,7 @@ TEMPLATES = PACKAGE_DIR / "templates"
 DEFAULT_TIMEOUT_S = 60.0
 MAX_PDF_BYTES = 30 * 1024 * 1024
 BASE_URL = "arhivar-asset:invoice.html"
+WARMUP_INVOICE = PACKAGE_DIR / "warmup_invoice.xml"
 
 logger = logging.getLogger(__name__)
 
@@ -128,6 +135,11 @@ def reset_engine() -> None:
     global _engine
     with _engine_lock:
         _engine = None
+
+
+def warm_up() -> RenderResult:
+    """Build the engine and render the bundled sample invoice once (see the module docstring)."""
+    return render_invoice_xml(WARMUP_INVOICE.read_bytes(), RenderContext(signature_status="unknown"))
 
 
 def render_html(invoice: Invoice, context: RenderContext) -> str:

@@ -3,7 +3,8 @@
 `build_view(invoice, context)` turns the parsed model into plain strings and lists; the
 template only lays them out (and escapes them: every value here is untrusted text). Caps keep
 rendering time and memory bounded whatever the XML holds: long texts are cut with "…", at most
-`MAX_LINES` lines are rendered, and the PDF says when anything was left out.
+`MAX_LINES` lines (and at most `MAX_LINES_TEXT` characters of line text) are rendered, and
+the PDF says when anything was left out.
 """
 
 from __future__ import annotations
@@ -42,7 +43,13 @@ from chalicelib.invoices.pdf.labels import (
     vat_category_name,
 )
 
-MAX_LINES = 1000  # lines rendered; the rest is in the XML (a note says so)
+# Lines rendered; the rest is in the XML (a note says so). Layout time grows with the lines
+# shown (about 10 ms of CPU per plain line, bench/bench_pdf.py): 500 lines is ~26 pages and a few
+# seconds, so even a batch of five capped invoices stays far inside the render function's timeout.
+MAX_LINES = 500
+# Long line texts (up to ~14 000 characters each) would make 500 lines thousands of pages: the
+# lines shown also stop at this much text (~40 dense pages).
+MAX_LINES_TEXT = 150_000
 MAX_NAME = 600  # party and item names
 MAX_TEXT = 2000  # descriptions, notes, reasons
 MAX_SHORT = 200  # identifiers, codes, references
@@ -136,6 +143,7 @@ class InvoiceView:
     references: list[tuple[str, str]]
     lines: list[LineView]
     lines_note: str
+    lines_cut: bool  # the note is also shown above the table, on the first page
     allowances: list[AllowanceRow]
     vat_rows: list[VatRow]
     totals: list[tuple[str, str, str]]  # (label, amount, css class)
@@ -271,6 +279,19 @@ def _line(index: int, line: Line, clip: _Clipper, currency: str) -> LineView:
         vat=_vat_label(line.vat_category, line.vat_percent),
         negative=negative,
     )
+
+
+def _shown_lines(lines: tuple[Line, ...], clip: _Clipper, currency: str) -> list[LineView]:
+    """The first lines, up to `MAX_LINES` lines and `MAX_LINES_TEXT` characters (at least one)."""
+    shown: list[LineView] = []
+    text = 0
+    for index, line in enumerate(lines[:MAX_LINES], start=1):
+        view = _line(index, line, clip, currency)
+        text += len(view.name) + len(view.description) + sum(len(detail) for detail in view.details)
+        if shown and text > MAX_LINES_TEXT:
+            break
+        shown.append(view)
+    return shown
 
 
 def _title(invoice: Invoice) -> tuple[str, str, str]:
@@ -427,12 +448,12 @@ def build_view(invoice: Invoice, context: RenderContext) -> InvoiceView:
     facts.append(("Tip document", type_text))
 
     total_lines = len(invoice.lines)
-    shown = invoice.lines[:MAX_LINES]
-    lines = [_line(i, line, clip, currency) for i, line in enumerate(shown, start=1)]
+    lines = _shown_lines(invoice.lines, clip, currency)
     lines_note = ""
-    if total_lines > MAX_LINES:
+    lines_cut = len(lines) < total_lines
+    if lines_cut:
         lines_note = (f"Documentul are {counted(total_lines, 'linie', 'linii')}; sunt afișate primele "
-                      f"{group_thousands(MAX_LINES)}. Toate liniile se găsesc în fișierul XML.")
+                      f"{group_thousands(len(lines))}. XML-ul complet, cu toate liniile, este păstrat în arhivă.")
     elif total_lines == 0:
         lines_note = "Documentul nu conține linii."
 
@@ -481,6 +502,7 @@ def build_view(invoice: Invoice, context: RenderContext) -> InvoiceView:
         references=_references(invoice, clip),
         lines=lines,
         lines_note=lines_note,
+        lines_cut=lines_cut,
         allowances=allowances,
         vat_rows=vat_rows,
         totals=_totals(invoice, currency),
