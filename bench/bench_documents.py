@@ -144,6 +144,41 @@ def item_size(item: dict) -> int:
     return size
 
 
+INDEX_OVERHEAD = 100  # bytes DynamoDB adds per item and per index entry (storage and write size)
+
+
+def storage_per_document(items: list[dict]) -> None:
+    """Bytes stored and write units of a document's first write: the item plus one copy per
+    index whose key it has, each copy holding the keys and the index's projected attributes;
+    also as if the list's four indexes copied whole items (their projection before issue 14)."""
+    from chalicelib.storage.models import DocumentModel
+
+    def figures(whole_copies: bool) -> tuple[float, float]:
+        stored = units = 0
+        for item in items:
+            size = item_size(item) + INDEX_OVERHEAD
+            stored, units = stored + size, units + -(-size // 1024)
+            for index in DocumentModel._indexes.values():
+                keys = [a.attr_name for a in index.Meta.attributes.values() if a.is_hash_key or a.is_range_key]
+                if not all(k in item for k in keys):
+                    continue  # a sparse index: no copy
+                projection = index.Meta.projection
+                if whole_copies and projection.projection_type != "KEYS_ONLY":
+                    copied = item
+                else:
+                    names = {"cif", "sk", *keys, *(projection.non_key_attributes or [])}
+                    copied = {k: v for k, v in item.items() if k in names}
+                copy = item_size(copied) + INDEX_OVERHEAD
+                stored, units = stored + copy, units + -(-copy // 1024)
+        return stored / len(items), units / len(items)
+
+    now_bytes, now_units = figures(False)
+    was_bytes, was_units = figures(True)
+    print(f"DynamoDB per document (item + index copies, {len(items):,} documents): {now_bytes / 1024:.2f} KiB stored, "
+          f"{now_units:.1f} write units per first write (with whole-item list indexes: {was_bytes / 1024:.2f} KiB, "
+          f"{was_units:.1f} write units)")
+
+
 class TimedClient:
     """Wraps the boto3 DynamoDB client: time spent in calls, for the code/DynamoDB split."""
 
@@ -155,6 +190,13 @@ class TimedClient:
         t0 = time.perf_counter()
         try:
             return self._client.query(**kwargs)
+        finally:
+            self.seconds += time.perf_counter() - t0
+
+    def batch_get_item(self, **kwargs):
+        t0 = time.perf_counter()
+        try:
+            return self._client.batch_get_item(**kwargs)
         finally:
             self.seconds += time.perf_counter() - t0
 
@@ -190,7 +232,7 @@ def bench_pages(settings, average_size: int) -> None:
         ("partner name 'brasov' (bounded)", {"partner": "brasov"}, None),
     ]
     print(f"list pages over {DOCUMENTS:,} documents (average item {average_size} B), page size 50:")
-    print(f"  {'page':42} {'docs':>5} {'read':>6} {'count':>6} {'calls':>5} {'RCU':>7} {'total':>10} "
+    print(f"  {'page':42} {'docs':>5} {'read':>6} {'count':>6} {'got':>4} {'calls':>5} {'RCU':>7} {'total':>10} "
           f"{'ms code':>8} {'ms moto':>8}")
     for label, params, cursor in cases:
         f = parse_filter(params)
@@ -200,10 +242,12 @@ def bench_pages(settings, average_size: int) -> None:
         page = index.page(BIG_CIF, f, 50, cursor, "next")
         elapsed = time.perf_counter() - t0
         read = page.stats.items_read + page.stats.items_counted
-        rcu = read * average_size / 4096 * 0.5 + 0.5 * page.stats.calls
+        # An index read returns the projected attributes only (smaller than average_size: an upper
+        # bound here); a batch-get costs 0.5 RCU per item under 4 KB.
+        rcu = read * average_size / 4096 * 0.5 + 0.5 * page.stats.calls + 0.5 * page.stats.items_fetched
         total = f"{page.total}{'' if page.total_exact else '+'}"
         print(f"  {label:42} {len(page.documents):5d} {page.stats.items_read:6d} "
-              f"{page.stats.items_counted:6d} {page.stats.calls:5d} "
+              f"{page.stats.items_counted:6d} {page.stats.items_fetched:4d} {page.stats.calls:5d} "
               f"{rcu:7.1f} {total:>10} {(elapsed - timed.seconds) * 1000:8.1f} {timed.seconds * 1000:8.1f}")
         if page.next_cursor and cursor is None and params == {}:
             timed.seconds = 0.0
@@ -212,9 +256,11 @@ def bench_pages(settings, average_size: int) -> None:
             elapsed = time.perf_counter() - t0
             rcu = second.stats.items_read * average_size / 4096 * 0.5 + 0.5 * second.stats.calls
             print(f"  {'second page (cursor, total carried)':42} {len(second.documents):5d} "
-                  f"{second.stats.items_read:6d} {0:6d} {second.stats.calls:5d} {rcu:7.1f} {'':>10} "
+                  f"{second.stats.items_read:6d} {0:6d} {second.stats.items_fetched:4d} {second.stats.calls:5d} "
+                  f"{rcu:7.1f} {'':>10} "
                   f"{(elapsed - timed.seconds) * 1000:8.1f} {timed.seconds * 1000:8.1f}")
-    print("  (read: documents DynamoDB read for the page; count: for the first page's bounded COUNT\n"
+    print("  (read: documents DynamoDB read for the page; got: whole items batch-got after an index query\n"
+          "   (the list's indexes project only the filtered attributes); count: for the first page's bounded COUNT\n"
           "   (none when a counter is exact, at most 1000); RCU: on-demand, eventually consistent,\n"
           "   both together; total + = at least; ms moto: moto scans a partition per query in Python)")
 
@@ -308,6 +354,7 @@ def main() -> None:
                     setattr(company, f"count_{kind}", value)
             company.save()
         average = sum(item_size(i) for i in items[:2000]) // 2000
+        storage_per_document(items[:2000])
         seconds = write_items(settings, items)
         print(f"wrote {DOCUMENTS:,} documents with BatchWriteItem in {seconds:.0f} s (moto)")
         del items

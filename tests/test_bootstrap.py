@@ -6,7 +6,7 @@ import json
 
 from chalicelib.domain.passwords import PASSWORD_POLICY
 from chalicelib.storage.aws import aws_client
-from chalicelib.storage.models import ALL_MODELS, ttl_attribute_name
+from chalicelib.storage.models import ALL_MODELS, LIST_FILTER_ATTRIBUTES, ttl_attribute_name
 from chalicelib.topology import QUEUES, SCHEDULES, user_pool_name
 from local.anaf_sandbox import signing as sandbox_signing
 from local.bootstrap import bootstrap
@@ -24,6 +24,18 @@ def test_every_table_exists_with_its_indexes_and_ttl(settings):
             assert ttl == {"TimeToLiveStatus": "ENABLED", "AttributeName": ttl_attribute_name(model)}
     assert "due" in {i["IndexName"] for i in dynamodb.describe_table(
         TableName=settings.companies_table)["Table"]["GlobalSecondaryIndexes"]}
+
+
+def test_the_documents_lists_indexes_copy_only_what_their_filters_read(settings):
+    table = aws_client(settings, "dynamodb").describe_table(TableName=settings.documents_table)["Table"]
+    projections = {i["IndexName"]: i["Projection"] for i in table["GlobalSecondaryIndexes"]}
+    for name, own_key in (("by_partner", None), ("by_issue_date", "issue_sk"), ("by_kind", None),
+                          ("by_number", "number_sk")):
+        assert projections[name]["ProjectionType"] == "INCLUDE", name
+        assert sorted(projections[name]["NonKeyAttributes"]) == sorted(
+            a for a in LIST_FILTER_ATTRIBUTES if a != own_key), name
+    assert projections["by_upload"]["ProjectionType"] == projections["by_message"]["ProjectionType"] == "KEYS_ONLY"
+    assert not any(p["ProjectionType"] == "ALL" for p in projections.values())
 
 
 def test_the_archive_bucket_is_private_versioned_and_lockable(settings):

@@ -14,6 +14,7 @@ other total is counted over at most COUNT_BUDGET items ("1000+" beyond that).
 
 from __future__ import annotations
 
+import time as clock
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.cursors import Cursor, CursorSigner
 from chalicelib.domain.document_filters import DocumentFilter
+from chalicelib.domain.errors import ServiceBusy
 from chalicelib.domain.romanian_time import ROMANIA
 from chalicelib.settings import Settings
 from chalicelib.storage.aws import aws_client, translated_errors
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
 READ_BUDGET_FACTOR = 5  # a filtered page reads at most 5 × page size documents
 COUNT_BUDGET = 1000  # a total that needs counting reads at most this many; beyond: "1000+"
 EACH_PAGE = 200  # documents per Query when an export reads everything (memory stays small)
+BATCH_GET = 100  # DynamoDB's BatchGetItem limit
 HIGH = "\uffff"  # sorts after every character of our keys
 
 
@@ -141,6 +144,7 @@ class ReadStats:
     calls: int = 0
     items_read: int = 0  # by the page's own queries
     items_counted: int = 0  # by the bounded COUNT of a first page's total
+    items_fetched: int = 0  # whole items batch-got from the table after an index query
     capacity: float = 0.0
 
 
@@ -236,7 +240,8 @@ class DocumentIndex:
             prev_key = position if more else None
             next_key = keys[-1] if keys else start
         partial = budget is not None and more and len(found) < page_size
-        return Page([DocumentModel.from_raw_data(item) for item in found], seal(next_key),
+        whole = self._whole(plan, found, stats)
+        return Page([DocumentModel.from_raw_data(item) for item in whole], seal(next_key),
                     seal(prev_key), total, exact, partial, plan.order, stats)
 
     def _collect(self, plan: QueryPlan, f: DocumentFilter, start: dict[str, str] | None,
@@ -284,6 +289,33 @@ class DocumentIndex:
         stats.capacity += float(answer.get("ConsumedCapacity", {}).get("CapacityUnits", 0.0))
         return answer
 
+    def _whole(self, plan: QueryPlan, items: list[dict], stats: ReadStats) -> list[dict]:
+        """The whole items, in the same order: the list's indexes project only the filtered
+        attributes (storage/models.py LIST_FILTER_ATTRIBUTES), so their matches are batch-got."""
+        if plan.index is None or not items:
+            return items
+        keys = [{"cif": item["cif"], "sk": item["sk"]} for item in items]
+        fetched: dict[tuple[str, str], dict] = {}
+        for start in range(0, len(keys), BATCH_GET):
+            pending: list[Any] = keys[start:start + BATCH_GET]
+            for attempt in range(8):
+                with translated_errors("dynamodb"):
+                    answer = self._dynamodb.batch_get_item(
+                        RequestItems={self._table: {"Keys": pending}}, ReturnConsumedCapacity="TOTAL")
+                stats.calls += 1
+                stats.capacity += sum(float(c.get("CapacityUnits", 0.0)) for c in answer.get("ConsumedCapacity", []))
+                for item in answer.get("Responses", {}).get(self._table, []):
+                    fetched[(item["cif"]["S"], item["sk"]["S"])] = item
+                unprocessed = answer.get("UnprocessedKeys", {}).get(self._table)
+                pending = list(unprocessed["Keys"]) if unprocessed else []
+                if not pending:
+                    break
+                clock.sleep(min(1.0, 0.05 * 2 ** attempt))  # DynamoDB asked us to slow down
+            else:
+                raise ServiceBusy()  # translated like a throttle: the caller retries
+        stats.items_fetched += len(fetched)
+        return [fetched[key] for key in ((k["cif"]["S"], k["sk"]["S"]) for k in keys) if key in fetched]
+
     @staticmethod
     def _key(plan: QueryPlan, item: dict[str, Any]) -> dict[str, str]:
         return {name: item[name]["S"] for name in plan.key_names}
@@ -329,7 +361,7 @@ class DocumentIndex:
         stats = ReadStats()
         while True:
             answer = self._query(plan, f, esk, EACH_PAGE, descending=True, stats=stats)
-            for item in answer.get("Items", []):
+            for item in self._whole(plan, answer.get("Items", []), stats):
                 yield DocumentModel.from_raw_data(item)
             esk = _plain_key(answer.get("LastEvaluatedKey"))
             if esk is None:

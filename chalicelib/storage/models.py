@@ -243,10 +243,21 @@ class AuthorizationRequestModel(Model):
     expires_at = TTLAttribute()  # DynamoDB deletes it later; validity is checked in code
 
 
+# The Documents page's indexes copy only what its filter expressions read (storage/
+# document_queries.py `_condition` and the superseded filter); the page then batch-gets the
+# items it shows from the table. A whole-item copy per index cost ~4× the item in storage and
+# write units for every document kept 10 years.
+LIST_FILTER_ATTRIBUTES = ("kind", "issue_sk", "number_sk", "partner_text", "amount", "search_text", "superseded_by")
+
+
+def _list_projection(*index_keys: str) -> IncludeProjection:
+    return IncludeProjection([name for name in LIST_FILTER_ATTRIBUTES if name not in index_keys])
+
+
 class DocumentsByPartnerIndex(GlobalSecondaryIndex["DocumentModel"]):
     class Meta:
         index_name = "by_partner"
-        projection = AllProjection()
+        projection = _list_projection("cif_partner")
 
     cif_partner = UnicodeAttribute(hash_key=True)  # "{cif}#{partner_cif}"
     sk = UnicodeAttribute(range_key=True)
@@ -255,7 +266,7 @@ class DocumentsByPartnerIndex(GlobalSecondaryIndex["DocumentModel"]):
 class DocumentsByIssueDateIndex(GlobalSecondaryIndex["DocumentModel"]):
     class Meta:
         index_name = "by_issue_date"
-        projection = AllProjection()
+        projection = _list_projection("issue_sk")
 
     cif = UnicodeAttribute(hash_key=True)
     issue_sk = UnicodeAttribute(range_key=True)  # "{issue_date}#{message_id}"
@@ -277,7 +288,7 @@ class DocumentsByKindIndex(GlobalSecondaryIndex["DocumentModel"]):
 
     class Meta:
         index_name = "by_kind"
-        projection = AllProjection()
+        projection = _list_projection("cif_kind")
 
     cif_kind = UnicodeAttribute(hash_key=True)  # "{cif}#{kind}"
     sk = UnicodeAttribute(range_key=True)
@@ -288,7 +299,7 @@ class DocumentsByNumberIndex(GlobalSecondaryIndex["DocumentModel"]):
 
     class Meta:
         index_name = "by_number"
-        projection = AllProjection()
+        projection = _list_projection("number_sk")
 
     cif = UnicodeAttribute(hash_key=True)
     number_sk = UnicodeAttribute(range_key=True)  # "{normalized number}#{sk}"
@@ -394,6 +405,9 @@ class SyncRunModel(Model):
     errors: MapAttribute[str, Any] = MapAttribute(default=dict)
     result = UnicodeAttribute(null=True)
     reason = UnicodeAttribute(null=True)  # schedule | manual
+    # Runs age out (storage/sync_runs.py RUN_RETENTION); what the integrity check needs of them
+    # is kept in coverage spans (partition "{cif}#coverage") and in runs that lost messages.
+    expires_at = TTLAttribute(null=True)  # absent: kept for good
 
 
 class ExportModel(Model):

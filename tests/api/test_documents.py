@@ -141,6 +141,18 @@ def test_type_filter_uses_the_exact_per_type_count(archive):
         assert all(not p["partial"] for p in pages)  # a key condition: no read budget involved
 
 
+def test_an_index_page_shows_the_whole_documents_like_the_unfiltered_list(archive):
+    # The list's indexes copy only the filtered attributes: an index page batch-gets the items.
+    unfiltered = {d["message_id"]: d for d in every_page(archive, page_size="100")[1][0]["documents"]}
+    for params in ({"type": "received"}, {"type": "sent"}, {"partner_cif": archive.documents[0].partner_cif or ""},
+                   {"number": (next(d.number for d in archive.documents if d.number) or "")[:2].lower()}):
+        _, pages = every_page(archive, page_size="10", **params)
+        shown = [d for page in pages for d in page["documents"]]
+        assert shown, params
+        for document in shown:
+            assert document == unfiltered[document["message_id"]], params
+
+
 def test_creation_and_issue_date_ranges(archive):
     days = sorted({created_day(d) for d in archive.documents})
     start, end = days[len(days) // 4], days[3 * len(days) // 4]
