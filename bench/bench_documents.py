@@ -147,7 +147,7 @@ def item_size(item: dict) -> int:
 INDEX_OVERHEAD = 100  # bytes DynamoDB adds per item and per index entry (storage and write size)
 
 
-def storage_per_document(items: list[dict]) -> None:
+def document_storage(items: list[dict]) -> dict[str, float]:
     """Bytes stored and write units of a document's first write: the item plus one copy per
     index whose key it has, each copy holding the keys and the index's projected attributes;
     also as if the list's four indexes copied whole items (their projection before issue 14)."""
@@ -174,6 +174,13 @@ def storage_per_document(items: list[dict]) -> None:
 
     now_bytes, now_units = figures(False)
     was_bytes, was_units = figures(True)
+    return {"bytes": now_bytes, "write_units": now_units, "bytes_whole": was_bytes, "write_units_whole": was_units}
+
+
+def storage_per_document(items: list[dict]) -> None:
+    figures = document_storage(items)
+    now_bytes, now_units = figures["bytes"], figures["write_units"]
+    was_bytes, was_units = figures["bytes_whole"], figures["write_units_whole"]
     print(f"DynamoDB per document (item + index copies, {len(items):,} documents): {now_bytes / 1024:.2f} KiB stored, "
           f"{now_units:.1f} write units per first write (with whole-item list indexes: {was_bytes / 1024:.2f} KiB, "
           f"{was_units:.1f} write units)")
