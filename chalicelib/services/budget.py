@@ -1,25 +1,38 @@
-"""ANAF call budgets shared by every worker, kept in the Limits table (atomic counters).
+"""ANAF call budgets shared by every worker, kept in the Limits table.
 
-ANAF allows 1000 calls/minute in all, 100 000 paginated lists per CIF per day and 10
-downloads per message per day; ignoring its refusals can get the application blocked. Every
-worker takes from the same counters before calling, staying a margin below the per-minute and
-per-CIF numbers (other callers share them) and at exactly ANAF's number per message.
-Per-minute calls are reserved in small chunks, so a busy worker writes once per chunk.
+ANAF allows one application 1000 calls in any sliding 60 s, 100 000 paginated lists per CIF
+per day and 10 downloads per message per day; ignoring its refusals can get the application
+blocked.
+
+The per-minute budget is a token bucket shared by every worker (domain/call_bucket.py: it
+keeps any sliding 60 s under the workers' share of ANAF's 1000, whatever the calls' timing; a
+calendar-minute counter cannot: 900 calls at :59 and 900 more at :01 are 1800 in ANAF's
+window). Workers lease tokens in blocks of BLOCK (one conditional DynamoDB write per block, not
+per call) and drop what a block has left after its lease time: a worker that dies holding a
+block costs the others at most BLOCK calls, and nothing waits for it.
+
+When the bucket is empty a worker waits for its next block (the wait is known from the
+bucket, under a second when the workers together ask for more than ANAF allows), so runs keep
+going while work and budget remain; only a wait longer than MAX_WAIT_S stops a run.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from chalicelib.anaf.timezones import BUCHAREST
+from chalicelib.domain.call_bucket import Bucket
 from chalicelib.storage import limits as counters
 
-CALLS_PER_MINUTE = 900  # of ANAF's 1000: room for the API's own calls
+BLOCK = 5  # tokens leased at once by a worker
+MAX_WAIT_S = 10.0  # a worker waiting longer for tokens than this stops its run
 PAGINATED_LISTS_PER_CIF_PER_DAY = 90_000  # of 100 000
 DOWNLOADS_PER_MESSAGE_PER_DAY = 10  # ANAF's number: a message past it waits for tomorrow
-MINUTE_CHUNK = 20
+BUCKET_KEY = "bucket#anaf-calls"
+ANAF_BUCKET = Bucket()
 
 
 class BudgetExhausted(Exception):
@@ -30,25 +43,46 @@ class BudgetExhausted(Exception):
 
 
 class CallBudget:
-    def __init__(self, clock: Callable[[], datetime], *, per_minute: int = CALLS_PER_MINUTE,
-                 chunk: int = MINUTE_CHUNK) -> None:
+    """One worker's view of the shared budgets (thread-safe: a run's download threads share it)."""
+
+    def __init__(self, clock: Callable[[], datetime], *, bucket: Bucket = ANAF_BUCKET,
+                 block: int = BLOCK, max_wait_s: float = MAX_WAIT_S,
+                 sleep: Callable[[float], None] = time.sleep, key: str = BUCKET_KEY) -> None:
         self._now = clock
-        self._per_minute = per_minute
-        self._chunk = min(chunk, per_minute)
-        self._reserved: dict[str, int] = {}  # minute key -> calls still reserved by us
+        self._bucket = bucket
+        self._block = block
+        self._max_wait_s = max_wait_s
+        self._sleep = sleep
+        self._key = key
+        self._held = 0
+        self._held_until = 0.0
+        self._wanted = block  # lowered when a run knows it needs fewer calls (see expect)
         self._lock = threading.Lock()
 
-    def spend_call(self) -> None:
-        """One ANAF call of any kind (the global per-minute budget)."""
-        now = self._now()
-        minute = f"minute#{now:%Y%m%d%H%M}"
+    def expect(self, calls: int) -> None:
+        """The calls the current run still needs: a block never leases more (no tokens are
+        dropped for a company that needs one list and two downloads)."""
         with self._lock:
-            if self._reserved.get(minute, 0) == 0:
-                self._reserved = {minute: 0}  # older minutes' leftovers are worthless now
-                if not counters.add_within(minute, self._chunk, self._per_minute, _end_of_minute(now)):
-                    raise BudgetExhausted("calls_per_minute", _end_of_minute(now))
-                self._reserved[minute] = self._chunk
-            self._reserved[minute] -= 1
+            self._wanted = max(1, min(self._block, calls))
+
+    def spend_call(self) -> None:
+        """One ANAF call of any kind (the sliding-minute budget)."""
+        with self._lock:
+            now = self._now().timestamp()
+            if self._held > 0 and now < self._held_until:
+                self._held -= 1
+                return
+            waited = 0.0
+            while True:
+                granted, wait_s = counters.lease_tokens(self._key, self._wanted, self._bucket, now)
+                if granted:
+                    self._held, self._held_until = granted - 1, now + self._bucket.lease_ttl_s
+                    return
+                if waited + wait_s > self._max_wait_s:
+                    raise BudgetExhausted("calls_per_minute", self._now() + timedelta(seconds=wait_s))
+                self._sleep(wait_s)
+                waited += wait_s
+                now = self._now().timestamp()
 
     # The per-minute budget is taken first: a call it refuses must not use up one of the day's
     # allowances (a message refused ten times in a busy minute would wait for tomorrow).
@@ -76,7 +110,3 @@ def _end_of_day(now: datetime) -> datetime:
     local = now.astimezone(BUCHAREST)
     midnight = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
     return midnight
-
-
-def _end_of_minute(now: datetime) -> datetime:
-    return now.replace(second=0, microsecond=0) + timedelta(minutes=1)

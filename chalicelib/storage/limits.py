@@ -1,5 +1,6 @@
 """The counters repository: LimitCounterModel items that count (rate-limit windows
-"rate#<bucket>#<hashed key>", and the ANAF call budgets "minute#…", "list#…", "download#…").
+"rate#<bucket>#<hashed key>", and the ANAF call budgets: the shared call bucket "bucket#…",
+"list#…", "download#…").
 
 Every write is one conditional `UpdateItem`, so parallel callers never take more than a limit
 allows, whatever their timing. (The same table holds other small items, each with its own
@@ -10,10 +11,11 @@ repository: storage/mail_records.py, storage/devices.py, storage/mac_keys.py, an
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
+from chalicelib.domain.call_bucket import Bucket, lease
 from chalicelib.storage.dynamodb_errors import condition_failed
 from chalicelib.storage.models import LimitCounterModel
 
@@ -85,3 +87,45 @@ def give_back(counter_key: str) -> None:
 def _unless_condition_failed(error: UpdateError) -> None:
     if not condition_failed(error):
         raise error
+
+
+# -- the ANAF call bucket: one number, its theoretical arrival time (domain/call_bucket.py) ------
+
+def lease_tokens(key: str, wanted: int, bucket: Bucket, now: float) -> tuple[int, float]:
+    """Take up to `wanted` tokens of the shared bucket at `now` (epoch seconds): (granted,
+    seconds to wait when none). One conditional write when the bucket is busy and has the
+    tokens; a consistent read and a compare-and-set otherwise. The TAT is kept in `tally`, in
+    whole microseconds (an integer compares exactly in a condition; a float may not)."""
+    rate = bucket.rate_per_s
+    wanted = max(1, min(wanted, bucket.burst))
+    item = LimitCounterModel(counter_key=key)
+    expires = datetime.fromtimestamp(now, UTC) + timedelta(days=1)
+    try:  # busy bucket (TAT ahead of now) with room for the block: move the TAT on
+        item.update(actions=[LimitCounterModel.tally.add(_micros(wanted / rate)),
+                             LimitCounterModel.expires_at.set(expires)],
+                    condition=LimitCounterModel.tally.between(
+                        _micros(now), _micros(now + (bucket.burst - wanted) / rate)))
+        return wanted, 0.0
+    except UpdateError as error:
+        _unless_condition_failed(error)
+    for _ in range(5):  # parallel workers may move the TAT between our read and our write
+        try:
+            stored: int | None = int(LimitCounterModel.get(key, consistent_read=True).tally)
+        except DoesNotExist:
+            stored = None
+        answer = lease(None if stored is None else stored / 1e6, now, wanted, bucket)
+        if not answer.granted:
+            return 0, answer.wait_s
+        unchanged = (LimitCounterModel.tally.does_not_exist() if stored is None
+                     else LimitCounterModel.tally == stored)
+        try:
+            item.update(actions=[LimitCounterModel.tally.set(_micros(answer.tat)),
+                                 LimitCounterModel.expires_at.set(expires)], condition=unchanged)
+            return answer.granted, 0.0
+        except UpdateError as error:
+            _unless_condition_failed(error)
+    return 0, 1 / rate
+
+
+def _micros(seconds: float) -> int:
+    return round(seconds * 1_000_000)
