@@ -160,7 +160,8 @@ def anaf_connect() -> AnafConnect:
 
 @functools.cache
 def worker_anaf_http() -> AnafHttp:
-    return AnafHttp(pool_size=DOWNLOAD_THREADS * 2)
+    # ANAF counts the retries too: each one spends a call of the shared budget first.
+    return AnafHttp(pool_size=DOWNLOAD_THREADS * 2, before_retry=call_budget().spend_call)
 
 
 @functools.cache

@@ -13,6 +13,9 @@ within API Gateway's 29 s, never sleeps more than that in total for one request,
 ANAF's Retry-After (up to 60 s) or the call's retry policy say; the failure is raised instead
 (AnafRateLimited carries ANAF's Retry-After), and the API answers 503 with Retry-After.
 
+A client may count its retries (`before_retry`): the sync workers' client spends a call of
+ANAF's per-minute budget before each one, since ANAF counts every request it receives.
+
 Logs carry method, host, path (never the query string), status, duration and attempt.
 Headers and bodies are never logged, so tokens, client secrets and codes cannot leak.
 """
@@ -98,8 +101,10 @@ class AnafHttp:
     def __init__(self, *, timeouts: Timeouts = Timeouts(), retry: RetryPolicy = RetryPolicy(),
                  clock: Clock | None = None, jitter: Callable[[], float] = random.random,
                  pool_size: int = 10, session: requests.Session | None = None,
-                 max_wait_s: float | None = None) -> None:
+                 max_wait_s: float | None = None,
+                 before_retry: Callable[[], None] | None = None) -> None:
         self.timeouts = timeouts
+        self._before_retry = before_retry  # may raise (a spent budget): the retry is not sent
         self.retry = retry
         self.max_wait_s = max_wait_s  # total sleep per request; None: only the policy's bounds
         self.clock: Clock = clock or SystemClock()
@@ -145,6 +150,7 @@ class AnafHttp:
                     raise failure from exc
                 self.clock.sleep(delay)
                 waited += delay
+                self._count_retry()
                 continue
             self._log(method, host, path, response.status_code, started, attempt, None)
             if response.status_code not in RETRY_STATUSES:
@@ -160,6 +166,11 @@ class AnafHttp:
                 raise failure  # the caller cannot wait that long (the API): it answers 503
             self.clock.sleep(delay)
             waited += delay
+            self._count_retry()
+
+    def _count_retry(self) -> None:
+        if self._before_retry is not None:
+            self._before_retry()
 
     def _may_wait(self, waited: float, delay: float) -> bool:
         return self.max_wait_s is None or waited + delay <= self.max_wait_s

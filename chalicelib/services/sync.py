@@ -153,6 +153,7 @@ class CompanySync:
             client = self._efactura(lambda: self._vault.access_token(company.credential_id))
             listed = self._list(client, company.cif, window, stats)
             pending = self._missing(company.cif, listed, stats)
+            self._budget.expect(len(pending))  # leases no more calls than the run will make
             failed_at = self._download_all(client, company.cif, pending, stats)
         except (CredentialMissing, CredentialInvalid, AnafAuthError) as error:
             state = (AuthorizationState.NO_SPV_RIGHTS if isinstance(error, AnafNoSpvRights)
@@ -170,10 +171,12 @@ class CompanySync:
             stats.error(error.code)
             return "anaf_unavailable", None, now + self._backoff(company)
         if failed_at is not None:
-            # Covered up to the oldest message still missing; the next run starts there, in a
-            # minute when only time or the per-minute budget stopped this one.
+            # Covered up to the oldest message still missing; the next run starts there. When
+            # only time or the per-minute budget stopped this one, it is due at once: the next
+            # dispatch tick takes it (start + 1 min always fell just after that tick, so a large
+            # backlog was synced every other minute), and the budget's tokens refill in seconds.
             stopped_early = "calls_per_minute" in stats.errors or self._time_left_s() < 30
-            again = now + (timedelta(minutes=1) if stopped_early else RETRY_LATER[0])
+            again = self._now() if stopped_early else now + RETRY_LATER[0]
             return "partial", min(window[1], failed_at - timedelta(minutes=1)), again
         return "complete", window[1], regular
 
@@ -182,6 +185,7 @@ class CompanySync:
         messages: dict[str, AnafMessage] = {}
         page = 1
         while True:
+            self._budget.expect(1)  # one page at a time: a block of one
             self._budget.spend_list(cif)
             stats.anaf_calls += 1
             answer = client.list_messages_page(cif, window[0], window[1], page)

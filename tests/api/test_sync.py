@@ -15,6 +15,7 @@ import requests
 
 from chalicelib import dependencies
 from chalicelib.services.archiver import Archiver
+from chalicelib.services.budget import ANAF_BUCKET, CallBudget
 from chalicelib.storage.aws import aws_client
 from chalicelib.storage.models import CompanyModel, DocumentModel, SyncRunModel
 from functions.sync_company import handler as sync_handler
@@ -407,3 +408,23 @@ def test_a_sync_refreshes_company_data_older_than_a_week(spv_company, world):
     assert refreshed.name != "NUME VECHI SRL"
     run_sync(cif)  # fresh now: not looked up again
     assert CompanyModel.get(cif).public_data_refreshed_at == refreshed.public_data_refreshed_at
+
+
+def test_a_run_stopped_by_the_call_budget_is_due_at_the_next_dispatch_tick(sandbox, spv_company, monkeypatch):
+    # GIVEN a call budget whose clock stands still: its bucket's burst, then nothing
+    cif = spv_company()
+    standing = datetime.now(UTC)
+    budget = CallBudget(lambda: standing, max_wait_s=0, key=f"bucket#test-{uuid.uuid4().hex}")
+    monkeypatch.setattr(dependencies, "call_budget", lambda: budget)
+    # WHEN a first sync with more messages than that runs
+    outcome = run_sync(cif)
+    stopped = datetime.now(UTC)
+    # THEN it archived what the budget allowed and is due at once (the next dispatch tick takes
+    # it), not a minute after its start, which always fell just after that tick
+    assert outcome.result == "partial" and outcome.stats.errors.get("calls_per_minute")
+    assert outcome.stats.anaf_calls <= ANAF_BUCKET.burst
+    assert CompanyModel.get(cif, consistent_read=True).next_sync_at <= stopped
+    # WHEN the budget has tokens again, the next run carries on and completes the archive
+    monkeypatch.undo()
+    assert run_sync(cif).result == "complete"
+    assert_archive_matches(sandbox, cif)
