@@ -127,7 +127,7 @@ def transact_write_items(self, transact_items):
     return _real(self, transact_items)
 
 models.DynamoDBBackend.transact_write_items = transact_write_items
-from moto.server import main
+from local.moto_server import main
 main(sys.argv[1:])
 """
 
@@ -135,7 +135,7 @@ main(sys.argv[1:])
 def moto_command(port: int) -> list[str]:
     if FAST_MOTO_TRANSACTIONS:
         return [sys.executable, "-c", _MOTO_WITHOUT_TABLE_COPIES, "-H", LOCAL_HOST, "-p", str(port)]
-    return [sys.executable, "-m", "moto.server", "-H", LOCAL_HOST, "-p", str(port)]
+    return [sys.executable, "-m", "local.moto_server", "-H", LOCAL_HOST, "-p", str(port)]
 
 
 @contextlib.contextmanager
@@ -145,10 +145,10 @@ def local_stack(sandbox_args: tuple[str, ...] = ()) -> Iterator[object]:
     from local.stack import LocalStack
 
     class BenchStack(LocalStack):
-        def _spawn(self, name: str, command: list[str]) -> None:
+        def _spawn(self, name: str, command: list[str], log: Path | None = None) -> None:
             if name == "moto":
                 command = moto_command(self.ports.moto)
-            super()._spawn(name, command)
+            super()._spawn(name, command, log)
 
     stop_on_sigterm()
     stack = BenchStack(free_ports(), runtime=False, quiet=True, sandbox_args=sandbox_args)

@@ -410,9 +410,14 @@ def test_a_sync_refreshes_company_data_older_than_a_week(spv_company, world):
     assert CompanyModel.get(cif).public_data_refreshed_at == refreshed.public_data_refreshed_at
 
 
-def test_a_run_stopped_by_the_call_budget_is_due_at_the_next_dispatch_tick(sandbox, spv_company, monkeypatch):
-    # GIVEN a call budget whose clock stands still: its bucket's burst, then nothing
-    cif = spv_company()
+def test_a_run_stopped_by_the_call_budget_is_due_at_the_next_dispatch_tick(sandbox, new_user_module, fresh_cif,
+                                                                          world, monkeypatch):
+    # GIVEN a connected company with more messages than the bucket's burst
+    user, cif = new_user_module(), fresh_cif()
+    user.call("POST", "/companies", json={"cif": cif})
+    assert authorize(user, cif, issue_certificate(sandbox.url, [cif]))["anaf"] == "connected"
+    sandbox.arrive(kind="invoice", seller_cif=world["partners"][0]["cif"], buyer_cif=cif, count=20)
+    # AND a call budget whose clock stands still: the bucket's burst, then nothing
     standing = datetime.now(UTC)
     budget = CallBudget(lambda: standing, max_wait_s=0, key=f"bucket#test-{uuid.uuid4().hex}")
     monkeypatch.setattr(dependencies, "call_budget", lambda: budget)
