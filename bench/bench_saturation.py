@@ -39,6 +39,8 @@ LARGE_MESSAGES = int(os.environ.get("BENCH_SAT_LARGE_MESSAGES", "2000"))
 SMALL_MESSAGES = int(os.environ.get("BENCH_SAT_SMALL_MESSAGES", "3"))
 WORKERS = int(os.environ.get("BENCH_SAT_WORKERS", "5"))
 SECONDS = float(os.environ.get("BENCH_SAT_SECONDS", "420"))
+BUDGET_ONLY_SECONDS = float(os.environ.get("BENCH_SAT_BUDGET_SECONDS", "90"))
+BUDGET_ONLY_THREADS = 8
 ANAF_LIMIT = 1000
 
 
@@ -200,6 +202,55 @@ def main() -> None:
         for thread in threads:
             thread.join(timeout=1)  # a large run may go on for its whole Lambda time: not waited for
         report(recorder, large, small, first_complete, complete_at, t0)
+        if BUDGET_ONLY_SECONDS > 0:
+            budget_only(sandbox, small[:BUDGET_ONLY_THREADS], recorder)
+
+
+def budget_only(sandbox, cifs: list[str], recorder: Recorder) -> None:
+    """The bucket alone: threads with a budget each make ANAF list calls as fast as their
+    budget lets them (no archiving: on this shared 2-core machine the archive, not the budget,
+    bounds the phase above), and the sandbox counts its sliding minute."""
+    from datetime import timedelta
+
+    from chalicelib import dependencies
+    from chalicelib.anaf.efactura import EFacturaClient
+    from chalicelib.services.budget import CallBudget
+    from chalicelib.storage import companies
+
+    print(f"budget only: {len(cifs)} threads, one budget each, list calls for {BUDGET_ONLY_SECONDS:.0f} s",
+          flush=True)
+    stop = threading.Event()
+    with recorder.lock:
+        recorder.status.clear()
+    sandbox.admin("POST", "limits", json={"kind": "minute", "key": sandbox.client_id, "used": 0})
+
+    def caller(cif: str) -> None:
+        budget = CallBudget(dependencies.now)
+        credential_id = companies.get(cif).credential_id
+        client = EFacturaClient.from_settings(dependencies.settings(), dependencies.worker_anaf_http(),
+                                              lambda: dependencies.credential_vault().access_token(credential_id))
+        while not stop.is_set():
+            budget.spend_call()
+            now = datetime.now(UTC)
+            client.list_messages_page(cif, now - timedelta(days=1), now - timedelta(seconds=30), 1)
+
+    threads = [threading.Thread(target=caller, args=(cif,), daemon=True) for cif in cifs]
+    t0 = time.monotonic()
+    for thread in threads:
+        thread.start()
+    samples: list[int] = []
+    while time.monotonic() - t0 < BUDGET_ONLY_SECONDS:
+        time.sleep(1.0)
+        if time.monotonic() - t0 >= 61:
+            samples.append(sandbox.admin("GET", "limits")["per_minute"].get(sandbox.client_id, 0))
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=5)
+    with recorder.lock:
+        status = dict(recorder.status)
+    if samples:
+        print(f"budget only: sliding minute after the first minute mean {statistics.mean(samples):.0f}, "
+              f"lowest {min(samples)}, highest {max(samples)} of {ANAF_LIMIT}; HTTP statuses {status}")
 
 
 def _backlog_done(large: list[str]) -> bool:

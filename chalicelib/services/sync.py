@@ -54,6 +54,10 @@ OVERLAP = timedelta(hours=1)  # ANAF's lists can show a message some minutes aft
 LEASE = timedelta(minutes=15)
 DOWNLOAD_THREADS = 4
 RETRY_LATER = (timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1), timedelta(hours=3))
+# A run downloads for at most this long, then is due again at once: the next dispatch tick
+# (every minute) queues it behind the companies due meanwhile, so a large first sync never
+# keeps a small company waiting more than one dispatch interval for a worker.
+RUN_SLICE = timedelta(seconds=50)
 
 
 @dataclass(frozen=True)
@@ -154,7 +158,7 @@ class CompanySync:
             listed = self._list(client, company.cif, window, stats)
             pending = self._missing(company.cif, listed, stats)
             self._budget.expect(len(pending))  # leases no more calls than the run will make
-            failed_at = self._download_all(client, company.cif, pending, stats)
+            failed_at, sliced = self._download_all(client, company.cif, pending, stats)
         except (CredentialMissing, CredentialInvalid, AnafAuthError) as error:
             state = (AuthorizationState.NO_SPV_RIGHTS if isinstance(error, AnafNoSpvRights)
                      else AuthorizationState.EXPIRED)
@@ -175,7 +179,7 @@ class CompanySync:
             # only time or the per-minute budget stopped this one, it is due at once: the next
             # dispatch tick takes it (start + 1 min always fell just after that tick, so a large
             # backlog was synced every other minute), and the budget's tokens refill in seconds.
-            stopped_early = "calls_per_minute" in stats.errors or self._time_left_s() < 30
+            stopped_early = sliced or "calls_per_minute" in stats.errors or self._time_left_s() < 30
             again = self._now() if stopped_early else now + RETRY_LATER[0]
             return "partial", min(window[1], failed_at - timedelta(minutes=1)), again
         return "complete", window[1], regular
@@ -205,15 +209,19 @@ class CompanySync:
         return pending
 
     def _download_all(self, client: EFacturaClient, cif: str, pending: list[AnafMessage],
-                      stats: RunStats) -> datetime | None:
+                      stats: RunStats) -> tuple[datetime | None, bool]:
         """Archive the pending messages, oldest first, a few at a time; return the creation
-        time of the oldest one that could not be archived (None when all are archived).
-        Stops early when the Lambda's time or the per-minute call budget runs out."""
+        time of the oldest one that could not be archived (None when all are archived), and
+        whether the run's slice (RUN_SLICE) ended it. Stops early when the Lambda's time, the
+        slice or the per-minute call budget runs out."""
         failed: list[datetime] = []
         step = DOWNLOAD_THREADS * 4
+        slice_end = self._now() + RUN_SLICE
+        sliced = False
         with ThreadPoolExecutor(max_workers=DOWNLOAD_THREADS) as pool:
             for offset in range(0, len(pending), step):
-                if self._time_left_s() < 30:  # leave time to record the run
+                sliced = offset > 0 and self._now() >= slice_end  # a slice always makes progress
+                if sliced or self._time_left_s() < 30:  # leave time to record the run
                     failed.append(pending[offset].created_at)
                     break
                 batch = pending[offset:offset + step]
@@ -223,7 +231,7 @@ class CompanySync:
                     stats.add(done)
                 if any(error == "calls_per_minute" for error in stats.errors):
                     break  # the rest waits for the next run (soon: see _sync)
-        return min(failed) if failed else None
+        return (min(failed) if failed else None), sliced
 
     def _one(self, client: EFacturaClient, cif: str, message: AnafMessage) -> Downloaded:
         """Download and archive one message (runs in a pool thread)."""

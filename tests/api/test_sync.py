@@ -433,3 +433,20 @@ def test_a_run_stopped_by_the_call_budget_is_due_at_the_next_dispatch_tick(sandb
     monkeypatch.undo()
     assert run_sync(cif).result == "complete"
     assert_archive_matches(sandbox, cif)
+
+
+def test_a_long_run_yields_its_worker_after_its_slice_and_is_due_at_the_next_tick(sandbox, new_user_module,
+                                                                                  fresh_cif, world, monkeypatch):
+    from chalicelib.services import sync
+    user, cif = new_user_module(), fresh_cif()
+    user.call("POST", "/companies", json={"cif": cif})
+    assert authorize(user, cif, issue_certificate(sandbox.url, [cif]))["anaf"] == "connected"
+    batch = sync.DOWNLOAD_THREADS * 4
+    sandbox.arrive(kind="invoice", seller_cif=world["partners"][0]["cif"], buyer_cif=cif, count=batch + 4)
+    monkeypatch.setattr(sync, "RUN_SLICE", timedelta(0))  # every slice ends after one batch
+    first = run_sync(cif)
+    assert first.result == "partial" and first.stats.new == batch
+    assert CompanyModel.get(cif, consistent_read=True).next_sync_at <= datetime.now(UTC)
+    monkeypatch.undo()
+    assert run_sync(cif).result == "complete"
+    assert_archive_matches(sandbox, cif)
