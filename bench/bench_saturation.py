@@ -16,7 +16,12 @@ received; calls wasted (429s, downloads of messages already archived, lists that
 new); the time until every company was complete; fairness: the longest a small company waited
 for its first complete sync, against the dispatch interval.
 
-Smoke run: BENCH_SAT_COMPANIES=40 BENCH_SAT_LARGE=2 BENCH_SAT_LARGE_MESSAGES=600 BENCH_SAT_SECONDS=150.
+Then a budget-only phase (BENCH_SAT_BUDGET_SECONDS, 0 to skip): threads with a budget each make
+list calls as fast as their budgets allow, without archiving, so the bucket's own use of ANAF's
+window shows even where this machine's CPU bounds the archive.
+
+Smoke run: BENCH_SAT_COMPANIES=30 BENCH_SAT_LARGE=2 BENCH_SAT_LARGE_MESSAGES=1500
+BENCH_SAT_SECONDS=120 BENCH_SAT_BUDGET_SECONDS=70.
 """
 
 from __future__ import annotations
