@@ -54,3 +54,10 @@ def import_zip(user, cif: str, content: bytes, file_name: str = "arhiva.zip") ->
     finished = answer.json()["import"]
     assert finished["state"] in ("done", "failed"), finished
     return finished
+
+
+def import_done(user, cif: str, content: bytes, file_name: str = "arhiva.zip") -> dict:
+    """import_zip for an upload that must be read through: the job ended `done`."""
+    job = import_zip(user, cif, content, file_name)
+    assert job["state"] == "done", job
+    return job

@@ -29,7 +29,7 @@ from chalicelib.storage.models import CompanyModel, DocumentModel, LimitCounterM
 from chalicelib.topology import queue
 from local.runtime import QueuePoller, load_handler
 from tests.api.conftest import authorize, issue_certificate
-from tests.api.importing import import_zip
+from tests.api.importing import import_done as imported
 from tests.api.test_sync import Sandbox, _zip_of
 
 
@@ -90,13 +90,6 @@ def repacked(original: bytes) -> bytes:
             copy.writestr(info.filename, source.read(info))
     assert buffer.getvalue() != original
     return buffer.getvalue()
-
-
-def imported(user, cif: str, upload: bytes) -> dict:
-    """The finished import job (presigned upload, the import worker)."""
-    job = import_zip(user, cif, upload)
-    assert job["state"] == "done", job
-    return job
 
 
 def sync(cif: str) -> None:

@@ -21,7 +21,7 @@ from chalicelib.storage.documents import message_key as archived_key
 from chalicelib.storage.models import CompanyModel, DocumentModel, LimitCounterModel
 from local.mailbox import sent_mail
 from tests.api.conftest import at_anaf, authorize, back_to_arhivar, issue_certificate
-from tests.api.importing import import_zip
+from tests.api.importing import import_done
 from tests.api.test_sync import Sandbox, _zip_of
 
 COMPANY_ROUTES_A_STRANGER_TRIES = ("", "/members", "/documents", "/sync-runs", "/licence")
@@ -159,12 +159,6 @@ def _tampered(original: bytes, old: str, new: str) -> bytes:
     return buffer.getvalue()
 
 
-def _import(user, cif: str, upload: bytes) -> dict:
-    job = import_zip(user, cif, upload)
-    assert job["state"] == "done", job
-    return job
-
-
 def assert_untouched(document: DocumentModel) -> None:
     stored = DocumentModel.get(document.cif, document.sk, consistent_read=True)
     assert hashlib.sha256(_stored(stored.original_key)).hexdigest() == document.original_sha256
@@ -180,7 +174,7 @@ def test_an_import_named_like_an_archived_message_never_overwrites_it(synced):
     # WHEN an admin imports a tampered copy (another number) named like the archived message,
     # and a genuine ZIP of another message also named like it
     forged = _tampered(original, target.number, "FALS-999")
-    result = _import(a, x, _zip_of({f"{target.message_id}.zip": forged,
+    result = import_done(a, x, _zip_of({f"{target.message_id}.zip": forged,
                                     f"x/{target.message_id}.zip": _stored(other.original_key)}))
 
     # THEN nothing stored is replaced: same original bytes (SHA-256 as recorded), same XML,
@@ -208,7 +202,7 @@ def test_an_imported_file_is_keyed_by_its_signed_content_not_its_name(synced, lo
                            headers={"Authorization": f"Bearer {token}"}, timeout=30).content
 
     # WHEN it is imported under the name of an archived message
-    result = _import(a, x, _zip_of({f"{documents[0].message_id}.zip": content}))
+    result = import_done(a, x, _zip_of({f"{documents[0].message_id}.zip": content}))
 
     # THEN it is archived under its own upload index, and the sync that sees it later adds nothing
     assert result["counts"]["archived"] == 1
