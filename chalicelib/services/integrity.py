@@ -29,7 +29,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from chalicelib.domain import integrity as rules
-from chalicelib.domain.errors import ArhivarError, NotAllowed, NotFound
+from chalicelib.domain.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from chalicelib.domain.integrity import Problem
 from chalicelib.domain.memberships import Role, can_administer
 from chalicelib.invoices.signature import verify_signature
@@ -56,15 +56,13 @@ REPORT_FORMAT = "arhivar-integrity-report/1"
 _MANUAL_LIMITED = "Verificarea integrității a fost pornită de prea multe ori azi. Încercați din nou peste {wait}."
 
 
-class IntegrityRunning(ArhivarError):
+class IntegrityRunning(Conflict):
     code = "integrity_running"
-    status = 409
     message_ro = "O verificare a integrității este deja în curs pentru această companie."
 
 
-class InvalidReportFormat(ArhivarError):
+class InvalidReportFormat(ValidationFailed):
     code = "invalid_format"
-    status = 400
     message_ro = "Formatul raportului poate fi json sau pdf."
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import requests
 
 from chalicelib import dependencies
+from chalicelib.storage.models import CompanyModel
 from chalicelib.topology import queue
 from functions.import_archive import handler as import_handler
 from local.runtime import QueuePoller
@@ -61,3 +62,25 @@ def import_done(user, cif: str, content: bytes, file_name: str = "arhiva.zip") -
     job = import_zip(user, cif, content, file_name)
     assert job["state"] == "done", job
     return job
+
+
+def downloaded_by_hand(sandbox_url: str, cif: str, count: int) -> dict[str, bytes]:
+    """`count` new invoices at ANAF for a connected company, as a person downloads them from SPV
+    (with the company's own token): message id → ANAF's ZIP."""
+    def sandbox(method: str, path: str, **kwargs) -> dict:
+        answer = requests.request(method, f"{sandbox_url}/__sandbox/{path}", timeout=30, **kwargs)
+        answer.raise_for_status()
+        return answer.json()
+
+    seller = next(p["cif"] for p in sandbox("GET", "world")["partners"] if p["cif"] != cif)
+    created = sandbox("POST", "invoices", json={"kind": "invoice", "seller_cif": seller, "buyer_cif": cif,
+                                                "count": count})["created"]
+    token = dependencies.credential_vault().access_token(CompanyModel.get(cif).credential_id)
+    zips = {}
+    for message_id in (m["id"] for c in created for m in c["messages"] if m["cif"] == cif):
+        answer = requests.get(f"{sandbox_url}/prod/FCTEL/rest/descarcare", params={"id": message_id},
+                              headers={"Authorization": f"Bearer {token}"}, timeout=30)
+        assert answer.headers["Content-Type"].startswith("application/zip")
+        zips[message_id] = answer.content
+    assert len(zips) == count
+    return zips

@@ -6,28 +6,11 @@ from __future__ import annotations
 import io
 import zipfile
 
-import requests
-
 from chalicelib import dependencies
-from chalicelib.storage.models import CompanyModel, DocumentModel
+from chalicelib.storage.models import DocumentModel
 from chalicelib.topology import queue
 from local.runtime import QueuePoller, load_handler
-from tests.api.importing import import_zip
-
-
-def _sandbox(local_stack, method: str, path: str, **kwargs) -> dict:
-    answer = requests.request(method, f"{local_stack.ports.sandbox_url}/__sandbox/{path}", timeout=30, **kwargs)
-    answer.raise_for_status()
-    return answer.json()
-
-
-def _downloaded_by_hand(local_stack, cif: str, message_id: str) -> bytes:
-    """The ZIP a person downloads from SPV for this message (with the company's own token)."""
-    token = dependencies.credential_vault().access_token(CompanyModel.get(cif).credential_id)
-    answer = requests.get(f"{local_stack.ports.sandbox_url}/prod/FCTEL/rest/descarcare", params={"id": message_id},
-                          headers={"Authorization": f"Bearer {token}"}, timeout=30)
-    assert answer.headers["Content-Type"].startswith("application/zip")
-    return answer.content
+from tests.api.importing import downloaded_by_hand, import_zip
 
 
 def _drain_renders(settings) -> None:
@@ -43,16 +26,11 @@ def test_imported_invoices_get_their_pdf(local_stack, settings, new_user, fresh_
     user = new_user()
     cif = fresh_cif()
     proven_company(user, cif)
-    world = _sandbox(local_stack, "GET", "world")
-    seller = next(p["cif"] for p in world["partners"] if p["cif"] != cif)
-    created = _sandbox(local_stack, "POST", "invoices", json={"kind": "invoice", "seller_cif": seller,
-                                                             "buyer_cif": cif, "count": 2})["created"]
-    ids = [m["id"] for c in created for m in c["messages"] if m["cif"] == cif]
-    assert len(ids) == 2
+    zips = downloaded_by_hand(local_stack.ports.sandbox_url, cif, 2)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as upload:
-        for message_id in ids:
-            upload.writestr(f"{message_id}.zip", _downloaded_by_hand(local_stack, cif, message_id))
+        for message_id, content in zips.items():
+            upload.writestr(f"{message_id}.zip", content)
 
     # WHEN they import them (presigned upload, import worker) and the render worker drains its queue
     job = import_zip(user, cif, buffer.getvalue())

@@ -17,8 +17,15 @@ from hypothesis import strategies as st
 from chalicelib import dependencies
 from chalicelib.services import imports
 from chalicelib.storage import imports as import_jobs
-from tests.api.importing import create_job, drain_imports, get_job, import_zip, start_job, upload
-from tests.api.test_import_renders import _downloaded_by_hand, _sandbox
+from tests.api.importing import (
+    create_job,
+    downloaded_by_hand,
+    drain_imports,
+    get_job,
+    import_zip,
+    start_job,
+    upload,
+)
 from tests.invoices.builders import Member, make_zip
 
 
@@ -37,12 +44,7 @@ def company(local_stack, new_user, fresh_cif, proven_company):
     user = new_user()
     cif = fresh_cif()
     proven_company(user, cif)
-    world = _sandbox(local_stack, "GET", "world")
-    seller = next(p["cif"] for p in world["partners"] if p["cif"] != cif)
-    created = _sandbox(local_stack, "POST", "invoices", json={"kind": "invoice", "seller_cif": seller,
-                                                             "buyer_cif": cif, "count": 3})["created"]
-    ids = [m["id"] for c in created for m in c["messages"] if m["cif"] == cif]
-    return user, cif, {message_id: _downloaded_by_hand(local_stack, cif, message_id) for message_id in ids}
+    return user, cif, downloaded_by_hand(local_stack.ports.sandbox_url, cif, 3)
 
 
 def document_total(user, cif: str) -> int:
