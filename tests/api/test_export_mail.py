@@ -15,8 +15,7 @@ from chalicelib.topology import queue
 from functions.build_export import handler as export_handler
 from local.mailbox import sent_mail
 from local.runtime import QueuePoller
-from tests.api.importing import import_zip
-from tests.api.test_import_renders import _downloaded_by_hand, _sandbox
+from tests.api.importing import downloaded_by_hand, import_zip
 
 
 def export_mails(email: str) -> list:
@@ -29,12 +28,8 @@ def company_with_an_invoice(local_stack, new_user, fresh_cif, proven_company):
     user = new_user()
     cif = fresh_cif()
     proven_company(user, cif)
-    world = _sandbox(local_stack, "GET", "world")
-    seller = next(p["cif"] for p in world["partners"] if p["cif"] != cif)
-    created = _sandbox(local_stack, "POST", "invoices", json={"kind": "invoice", "seller_cif": seller,
-                                                             "buyer_cif": cif})["created"]
-    [message_id] = [m["id"] for c in created for m in c["messages"] if m["cif"] == cif]
-    job = import_zip(user, cif, _downloaded_by_hand(local_stack, cif, message_id))
+    [content] = downloaded_by_hand(local_stack.ports.sandbox_url, cif, 1).values()
+    job = import_zip(user, cif, content)
     assert job["counts"]["archived"] == 1, job
     return user, cif
 
