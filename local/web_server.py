@@ -18,6 +18,7 @@ import mimetypes
 import re
 import signal
 import sys
+import threading
 from pathlib import Path
 
 from chalice.config import Config
@@ -59,6 +60,10 @@ class LocalOrigin:
         self._gateway = gateway
         self._web_root = web_root.resolve()
         self._headers = security_headers(upload_origin(get_settings()))
+        # Chalice keeps the request being handled on the app object (app.current_request), so
+        # two threads inside the app would read each other's request. A Lambda execution
+        # environment handles one event at a time; so does the local API.
+        self._one_at_a_time = threading.Lock()
 
     def __call__(self, environ, start_response):  # type: ignore[no-untyped-def]
         request = Request(environ)
@@ -79,8 +84,9 @@ class LocalOrigin:
         path = request.environ.get("RAW_URI") or request.full_path.rstrip("?")
         headers = {key.lower(): value for key, value in request.headers.items()}
         try:
-            answer = self._gateway.handle_request(
-                request.method, path, headers, request.get_data() or None)
+            with self._one_at_a_time:
+                answer = self._gateway.handle_request(
+                    request.method, path, headers, request.get_data() or None)
         except LocalGatewayException as error:
             if error.CODE == 403 and b"Missing Authentication Token" in (error.body or b""):
                 # API Gateway's answer for an unknown route; the deployed API maps it to this
