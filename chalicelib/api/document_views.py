@@ -23,9 +23,11 @@ def document(item: DocumentModel) -> dict[str, Any]:
         "sk": item.sk,
         "kind": item.kind,
         "created_at": iso(item.created_at),
-        "partner": {"name": item.partner_name, "cif": item.partner_cif},
+        "partner": _partner(item),
         "number": item.number,
         "document_type": item.document_type,
+        "type_code": item.type_code,
+        "anaf_text": _anaf_text(item),
         "issue_date": item.issue_date,
         "due_date": item.due_date,
         "total": item.total,
@@ -36,6 +38,28 @@ def document(item: DocumentModel) -> dict[str, Any]:
         "pdf_status": item.pdf_status or "pending",
         "upload_index": item.upload_index,
     }
+
+
+def _partner(item: DocumentModel) -> dict[str, Any]:
+    """The other side; an error message names the company itself (it uploaded the invoice
+    ANAF refused), which is no partner."""
+    if item.partner_cif is not None and item.partner_cif == item.cif:
+        return {"name": None, "cif": None}
+    return {"name": item.partner_name, "cif": item.partner_cif}
+
+
+ANAF_TEXT_MAX = 300
+
+
+def _anaf_text(item: DocumentModel) -> str | None:
+    """An error's or a buyer message's first line, what the list shows instead of "—"."""
+    if item.kind not in ("error", "buyer_message") or not item.messages:
+        return None
+    for message in item.messages:
+        for line in str(message).splitlines():
+            if line.strip():
+                return line.strip()[:ANAF_TEXT_MAX]
+    return None
 
 
 def page(result: Page) -> dict[str, Any]:

@@ -233,6 +233,7 @@ def _imported_kind(cif: str, package: AnafZip) -> MessageKind:
 def _fill_invoice(document: DocumentModel, summary: DocumentSummary, kind: str) -> None:
     partner = summary.customer if kind == "sent" else summary.supplier
     document.document_type = summary.kind.value
+    document.type_code = summary.type_code
     document.number = summary.number[:200]
     document.issue_date = summary.issue_date.isoformat()
     document.issue_sk = f"{summary.issue_date.isoformat()}#{document.message_id}"

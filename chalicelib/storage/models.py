@@ -341,6 +341,7 @@ class DocumentModel(Model):
     parse_status = UnicodeAttribute(null=True)  # ok | failed
     parse_error = UnicodeAttribute(null=True)
     document_type = UnicodeAttribute(null=True)  # invoice | credit_note
+    type_code = UnicodeAttribute(null=True)  # UNTDID 1001: 380, 381 credit note, 384 corrected, 389 self-billing
     total_with_vat = UnicodeAttribute(null=True)
     line_count = NumberAttribute(null=True)
     # pynamodb types `of` as the Python type of the items, but it takes their Attribute class.
