@@ -418,6 +418,25 @@ def test_a_pdf_not_rendered_yet_is_409_and_queued_then_downloadable(archive, set
         assert answer.status_code == 404 and error_code(answer) == "file_not_available"
 
 
+def test_an_inline_link_shows_the_pdf_in_place_for_the_preview(archive):
+    """The document dialog frames the PDF: the link's answer says inline, as a PDF."""
+    from functions.render_pdf.handler import render_document
+    invoice = next(d for d in archive.documents if d.kind == "received" and d.parse_status == "ok")
+    render_document(archive.cif, invoice.sk, invoice.message_id)
+    base = f"/companies/{archive.cif}/documents/{invoice.message_id}/download"
+    link = archive.user.call("GET", base, params={"format": "pdf", "disposition": "inline"})
+    assert link.status_code == 200, link.text
+    fetched = requests.get(link.json()["url"], timeout=10)
+    assert fetched.status_code == 200 and fetched.content.startswith(b"%PDF")
+    assert fetched.headers["Content-Disposition"].startswith("inline;")
+    assert fetched.headers["Content-Type"] == "application/pdf"
+    saved = requests.get(archive.user.call("GET", base, params={"format": "pdf"}).json()["url"], timeout=10)
+    assert saved.headers["Content-Disposition"].startswith("attachment;")
+    bad = archive.user.call("GET", base, params={"format": "pdf", "disposition": "frame"})
+    assert bad.status_code == 400 and error_code(bad) == "invalid_filter"
+    assert bad.json()["error"]["details"]["field"] == "disposition"
+
+
 # -- exports ---------------------------------------------------------------------------------------
 
 def run_export(archive: Archive, settings, fmt: str, filters: dict) -> tuple[dict, bytes]:
