@@ -26,12 +26,11 @@ export function syncInProgress(company) {
   let detail = "se pregătește";
   if (live.state === "running") {
     detail = live.listed === null || live.listed === undefined ? "se listează mesajele din SPV"
-      : `${counted(live.new, "document nou", "documente noi")} din ${count(live.listed)} listate` +
-        (live.already_archived ? `, ${count(live.already_archived)} deja arhivate` : "") +
-        (live.failed ? `, ${count(live.failed)} eșuate` : "");
+      : `${counted(live.new, "document nou", "documente noi")} · listate: ${count(live.listed)}` +
+        (live.already_archived ? ` · deja arhivate: ${count(live.already_archived)}` : "") +
+        (live.failed ? ` · eșuate: ${count(live.failed)}` : "");
   }
-  return html`<span class="sincronizare-in-curs" data-stare="${live.state}"><strong>în curs</strong>:
-    ${detail}</span>`;
+  return html`<span class="sincronizare-in-curs" data-stare="${live.state}"><strong>în curs</strong>: ${detail}</span>`;
 }
 
 export function lastSync(company) {
