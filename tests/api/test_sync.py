@@ -409,7 +409,7 @@ def test_a_sync_refreshes_company_data_older_than_a_week(spv_company, world):
     assert CompanyModel.get(cif).public_data_refreshed_at == refreshed.public_data_refreshed_at
 
 
-def test_a_running_sync_publishes_its_counts_in_the_company_view(spv_company, new_user_module, world,
+def test_a_running_sync_publishes_its_counts_in_the_company_view(sandbox, spv_company, new_user_module, world,
                                                                   monkeypatch):
     """"Sincronizează acum" shows the sync queued, the worker's counts grow in GET /companies
     while it runs (bounded writes: here every message), and they go away when it ends."""
@@ -419,6 +419,9 @@ def test_a_running_sync_publishes_its_counts_in_the_company_view(spv_company, ne
     user = new_user_module()
     user.call("POST", "/companies", json={"cif": cif})
     assert authorize(user, cif, rad["serial"])["anaf"] in ("connected", "proven")
+    # more new messages than one batch of downloads, so the counts grow between batches
+    sandbox.arrive(kind="invoice", seller_cif=world["partners"][0]["cif"], buyer_cif=cif,
+                   count=sync.DOWNLOAD_THREADS * 4 + 4)
 
     def live() -> dict | None:
         answer = user.call("GET", f"/companies/{cif}")
@@ -438,14 +441,12 @@ def test_a_running_sync_publishes_its_counts_in_the_company_view(spv_company, ne
         return 900.0
 
     outcome = dependencies.company_sync(time_left_watching_the_api).run(cif, "manual")
-    assert outcome.result == "complete" and outcome.stats.new > 0
+    assert outcome.result == "complete" and outcome.stats.new >= sync.DOWNLOAD_THREADS * 4 + 4
     running = [s for s in seen if s is not None]
     assert running and all(s["state"] == "running" and s["started_at"] for s in running)
     assert running[0]["listed"] == outcome.stats.listed and running[0]["new"] == 0
     news = [s["new"] for s in running]
-    assert news == sorted(news)
-    if outcome.stats.new > sync.DOWNLOAD_THREADS * 4:  # more than one batch: the count grew mid-run
-        assert news[-1] > 0
+    assert news == sorted(news) and news[-1] > 0  # grew mid-run, batch after batch
     assert live() is None
     listed = user.call("GET", "/companies").json()["companies"]
     assert next(c for c in listed if c["cif"] == cif)["sync_in_progress"] is None
