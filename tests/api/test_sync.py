@@ -407,3 +407,46 @@ def test_a_sync_refreshes_company_data_older_than_a_week(spv_company, world):
     assert refreshed.name != "NUME VECHI SRL"
     run_sync(cif)  # fresh now: not looked up again
     assert CompanyModel.get(cif).public_data_refreshed_at == refreshed.public_data_refreshed_at
+
+
+def test_a_running_sync_publishes_its_counts_in_the_company_view(sandbox, spv_company, new_user_module, world,
+                                                                  monkeypatch):
+    """"Sincronizează acum" shows the sync queued, the worker's counts grow in GET /companies
+    while it runs (bounded writes: here every message), and they go away when it ends."""
+    from chalicelib.services import sync
+    rad = next(c for c in world["certificates"] if c["holder"].startswith("Rădulescu"))
+    cif = spv_company()
+    user = new_user_module()
+    user.call("POST", "/companies", json={"cif": cif})
+    assert authorize(user, cif, rad["serial"])["anaf"] in ("connected", "proven")
+    # more new messages than one batch of downloads, so the counts grow between batches
+    sandbox.arrive(kind="invoice", seller_cif=world["partners"][0]["cif"], buyer_cif=cif,
+                   count=sync.DOWNLOAD_THREADS * 4 + 4)
+
+    def live() -> dict | None:
+        answer = user.call("GET", f"/companies/{cif}")
+        assert answer.status_code == 200, answer.text
+        return answer.json()["company"]["sync_in_progress"]
+
+    assert live() is None
+    assert user.call("POST", f"/companies/{cif}/sync").status_code == 202
+    assert live() == {"state": "queued", "started_at": None, "listed": None, "new": 0,
+                      "already_archived": 0, "failed": 0}
+
+    monkeypatch.setattr(sync, "PROGRESS_EVERY_MESSAGES", 1)
+    seen: list[dict] = []
+
+    def time_left_watching_the_api() -> float:  # the worker asks before each batch of downloads
+        seen.append(live())
+        return 900.0
+
+    outcome = dependencies.company_sync(time_left_watching_the_api).run(cif, "manual")
+    assert outcome.result == "complete" and outcome.stats.new >= sync.DOWNLOAD_THREADS * 4 + 4
+    running = [s for s in seen if s is not None]
+    assert running and all(s["state"] == "running" and s["started_at"] for s in running)
+    assert running[0]["listed"] == outcome.stats.listed and running[0]["new"] == 0
+    news = [s["new"] for s in running]
+    assert news == sorted(news) and news[-1] > 0  # grew mid-run, batch after batch
+    assert live() is None
+    listed = user.call("GET", "/companies").json()["companies"]
+    assert next(c for c in listed if c["cif"] == cif)["sync_in_progress"] is None
