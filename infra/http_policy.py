@@ -17,8 +17,9 @@ STRICT_TRANSPORT_SECURITY = f"max-age={HSTS_MAX_AGE_S}; includeSubDomains; prelo
 
 def content_security_policy(upload_origin: str) -> str:
     """The CSP, which lets scripts reach one other origin: the archive bucket's, where the
-    browser POSTs SPV import uploads (a presigned POST; chalicelib/storage/blobs.upload_origin)."""
-    return f"{CONTENT_SECURITY_POLICY}; connect-src 'self' {upload_origin}"
+    browser POSTs SPV import uploads (a presigned POST; chalicelib/storage/blobs.upload_origin),
+    and lets the document dialog frame a PDF from it (a presigned inline GET: the preview)."""
+    return f"{CONTENT_SECURITY_POLICY}; connect-src 'self' {upload_origin}; frame-src {upload_origin}"
 
 
 # The header set of CloudFront's response headers policy (infra/components/web.py builds the

@@ -68,3 +68,38 @@ def test_a_licence_change_over_a_stale_read_is_refused(cif):
     company = companies.get(cif, consistent=True)
     assert company.licence == "pro"
     assert [(c.licence, c.previous, c.changed_by) for c in company.licence_history] == [("pro", "free", "user-a")]
+
+
+def test_only_the_lease_holder_publishes_progress_and_the_release_removes_it(cif):
+    from chalicelib.services.companies import sync_activity
+    now = datetime.now(UTC)
+    progress = {"started_at": now.isoformat(), "listed": 40, "new": 5, "already": 30, "failed": 1}
+    # GIVEN no run: nothing is published, nothing is "în curs"
+    assert not companies.record_progress(cif, "run-a", progress)
+    assert sync_activity(companies.get(cif, consistent=True), now) is None
+    # WHEN a run holds the lease, THEN only it publishes its counts
+    assert companies.take_lease(cif, "run-a", now, now + timedelta(minutes=15))
+    assert not companies.record_progress(cif, "run-b", {**progress, "new": 99})
+    assert companies.record_progress(cif, "run-a", progress)
+    activity = sync_activity(companies.get(cif, consistent=True), now)
+    assert activity is not None and (activity.state, activity.listed, activity.new, activity.already,
+                                     activity.failed) == ("running", 40, 5, 30, 1)
+    # AND a lease that expired (a killed worker) is no longer "în curs"
+    assert sync_activity(companies.get(cif, consistent=True), now + timedelta(minutes=16)) is None
+    # WHEN the run ends, THEN its counts go with the lease
+    assert companies.release_lease(cif, "run-a", now=now, result="complete", covered_until=now,
+                                   anaf_unavailable=False, next_at=None)
+    assert companies.get(cif, consistent=True).sync_progress is None
+    assert sync_activity(companies.get(cif, consistent=True), now) is None
+
+
+def test_sync_now_is_queued_until_a_run_ends_or_for_15_minutes(cif):
+    from chalicelib.services.companies import sync_activity
+    now = datetime.now(UTC)
+    assert companies.request_manual_sync(cif, now, not_since=now - timedelta(minutes=1))
+    assert sync_activity(companies.get(cif, consistent=True), now + timedelta(seconds=5)).state == "queued"
+    assert sync_activity(companies.get(cif, consistent=True), now + timedelta(minutes=16)) is None
+    assert companies.take_lease(cif, "run-a", now, now + timedelta(minutes=15))
+    assert companies.release_lease(cif, "run-a", now=now + timedelta(seconds=30), result="complete",
+                                   covered_until=now, anaf_unavailable=False, next_at=None)
+    assert sync_activity(companies.get(cif, consistent=True), now + timedelta(minutes=1)) is None

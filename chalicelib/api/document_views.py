@@ -25,9 +25,11 @@ def document(item: Document) -> dict[str, Any]:
         "sk": item.sk,
         "kind": item.kind,
         "created_at": iso(item.created_at),
-        "partner": {"name": item.partner_name, "cif": item.partner_cif},
+        "partner": _partner(item),
         "number": item.number,
         "document_type": item.document_type,
+        "type_code": item.type_code,
+        "anaf_text": _anaf_text(item),
         "issue_date": item.issue_date,
         "due_date": item.due_date,
         "total": item.total,
@@ -40,6 +42,28 @@ def document(item: Document) -> dict[str, Any]:
         # The message id of the verified original that replaced this document (hidden then).
         "superseded_by": str(item.superseded_by).rsplit("#", 1)[-1] if item.superseded_by else None,
     }
+
+
+def _partner(item: Document) -> dict[str, Any]:
+    """The other side; an error message names the company itself (it uploaded the invoice
+    ANAF refused), which is no partner."""
+    if item.partner_cif is not None and item.partner_cif == item.cif:
+        return {"name": None, "cif": None}
+    return {"name": item.partner_name, "cif": item.partner_cif}
+
+
+ANAF_TEXT_MAX = 300
+
+
+def _anaf_text(item: Document) -> str | None:
+    """An error's or a buyer message's first line, what the list shows instead of "—"."""
+    if item.kind not in ("error", "buyer_message") or not item.messages:
+        return None
+    for message in item.messages:
+        for line in str(message).splitlines():
+            if line.strip():
+                return line.strip()[:ANAF_TEXT_MAX]
+    return None
 
 
 def page(result: Page) -> dict[str, Any]:

@@ -80,6 +80,9 @@ def download(cif: str, message_id: str) -> Response:
     fmt = query().get("format", "pdf")
     if fmt not in file_names.DOWNLOAD_EXTENSIONS:
         raise filters.InvalidFilter("Formatul poate fi pdf, xml sau original.", details={"field": "format"})
+    disposition = query().get("disposition", "attachment")
+    if disposition not in ("attachment", "inline"):
+        raise filters.InvalidFilter("Modul poate fi attachment sau inline.", details={"field": "disposition"})
     document = documents.find(index(), cif, message_id)
     try:
         key = documents.file_key(document, fmt)
@@ -87,7 +90,8 @@ def download(cif: str, message_id: str) -> Response:
         dependencies.work_queues().send("render", documents.render_message(document))
         raise
     filename = file_names.download_filename(documents.base_name(document), fmt)
-    url = dependencies.archive().download_url(key, filename, documents.DOWNLOAD_URL_TTL_S)
+    url = dependencies.archive().download_url(key, filename, documents.DOWNLOAD_URL_TTL_S,
+                                              inline=disposition == "inline")
     return ok({"url": url, "filename": filename, "expires_in": documents.DOWNLOAD_URL_TTL_S})
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from chalicelib.domain.passwords import PASSWORD_POLICY
 from chalicelib.services.accounts import AccountView
-from chalicelib.services.companies import CompanySummary, PublicData
+from chalicelib.services.companies import CompanySummary, PublicData, SyncActivity
 from chalicelib.services.imports import reason_message
 from chalicelib.services.memberships import Invitation, Member
 from chalicelib.storage.imports import FileResult, ImportJob
@@ -54,8 +54,14 @@ def company(summary: CompanySummary) -> dict[str, Any]:
                     "at_risk": summary.coverage_at_risk},
         "document_count": summary.document_count,
         "data_refreshed_at": iso(summary.data_refreshed_at),
+        "sync_in_progress": sync_activity(summary.sync_activity) if summary.sync_activity else None,
     })
     return view
+
+
+def sync_activity(activity: SyncActivity) -> dict[str, Any]:
+    return {"state": activity.state, "started_at": iso(activity.started_at), "listed": activity.listed,
+            "new": activity.new, "already_archived": activity.already, "failed": activity.failed}
 
 
 def sync_run(run: SyncRun) -> dict[str, Any]:

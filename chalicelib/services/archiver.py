@@ -195,6 +195,7 @@ def _invoice_fields(cif: str, message_id: str, summary: DocumentSummary, kind: s
     partner = summary.customer if kind == "sent" else summary.supplier
     return {
         "document_type": summary.kind.value,
+        "type_code": summary.type_code,
         "number": summary.number[:200],
         "issue_date": summary.issue_date.isoformat(),
         "issue_sk": f"{summary.issue_date.isoformat()}#{message_id}",

@@ -26,6 +26,7 @@ from chalicelib.storage.memberships import Membership
 
 AT_RISK_AFTER = timedelta(days=45)  # of ANAF's 60
 PUBLIC_DATA_MAX_AGE = timedelta(days=7)
+QUEUED_SYNC_SHOWN_FOR = timedelta(minutes=15)  # a "sync now" no worker took by then is not "în curs"
 
 
 class UnknownAtAnaf(ArhivarError):
@@ -43,6 +44,37 @@ class LookupUnavailable(ServiceUnavailable):
 class CompanyAlreadyAdded(Conflict):
     code = "company_already_added"
     message_ro = "Compania este deja în contul dumneavoastră."
+
+
+@dataclass(frozen=True)
+class SyncActivity:
+    """A sync asked for ("queued") or running now: the dashboard's "în curs". The counts are
+    the running run's last published ones (None before it has listed ANAF's messages)."""
+
+    state: str  # queued | running
+    started_at: datetime | None = None
+    listed: int | None = None
+    new: int = 0
+    already: int = 0
+    failed: int = 0
+
+
+def sync_activity(company: Company, now: datetime) -> SyncActivity | None:
+    """Running while a run holds an unexpired lease; queued after "Sincronizează acum" until a
+    run ends (or QUEUED_SYNC_SHOWN_FOR passes)."""
+    if company.lease_until is not None and company.lease_until > now:
+        stored = company.sync_progress
+        progress = stored.as_dict() if stored is not None else {}
+        if not progress:
+            return SyncActivity("running")
+        return SyncActivity("running", datetime.fromisoformat(str(progress["started_at"])),
+                            int(progress["listed"]), int(progress["new"]), int(progress["already"]),
+                            int(progress["failed"]))
+    asked = company.manual_sync_requested_at
+    if (asked is not None and now - asked < QUEUED_SYNC_SHOWN_FOR
+            and (company.last_sync_at is None or company.last_sync_at < asked)):
+        return SyncActivity("queued")
+    return None
 
 
 @dataclass(frozen=True)
@@ -74,6 +106,7 @@ class CompanySummary:
     data_refreshed_at: datetime | None
     covered_until: datetime | None = None  # "arhivă completă până la": all before it is archived
     coverage_at_risk: bool = False  # the uncovered stretch nears ANAF's 60-day cliff
+    sync_activity: SyncActivity | None = None
 
 
 def lookup(cif_text: str, anaf: CompanyLookup) -> PublicData:
@@ -172,6 +205,7 @@ def summarize(company: Company, membership: Membership, now: datetime) -> Compan
         data_refreshed_at=company.public_data_refreshed_at,
         covered_until=company.covered_until,
         coverage_at_risk=coverage_at_risk(company.covered_until, now),
+        sync_activity=sync_activity(company, now),
     )
 
 

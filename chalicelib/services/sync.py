@@ -58,6 +58,11 @@ RETRY_LATER = (timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1), 
 # (every minute) queues it behind the companies due meanwhile, so a large first sync never
 # keeps a small company waiting more than one dispatch interval for a worker.
 RUN_SLICE = timedelta(seconds=50)
+# The live counts of a running run ("în curs" on the dashboard) are written to the company at
+# most once per this many archived messages or this much time, whichever comes first: one
+# small conditional write, never one per message.
+PROGRESS_EVERY_MESSAGES = 32
+PROGRESS_EVERY = timedelta(seconds=5)
 
 
 @dataclass(frozen=True)
@@ -100,6 +105,31 @@ class RunStats:
             self.new_sks.append(done.sk)  # type: ignore[arg-type]
 
 
+class ProgressWriter:
+    """Publishes a running run's counts on the company record while the run holds the lease
+    (bounded: see PROGRESS_EVERY_MESSAGES and PROGRESS_EVERY); the lease's release removes them."""
+
+    def __init__(self, cif: str, run_id: str, started: datetime, clock: Callable[[], datetime]) -> None:
+        self._cif = cif
+        self._run_id = run_id
+        self._started = started
+        self._now = clock
+        self._written_at: datetime | None = None
+        self._written_done = 0
+
+    def update(self, stats: RunStats, *, force: bool = False) -> None:
+        done = stats.new + stats.failed
+        now = self._now()
+        due = (force or self._written_at is None or done - self._written_done >= PROGRESS_EVERY_MESSAGES
+               or now - self._written_at >= PROGRESS_EVERY)
+        if not due:
+            return
+        company_records.record_progress(self._cif, self._run_id, {
+            "started_at": self._started.isoformat(), "listed": stats.listed, "new": stats.new,
+            "already": stats.already, "failed": stats.failed})
+        self._written_at, self._written_done = now, done
+
+
 @dataclass(frozen=True)
 class SyncOutcome:
     cif: str
@@ -130,8 +160,9 @@ class CompanySync:
         started = self._now()
         stats = RunStats()
         window = self._window(company, started)
+        progress = ProgressWriter(cif, run_id, started, self._now)
         try:
-            result, covered_until, next_at = self._sync(company, window, stats)
+            result, covered_until, next_at = self._sync(company, window, stats, progress)
         except BaseException:
             self._release(cif, run_id, result="error", covered_until=None, next_at=started + RETRY_LATER[0])
             raise
@@ -146,8 +177,8 @@ class CompanySync:
 
     # -- the run -------------------------------------------------------------------------------
 
-    def _sync(self, company: Company, window: tuple[datetime, datetime],
-              stats: RunStats) -> tuple[str, datetime | None, datetime | None]:
+    def _sync(self, company: Company, window: tuple[datetime, datetime], stats: RunStats,
+              progress: ProgressWriter) -> tuple[str, datetime | None, datetime | None]:
         now = self._now()
         regular = now + licence_for(company.licence).sync_interval
         if not company.credential_id:
@@ -158,7 +189,8 @@ class CompanySync:
             listed = self._list(client, company.cif, window, stats)
             pending = self._missing(company.cif, listed, stats)
             self._budget.expect(len(pending))  # leases no more calls than the run will make
-            failed_at, sliced = self._download_all(client, company.cif, pending, stats)
+            progress.update(stats, force=True)  # listed and already archived are known now
+            failed_at, sliced = self._download_all(client, company.cif, pending, stats, progress)
         except (CredentialMissing, CredentialInvalid, AnafAuthError) as error:
             state = (AuthorizationState.NO_SPV_RIGHTS if isinstance(error, AnafNoSpvRights)
                      else AuthorizationState.EXPIRED)
@@ -209,7 +241,7 @@ class CompanySync:
         return pending
 
     def _download_all(self, client: EFacturaClient, cif: str, pending: list[AnafMessage],
-                      stats: RunStats) -> tuple[datetime | None, bool]:
+                      stats: RunStats, progress: ProgressWriter) -> tuple[datetime | None, bool]:
         """Archive the pending messages, oldest first, a few at a time; return the creation
         time of the oldest one that could not be archived (None when all are archived), and
         whether the run's slice (RUN_SLICE) ended it. Stops early when the Lambda's time, the
@@ -229,6 +261,7 @@ class CompanySync:
                     if not done.archived:
                         failed.append(message.created_at)
                     stats.add(done)
+                progress.update(stats)
                 if any(error == "calls_per_minute" for error in stats.errors):
                     break  # the rest waits for the next run (soon: see _sync)
         return (min(failed) if failed else None), sliced

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+import boto3
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from chalicelib.domain.errors import ServiceUnavailable
@@ -44,6 +47,7 @@ class ArchiveBucket:
         self._lock_days = settings.archive_lock_days
         self._upload_origin = upload_origin(settings)
         self._regional = settings.aws_endpoint_url is None
+        self._region = settings.region
 
     def put(self, key: str, data: bytes, content_type: str) -> str:
         """Store (or replace) bytes; return their SHA-256 (hex), which S3 also checks on arrival."""
@@ -119,10 +123,14 @@ class ArchiveBucket:
                             lock_mode=answer.get("ObjectLockMode"),
                             retain_until=answer.get("ObjectLockRetainUntilDate"))
 
-    def download_url(self, key: str, filename: str, expires_s: int = 300) -> str:
-        """A short-lived presigned GET that saves under a readable file name."""
-        disposition = f"attachment; filename*=UTF-8''{quote(filename)}"
-        return self._s3.generate_presigned_url(
+    def download_url(self, key: str, filename: str, expires_s: int = 300, *, inline: bool = False) -> str:
+        """A short-lived presigned GET that saves under a readable file name, or (`inline`) that
+        the browser shows in place: the document dialog's PDF preview (an <iframe>)."""
+        disposition = f"{'inline' if inline else 'attachment'}; filename*=UTF-8''{quote(filename)}"
+        # A framed link must be on the bucket's regional address, the one origin the CSP's
+        # frame-src names (boto3 signs for the global one, which the CSP does not allow).
+        signer = _regional_signer(self._region) if inline and self._regional else self._s3
+        return signer.generate_presigned_url(
             "get_object",
             Params={"Bucket": self.name, "Key": key, "ResponseContentDisposition": disposition},
             ExpiresIn=expires_s,
@@ -165,6 +173,14 @@ class ArchiveBucket:
                 self._s3.head_bucket(Bucket=self.name)
         except ClientError as error:  # missing or forbidden: unusable all the same
             raise ServiceUnavailable(details={"bucket": self.name, "code": error_code(error)}) from error
+
+
+@functools.cache
+def _regional_signer(region: str) -> Any:
+    """An S3 client that only signs URLs, for https://<bucket>.s3.<region>.amazonaws.com."""
+    return boto3.session.Session().client("s3", region_name=region,
+                                          endpoint_url=f"https://s3.{region}.amazonaws.com",
+                                          config=Config(s3={"addressing_style": "virtual"}))
 
 
 def upload_origin(settings: Settings) -> str:

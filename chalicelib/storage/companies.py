@@ -130,6 +130,7 @@ def release_lease(cif: str, run_id: str, *, now: datetime, result: str, covered_
     outages), or one more outage; and the next sync when one is planned. False when the lease
     was lost to another run meanwhile (nothing written)."""
     actions: list[Action] = [CompanyModel.lease_owner.remove(), CompanyModel.lease_until.remove(),
+                             CompanyModel.sync_progress.remove(),
                              CompanyModel.last_sync_at.set(now), CompanyModel.last_sync_result.set(result)]
     if covered_until is not None:
         actions.append(CompanyModel.covered_until.set(covered_until))
@@ -140,6 +141,19 @@ def release_lease(cif: str, run_id: str, *, now: datetime, result: str, covered_
         actions += _schedule(cif, next_at)
     try:
         CompanyModel(cif=cif).update(actions=actions, condition=CompanyModel.lease_owner == run_id)
+    except UpdateError as error:
+        if condition_failed(error):
+            return False
+        raise
+    return True
+
+
+def record_progress(cif: str, run_id: str, progress: dict[str, Any]) -> bool:
+    """The running run's counts so far, for the dashboard's "în curs"; only while `run_id`
+    holds the lease (False otherwise: nothing written)."""
+    try:
+        CompanyModel(cif=cif).update(actions=[CompanyModel.sync_progress.set(progress)],
+                                     condition=CompanyModel.lease_owner == run_id)
     except UpdateError as error:
         if condition_failed(error):
             return False

@@ -144,6 +144,9 @@ class CompanyModel(Model):
     lease_until = UTCDateTimeAttribute(null=True)
     consecutive_failures = NumberAttribute(default=0)  # ANAF outages in a row: the backoff
     manual_sync_requested_at = UTCDateTimeAttribute(null=True)
+    # The running run's counts so far (started_at, listed, new, already, failed): written by the
+    # lease holder every few messages, removed with the lease (storage/companies.py).
+    sync_progress: MapAttribute[str, Any] = MapAttribute(null=True)
     document_count = NumberAttribute(default=0)
     # Per-kind document counts (the Documents page's exact totals), kept with document_count.
     count_received = NumberAttribute(null=True)
@@ -352,6 +355,7 @@ class DocumentModel(Model):
     parse_status = UnicodeAttribute(null=True)  # ok | failed
     parse_error = UnicodeAttribute(null=True)
     document_type = UnicodeAttribute(null=True)  # invoice | credit_note
+    type_code = UnicodeAttribute(null=True)  # UNTDID 1001: 380, 381 credit note, 384 corrected, 389 self-billing
     total_with_vat = UnicodeAttribute(null=True)
     line_count = NumberAttribute(null=True)
     # pynamodb types `of` as the Python type of the items, but it takes their Attribute class.

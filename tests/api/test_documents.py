@@ -292,6 +292,29 @@ def test_the_detail_has_the_parsed_invoice_or_the_messages(archive):
         assert detail["invoice"] is None and detail["messages"] == list(error.messages)
 
 
+def test_the_list_marks_credit_notes_and_says_anafs_text_for_errors_and_messages(archive):
+    """The list carries what its type column and its text need: the invoice type code, the
+    first line of ANAF's text for errors and buyer messages, and no partner on an error (the
+    company itself uploaded the invoice ANAF refused)."""
+    _, pages = every_page(archive)
+    listed = {d["message_id"]: d for page in pages for d in page["documents"]}
+    assert len(listed) == len(archive.documents)
+    invoices = [d for d in archive.documents if d.kind in ("received", "sent") and d.parse_status == "ok"]
+    assert invoices and all(listed[d.message_id]["type_code"] in ("380", "381", "384", "389") for d in invoices)
+    assert all(listed[d.message_id]["anaf_text"] is None for d in invoices)
+    credit_notes = [d for d in invoices if d.document_type == "credit_note"]
+    assert credit_notes, "the sandbox issues about one credit note in ten"
+    texts = [d for d in archive.documents if d.kind in ("error", "buyer_message") and d.messages]
+    assert texts, "the sandbox company has errors or buyer messages"
+    for document in texts:
+        shown = listed[document.message_id]
+        first = next(line.strip() for m in document.messages for line in m.splitlines() if line.strip())
+        assert shown["anaf_text"] == first[:300]
+        assert shown["partner"]["cif"] != archive.cif
+    assert all(listed[d.message_id]["partner"] == {"name": None, "cif": None}
+               for d in archive.documents if d.kind == "error" and d.partner_cif == archive.cif)
+
+
 def large_invoice_xml(lines: int) -> bytes:
     """A CIUS-RO invoice with this many lines (each with a long, diacritic name)."""
     xml = invoice_xml().decode("utf-8")
@@ -406,6 +429,25 @@ def test_a_pdf_not_rendered_yet_is_409_and_queued_then_downloadable(archive, set
     if error is not None:
         answer = archive.user.call("GET", f"/companies/{archive.cif}/documents/{error.message_id}/download")
         assert answer.status_code == 404 and error_code(answer) == "file_not_available"
+
+
+def test_an_inline_link_shows_the_pdf_in_place_for_the_preview(archive):
+    """The document dialog frames the PDF: the link's answer says inline, as a PDF."""
+    from functions.render_pdf.handler import render_document
+    invoice = next(d for d in archive.documents if d.kind == "received" and d.parse_status == "ok")
+    render_document(archive.cif, invoice.sk, invoice.message_id)
+    base = f"/companies/{archive.cif}/documents/{invoice.message_id}/download"
+    link = archive.user.call("GET", base, params={"format": "pdf", "disposition": "inline"})
+    assert link.status_code == 200, link.text
+    fetched = requests.get(link.json()["url"], timeout=10)
+    assert fetched.status_code == 200 and fetched.content.startswith(b"%PDF")
+    assert fetched.headers["Content-Disposition"].startswith("inline;")
+    assert fetched.headers["Content-Type"] == "application/pdf"
+    saved = requests.get(archive.user.call("GET", base, params={"format": "pdf"}).json()["url"], timeout=10)
+    assert saved.headers["Content-Disposition"].startswith("attachment;")
+    bad = archive.user.call("GET", base, params={"format": "pdf", "disposition": "frame"})
+    assert bad.status_code == 400 and error_code(bad) == "invalid_filter"
+    assert bad.json()["error"]["details"]["field"] == "disposition"
 
 
 # -- exports ---------------------------------------------------------------------------------------

@@ -450,3 +450,44 @@ def test_a_long_run_yields_its_worker_after_its_slice_and_is_due_at_the_next_tic
     monkeypatch.undo()
     assert run_sync(cif).result == "complete"
     assert_archive_matches(sandbox, cif)
+
+
+def test_a_running_sync_publishes_its_counts_in_the_company_view(sandbox, fresh_cif, new_user_module, world,
+                                                                  monkeypatch):
+    """"Sincronizează acum" shows the sync queued, the worker's counts grow in GET /companies
+    while it runs (bounded writes: here every message), and they go away when it ends."""
+    from chalicelib.services import sync
+    user, cif = new_user_module(), fresh_cif()
+    user.call("POST", "/companies", json={"cif": cif})
+    assert authorize(user, cif, issue_certificate(sandbox.url, [cif]))["anaf"] == "connected"
+    # more new messages than one batch of downloads, so the counts grow between batches
+    sandbox.arrive(kind="invoice", seller_cif=world["partners"][0]["cif"], buyer_cif=cif,
+                   count=sync.DOWNLOAD_THREADS * 4 + 4)
+
+    def live() -> dict | None:
+        answer = user.call("GET", f"/companies/{cif}")
+        assert answer.status_code == 200, answer.text
+        return answer.json()["company"]["sync_in_progress"]
+
+    assert live() is None
+    assert user.call("POST", f"/companies/{cif}/sync").status_code == 202
+    assert live() == {"state": "queued", "started_at": None, "listed": None, "new": 0,
+                      "already_archived": 0, "failed": 0}
+
+    monkeypatch.setattr(sync, "PROGRESS_EVERY_MESSAGES", 1)
+    seen: list[dict] = []
+
+    def time_left_watching_the_api() -> float:  # the worker asks before each batch of downloads
+        seen.append(live())
+        return 900.0
+
+    outcome = dependencies.company_sync(time_left_watching_the_api).run(cif, "manual")
+    assert outcome.result == "complete" and outcome.stats.new >= sync.DOWNLOAD_THREADS * 4 + 4
+    running = [s for s in seen if s is not None]
+    assert running and all(s["state"] == "running" and s["started_at"] for s in running)
+    assert running[0]["listed"] == outcome.stats.listed and running[0]["new"] == 0
+    news = [s["new"] for s in running]
+    assert news == sorted(news) and news[-1] > 0  # grew mid-run, batch after batch
+    assert live() is None
+    listed = user.call("GET", "/companies").json()["companies"]
+    assert next(c for c in listed if c["cif"] == cif)["sync_in_progress"] is None

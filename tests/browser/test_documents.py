@@ -18,6 +18,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import requests
 from playwright.sync_api import Page, expect
 
 from chalicelib import dependencies
@@ -174,6 +175,26 @@ def test_download_the_pdf_and_the_xml_of_a_row(page: Page, archive: Archive, tmp
     xml = caught.value
     assert xml.suggested_filename.endswith(".xml")
     assert xml.path().read_bytes() == dependencies.archive().get(invoice.xml_key)
+
+
+def test_the_document_dialog_previews_the_pdf_in_a_frame(page: Page, archive: Archive):
+    invoice = next(d for d in archive.documents if d.pdf_status == "ready")
+    open_documents(page, archive)
+    # WHEN the person opens a document whose PDF is ready
+    with page.expect_response(lambda r: "response-content-disposition=inline" in r.url, timeout=15_000) as framed:
+        page.locator(f'tr[data-mesaj="{invoice.message_id}"]').get_by_role("button", name=re.compile("detalii")).click()
+        dialog = page.get_by_role("dialog")
+        frame = dialog.locator("iframe.cadru-pdf")
+        expect(frame).to_have_attribute("title", f"Previzualizare PDF — {invoice.number}")
+    # THEN the frame loads the archived PDF in place (the CSP allows it: a refusal would be a
+    # console error, which fails the test) and a new tab can open the same link
+    answer = framed.value
+    assert answer.status == 200 and answer.headers["content-type"] == "application/pdf"
+    assert answer.headers["content-disposition"].startswith("inline;")
+    # (Chromium hands the body to its PDF viewer: the link itself is fetched to compare bytes)
+    assert requests.get(answer.url, timeout=10).content == dependencies.archive().get(invoice.pdf_key)
+    expect(dialog.get_by_role("link", name=re.compile("^Deschide PDF-ul într-o filă nouă"))).to_have_attribute(
+        "href", frame.get_attribute("src"))
 
 
 def test_a_pdf_being_generated_is_said_and_retried(page: Page, archive: Archive):

@@ -91,8 +91,11 @@ def test_security_headers_are_the_shared_definition(template: dict) -> None:
     SECURITY_HEADERS = security_headers("https://ARCHIVE")
     # The CSP names the archive bucket's regional address (where the browser POSTs SPV imports)
     parts = headers["ContentSecurityPolicy"]["ContentSecurityPolicy"]["Fn::Join"][1]
-    [bucket] = [p for p in parts if isinstance(p, dict)]
-    assert bucket["Fn::GetAtt"][0].startswith("ArchiveBucket") and bucket["Fn::GetAtt"][1] == "RegionalDomainName"
+    # (twice: scripts POST uploads to it, and the document dialog frames its PDF preview from it)
+    buckets = [p for p in parts if isinstance(p, dict)]
+    assert len(buckets) == 2
+    for bucket in buckets:
+        assert bucket["Fn::GetAtt"][0].startswith("ArchiveBucket") and bucket["Fn::GetAtt"][1] == "RegionalDomainName"
     csp = "".join("ARCHIVE" if isinstance(p, dict) else p for p in parts)
     assert csp == SECURITY_HEADERS["Content-Security-Policy"] == content_security_policy("https://ARCHIVE")
     assert headers["ReferrerPolicy"]["ReferrerPolicy"] == SECURITY_HEADERS["Referrer-Policy"]

@@ -1,7 +1,7 @@
 // How a company's data looks wherever it is shown: badges, the last sync, ANAF's public data.
 import { RUN_RESULTS } from "./anaf.js";
 import { html } from "./dom.js";
-import { dateTime, yesNo } from "./format.js";
+import { count, counted, dateTime, yesNo } from "./format.js";
 
 const SYNC_RESULTS = {
   ok: "reușită", success: "reușită", failed: "eșuată", ...RUN_RESULTS,
@@ -16,11 +16,29 @@ export function authorizationBadge(company) {
   return html`<span class="insigna autorizare-${auth.state}">${auth.label}</span>`;
 }
 
+/** How often a page asks again while a sync is "în curs" (the API's sync_in_progress). */
+export const SYNC_POLL_MS = 2000;
+
+/** "în curs" with the running run's counts so far; "" when no sync is asked for or running. */
+export function syncInProgress(company) {
+  const live = company.sync_in_progress;
+  if (!live) return "";
+  let detail = "se pregătește";
+  if (live.state === "running") {
+    detail = live.listed === null || live.listed === undefined ? "se listează mesajele din SPV"
+      : `${counted(live.new, "document nou", "documente noi")} · listate: ${count(live.listed)}` +
+        (live.already_archived ? ` · deja arhivate: ${count(live.already_archived)}` : "") +
+        (live.failed ? ` · eșuate: ${count(live.failed)}` : "");
+  }
+  return html`<span class="sincronizare-in-curs" data-stare="${live.state}"><strong>în curs</strong>: ${detail}</span>`;
+}
+
 export function lastSync(company) {
+  const running = syncInProgress(company);
   const sync = company.last_sync;
-  if (!sync?.at) return "—";
+  if (!sync?.at) return running || "—";
   const result = sync.result ? SYNC_RESULTS[sync.result] ?? sync.result : "";
-  return html`<time datetime="${sync.at}">${dateTime(sync.at)}</time>${result
+  return html`${running ? html`${running}<br>` : ""}<time datetime="${sync.at}">${dateTime(sync.at)}</time>${result
     ? html`<br><span class="nota">${result}</span>` : ""}`;
 }
 

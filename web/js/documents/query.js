@@ -13,7 +13,9 @@ export const TYPES = {
 };
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
-/** { cif, filters: {name: value}, pageSize, cursor, direction, exportId } from the address. */
+/** { cif, filters: {name: value}, pageSize, cursor, direction, pageNumber, exportId } from the
+ *  address. The API pages with cursors; the page number ("pagina", 1 without a cursor) is ours,
+ *  carried along for "Pagina X din Y". */
 export function readState(query) {
   const filters = {};
   for (const name of FILTERS) {
@@ -27,6 +29,7 @@ export function readState(query) {
     pageSize: PAGE_SIZES.includes(size) ? size : DEFAULT_PAGE_SIZE,
     cursor: query.get("pozitie") || null,
     direction: query.get("directie") === "prev" ? "prev" : "next",
+    pageNumber: query.get("pozitie") ? Math.max(1, Math.floor(Number(query.get("pagina"))) || 1) : 1,
     exportId: query.get("export") || null,
   };
 }
@@ -42,6 +45,7 @@ export function pagePath(state) {
   if (state.cursor) {
     query.set("pozitie", state.cursor);
     if (state.direction === "prev") query.set("directie", "prev");
+    if (state.pageNumber > 1) query.set("pagina", String(state.pageNumber));
   }
   if (state.exportId) query.set("export", state.exportId);
   const text = query.toString();

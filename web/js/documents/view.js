@@ -39,13 +39,30 @@ export function typeLabel(kind) {
   return TYPES[kind] ?? kind;
 }
 
+// What an accountant must see before the amount: the invoice type codes (UNTDID 1001) that
+// change its meaning. A credit note is a CreditNote or type code 381.
+const TYPE_CODE_MARKS = { 381: "notă de credit", 384: "factură corectată", 389: "autofactură" };
+
+/** "notă de credit", "autofactură", "factură corectată", and "storno" for a negative total. */
+export function typeMarks(doc) {
+  const marks = [];
+  if (doc.document_type === "credit_note") marks.push(TYPE_CODE_MARKS[381]);
+  else if (TYPE_CODE_MARKS[doc.type_code]) marks.push(TYPE_CODE_MARKS[doc.type_code]);
+  if (String(doc.total ?? "").startsWith("-")) marks.push("storno");
+  return marks;
+}
+
 export function signatureBadge(status) {
   const key = SIGNATURES[status] ? status : "unknown";
   return html`<span class="insigna semnatura-${key}">${SIGNATURES[key]}</span>`;
 }
 
-function partnerCell(partner) {
-  if (!partner?.name && !partner?.cif) return "—";
+function partnerCell(doc) {
+  const partner = doc.partner;
+  if (!partner?.name && !partner?.cif) {
+    // An error or a buyer's message has no partner to name: ANAF's words say what it is.
+    return doc.anaf_text ? html`<span class="text-anaf" title="${doc.anaf_text}">${doc.anaf_text}</span>` : "—";
+  }
   return html`<span class="partener">${partner.name || "—"}</span>
     ${partner.cif ? html`<span class="nota">CIF ${partner.cif}</span>` : ""}`;
 }
@@ -66,10 +83,11 @@ export function row(doc) {
   return html`
     <tr data-mesaj="${doc.message_id}" class="rand-document">
       <td data-eticheta="Data creării"><time datetime="${doc.created_at}">${dateTime(doc.created_at)}</time></td>
-      <td data-eticheta="Partener">${partnerCell(doc.partner)}</td>
+      <td data-eticheta="Partener">${partnerCell(doc)}</td>
       <td data-eticheta="Număr document"><button type="button" class="buton-text numar-document"
         data-detalii aria-haspopup="dialog">${doc.number || "—"}<span class="ascuns"> — detalii</span></button></td>
-      <td data-eticheta="Tip"><span class="tip tip-${doc.kind}">${typeLabel(doc.kind)}</span></td>
+      <td data-eticheta="Tip"><span class="tip tip-${doc.kind}">${typeLabel(doc.kind)}</span>${typeMarks(doc)
+        .map((mark) => html` <span class="marcaj-tip">${mark}</span>`)}</td>
       <td data-eticheta="Data emiterii">${day(doc.issue_date)}</td>
       <td data-eticheta="Total" class="numar">${money(doc.total, doc.currency)}</td>
       <td data-eticheta="Semnătură">${signatureBadge(doc.signature_status)}</td>
@@ -154,7 +172,7 @@ function totals(invoice) {
 
 export function detail(doc) {
   const invoice = doc.invoice;
-  const title = invoice ? `${typeLabel(doc.kind)} · ${doc.number}` : typeLabel(doc.kind);
+  const title = [typeLabel(doc.kind), ...typeMarks(doc), invoice ? doc.number : null].filter(Boolean).join(" · ");
   return html`
     <h2 id="titlu-detaliu">${title}</h2>
     ${doc.superseded_note ? html`<p class="mesaj avertisment" id="nota-inlocuit">${doc.superseded_note}</p>` : ""}
@@ -177,5 +195,18 @@ export function detail(doc) {
       <ul class="mesaje-anaf">${doc.messages.map((m) => html`<li>${m}</li>`)}</ul>` : ""}
     ${!invoice && doc.parse_status === "failed"
       ? html`<p class="mesaj avertisment">Documentul nu a putut fi citit; originalul este păstrat neatins.</p>` : ""}
+    ${doc.pdf_status === "ready" ? html`<section class="previzualizare-pdf" id="previzualizare-pdf"
+      aria-labelledby="titlu-previzualizare"><h3 id="titlu-previzualizare">Previzualizare PDF</h3>
+      <p class="nota">Se încarcă…</p></section>` : ""}
     <div class="butoane">${actions(doc)}</div>`;
+}
+
+/** The PDF in the dialog, from a short-lived inline link (the CSP's frame-src allows the
+ *  archive bucket), with the same link for a new tab (phones show no PDF in a frame). */
+export function pdfPreview(doc, url) {
+  const label = doc.number || doc.message_id;
+  return html`<h3 id="titlu-previzualizare">Previzualizare PDF</h3>
+    <iframe class="cadru-pdf" src="${url}" title="Previzualizare PDF — ${label}"></iframe>
+    <p class="nota"><a href="${url}" target="_blank" rel="noopener">Deschide PDF-ul într-o filă nouă<span
+      class="ascuns"> — ${label}</span></a> (linkul este valabil câteva minute).</p>`;
 }

@@ -8,7 +8,7 @@ import {
 } from "../anaf.js";
 import { api, SESSION_EXPIRED } from "../api.js";
 import { checkCif } from "../cif.js";
-import { authorizationBadge, lastSync, publicDetails } from "../companies-view.js";
+import { authorizationBadge, lastSync, publicDetails, SYNC_POLL_MS } from "../companies-view.js";
 import { fieldError, html, setHtml, showMessage, withProgress } from "../dom.js";
 import { count } from "../format.js";
 
@@ -188,6 +188,7 @@ export default {
         if (!ctx.current()) return null;
         shownCompanies = companies;
         setHtml(list, table(companies, offered));
+        followSyncs();
         return companies;
       } catch (error) {
         if (!ctx.current() || error.code === SESSION_EXPIRED) return null;
@@ -198,6 +199,36 @@ export default {
       } finally {
         list.removeAttribute("aria-busy");
       }
+    }
+
+    // -- live sync progress: the rows' "în curs" cells follow the API until no sync runs ------------
+    let following = null;
+
+    /** While a company's sync is asked for or running, ask again every few seconds and redraw
+     *  only its row's sync and document cells (a form open in another row stays as it is). */
+    function followSyncs({ now = false } = {}) {
+      clearTimeout(following);
+      if (!now && !shownCompanies.some((c) => c.sync_in_progress)) return;
+      following = setTimeout(async () => {
+        if (!ctx.current()) return;
+        let companies;
+        try {
+          ({ companies } = await api("/companies"));
+        } catch {
+          companies = null; // a passing failure: the next round tries again
+        }
+        if (!ctx.current()) return;
+        if (companies) {
+          shownCompanies = companies;
+          for (const company of companies) {
+            const line = list.querySelector(`tr[data-cif="${CSS.escape(company.cif)}"]`);
+            if (!line || company.membership_state !== "active") continue;
+            setHtml(line.querySelector('td[data-eticheta="Ultima sincronizare"]'), lastSync(company));
+            setHtml(line.querySelector('td[data-eticheta="Documente"]'), html`${count(company.document_count)}`);
+          }
+        }
+        followSyncs();
+      }, now ? 0 : SYNC_POLL_MS);
     }
 
     // -- invitations: accepted or declined here ------------------------------------------------------
@@ -263,7 +294,9 @@ export default {
           await requestSync(company.cif);
           if (ctx.current()) {
             showMessage(status, "succes", `Sincronizarea companiei ${company.name} a pornit. ` +
-              "Rezultatul apare în câteva minute în istoricul sincronizărilor, pe pagina companiei.");
+              "Rândul companiei arată progresul; rezultatul apare și în istoricul sincronizărilor, " +
+              "pe pagina companiei.");
+            followSyncs({ now: true });
           }
         } catch (error) {
           if (ctx.current() && error.code !== SESSION_EXPIRED) {

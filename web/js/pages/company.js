@@ -6,7 +6,7 @@ import {
   importResult, isConnected, requestSync, runsTable, sendAuthorizationLink, startAuthorization, syncProblem,
 } from "../anaf.js";
 import { api, SESSION_EXPIRED } from "../api.js";
-import { authorizationBadge, lastSync, publicDetails } from "../companies-view.js";
+import { authorizationBadge, lastSync, publicDetails, SYNC_POLL_MS } from "../companies-view.js";
 import { confirmDialog, fieldError, html, setHtml, showMessage, withProgress } from "../dom.js";
 import { filePicker, mountFilePicker, showChosenFile } from "../file-picker.js";
 import { count, dateTime, roleName } from "../format.js";
@@ -388,7 +388,7 @@ function mountArchive(box, ctx, path, getCompany, setCompany) {
   const anafMessages = field("mesaj-anaf");
   const actions = field("actiuni-companie");
   const historyBox = field("istoric-sincronizari");
-  let watching = null; // the timer that refreshes the history after "Sincronizează acum"
+  let following = null; // the timer that asks again while the sync is "în curs"
 
   const problem = (region, error, text) => {
     if (error.code !== SESSION_EXPIRED && ctx.current()) showMessage(region, "eroare", text ?? error.message);
@@ -427,23 +427,29 @@ function mountArchive(box, ctx, path, getCompany, setCompany) {
     }
   }
 
-  /** After "Sincronizează acum": look at the history every few seconds until a new run ends. */
-  function watchHistory(before) {
-    clearInterval(watching);
-    let rounds = 0;
-    watching = setInterval(async () => {
-      rounds += 1;
-      if (!ctx.current() || rounds > 24) {
-        clearInterval(watching);
-        return;
+  /** While the sync is asked for or running ("în curs"), ask again every few seconds and redraw
+   *  the archive's state only (the buttons keep focus); when it ends, the history and the
+   *  actions follow. `now` asks at once (right after "Sincronizează acum"). */
+  function followSync({ now = false } = {}) {
+    clearTimeout(following);
+    if (!now && !getCompany().sync_in_progress) return;
+    following = setTimeout(async () => {
+      if (!ctx.current()) return;
+      try {
+        const { company } = await api(path);
+        if (!ctx.current()) return;
+        setCompany(company);
+        setHtml(field("stare-arhivare"), archiveState(company));
+        if (!company.sync_in_progress) {
+          await loadHistory();
+          await reloadCompany();
+          return;
+        }
+      } catch {
+        // a passing failure: the next round tries again
       }
-      const runs = await loadHistory();
-      const newest = runs?.[0];
-      if (newest && newest.result && `${newest.started_at}` !== `${before}`) {
-        clearInterval(watching);
-        reloadCompany();
-      }
-    }, 5000);
+      followSync();
+    }, now ? 0 : SYNC_POLL_MS);
   }
 
   function toggleLinkForm(open, { focus = true } = {}) {
@@ -467,13 +473,12 @@ function mountArchive(box, ctx, path, getCompany, setCompany) {
       }
     } else if (button.id === "sincronizeaza") {
       await withProgress(button, "Se pornește sincronizarea…", async () => {
-        const before = (await loadHistory())?.[0]?.started_at ?? null;
         try {
           await requestSync(company.cif);
           if (!ctx.current()) return;
-          showMessage(anafMessages, "succes", "Sincronizarea a pornit. Istoricul de mai jos se " +
-            "actualizează singur când se termină (de obicei în câteva minute).");
-          watchHistory(before);
+          showMessage(anafMessages, "succes", "Sincronizarea a pornit. „Ultima sincronizare” arată " +
+            "progresul, iar istoricul de mai jos se actualizează singur când se termină.");
+          followSync({ now: true });
         } catch (error) {
           if (error.code === "sync_too_soon") showMessage(anafMessages, "info", syncProblem(error, company));
           else problem(anafMessages, error, syncProblem(error, company));
@@ -569,4 +574,5 @@ function mountArchive(box, ctx, path, getCompany, setCompany) {
   });
 
   loadHistory();
+  followSync(); // a sync already running (the first one after authorization, or another tab's)
 }

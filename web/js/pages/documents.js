@@ -2,15 +2,16 @@
 // per-row downloads and exports. The address holds the whole state (company, filters, page size,
 // position), so links can be shared and the back button returns to the previous page or filter.
 import { api, SESSION_EXPIRED } from "../api.js";
+import { SYNC_POLL_MS, syncInProgress } from "../companies-view.js";
 import { html, setHtml, showMessage, trusted, withProgress } from "../dom.js";
-import { counted } from "../format.js";
+import { count, counted } from "../format.js";
 import { dateField, mountDateFields, readDateFields } from "../date-field.js";
 import { navigate } from "../nav.js";
 import { downloadFile, followExport, startExport } from "../documents/downloads.js";
 import {
   apiQuery, checkFilters, DEFAULT_PAGE_SIZE, FILTERS, hasFilters, PAGE_SIZES, pagePath, readState,
 } from "../documents/query.js";
-import { detail, lineRows, moreLines, table } from "../documents/view.js";
+import { detail, lineRows, moreLines, pdfPreview, table } from "../documents/view.js";
 
 const REMEMBERED = "arhivar.documente.cif";
 const ORDER_NOTES = {
@@ -111,6 +112,35 @@ function exportsBar() {
     </section>`;
 }
 
+/** "Pagina 2 din 4 · documentele 26–50 din 90"; only the page number for a partial search page,
+ *  whose place in the result is not known. */
+function position(state, page) {
+  const number = state.pageNumber ?? 1;
+  const shown = page.documents.length;
+  if (page.partial || !shown) return `Pagina ${count(number)}`;
+  const exact = page.total?.exact;
+  const first = (number - 1) * state.pageSize + 1;
+  const last = first + shown - 1;
+  const total = Math.max(page.total?.value ?? 0, last);
+  const pages = Math.max(number, Math.ceil(total / state.pageSize));
+  const atLeast = exact ? "" : "cel puțin ";
+  return `Pagina ${count(number)} din ${atLeast}${count(pages)} · documentele ${count(first)}–${count(last)} ` +
+    `din ${atLeast}${count(total)}`;
+}
+
+/** The pager again under the table, at the bottom right: where the page was and where it goes. */
+function pagerBelow(state, page) {
+  return html`<nav class="paginare paginare-jos" aria-label="Paginare sub tabel">
+    <span class="pozitie" id="pozitie-jos">${position(state, page)}</span>
+    <span class="rand-mic">
+      <button type="button" class="buton mic secundar contur" data-pagina="prev"
+        ${page.prev_cursor ? "" : "disabled"}>‹ Anterioara</button>
+      <button type="button" class="buton mic secundar contur" data-pagina="next"
+        ${page.next_cursor ? "" : "disabled"}>Următoarea ›</button>
+    </span>
+  </nav>`;
+}
+
 function pager(state, page) {
   const sizes = html`<label for="pe-pagina">Rânduri pe pagină</label>
     <select id="pe-pagina">${PAGE_SIZES.map((size) => html`<option value="${size}"
@@ -119,11 +149,12 @@ function pager(state, page) {
   const totalText = `${page.total?.exact ? "" : "cel puțin "}${counted(total, "document", "documente")}`;
   return html`<nav class="paginare" aria-label="Paginare">
     <span class="total" id="total-documente">${totalText}</span>
+    <span class="pozitie" id="pozitie">${position(state, page)}</span>
     <span class="rand-mic">${sizes}</span>
     <span class="rand-mic">
-      <button type="button" class="buton mic secundar contur" id="pagina-anterioara"
+      <button type="button" class="buton mic secundar contur" id="pagina-anterioara" data-pagina="prev"
         ${page.prev_cursor ? "" : "disabled"}>‹ Pagina anterioară</button>
-      <button type="button" class="buton mic secundar contur" id="pagina-urmatoare"
+      <button type="button" class="buton mic secundar contur" id="pagina-urmatoare" data-pagina="next"
         ${page.next_cursor ? "" : "disabled"}>Pagina următoare ›</button>
     </span>
   </nav>`;
@@ -142,14 +173,15 @@ function results(state, page) {
       ? "Niciun document nu corespunde filtrelor."
       : "Arhiva acestei companii nu are încă documente. Ele apar după prima sincronizare cu ANAF."}</p></div>`;
   }
-  return html`${pager(state, page)}${notes}${page.documents.length ? table(page.documents) : ""}`;
+  return html`${pager(state, page)}${notes}${page.documents.length
+    ? html`${table(page.documents)}${pagerBelow(state, page)}` : ""}`;
 }
 
 let companiesCache = { at: 0, list: null };
 
 /** The account's companies, active and pending (a pending one is named, never shown). */
-async function myCompanies({ fresh = false } = {}) {
-  if (fresh || !companiesCache.list || Date.now() - companiesCache.at > 60_000) {
+async function myCompanies({ fresh = false, maxAgeMs = 60_000 } = {}) {
+  if (fresh || !companiesCache.list || Date.now() - companiesCache.at > maxAgeMs) {
     const { companies } = await api("/companies");
     companiesCache = { at: Date.now(), list: companies };
   }
@@ -179,6 +211,7 @@ export default {
     <h1>Documente</h1>
     <div id="companie-documente"></div>
     <div id="mesaj-documente" role="status" aria-live="polite"></div>
+    <div id="sincronizare-documente" role="status" aria-live="polite"></div>
     <div id="continut-documente" aria-busy="true"><p class="nota">Se încarcă…</p></div>
     <dialog class="dialog panou-document" id="panou-document" aria-labelledby="titlu-detaliu">
       <div id="corp-detaliu"></div>
@@ -231,6 +264,35 @@ export default {
       ${filterForm(state)}${exportsBar()}`);
 
     const go = (changes) => navigate(pagePath({ ...state, exportId: null, ...changes }));
+
+    // -- a sync "în curs": its progress here, then its new documents on offer --------------------
+    const syncBox = $("#sincronizare-documente");
+    let countBefore = null; // the archive's size when the sync was first seen running
+    async function followSync() {
+      let live = null;
+      try {
+        live = (await myCompanies({ maxAgeMs: SYNC_POLL_MS / 2 })).find((c) => c.cif === chosen) ?? null;
+      } catch {
+        // a passing failure: said nothing, the list stays as it is
+      }
+      if (!alive() || !live) return;
+      if (live.sync_in_progress) {
+        countBefore ??= live.document_count ?? 0;
+        setHtml(syncBox, html`<p class="mesaj info" id="sincronizare-in-curs">Sincronizarea cu ANAF: ${
+          syncInProgress(live)}</p>`);
+        setTimeout(followSync, SYNC_POLL_MS);
+        return;
+      }
+      if (countBefore === null) return; // nothing was running
+      const added = (live.document_count ?? 0) - countBefore;
+      setHtml(syncBox, added > 0
+        ? html`<p class="mesaj succes" id="documente-noi">Sincronizarea s-a încheiat. ${
+          counted(added, "document nou", "documente noi")}: <button type="button" class="buton mic" id="afiseaza-noi">Afișează</button></p>`
+        : html`<p class="mesaj info" id="documente-noi">Sincronizarea s-a încheiat: niciun document nou.</p>`);
+      syncBox.querySelector("#afiseaza-noi")?.addEventListener("click", () => navigate(pagePath({
+        cif: chosen, filters: state.filters, pageSize: state.pageSize })));
+    }
+    followSync();
     $("#compania")?.addEventListener("change", (event) => {
       go({ cif: event.target.value, filters: {}, cursor: null });
     });
@@ -319,8 +381,12 @@ export default {
     $("#pe-pagina")?.addEventListener("change", (event) => {
       go({ pageSize: Number(event.target.value) || DEFAULT_PAGE_SIZE, cursor: null });
     });
-    $("#pagina-urmatoare")?.addEventListener("click", () => go({ cursor: page.next_cursor, direction: "next" }));
-    $("#pagina-anterioara")?.addEventListener("click", () => go({ cursor: page.prev_cursor, direction: "prev" }));
+    const number = state.pageNumber ?? 1;
+    for (const button of content.querySelectorAll("button[data-pagina]")) {
+      button.addEventListener("click", () => (button.dataset.pagina === "next"
+        ? go({ cursor: page.next_cursor, direction: "next", pageNumber: number + 1 })
+        : go({ cursor: page.prev_cursor, direction: "prev", pageNumber: Math.max(1, number - 1) })));
+    }
 
     // -- detail panel and downloads --------------------------------------------------------------
     const dialog = $("#panou-document");
@@ -342,8 +408,24 @@ export default {
         setHtml(body, detail(doc));
         body.querySelector("h2")?.setAttribute("tabindex", "-1");
         body.querySelector("h2")?.focus();
+        if (doc.pdf_status === "ready") showPreview(doc);
       } catch (error) {
         if (alive()) showMessage(detailStatus, "eroare", error.message);
+      }
+    }
+
+    async function showPreview(doc) {
+      const box = body.querySelector("#previzualizare-pdf");
+      try {
+        const link = await api(`/companies/${encodeURIComponent(chosen)}/documents/`
+          + `${encodeURIComponent(doc.message_id)}/download?format=pdf&disposition=inline`);
+        if (!alive() || dialog.dataset.mesaj !== doc.message_id || !box.isConnected) return;
+        setHtml(box, pdfPreview(doc, link.url));
+      } catch (error) {
+        if (alive() && box.isConnected) {
+          setHtml(box, html`<h3 id="titlu-previzualizare">Previzualizare PDF</h3>
+            <p class="nota">Previzualizarea nu este disponibilă acum (${error.message}); descărcați PDF-ul.</p>`);
+        }
       }
     }
 
