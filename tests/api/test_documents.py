@@ -435,7 +435,7 @@ def test_an_inline_link_shows_the_pdf_in_place_for_the_preview(archive):
     """The document dialog frames the PDF: the link's answer says inline, as a PDF."""
     from functions.render_pdf.handler import render_document
     invoice = next(d for d in archive.documents if d.kind == "received" and d.parse_status == "ok")
-    render_document(archive.cif, invoice.sk, invoice.message_id)
+    render_document(archive.cif, invoice.sk, invoice.message_id, archive=dependencies.archive())
     base = f"/companies/{archive.cif}/documents/{invoice.message_id}/download"
     link = archive.user.call("GET", base, params={"format": "pdf", "disposition": "inline"})
     assert link.status_code == 200, link.text
