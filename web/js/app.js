@@ -11,6 +11,7 @@ import companies from "./pages/companies.js";
 import confirm from "./pages/confirm.js";
 import documents from "./pages/documents.js";
 import home from "./pages/home.js";
+import integrations from "./pages/integrations.js";
 import integrity from "./pages/integrity.js";
 import login from "./pages/login.js";
 import notFound from "./pages/not-found.js";
@@ -36,6 +37,7 @@ const routes = [
   [/^\/companii\/([^/]+)$/, company],
   [/^\/companii\/([^/]+)\/jurnal$/, audit],
   [/^\/companii\/([^/]+)\/integritate$/, integrity],
+  [/^\/companii\/([^/]+)\/integrari$/, integrations],
   [/^\/autorizare-anaf$/, anafResult],
   [/^\/documente$/, documents],
   [/^\/vizualizare$/, viewer],
