@@ -9,7 +9,7 @@ import csv
 import io
 import time
 import zipfile
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import requests
@@ -118,7 +118,8 @@ def test_a_second_saga_export_takes_only_what_arrived_since_the_first(company, s
     assert indexes(members) == set(by_index)
     for name, root in members.items():
         document = by_index[root.findtext("Factura/Antet/FacturaIndexSPV")]
-        day = datetime.strptime(root.findtext("Factura/Antet/FacturaData") or "", "%d.%m.%Y").date()
+        dd, mm, yyyy = (root.findtext("Factura/Antet/FacturaData") or "").split(".")
+        day = date(int(yyyy), int(mm), int(dd))
         assert day.isoformat() == document.issue_date
         assert name.endswith(f"_{day:%d-%m-%Y}.xml") and name.split("/")[1].startswith("F_")
         assert root.findtext("Factura/FacturaID") == document.message_id
