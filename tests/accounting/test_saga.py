@@ -209,3 +209,36 @@ def test_periods_cover_a_month_or_a_quarter(text: str, start: date, end: date) -
 def test_other_periods_are_refused(text: str) -> None:
     with pytest.raises(InvalidPeriod):
         parse_period(text)
+
+
+def test_a_document_level_allowance_is_a_line_of_its_own_at_its_vat_rate() -> None:
+    def discount(root: etree._Element) -> None:
+        allowance = etree.Element(f"{{{CAC}}}AllowanceCharge")
+        etree.SubElement(allowance, f"{{{CBC}}}ChargeIndicator").text = "false"
+        etree.SubElement(allowance, f"{{{CBC}}}AllowanceChargeReason").text = "Discount volum"
+        etree.SubElement(allowance, f"{{{CBC}}}Amount", currencyID="RON").text = "100.00"
+        category = etree.SubElement(allowance, f"{{{CAC}}}TaxCategory")
+        etree.SubElement(category, f"{{{CBC}}}ID").text = "S"
+        etree.SubElement(category, f"{{{CBC}}}Percent").text = "19.00"
+        node(root, "cac:TaxTotal").addprevious(allowance)
+    _, root = saga(edited("anaf-example-invoice-ubl.xml", discount))
+    lines = root.findall("Factura/Detalii/Continut/Linie")
+    last = children(lines[-1])
+    assert len(lines) == 36 and last["Descriere"] == "Reducere: Discount volum"
+    assert (last["Cantitate"], last["Valoare"], last["TVA"], last["ProcTVA"]) == ("1", "-100.00", "-19.00", "19")
+    at_19 = sum(Decimal(line.findtext("TVA") or "0") for line in lines if line.findtext("ProcTVA") == "19")
+    assert at_19 == Decimal("6596498.38")  # still the invoice's own VAT at 19%
+
+
+def test_an_invoice_type_381_already_negative_keeps_its_signs() -> None:
+    def negative_credit(root: etree._Element) -> None:
+        node(root, "cbc:InvoiceTypeCode").text = "381"
+        for path in ("cac:InvoiceLine/cbc:InvoicedQuantity", "cac:InvoiceLine/cbc:LineExtensionAmount",
+                     "cac:LegalMonetaryTotal/*", "cac:TaxTotal//cbc:TaxAmount", "cac:TaxTotal//cbc:TaxableAmount"):
+            for element in root.iterfind(path, NS):
+                element.text = f"-{element.text}"
+    _, root = saga(edited("anaf-example-invoice-ubl.xml", negative_credit))
+    first = children(node(root, "Factura/Detalii/Continut/Linie"))
+    assert (first["Cantitate"], first["Valoare"]) == ("-46396.67", "-334641.38")
+    vat = sum(Decimal(t) for t in texts(root, "Factura/Detalii/Continut/Linie/TVA"))
+    assert vat == Decimal("-6598592.60")

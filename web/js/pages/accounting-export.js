@@ -118,16 +118,21 @@ export default {
       if (data.get("type")) filters.type = String(data.get("type"));
       if (data.get("not_exported")) filters.accounting = "not_exported";
       const period = `${data.get("year")}-${data.get("period")}`;
+      let exportId = null;
       await withProgress(button, "Se pornește…", async () => {
         try {
-          const exportId = await startExport(cif, String(data.get("format")), filters, period);
-          if (!alive()) return;
-          button.disabled = true;
-          await followExport({ cif, exportId, region, alive });
+          exportId = await startExport(cif, String(data.get("format")), filters, period);
         } catch (error) {
           if (alive()) showMessage(region, "eroare", error.message);
         }
       });
+      if (!exportId || !alive()) return;
+      button.disabled = true; // one export at a time; the next one once this one is done
+      try {
+        await followExport({ cif, exportId, region, alive });
+      } finally {
+        button.disabled = false;
+      }
     });
   },
 };
