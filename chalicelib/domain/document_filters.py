@@ -60,6 +60,7 @@ class DocumentFilter:
     amount_max: Decimal | None = None
     q: str | None = None  # as typed
     superseded: bool = False  # True: only the documents a verified original replaced
+    accounting: str | None = None  # exported | not_exported: in an accounting export or not yet
 
     @property
     def partner_cif(self) -> str | None:
@@ -96,7 +97,8 @@ class DocumentFilter:
 
 
 FILTER_PARAMS = ("type", "created_from", "created_to", "issued_from", "issued_to", "partner",
-                 "number", "amount_min", "amount_max", "q", "superseded")
+                 "number", "amount_min", "amount_max", "q", "superseded", "accounting")
+ACCOUNTING_MARKS = ("exported", "not_exported")
 
 
 def parse_filter(params: Mapping[str, Any]) -> DocumentFilter:
@@ -127,7 +129,11 @@ def parse_filter(params: Mapping[str, Any]) -> DocumentFilter:
         amount_max=_amount(text("amount_max"), "amount_max"),
         q=text("q"),
         superseded=_flag(text("superseded"), "superseded"),
+        accounting=text("accounting"),
     )
+    if found.accounting is not None and found.accounting not in ACCOUNTING_MARKS:
+        raise InvalidFilter("Exportul în contabilitate poate fi: exported sau not_exported.",
+                            details={"field": "accounting"})
     for low, high, what in (("created_from", "created_to", "Data creării"),
                             ("issued_from", "issued_to", "Data emiterii"),
                             ("amount_min", "amount_max", "Suma")):

@@ -19,13 +19,15 @@ same transaction. Otherwise the first stays and the later one is a duplicate.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import PutError, TransactWriteError
+from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.settings import Settings
@@ -39,6 +41,8 @@ Document = DocumentModel
 VERIFIED = "verified"
 UNVERIFIED = "unverified"
 RECORD_ATTEMPTS = 4  # another door taking the upload between our read and our write: read again
+MARK_BATCH = 25  # documents marked per transaction by an accounting export
+MARK_ATTEMPTS = 4  # a batch that met a concurrent write (a PDF render) is tried again
 
 
 def message_key(cif: str, message_id: str) -> str:
@@ -259,6 +263,53 @@ class DocumentRepository:
         superseded ones too (their originals are archived all the same): the integrity check."""
         condition = DocumentModel.sk > after_sk if after_sk else None
         yield from DocumentModel.query(cif, condition, consistent_read=True, page_size=200)
+
+    # -- accounting exports ------------------------------------------------------------------------
+
+    def mark_exported(self, cif: str, sks: Iterable[str], export_id: str, at: datetime) -> int:
+        """Record that these documents went into accounting export `export_id` at `at`, in
+        transactions of MARK_BATCH updates (the item's other attributes untouched; a document
+        gone meanwhile is skipped by its condition failing the batch, then marked one by one).
+        Idempotent: a retried build writes the same marks. Returns how many were marked."""
+        batch: list[str] = []
+        marked = 0
+        for sk in sks:
+            batch.append(sk)
+            if len(batch) == MARK_BATCH:
+                marked += self._mark_batch(cif, batch, export_id, at)
+                batch = []
+        if batch:
+            marked += self._mark_batch(cif, batch, export_id, at)
+        return marked
+
+    def _mark_batch(self, cif: str, sks: list[str], export_id: str, at: datetime) -> int:
+        actions: list[Action] = [DocumentModel.accounting_export_id.set(export_id),
+                                 DocumentModel.accounting_exported_at.set(at)]
+        for attempt in range(MARK_ATTEMPTS):
+            try:
+                with TransactWrite(connection=self._connection) as transaction:
+                    for sk in sks:
+                        transaction.update(DocumentModel(cif=cif, sk=sk), actions=actions,
+                                           condition=DocumentModel.sk.exists())
+                return len(sks)
+            except TransactWriteError as error:
+                reasons = [r.code if r else None for r in (error.cancellation_reasons or [])]
+                if "ConditionalCheckFailed" in reasons:
+                    return sum(self._mark_one(cif, sk, actions) for sk in sks)
+                if attempt == MARK_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.05 * 2 ** attempt)  # a concurrent write to one of them: again
+        return 0
+
+    @staticmethod
+    def _mark_one(cif: str, sk: str, actions: list[Action]) -> bool:
+        try:
+            DocumentModel(cif=cif, sk=sk).update(actions=actions, condition=DocumentModel.sk.exists())
+            return True
+        except UpdateError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise
+            return False
 
     # -- the PDF ----------------------------------------------------------------------------------
 

@@ -250,7 +250,8 @@ class AuthorizationRequestModel(Model):
 # document_queries.py `_condition` and the superseded filter); the page then batch-gets the
 # items it shows from the table. A whole-item copy per index cost ~4× the item in storage and
 # write units for every document kept 10 years.
-LIST_FILTER_ATTRIBUTES = ("kind", "issue_sk", "number_sk", "partner_text", "amount", "search_text", "superseded_by")
+LIST_FILTER_ATTRIBUTES = ("kind", "issue_sk", "number_sk", "partner_text", "amount", "search_text", "superseded_by",
+                          "accounting_export_id")
 
 
 def _list_projection(*index_keys: str) -> IncludeProjection:
@@ -386,6 +387,11 @@ class DocumentModel(Model):
     by_kind = DocumentsByKindIndex()
     by_number = DocumentsByNumberIndex()
     by_message = DocumentsByMessageIndex()
+
+    # The last accounting export (SAGA / lines CSV, issue 16) that included this document, and
+    # when it was built: "doar ce nu a fost exportat încă" lists those without one.
+    accounting_export_id = UnicodeAttribute(null=True)
+    accounting_exported_at = UTCDateTimeAttribute(null=True)
 
 
 class SyncRunModel(Model):

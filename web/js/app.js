@@ -4,6 +4,7 @@ import { html, setHtml } from "./dom.js";
 import { navigate, safeReturnPath, setFlash, setNavigator, takeFlash } from "./nav.js";
 import { currentAccount, forget, isSignedIn, onSessionChange, restore, signOut } from "./session.js";
 import account from "./pages/account.js";
+import accountingExport from "./pages/accounting-export.js";
 import anafResult from "./pages/anaf-result.js";
 import audit from "./pages/audit.js";
 import company from "./pages/company.js";
@@ -38,6 +39,7 @@ const routes = [
   [/^\/companii\/([^/]+)\/jurnal$/, audit],
   [/^\/companii\/([^/]+)\/integritate$/, integrity],
   [/^\/companii\/([^/]+)\/integrari$/, integrations],
+  [/^\/companii\/([^/]+)\/contabilitate$/, accountingExport],
   [/^\/autorizare-anaf$/, anafResult],
   [/^\/documente$/, documents],
   [/^\/vizualizare$/, viewer],

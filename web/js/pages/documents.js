@@ -82,6 +82,16 @@ function filterForm(state) {
         ${field("amount_min", "Total minim", f.amount_min, "text", 'inputmode="decimal"')}
         ${field("amount_max", "Total maxim", f.amount_max, "text", 'inputmode="decimal"')}
       </div>
+      <div class="rand">
+        <div class="camp">
+          <label for="filtru-accounting">Export în contabilitate</label>
+          <select id="filtru-accounting" name="accounting">
+            <option value="" ${!f.accounting ? "selected" : ""}>Toate</option>
+            <option value="not_exported" ${f.accounting === "not_exported" ? "selected" : ""}>Doar ce nu a fost exportat încă</option>
+            <option value="exported" ${f.accounting === "exported" ? "selected" : ""}>Doar cele exportate</option>
+          </select>
+        </div>
+      </div>
       <div class="bifa">
         <input id="filtru-superseded" name="superseded" type="checkbox" value="1" ${f.superseded === "1" ? "checked" : ""}>
         <label for="filtru-superseded">Doar copiile înlocuite de originalul cu semnătura verificată
@@ -95,7 +105,7 @@ function filterForm(state) {
     </form>`;
 }
 
-function exportsBar() {
+function exportsBar(cif) {
   // Offered once the filter's count is known: an export of nothing would be an empty file.
   return html`
     <section class="card exporturi" aria-labelledby="titlu-exporturi" hidden>
@@ -106,6 +116,8 @@ function exportsBar() {
         <button type="button" class="buton secundar contur" data-export="xlsx">Export Excel</button>
         <span class="nota">Pentru filtrul curent: ZIP cu XML, PDF și originalele ANAF, plus index.csv.</span>
       </div>
+      <p class="nota"><a id="link-contabilitate" href="/companii/${encodeURIComponent(cif)}/contabilitate" data-link>Export pentru contabilitate (SAGA, WinMentor)</a>:
+        facturile unei luni sau ale unui trimestru, doar cele neexportate încă.</p>
       <p class="nota" id="fara-export" hidden>Nu există documente de exportat pentru filtrul curent:
         descărcările apar aici când filtrul are cel puțin un document.</p>
       <div id="stare-export" role="status" aria-live="polite"></div>
@@ -261,7 +273,7 @@ export default {
     const company = companies.find((c) => c.cif === chosen);
     setHtml($("#companie-documente"), html`${companyPicker(companies, chosen)}
       ${companies.length < 2 ? html`<p class="subtitlu">${company.name} · CIF ${company.cif}</p>` : ""}
-      ${filterForm(state)}${exportsBar()}`);
+      ${filterForm(state)}${exportsBar(chosen)}`);
 
     const go = (changes) => navigate(pagePath({ ...state, exportId: null, ...changes }));
 
