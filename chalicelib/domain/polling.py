@@ -2,9 +2,9 @@
 
 Every sync run costs at least one ANAF list call out of one application's 1000 a minute, so
 polling every company at its licence's interval caps the product long before invoices do
-(README, "Câte companii încap în bugetul ANAF"). Companies with recent activity are polled at
-their licence's interval; quiet ones are backed off stepwise, never beyond the licence's
-promise for a quiet company (`Licence.quiet_sync_interval`):
+(README, "How many companies one ANAF application serves"). Companies with recent activity
+are polled at their licence's interval; quiet ones are backed off stepwise, never beyond the
+licence's promise for a quiet company (`Licence.quiet_sync_interval`):
 
 - active: the first sync is not done yet, or the last activity (a run that archived new
   messages, "Sincronizează acum", a new authorization) is less than QUIET_AFTER old, or fewer
