@@ -2,7 +2,8 @@
 
 It owns the company record: creation, ANAF's public data, the licence and its history, the
 ANAF authorization the company syncs with, the sync engine's lease and schedule (`next_sync_at`
-with its `due` index shard), the document counters, and the two-factor requirement. Services
+with its `due` index shard, and adaptive polling's `active_at`/`quiet_runs`, written only at the
+end of a run and on a new authorization), the document counters, and the two-factor requirement. Services
 read the returned items' attributes (`Company`) and never write through them.
 """
 
