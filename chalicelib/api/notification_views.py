@@ -7,7 +7,7 @@ from typing import Any
 from chalicelib.api.views import iso
 from chalicelib.domain.licences import Licence
 from chalicelib.domain.notifications import Category
-from chalicelib.services.licences import LicenceState, emails_label_ro, sync_label_ro
+from chalicelib.services.licences import LicenceState, emails_label_ro, quiet_sync_label_ro, sync_label_ro
 from chalicelib.services.notification_settings import Settings, Unsubscribed
 
 
@@ -15,6 +15,8 @@ def licence(item: Licence) -> dict[str, Any]:
     return {"code": item.code, "name": item.name_ro,
             "sync_interval_minutes": int(item.sync_interval.total_seconds() // 60),
             "sync_label": sync_label_ro(item),
+            "quiet_sync_interval_minutes": int(item.quiet_sync_interval.total_seconds() // 60),
+            "quiet_sync_label": quiet_sync_label_ro(item),
             "new_document_emails": item.new_document_emails.value,
             "new_document_emails_label": emails_label_ro(item)}
 

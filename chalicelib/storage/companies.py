@@ -2,7 +2,8 @@
 
 It owns the company record: creation, ANAF's public data, the licence and its history, the
 ANAF authorization the company syncs with, the sync engine's lease and schedule (`next_sync_at`
-with its `due` index shard), the document counters, and the two-factor requirement. Services
+with its `due` index shard, and adaptive polling's `active_at`/`quiet_runs`, written only at the
+end of a run and on a new authorization), the document counters, and the two-factor requirement. Services
 read the returned items' attributes (`Company`) and never write through them.
 """
 
@@ -17,6 +18,7 @@ from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.domain.polling import Activity
 from chalicelib.storage.dynamodb_errors import condition_failed
 from chalicelib.storage.models import CompanyModel, LicenceChange
 
@@ -125,13 +127,16 @@ def take_lease(cif: str, run_id: str, now: datetime, until: datetime) -> Company
 
 
 def release_lease(cif: str, run_id: str, *, now: datetime, result: str, covered_until: datetime | None,
-                  anaf_unavailable: bool, next_at: datetime | None) -> bool:
+                  anaf_unavailable: bool, next_at: datetime | None, activity: Activity | None = None) -> bool:
     """End a run: its result, the covered window it reached (which also ends the run of ANAF
-    outages), or one more outage; and the next sync when one is planned. False when the lease
-    was lost to another run meanwhile (nothing written)."""
+    outages), or one more outage; the next sync when one is planned, and the activity facts
+    adaptive polling decided it from (in the same write). False when the lease was lost to
+    another run meanwhile (nothing written)."""
     actions: list[Action] = [CompanyModel.lease_owner.remove(), CompanyModel.lease_until.remove(),
                              CompanyModel.sync_progress.remove(),
                              CompanyModel.last_sync_at.set(now), CompanyModel.last_sync_result.set(result)]
+    if activity is not None and activity.active_at is not None:
+        actions += [CompanyModel.active_at.set(activity.active_at), CompanyModel.quiet_runs.set(activity.quiet_runs)]
     if covered_until is not None:
         actions.append(CompanyModel.covered_until.set(covered_until))
         actions.append(CompanyModel.consecutive_failures.set(0))
@@ -203,11 +208,14 @@ def _schedule(cif: str, at: datetime) -> list[Action]:
 
 def attach_credential(cif: str, credential_id: str, *, authorization_state: str, until: datetime,
                       sync_at: datetime) -> None:
-    """The company syncs with this credential from now on, the first sync at `sync_at`."""
+    """The company syncs with this credential from now on, the first sync at `sync_at`; a new
+    authorization makes it active for adaptive polling (domain/polling.py) from then."""
     CompanyModel(cif=cif).update(actions=[
         CompanyModel.credential_id.set(credential_id),
         CompanyModel.authorization_state.set(authorization_state),
         CompanyModel.authorization_expires_at.set(until),
+        CompanyModel.active_at.set(sync_at),
+        CompanyModel.quiet_runs.set(0),
         *_schedule(cif, sync_at),
     ], condition=CompanyModel.cif.exists())
 

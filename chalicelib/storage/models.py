@@ -157,6 +157,10 @@ class CompanyModel(Model):
     created_at = UTCDateTimeAttribute()
     licence_history = ListAttribute(of=LicenceChange, null=True)  # newest last, the last 20
     two_factor_required = BooleanAttribute(null=True)  # "2FA obligatoriu pentru membri"
+    # Adaptive polling's facts (domain/polling.py), written at the end of a run and on a new
+    # authorization: the last activity and the complete runs since then that found nothing.
+    active_at = UTCDateTimeAttribute(null=True)
+    quiet_runs = NumberAttribute(null=True)
 
     due = CompaniesDueIndex()
     stale = CompaniesStaleIndex()

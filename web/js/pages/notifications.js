@@ -64,7 +64,12 @@ function table(settings, licences) {
 
 function licenceList(licences) {
   return html`<ul class="licente">${licences.map((l) => html`
-    <li><strong>${l.name}</strong>: sincronizare ${l.sync_label}, ${l.new_document_emails_label}.</li>`)}</ul>`;
+    <li><strong>${l.name}</strong>: sincronizare ${l.sync_label}${quietNote(l)}, ${l.new_document_emails_label}.</li>`)}</ul>`;
+}
+
+/** Adaptive polling's promise for a quiet company, when the licence backs off: " (fără documente noi …)". */
+function quietNote(licence) {
+  return licence.quiet_sync_label ? ` (${licence.quiet_sync_label})` : "";
 }
 
 function suppressedNote(settings) {
@@ -127,7 +132,7 @@ function wire(root, licences) {
         title: "Schimbați licența?",
         body: html`<p>Licența companiei <strong>${form.dataset.nume}</strong> se schimbă din
             <strong>${current?.name ?? form.dataset.actuala}</strong> în <strong>${wanted.name}</strong>.</p>
-          <p>De acum: sincronizare ${wanted.sync_label}, ${wanted.new_document_emails_label}. Documentele
+          <p>De acum: sincronizare ${wanted.sync_label}${quietNote(wanted)}, ${wanted.new_document_emails_label}. Documentele
             arhivate rămân neschimbate.</p>`,
         confirmLabel: `Schimbă în ${wanted.name}`,
       });
