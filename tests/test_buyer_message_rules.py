@@ -26,7 +26,7 @@ def test_rasp_file_is_anafs_header_with_the_index_and_the_text_escaped():
 
 
 def test_rasp_file_needs_a_numeric_index():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="upload index"):
         rasp_xml("12a", "Mesaj")
 
 
@@ -44,4 +44,5 @@ def test_text_outside_the_rules_is_refused_in_romanian(text):
 def test_labels_quote_anaf_for_refusals_only():
     assert label(State.PROCESSING, None) == "în prelucrare"
     assert label(State.ACCEPTED, None) == "acceptat de ANAF"
-    assert label(State.REFUSED, "XML cu erori nepreluat de sistem") == "respins de ANAF: XML cu erori nepreluat de sistem"
+    refused = "XML cu erori nepreluat de sistem"
+    assert label(State.REFUSED, refused) == f"respins de ANAF: {refused}"
