@@ -109,7 +109,10 @@ class BuyerMessages:
         return record(State.SENT, receipt.upload_index)
 
     def check_now(self, membership: Membership, message_id: str) -> BuyerMessage:
-        """"Verifică starea": one stareMesaj call now, for a message still waiting for ANAF."""
+        """"Verifică starea": one stareMesaj call now, for a message still waiting for ANAF
+        (owners and admins: it spends the company's ANAF allowance)."""
+        if not can_administer(Role(membership.role)):
+            raise NotAllowed("Doar proprietarii și administratorii pot întreba ANAF de starea mesajului.")
         item = find(membership.cif, message_id)
         if not State(item.state).pending or not item.upload_index:
             return item
@@ -145,12 +148,17 @@ def listing(cif: str, document_id: str | None = None) -> list[BuyerMessage]:
 def follow(client: EFacturaClient, budget: CallBudget, item: BuyerMessage, clock: Callable[[], datetime]) -> int:
     """Ask ANAF where one uploaded message is and record the answer; the ANAF calls made.
 
-    A stareMesaj error about the message itself (ANAF's words, e.g. unknown index) is kept on
-    the message and it is asked again next time; availability and auth errors propagate."""
+    ANAF's refusal to answer about the message (its words, e.g. an unknown index or the day's
+    100 questions spent) is kept on the message, which is asked again next time; availability
+    and authorization failures propagate."""
     budget.spend_status(item.upload_index or "")
     try:
         status = client.message_status(item.upload_index or "")
-    except _REFUSALS as problem:
+    except anaf.AnafAuthError:
+        raise
+    except anaf.AnafError as problem:
+        if problem.retryable and not isinstance(problem, anaf.AnafDailyLimitReached):
+            raise
         records.record_check(item, State(item.state), clock(), anaf_error=problem.message or problem.code)
         return 1
     if status.state is MessageState.PROCESSING:

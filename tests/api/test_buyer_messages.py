@@ -11,11 +11,14 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import pytest
 import requests
 
 from chalicelib import dependencies
+from chalicelib.domain.buyer_messages import State
+from chalicelib.storage import buyer_messages as records
 from chalicelib.storage.models import DocumentModel
 from tests.api.conftest import User, add_proven_company, new_company, sign_up
 
@@ -161,3 +164,49 @@ def test_another_companys_member_gets_404_everywhere(supplied, base_url, local_s
     assert outsider.call("GET", f"/companies/{supplied.cif}/buyer-messages").status_code == 404
     check = outsider.call("POST", f"/companies/{supplied.cif}/buyer-messages/{mine[0]['id']}/check")
     assert check.status_code == 404
+
+
+def test_a_viewer_sees_the_messages_but_cannot_send_or_ask_anaf(supplied, base_url):
+    viewer = sign_up(base_url)
+    invited = supplied.user.call("POST", f"/companies/{supplied.cif}/members",
+                                 json={"email": viewer.email, "role": "viewer"})
+    assert invited.status_code == 201, invited.text
+    assert viewer.call("POST", f"/invitations/{supplied.cif}/accept").status_code == 200
+    listed = viewer.call("GET", f"/companies/{supplied.cif}/buyer-messages")
+    assert listed.status_code == 200 and listed.json()["messages"]
+    refused = supplied.send("Un mesaj de la cineva care doar vede arhiva.", user=viewer)
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "not_allowed"
+    # asking ANAF spends the company's allowance: owners and admins only
+    asked = viewer.call("POST", f"/companies/{supplied.cif}/buyer-messages/{listed.json()['messages'][0]['id']}/check")
+    assert asked.status_code == 403 and asked.json()["error"]["code"] == "not_allowed"
+
+
+def _recorded(supplied, upload_index: str):
+    """A message as the send step records it, for an upload index the test chose (ANAF's answers
+    that a buyer message itself cannot provoke from the sandbox: nok, unknown index)."""
+    return records.create(supplied.cif, document_id=supplied.invoice_id,
+                          invoice_upload_index=supplied.invoice_upload_index, invoice_number=None, partner_name=None,
+                          partner_cif=None, text="Text de test.", sent_by="test", now=datetime.now(UTC),
+                          state=State.SENT, upload_index=upload_index)
+
+
+def test_a_nok_is_shown_with_the_errors_of_anafs_error_file(supplied, seeded_companies):
+    with supplied.sandbox_clock_back(120):
+        created = supplied.admin("POST", "invoices", json={"kind": "error", "seller_cif": supplied.cif,
+                                                           "buyer_cif": seeded_companies[0]["cif"]})["created"]
+    item = _recorded(supplied, created[0]["id_solicitare"])
+    checked = supplied.user.call("POST", f"/companies/{supplied.cif}/buyer-messages/{item.message_id}/check")
+    assert checked.status_code == 200, checked.text
+    message = checked.json()["message"]
+    words = "E: validari globale  SCHEMATRON   eroare: [BR-16]-An Invoice shall have at least one Invoice line (BG-25)."
+    assert message["state"] == "refused" and message["anaf_error"] == words
+    assert message["state_label"] == f"respins de ANAF: {words}"
+
+
+def test_anafs_refusal_to_answer_is_kept_and_the_message_asked_again_later(supplied):
+    item = _recorded(supplied, "999")
+    checked = supplied.user.call("POST", f"/companies/{supplied.cif}/buyer-messages/{item.message_id}/check")
+    assert checked.status_code == 200, checked.text
+    message = checked.json()["message"]
+    assert message["state"] == "sent" and message["anaf_error"] == "Nu exista factura cu id_incarcare= 999"
+    assert message["state_label"] == "trimis"

@@ -16,6 +16,7 @@ function messageItem(message, canSend) {
       ${message.upload_index ? html` · index ANAF ${message.upload_index}` : ""}</p>
     <p class="text-mesaj-furnizor">${message.text}</p>
     <p class="mesaj ${STATE_CLASS[message.state] ?? "info"} stare-mesaj-furnizor">Stare: <strong>${message.state_label}</strong>
+      ${pending && message.anaf_error ? html`<span class="nota bloc">ANAF: ${message.anaf_error}</span>` : ""}
       ${message.answer_document_id ? html`<span class="nota bloc">Mesajul ANAF se arhivează în Documente
         (ID mesaj ANAF ${message.answer_document_id}).</span>` : ""}</p>
     ${pending && canSend ? html`<button type="button" class="buton mic secundar contur" data-verifica="${message.id}">Verifică
