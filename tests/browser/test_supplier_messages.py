@@ -56,3 +56,16 @@ def test_send_a_message_to_the_supplier_from_the_dialog_and_follow_it_to_accepte
     expect(item.get_by_role("button", name=re.compile("^Verifică starea"))).to_have_count(0)
     violations = blocking_violations(page)
     assert violations == [], report("the supplier messages after sending", violations)
+
+    # AND the company's list of messages to suppliers, linked from the company page, shows it
+    dialog.get_by_role("button", name="Închide").click()
+    page.goto(f"/companii/{supplied.cif}")
+    page.get_by_role("link", name="Mesaje către furnizori").click()
+    expect(page.get_by_role("heading", name="Mesaje către furnizori", level=1)).to_be_visible()
+    row = page.locator("#tabel-mesaje-furnizori tbody tr")
+    expect(row).to_have_count(1)
+    expect(row.locator(".text-mesaj-furnizor")).to_have_text(
+        "Cantitatea livrată este 8, nu 10. Vă rugăm să emiteți factura de stornare.")
+    expect(row.locator(".stare-mesaj-furnizor")).to_have_text("acceptat de ANAF")
+    violations = blocking_violations(page)
+    assert violations == [], report("Mesaje către furnizori", violations)

@@ -7,7 +7,7 @@ import { dateTime } from "../format.js";
 
 const MIN_TEXT = 3;
 const MAX_TEXT = 2000;
-const STATE_CLASS = { sent: "info", processing: "info", accepted: "succes", refused: "eroare" };
+export const STATE_CLASS = { sent: "info", processing: "info", accepted: "succes", refused: "eroare" };
 
 function messageItem(message, canSend) {
   const pending = message.state === "sent" || message.state === "processing";
