@@ -449,6 +449,10 @@ from chalicelib.api.documents_routes import documents_routes  # noqa: E402
 
 app.register_blueprint(documents_routes)
 
+from chalicelib.api.buyer_message_routes import buyer_message_routes  # noqa: E402 - issue 16
+
+app.register_blueprint(buyer_message_routes)
+
 
 # -- integrity (issue 12, "a proof of integrity"): a Blueprint cannot hold two methods of one path
 # (Chalice pops a deferred route's methods when it registers it, so a second app load turns the

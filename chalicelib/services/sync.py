@@ -32,7 +32,7 @@ from chalicelib.domain.authorization import AuthorizationState
 from chalicelib.domain.licences import NewDocumentEmails, licence_for
 from chalicelib.domain.polling import Activity, after_run, list_window, next_poll
 from chalicelib.invoices.errors import InvalidAnafZip
-from chalicelib.services import companies
+from chalicelib.services import buyer_messages, companies
 from chalicelib.services.archiver import Archiver
 from chalicelib.services.budget import BudgetExhausted, CallBudget
 from chalicelib.services.credentials import (
@@ -190,6 +190,8 @@ class CompanySync:
         companies.refresh_if_stale(company, self._lookup, now)  # name, address, VAT status
         try:
             client = self._efactura(lambda: self._vault.access_token(company.credential_id))
+            # Messages sent to suppliers first: ANAF's answer to one is then listed by this run.
+            stats.anaf_calls += buyer_messages.follow_pending(client, self._budget, company.cif, self._now)
             listed = self._list(client, company.cif, window, stats)
             pending = self._missing(company.cif, listed, stats)
             self._budget.expect(len(pending))  # leases no more calls than the run will make

@@ -582,6 +582,33 @@ class IntegrityRunModel(Model):
     invocations = NumberAttribute(default=0)
 
 
+class BuyerMessageModel(Model):
+    """A message a company sent a supplier through ANAF (RASP) about a received invoice, and
+    where ANAF is with it (storage/buyer_messages.py is its repository)."""
+
+    class Meta(_Meta):
+        settings_field = "buyer_messages_table"
+
+    cif = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)  # "<ISO-8601 UTC sent>#<id>", sorts by time
+    message_id = UnicodeAttribute()  # ours (hex), in the API's paths
+    document_id = UnicodeAttribute()  # the received invoice's ANAF message id (Documents' id)
+    invoice_upload_index = UnicodeAttribute()  # the invoice's index_incarcare, named in the RASP
+    invoice_number = UnicodeAttribute(null=True)
+    partner_name = UnicodeAttribute(null=True)
+    partner_cif = UnicodeAttribute(null=True)
+    text = UnicodeAttribute()
+    sent_by = UnicodeAttribute()  # user id
+    created_at = UTCDateTimeAttribute()
+    state = UnicodeAttribute()  # domain/buyer_messages.State
+    upload_index = UnicodeAttribute(null=True)  # ANAF's index of the RASP upload
+    anaf_error = UnicodeAttribute(null=True)  # ANAF's words, as ANAF wrote them
+    download_id = UnicodeAttribute(null=True)  # id_descarcare once ANAF answered ok/nok
+    checks = NumberAttribute(default=0)  # stareMesaj calls made for it
+    checked_at = UTCDateTimeAttribute(null=True)
+    answered_at = UTCDateTimeAttribute(null=True)
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     AccountModel,
     CompanyModel,
@@ -595,6 +622,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     AuthorizationRequestModel,
     AuditEventModel,
     IntegrityRunModel,
+    BuyerMessageModel,
 )
 
 

@@ -69,8 +69,14 @@ def target(local_stack, base_url) -> Target:
         poller = QueuePoller(dependencies.settings(), queue(key), load_handler(queue(key).consumer), wait_time_s=0)
         while poller.poll_once().received:
             pass
-    return Target(proven, message_id, invited.json()["member"]["member_id"], export.json()["export_id"],
-                  imported.json()["imports"][0]["import_id"])
+    target = Target(proven, message_id, invited.json()["member"]["member_id"], export.json()["export_id"],
+                    imported.json()["imports"][0]["import_id"])
+    # A message to the supplier of the imported (received) invoice, so its routes reach a real one.
+    sent = proven.user.call("POST", f"/companies/{proven.cif}/documents/{message_id}/buyer-messages",
+                            json={"text": "Mesaj de test către furnizor."})
+    assert sent.status_code == 201, sent.text
+    target.examples["buyer_message_id"] = sent.json()["message"]["id"]
+    return target
 
 
 def with_real_examples(spec: dict[str, Any], examples: dict[str, str]) -> dict[str, Any]:

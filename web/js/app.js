@@ -19,6 +19,7 @@ import notFound from "./pages/not-found.js";
 import notifications, { unsubscribePage } from "./pages/notifications.js";
 import reset from "./pages/reset-password.js";
 import signup from "./pages/signup.js";
+import supplierMessages from "./pages/supplier-messages.js";
 import terms from "./pages/terms.js";
 import viewer from "./pages/viewer.js";
 
@@ -39,7 +40,11 @@ const routes = [
   [/^\/companii\/([^/]+)\/jurnal$/, audit],
   [/^\/companii\/([^/]+)\/integritate$/, integrity],
   [/^\/companii\/([^/]+)\/integrari$/, integrations],
+<<<<<<< HEAD
   [/^\/companii\/([^/]+)\/contabilitate$/, accountingExport],
+=======
+  [/^\/companii\/([^/]+)\/mesaje-furnizori$/, supplierMessages],
+>>>>>>> rasp16
   [/^\/autorizare-anaf$/, anafResult],
   [/^\/documente$/, documents],
   [/^\/vizualizare$/, viewer],

@@ -155,7 +155,8 @@ function companyView(company) {
       ? html` · <a href="/companii/${encodeURIComponent(company.cif)}/jurnal" data-link id="link-jurnal">Jurnal de securitate</a>` : ""}${company.membership_state === "active"
       ? html` · <a href="/companii/${encodeURIComponent(company.cif)}/integritate" data-link id="link-integritate">Integritatea arhivei</a>
         · <a href="/companii/${encodeURIComponent(company.cif)}/integrari" data-link id="link-integrari">Integrări</a>
-        · <a href="/companii/${encodeURIComponent(company.cif)}/contabilitate" data-link id="link-contabilitate">Export pentru contabilitate</a>` : ""}</p>
+        · <a href="/companii/${encodeURIComponent(company.cif)}/contabilitate" data-link id="link-contabilitate">Export pentru contabilitate</a>
+        · <a href="/companii/${encodeURIComponent(company.cif)}/mesaje-furnizori" data-link id="link-mesaje-furnizori">Mesaje către furnizori</a>` : ""}</p>
     <div id="mesaj-companie" role="status"></div>
     <div class="grila-doua">
       <section class="card" aria-labelledby="titlu-date">

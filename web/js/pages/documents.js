@@ -12,6 +12,7 @@ import {
   apiQuery, checkFilters, DEFAULT_PAGE_SIZE, FILTERS, hasFilters, PAGE_SIZES, pagePath, readState,
 } from "../documents/query.js";
 import { detail, lineRows, moreLines, pdfPreview, table } from "../documents/view.js";
+import { mountSupplierMessages } from "../documents/supplier-messages.js";
 
 const REMEMBERED = "arhivar.documente.cif";
 const ORDER_NOTES = {
@@ -418,6 +419,7 @@ export default {
         const { document: doc } = await api(`/companies/${encodeURIComponent(chosen)}/documents/${encodeURIComponent(messageId)}`);
         if (!alive() || dialog.dataset.mesaj !== messageId) return;
         setHtml(body, detail(doc));
+        mountSupplierMessages(body, { cif: chosen, doc, canSend: ["owner", "admin"].includes(company.role), alive });
         body.querySelector("h2")?.setAttribute("tabindex", "-1");
         body.querySelector("h2")?.focus();
         if (doc.pdf_status === "ready") showPreview(doc);
