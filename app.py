@@ -449,6 +449,12 @@ from chalicelib.api.documents_routes import documents_routes  # noqa: E402
 
 app.register_blueprint(documents_routes)
 
+# -- the review of received invoices (issue 16) ---------------------------------------------------
+
+from chalicelib.api.review_routes import review_routes  # noqa: E402
+
+app.register_blueprint(review_routes)
+
 
 # -- integrity (issue 12, "a proof of integrity"): a Blueprint cannot hold two methods of one path
 # (Chalice pops a deferred route's methods when it registers it, so a second app load turns the

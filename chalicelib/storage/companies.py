@@ -256,6 +256,26 @@ def count_documents(transaction: TransactWrite, cif: str, changes: Mapping[str, 
     transaction.update(CompanyModel(cif=cif), actions=actions, condition=CompanyModel.cif.exists())
 
 
+def count_reviews(transaction: TransactWrite, cif: str, from_state: str, to_state: str) -> None:
+    """Add to a transaction the move of one received invoice between review counters (only the
+    decided states are counted: "to_review" is what remains of count_received)."""
+    actions: list[Action] = []
+    if from_state != "to_review":
+        actions.append(getattr(CompanyModel, f"review_{from_state}").add(-1))
+    if to_state != "to_review":
+        actions.append(getattr(CompanyModel, f"review_{to_state}").add(1))
+    transaction.update(CompanyModel(cif=cif), actions=actions, condition=CompanyModel.cif.exists())
+
+
+def review_counters(cif: str) -> dict[str, int]:
+    """The received invoices by review state: decided ones counted, the rest awaits review."""
+    company = CompanyModel.get(cif, consistent_read=True)
+    counts = {state: max(0, int(getattr(company, f"review_{state}") or 0))
+              for state in ("approved", "rejected", "booked")}
+    counts["to_review"] = max(0, int(company.count_received or 0) - sum(counts.values()))
+    return counts
+
+
 def document_counters(cif: str, kinds: Iterable[str]) -> dict[str, int]:
     """The company's document counters as the Documents page shows them: total and per kind."""
     company = CompanyModel.get(cif, consistent_read=True)

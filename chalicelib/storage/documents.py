@@ -26,10 +26,12 @@ from typing import Any
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import PutError, TransactWriteError
+from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.domain.reviews import REVIEWED_KIND, ReviewState, StateChanged, review_key
 from chalicelib.settings import Settings
-from chalicelib.storage import companies
+from chalicelib.storage import companies, reviews
 from chalicelib.storage.models import DocumentModel, LimitCounterModel
 
 # What services and views see of a document item: they read its attributes, and only this
@@ -166,7 +168,7 @@ class DocumentRepository:
         """Record a document whose objects are in S3 (its message claimed for `sha256`):
         new, replacing an unverified holder of its upload, or not at all (already recorded by
         an earlier attempt, or a duplicate of the upload's live document)."""
-        document = DocumentModel(**fields)
+        document = DocumentModel(**{**_review_defaults(fields), **fields})
         verified = document.signature_status == "valid"
         cif, kind, message_id = document.cif, document.kind, document.message_id
         skip_missing_old = False
@@ -275,3 +277,39 @@ class DocumentRepository:
             DocumentModel.pdf_status.set("failed"), DocumentModel.pdf_error.set(error[:500]),
             DocumentModel.pdf_rendered_at.set(at),
         ], condition=DocumentModel.sk.exists())
+
+    # -- the review of received invoices ----------------------------------------------------------
+
+    def change_review(self, document: DocumentModel, target: ReviewState, *, reason: str | None,
+                      actor_user_id: str, actor_email: str | None, at: datetime) -> None:
+        """One transaction: the document's new state (on the condition that it still is the
+        state the caller saw), the company's review counters, and the history event.
+        StateChanged when someone else changed it meanwhile."""
+        current = ReviewState(document.review_state) if document.review_state else ReviewState.TO_REVIEW
+        seen = (DocumentModel.review_state == current.value if document.review_state
+                else DocumentModel.review_state.does_not_exist())
+        actions: list[Action] = [DocumentModel.review_state.set(target.value),
+                   DocumentModel.cif_review.set(review_key(document.cif, target)),
+                   DocumentModel.reviewed_at.set(at), DocumentModel.reviewed_by.set(actor_user_id),
+                   DocumentModel.review_reason.set(reason) if reason else DocumentModel.review_reason.remove()]
+        try:
+            with self._record_lock, TransactWrite(connection=self._connection) as transaction:
+                transaction.update(DocumentModel(cif=document.cif, sk=document.sk), actions=actions,
+                                   condition=DocumentModel.sk.exists() & seen)
+                companies.count_reviews(transaction, document.cif, current.value, target.value)
+                reviews.add_change(transaction, document.cif, document.message_id, actor_user_id=actor_user_id,
+                                   actor_email=actor_email, at=at, from_state=current.value,
+                                   to_state=target.value, reason=reason)
+        except TransactWriteError as error:
+            reasons = [r.code if r else None for r in (error.cancellation_reasons or [])]
+            if reasons and reasons[0] == "ConditionalCheckFailed":
+                raise StateChanged(details={"message_id": document.message_id}) from error
+            raise
+
+
+def _review_defaults(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """A received document starts "de verificat" (and in the by_review index)."""
+    if fields.get("kind") != REVIEWED_KIND:
+        return {}
+    return {"review_state": ReviewState.TO_REVIEW.value,
+            "cif_review": review_key(str(fields["cif"]), ReviewState.TO_REVIEW)}
