@@ -22,6 +22,7 @@ from aws_lambda_powertools import Logger
 from chalicelib.domain.licences import NewDocumentEmails, licence_for
 from chalicelib.domain.notifications import Category
 from chalicelib.domain.romanian import counted, format_amount
+from chalicelib.services import notification_rules
 from chalicelib.services.mail_html import esc, link
 from chalicelib.services.notifications import Message, Notifications
 from chalicelib.storage import companies, digests
@@ -32,6 +33,7 @@ logger = Logger(service="arhivar-notifications", child=True)
 
 ROMANIA = ZoneInfo("Europe/Bucharest")
 LISTED = 50  # documents listed in one e-mail; the rest are counted
+ROUTED_LISTED = 500  # documents a routing rule looks through in one occasion
 DIGEST_TTL = timedelta(days=10)
 DIGEST_LOOKBACK_DAYS = 3  # a missed daily run still sends the digests of the days before
 KINDS = {"received": "primită", "sent": "emisă", "error": "eroare ANAF",
@@ -100,12 +102,24 @@ def _digest(notifications: Notifications, day: str, cif: str) -> int:
 def _send(notifications: Notifications, company: Company, sks: list[str], count: int, once: str,
           headline: str, when: str) -> int:
     recipients = notifications.recipients(company.cif, Category.NEW_DOCUMENTS)
-    if not recipients:
-        return 0
-    documents = _documents(company.cif, sks[:LISTED])
-    message = compose(notifications.public_url, company, documents, max(count, len(sks)), headline, when)
-    return sum(notifications.send(r, Category.NEW_DOCUMENTS, [company.cif], message, once=once)
-               for r in recipients)
+    sent = 0
+    if recipients:
+        documents = _documents(company.cif, sks[:LISTED])
+        message = compose(notifications.public_url, company, documents, max(count, len(sks)), headline, when)
+        sent = sum(notifications.send(r, Category.NEW_DOCUMENTS, [company.cif], message, once=once)
+                   for r in recipients)
+    if company.notification_rules:
+        # Rules route the matching documents of the occasion to their addresses as well.
+        def routed_message(matched: list[Document]) -> Message:
+            return compose(notifications.public_url, company, matched, len(matched),
+                           _headline(len(matched)), when)
+        sent += notification_rules.send(notifications, company, _documents(company.cif, sks[:ROUTED_LISTED]),
+                                        {r.email for r in recipients}, once, routed_message)
+    return sent
+
+
+def _headline(count: int) -> str:
+    return "Un document nou" if count == 1 else counted(count, "document nou", "documente noi")
 
 
 def _documents(cif: str, sks: list[str]) -> list[Document]:

@@ -113,7 +113,8 @@ def test_a_rejection_needs_its_reason_and_a_rejected_invoice_is_not_booked(desk)
     assert done.status_code == 200, done.text
     state = done.json()["review"]
     assert state["reason"] == "Prețul nu corespunde comenzii."
-    assert state["events"][-1]["reason"] == "Prețul nu corespunde comenzii." and state["events"][-1]["by"] == desk.contabil.email
+    last = state["events"][-1]
+    assert last["reason"] == "Prețul nu corespunde comenzii." and last["by"] == desk.contabil.email
     booked = change(desk.contabil, desk.cif, message_id, "booked")
     assert booked.status_code == 409 and booked.json()["error"]["code"] == "invalid_transition"
     assert counts(desk.owner, desk.cif)["rejected"] == 1
