@@ -5,13 +5,16 @@ role (reviews, but manages nothing), and isolation between companies."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
 
 from chalicelib import dependencies
+from chalicelib.services.new_documents import add_to_digest, romanian_day, send_digests
 from chalicelib.storage.models import DocumentModel
 from tests.api.conftest import User, add_proven_company, new_company, sign_up
+from tests.api.test_notifications import mails_to
 from tests.api.test_sync import Sandbox
 
 
@@ -210,3 +213,20 @@ def test_another_companys_member_learns_nothing(desk, local_stack, base_url):
                          json={"message_ids": [message_id, other_received[0]], "state": "approved"})
     assert [r["status"] for r in bulk.json()["results"]] == ["refused", "changed"]
     assert review(desk.owner, desk.cif, message_id).json()["review"]["state"] == "booked"
+
+
+def test_the_daily_digest_says_how_many_invoices_await_review_with_a_link(desk):
+    # GIVEN one invoice taken back to "de verificat" (a decision may be undone) on a Standard company
+    assert change(desk.owner, desk.cif, desk.received[2], "to_review").status_code == 200
+    assert counts(desk.owner, desk.cif)["to_review"] == 1
+    assert desk.owner.call("PUT", f"/companies/{desk.cif}/licence", json={"licence": "standard"}).status_code == 200
+    document = next(d for d in DocumentModel.query(desk.cif) if d.message_id == desk.received[2])
+    day = romanian_day(datetime.now(UTC)) - timedelta(days=1)
+    add_to_digest(desk.cif, (document.sk,), day)
+    # WHEN the daily job sends the digest
+    send_digests(day + timedelta(days=1), dependencies.notifications())
+    # THEN it says what awaits review and links to exactly that filter
+    mail = next(m for m in mails_to(desk.owner.email) if m.subject.strip().startswith("Rezumatul zilei"))
+    link = f"{dependencies.settings().public_url}/documente?cif={desk.cif}&review=to_review"
+    assert f"O factură primită așteaptă verificarea: {link}" in mail.text
+    assert f'href="{link.replace("&", "&amp;")}"' in mail.html
