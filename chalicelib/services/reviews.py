@@ -129,3 +129,9 @@ def review(index: DocumentIndex, membership: Membership, message_id: str) -> Rev
 def counts(cif: str) -> dict[str, int]:
     """The company's received invoices by review state (exact: the company's counters)."""
     return companies.review_counters(cif)
+
+
+def backfill(repository: DocumentRepository) -> int:
+    """Every company's received documents archived before reviews existed: "de verificat"
+    (scripts/backfill_reviews.py, once after deploying reviews; safe to repeat)."""
+    return sum(repository.backfill_reviews(cif) for cif in companies.with_documents())

@@ -25,7 +25,7 @@ from datetime import datetime
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import PutError, TransactWriteError
+from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
@@ -305,6 +305,27 @@ class DocumentRepository:
             if reasons and reasons[0] == "ConditionalCheckFailed":
                 raise StateChanged(details={"message_id": document.message_id}) from error
             raise
+
+
+    @staticmethod
+    def backfill_reviews(cif: str) -> int:
+        """Give "de verificat" (and the by_review key) to the company's received documents
+        archived before reviews existed; the ones already reviewed are left alone. Returns how
+        many were changed (a second run changes none)."""
+        changed = 0
+        for document in DocumentModel.query(cif, filter_condition=(DocumentModel.kind == REVIEWED_KIND)
+                                            & DocumentModel.review_state.does_not_exist(), page_size=200):
+            try:
+                DocumentModel(cif=cif, sk=document.sk).update(actions=[
+                    DocumentModel.review_state.set(ReviewState.TO_REVIEW.value),
+                    DocumentModel.cif_review.set(review_key(cif, ReviewState.TO_REVIEW))],
+                    condition=DocumentModel.sk.exists() & DocumentModel.review_state.does_not_exist())
+            except UpdateError as error:
+                if error.cause_response_code != "ConditionalCheckFailedException":
+                    raise
+                continue  # reviewed meanwhile
+            changed += 1
+        return changed
 
 
 def _review_defaults(fields: Mapping[str, Any]) -> dict[str, Any]:

@@ -12,6 +12,7 @@ import requests
 
 from chalicelib import dependencies
 from chalicelib.services.new_documents import add_to_digest, romanian_day, send_digests
+from chalicelib.storage.documents import DocumentRepository
 from chalicelib.storage.models import DocumentModel
 from tests.api.conftest import User, add_proven_company, new_company, sign_up
 from tests.api.test_notifications import mails_to
@@ -230,3 +231,19 @@ def test_the_daily_digest_says_how_many_invoices_await_review_with_a_link(desk):
     link = f"{dependencies.settings().public_url}/documente?cif={desk.cif}&review=to_review"
     assert f"O factură primită așteaptă verificarea: {link}" in mail.text
     assert f'href="{link.replace("&", "&amp;")}"' in mail.html
+
+
+def test_received_invoices_archived_before_reviews_are_backfilled_once(desk):
+    # GIVEN an invoice archived before reviews existed (no state, no by_review key)
+    old = next(d for d in DocumentModel.query(desk.cif) if d.message_id == desk.received[3])
+    DocumentModel(cif=desk.cif, sk=old.sk).update(actions=[DocumentModel.review_state.remove(),
+                                                           DocumentModel.cif_review.remove()])
+    assert desk.received[3] not in listed(desk.owner, desk.cif, "to_review")
+    assert review(desk.owner, desk.cif, desk.received[3]).json()["review"]["state"] == "to_review"
+    # WHEN the backfill runs (twice: it is safe to repeat)
+    repository = DocumentRepository(dependencies.settings())
+    assert repository.backfill_reviews(desk.cif) == 1
+    assert repository.backfill_reviews(desk.cif) == 0
+    # THEN the "de verificat" filter lists it, and the reviewed ones kept their state
+    assert desk.received[3] in listed(desk.owner, desk.cif, "to_review")
+    assert review(desk.owner, desk.cif, desk.received[1]).json()["review"]["state"] == "rejected"

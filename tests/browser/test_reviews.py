@@ -98,3 +98,34 @@ def test_approve_reject_with_a_reason_and_approve_a_selection(page: Page, desk):
               for m in received}
     assert states == {received[0]: "approved", received[1]: "rejected", received[2]: "approved",
                       received[3]: "approved"}
+
+
+def test_an_owner_adds_and_removes_a_routing_rule_on_the_notifications_page(page: Page, desk):
+    owner, contabil, cif, _ = desk
+    log_in(page, owner)
+    page.goto("/cont/notificari")
+    rules = page.locator("#reguli-notificare")
+    expect(rules.get_by_role("heading", name="Reguli de notificare")).to_be_visible()
+    # a rule without a partner or an amount is explained, next to the form
+    rules.get_by_label("Adrese de e-mail").fill("achizitii@exemplu.ro")
+    rules.get_by_role("button", name="Adaugă regula").click()
+    expect(rules.locator("#eroare-regula")).to_have_text("Alegeți un partener (CIF), o sumă minimă sau amândouă.")
+    rules.get_by_label("Total minim cu TVA").fill("10.000")
+    rules.get_by_role("button", name="Adaugă regula").click()
+    expect(rules.get_by_role("status")).to_have_text("Regula a fost adăugată.")
+    listed = rules.locator("table.reguli-notificare tbody tr")
+    expect(listed).to_have_count(1)
+    expect(listed.first).to_contain_text("10.000,00")
+    expect(listed.first).to_contain_text("achizitii@exemplu.ro")
+    no_blocking_violations(page, "the notifications page with a routing rule")
+    assert owner.call("GET", f"/companies/{cif}/notification-rules").json()["rules"][0]["min_amount"] == "10000"
+    listed.first.get_by_role("button", name="Șterge regula").click()
+    page.get_by_role("dialog").get_by_role("button", name="Șterge regula").click()
+    expect(rules.get_by_role("status")).to_have_text("Regula a fost ștearsă.")
+    expect(listed).to_have_count(0)
+    # a contabil manages no rules: the section is not offered
+    page.get_by_role("button", name="Ieșire").click()
+    log_in(page, contabil)
+    page.goto("/cont/notificari")
+    expect(page.locator(f'#tabel-notificari tr[data-cif="{cif}"]')).to_be_visible()
+    expect(page.locator("#reguli-notificare")).to_have_count(0)

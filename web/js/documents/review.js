@@ -78,35 +78,23 @@ export async function mountReviewList({ content, state, page, alive }) {
   const byId = new Map(page.documents.map((d) => [d.message_id, d]));
   const table = content.querySelector("table.documente");
   if (!table) return;
-  // A "Verificare" column after "Tip" for every row; checkboxes for reviewers.
+  // A "Verificare" column after "Tip": each received invoice's state and, for reviewers, its
+  // checkbox (the row's click handler leaves inputs alone, so ticking it opens no dialog).
   const reviewer = answer.can_review;
   const head = table.querySelector("thead tr");
   const th = document.createElement("th");
   th.scope = "col";
-  th.textContent = "Verificare";
+  setHtml(th, reviewer ? html`<span class="selectie"><input type="checkbox" id="selecteaza-tot"
+      aria-label="Selectează toate facturile primite de pe pagină"> Verificare</span>` : html`Verificare`);
   head.children[3].after(th);
-  if (reviewer) {
-    const pick = document.createElement("th");
-    pick.scope = "col";
-    setHtml(pick, html`<input type="checkbox" id="selecteaza-tot" aria-label="Selectează toate facturile primite de pe pagină">`);
-    head.prepend(pick);
-  }
   for (const row of table.querySelectorAll("tbody tr[data-mesaj]")) {
     const doc = byId.get(row.dataset.mesaj);
     const cell = document.createElement("td");
     cell.dataset.eticheta = "Verificare";
-    setHtml(cell, doc?.review_state ? stateBadge(doc.review_state) : html`—`);
+    cell.className = "selectie";
+    setHtml(cell, doc?.review_state ? html`${reviewer ? html`<input type="checkbox" data-selecteaza="${doc.message_id}"
+      aria-label="Selectează factura ${doc.number || doc.message_id}"> ` : ""}${stateBadge(doc.review_state)}` : html`—`);
     row.children[3].after(cell);
-    if (reviewer) {
-      const box = document.createElement("td");
-      box.className = "selectie";
-      if (doc?.review_state) {
-        setHtml(box, html`<input type="checkbox" data-selecteaza="${doc.message_id}"
-          aria-label="Selectează factura ${doc.number || doc.message_id}">`);
-      }
-      box.addEventListener("click", (event) => event.stopPropagation()); // not a click on the row
-      row.prepend(box);
-    }
   }
   if (reviewer) mountBulk({ table, state, section, alive });
 }
@@ -137,7 +125,6 @@ function mountBulk({ table, state, section, alive }) {
     if (event.target === all) boxes().forEach((b) => { b.checked = all.checked; });
     refresh();
   });
-  all.closest("th").addEventListener("click", (event) => event.stopPropagation());
 
   async function apply(button, target, why) {
     const ids = chosen();
