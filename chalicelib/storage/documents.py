@@ -182,6 +182,8 @@ class DocumentRepository:
                 self.mark_message_archived(cif, message_id)
                 return Recorded(holder.sk, "duplicate")
             replaced = holder.sk if holder is not None and not skip_missing_old else None
+            if replaced is not None:
+                _carry_review(document, replaced)
             try:
                 self._write(document, sha256, holder, replaced)
             except _Refused as refused:
@@ -326,6 +328,23 @@ class DocumentRepository:
                 continue  # reviewed meanwhile
             changed += 1
         return changed
+
+
+def _carry_review(document: DocumentModel, replaced_sk: str) -> None:
+    """A verified original replacing an unverified copy of its upload takes over the copy's
+    review (state, reason, who and when): the review is of the invoice, and the company's review
+    counters, which counted the copy, stay right. The history stays under the copy's message."""
+    try:
+        old = DocumentModel.get(document.cif, replaced_sk, consistent_read=True)
+    except DocumentModel.DoesNotExist:
+        return
+    if not old.review_state or document.kind != REVIEWED_KIND:
+        return
+    document.review_state = old.review_state
+    document.cif_review = review_key(document.cif, ReviewState(old.review_state))
+    document.review_reason = old.review_reason
+    document.reviewed_at = old.reviewed_at
+    document.reviewed_by = old.reviewed_by
 
 
 def _review_defaults(fields: Mapping[str, Any]) -> dict[str, Any]:
