@@ -184,6 +184,13 @@ def test_a_contabil_reviews_but_manages_no_members_licence_or_anaf_authorization
         ("POST", f"/companies/{cif}/sync", None),
         ("POST", f"/companies/{cif}/integrity", None),
         ("GET", f"/companies/{cif}/audit", None),
+        ("GET", f"/companies/{cif}/audit.csv", None),
+        ("POST", f"/companies/{cif}/refresh", None),
+        ("POST", f"/companies/{cif}/imports", {"file_name": "arhiva.zip", "size": 1000}),
+        ("POST", f"/companies/{cif}/anaf/existing-certificate", None),
+        ("PUT", f"/companies/{cif}/security", {"two_factor_required": True}),
+        ("POST", f"/companies/{cif}/notification-rules", {"partner_cif": "123456", "emails": ["a@exemplu.ro"]}),
+        ("POST", f"/companies/{cif}/documents/{desk.received[0]}/render", None),
     ]
     for method, path, body in refusals:
         answer = contabil.call(method, path, json=body)
