@@ -40,6 +40,7 @@ class Settings:
     audit_table: str
     integrity_table: str
     buyer_messages_table: str
+    reviews_table: str
 
     archive_bucket: str
     # Object Lock on originals: COMPLIANCE in prod (nobody, root included, can delete before
@@ -88,6 +89,7 @@ _VARIABLES: dict[str, tuple[str, bool]] = {
     "audit_table": ("ARHIVAR_AUDIT_TABLE", True),
     "integrity_table": ("ARHIVAR_INTEGRITY_TABLE", True),
     "buyer_messages_table": ("ARHIVAR_BUYER_MESSAGES_TABLE", True),
+    "reviews_table": ("ARHIVAR_REVIEWS_TABLE", True),
     "archive_bucket": ("ARHIVAR_ARCHIVE_BUCKET", True),
     "archive_lock_mode": ("ARHIVAR_ARCHIVE_LOCK_MODE", True),
     "archive_lock_days": ("ARHIVAR_ARCHIVE_LOCK_DAYS", False),

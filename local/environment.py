@@ -73,6 +73,7 @@ def local_environment(ports: LocalPorts, stage: str = "local") -> dict[str, str]
         "ARHIVAR_AUDIT_TABLE": f"{prefix}-audit",
         "ARHIVAR_INTEGRITY_TABLE": f"{prefix}-integrity-runs",
         "ARHIVAR_BUYER_MESSAGES_TABLE": f"{prefix}-buyer-messages",
+        "ARHIVAR_REVIEWS_TABLE": f"{prefix}-reviews",
         "ARHIVAR_ARCHIVE_BUCKET": f"{prefix}-archive",
         # An emptiable archive: GOVERNANCE lock for a day (prod: COMPLIANCE, 10 years).
         "ARHIVAR_ARCHIVE_LOCK_MODE": "GOVERNANCE",

@@ -8,6 +8,7 @@ from chalicelib.api.views import iso
 from chalicelib.domain.licences import Licence
 from chalicelib.domain.notifications import Category
 from chalicelib.services.licences import LicenceState, emails_label_ro, quiet_sync_label_ro, sync_label_ro
+from chalicelib.services.notification_rules import Rules
 from chalicelib.services.notification_settings import Settings, Unsubscribed
 
 
@@ -47,3 +48,14 @@ def settings(view: Settings) -> dict[str, Any]:
 
 def unsubscribed(done: Unsubscribed) -> dict[str, Any]:
     return {"status": "unsubscribed", "category": category(done.category), "companies": done.companies}
+
+
+def rules(view: Rules) -> dict[str, Any]:
+    """A company's routing rules; each address says whether it unsubscribed."""
+    return {
+        "can_manage": view.can_manage,
+        "rules": [{"id": r.rule_id, "partner_cif": r.partner_cif, "min_amount": r.min_amount,
+                   "emails": [{"email": e, "unsubscribed": e in view.unsubscribed} for e in sorted(r.emails or ())],
+                   "created_at": iso(r.created_at)}
+                  for r in view.rules],
+    }

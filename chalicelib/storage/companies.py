@@ -20,7 +20,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.polling import Activity
 from chalicelib.storage.dynamodb_errors import condition_failed
-from chalicelib.storage.models import CompanyModel, LicenceChange
+from chalicelib.storage.models import CompanyModel, LicenceChange, NotificationRule
 
 Company = CompanyModel  # the record type services read (attributes only)
 LicenceRecord = LicenceChange  # one entry of a company's licence history
@@ -264,6 +264,26 @@ def count_documents(transaction: TransactWrite, cif: str, changes: Mapping[str, 
     transaction.update(CompanyModel(cif=cif), actions=actions, condition=CompanyModel.cif.exists())
 
 
+def count_reviews(transaction: TransactWrite, cif: str, from_state: str, to_state: str) -> None:
+    """Add to a transaction the move of one received invoice between review counters (only the
+    decided states are counted: "to_review" is what remains of count_received)."""
+    actions: list[Action] = []
+    if from_state != "to_review":
+        actions.append(getattr(CompanyModel, f"review_{from_state}").add(-1))
+    if to_state != "to_review":
+        actions.append(getattr(CompanyModel, f"review_{to_state}").add(1))
+    transaction.update(CompanyModel(cif=cif), actions=actions, condition=CompanyModel.cif.exists())
+
+
+def review_counters(cif: str) -> dict[str, int]:
+    """The received invoices by review state: decided ones counted, the rest awaits review."""
+    company = CompanyModel.get(cif, consistent_read=True)
+    counts = {state: max(0, int(getattr(company, f"review_{state}") or 0))
+              for state in ("approved", "rejected", "booked")}
+    counts["to_review"] = max(0, int(company.count_received or 0) - sum(counts.values()))
+    return counts
+
+
 def document_counters(cif: str, kinds: Iterable[str]) -> dict[str, int]:
     """The company's document counters as the Documents page shows them: total and per kind."""
     company = CompanyModel.get(cif, consistent_read=True)
@@ -279,3 +299,44 @@ def with_documents() -> Iterator[str]:
     for company in CompanyModel.scan(CompanyModel.document_count > 0,
                                      attributes_to_get=["cif", "document_count"]):
         yield company.cif
+
+
+# -- new-invoice e-mails routed per partner or amount (services/notification_rules.py) ------------
+
+NotificationRuleRecord = NotificationRule  # one rule (attributes only)
+
+
+def add_notification_rule(seen: Company, rule: NotificationRule) -> bool:
+    """Append a rule over the rules as `seen`; False when they changed meanwhile."""
+    rules = [*(seen.notification_rules or []), rule]
+    return _set_rules(seen, rules)
+
+
+def remove_notification_rule(seen: Company, rule_id: str) -> bool | None:
+    """Remove a rule; None when there is no such rule, False when the rules changed meanwhile."""
+    rules = list(seen.notification_rules or [])
+    kept = [r for r in rules if r.rule_id != rule_id]
+    if len(kept) == len(rules):
+        return None
+    return _set_rules(seen, kept)
+
+
+def _set_rules(seen: Company, rules: list[NotificationRule]) -> bool:
+    before = [r.rule_id for r in seen.notification_rules or []]
+    # The rules as seen: same ids in the same order (a rule is never edited in place).
+    condition = (CompanyModel.notification_rules.does_not_exist() if not before
+                 else CompanyModel.notification_rules == list(seen.notification_rules or []))
+    action = CompanyModel.notification_rules.set(rules) if rules else CompanyModel.notification_rules.remove()
+    try:
+        CompanyModel(cif=seen.cif).update(actions=[action], condition=CompanyModel.cif.exists() & condition)
+    except UpdateError as error:
+        if condition_failed(error):
+            return False
+        raise
+    return True
+
+
+def unsubscribe_routed(cif: str, email: str) -> None:
+    """A routed address unsubscribed from the company's rules (kept: the rules skip it)."""
+    CompanyModel(cif=cif).update(actions=[CompanyModel.routed_unsubscribed.add({email})],
+                                 condition=CompanyModel.cif.exists())

@@ -54,6 +54,7 @@ class QueryPlan:
     residual: tuple[str, ...] = ()  # filter names applied as a FilterExpression
     key_names: tuple[str, ...] = field(default=("cif", "sk"))  # of ExclusiveStartKey
     order: str = "created"  # created | issued | number
+    partner_key: str | None = None  # the "partner_cif" residual's "{cif}#{partner cif}" (by_review)
 
     @property
     def filtered(self) -> bool:
@@ -93,7 +94,17 @@ def plan_query(cif: str, f: DocumentFilter) -> QueryPlan:
     has_created = f.created_from is not None or f.created_to is not None
     has_issued = f.issued_from is not None or f.issued_to is not None
     low, high = created_bounds(f.created_from, f.created_to)
-    if f.partner_cif:
+    if f.review:
+        # A review state (received invoices only) is a key of its own: every other filter is a
+        # residual on the by_review index, which projects them all and the partner key too.
+        plan = QueryPlan("by_review", "cif_review", f"{cif}#{f.review}", "sk", low, high,
+                         key_names=("cif_review", "sk", "cif"),
+                         partner_key=f"{cif}#{f.partner_cif}" if f.partner_cif else None)
+        residual += ["kind"] if f.kind else []
+        residual += ["partner_cif"] if f.partner_cif else []
+        residual += ["number"] if f.number else []
+        residual += ["issued"] if has_issued else []
+    elif f.partner_cif:
         plan = QueryPlan("by_partner", "cif_partner", f"{cif}#{f.partner_cif}", "sk", low, high,
                          key_names=("cif_partner", "sk", "cif"))
         residual += ["kind"] if f.kind else []
@@ -406,7 +417,11 @@ def _query_request(table: str, plan: QueryPlan, f: DocumentFilter,
     # filter drops them without a read budget of its own.
     names["#sup"] = "superseded_by"
     conditions = ["attribute_exists(#sup)" if f.superseded else "attribute_not_exists(#sup)"]
-    conditions += [_condition(name, f, names, values, own_export) for name in plan.residual]
+    conditions += [_condition(name, f, names, values, own_export) for name in plan.residual if name != "partner_cif"]
+    if plan.partner_key is not None:
+        names["#cp"] = "cif_partner"
+        values[":cp"] = {"S": plan.partner_key}
+        conditions.append("#cp = :cp")
     request["FilterExpression"] = " AND ".join(c for c in conditions if c)
     request["ExpressionAttributeNames"] = names
     request["ExpressionAttributeValues"] = values

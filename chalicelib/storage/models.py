@@ -117,6 +117,17 @@ class LicenceChange(MapAttribute):
     changed_at = UTCDateTimeAttribute()
 
 
+class NotificationRule(MapAttribute):
+    """Send the new-invoice e-mail of a partner (CIF) or above an amount to these addresses."""
+
+    rule_id = UnicodeAttribute()
+    partner_cif = UnicodeAttribute(null=True)  # the partner's CIF, digits only
+    min_amount = UnicodeAttribute(null=True)  # decimal as text, in the invoice's currency
+    emails = UnicodeSetAttribute()
+    created_by = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+
+
 class CompanyModel(Model):
     """A company (CIF) archived by Arhivar: public data, licence, authorization and sync state."""
 
@@ -161,6 +172,14 @@ class CompanyModel(Model):
     # authorization: the last activity and the complete runs since then that found nothing.
     active_at = UTCDateTimeAttribute(null=True)
     quiet_runs = NumberAttribute(null=True)
+    # Received invoices by decided review state (domain/reviews.py COUNTED), kept in the same
+    # transaction as each change (storage/documents.py); "de verificat" = count_received - these.
+    review_approved = NumberAttribute(null=True)
+    review_rejected = NumberAttribute(null=True)
+    review_booked = NumberAttribute(null=True)
+    # New-invoice e-mails routed per partner or amount (storage/companies.py, services/routing.py).
+    notification_rules = ListAttribute(of=NotificationRule, null=True)
+    routed_unsubscribed = UnicodeSetAttribute(null=True)  # rule addresses that unsubscribed
 
     due = CompaniesDueIndex()
     stale = CompaniesStaleIndex()
@@ -324,6 +343,18 @@ class DocumentsByMessageIndex(GlobalSecondaryIndex["DocumentModel"]):
     cif = UnicodeAttribute(range_key=True)
 
 
+class DocumentsByReviewIndex(GlobalSecondaryIndex["DocumentModel"]):
+    """A company's received documents in one review state, newest first (sparse: only received
+    documents have the key). Projects the list's filter attributes like the other indexes."""
+
+    class Meta:
+        index_name = "by_review"
+        projection = IncludeProjection([*(n for n in LIST_FILTER_ATTRIBUTES), "cif_partner"])
+
+    cif_review = UnicodeAttribute(hash_key=True)  # "{cif}#{review_state}"
+    sk = UnicodeAttribute(range_key=True)
+
+
 class DocumentModel(Model):
     """One archived ANAF message of a company (invoice, credit note, error, buyer message)."""
 
@@ -396,6 +427,15 @@ class DocumentModel(Model):
     # when it was built: "doar ce nu a fost exportat încă" lists those without one.
     accounting_export_id = UnicodeAttribute(null=True)
     accounting_exported_at = UTCDateTimeAttribute(null=True)
+    # The review of received invoices (domain/reviews.py): the current state, written only by
+    # storage/documents.py; the history and comments are ReviewEventModel items.
+    review_state = UnicodeAttribute(null=True)  # to_review | approved | rejected | booked
+    cif_review = UnicodeAttribute(null=True)  # "{cif}#{review_state}": the by_review index
+    review_reason = UnicodeAttribute(null=True)  # the reason of the last rejection
+    reviewed_at = UTCDateTimeAttribute(null=True)
+    reviewed_by = UnicodeAttribute(null=True)
+
+    by_review = DocumentsByReviewIndex()
 
 
 class SyncRunModel(Model):
@@ -608,6 +648,25 @@ class BuyerMessageModel(Model):
     checked_at = UTCDateTimeAttribute(null=True)
     answered_at = UTCDateTimeAttribute(null=True)
 
+class ReviewEventModel(Model):
+    """One event of a received invoice's review: a state change (who, when, from, to, reason)
+    or a comment. Append-only (storage/reviews.py is the only writer)."""
+
+    class Meta(_Meta):
+        settings_field = "reviews_table"
+
+    cif = UnicodeAttribute(hash_key=True)
+    event_key = UnicodeAttribute(range_key=True)  # "{message_id}#{ISO-8601 UTC, µs}#{random hex}"
+    message_id = UnicodeAttribute()
+    event = UnicodeAttribute()  # change | comment
+    actor_user_id = UnicodeAttribute()
+    actor_email = UnicodeAttribute(null=True)  # the actor's address when it happened
+    at = UTCDateTimeAttribute()
+    from_state = UnicodeAttribute(null=True)
+    to_state = UnicodeAttribute(null=True)
+    reason = UnicodeAttribute(null=True)
+    text = UnicodeAttribute(null=True)  # a comment's text
+
 
 ALL_MODELS: tuple[type[Model], ...] = (
     AccountModel,
@@ -623,6 +682,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     AuditEventModel,
     IntegrityRunModel,
     BuyerMessageModel,
+    ReviewEventModel,
 )
 
 

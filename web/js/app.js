@@ -40,11 +40,8 @@ const routes = [
   [/^\/companii\/([^/]+)\/jurnal$/, audit],
   [/^\/companii\/([^/]+)\/integritate$/, integrity],
   [/^\/companii\/([^/]+)\/integrari$/, integrations],
-<<<<<<< HEAD
   [/^\/companii\/([^/]+)\/contabilitate$/, accountingExport],
-=======
   [/^\/companii\/([^/]+)\/mesaje-furnizori$/, supplierMessages],
->>>>>>> rasp16
   [/^\/autorizare-anaf$/, anafResult],
   [/^\/documente$/, documents],
   [/^\/vizualizare$/, viewer],

@@ -14,8 +14,8 @@ import { navigate, setFlash } from "../nav.js";
 import { currentAccount } from "../session.js";
 import { companySecuritySection, mountCompanySecurity, twoFactorRequiredView } from "../two-factor.js";
 
-const RANK = { owner: 3, admin: 2, viewer: 1 };
-const ROLES = ["owner", "admin", "viewer"];
+const RANK = { owner: 4, admin: 3, contabil: 2, viewer: 1 };
+const ROLES = ["owner", "admin", "contabil", "viewer"];
 
 // The same rules as chalicelib/domain/memberships.py; the API enforces them, the page only
 // avoids offering what would be refused.

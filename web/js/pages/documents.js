@@ -13,6 +13,7 @@ import {
 } from "../documents/query.js";
 import { detail, lineRows, moreLines, pdfPreview, table } from "../documents/view.js";
 import { mountSupplierMessages } from "../documents/supplier-messages.js";
+import { markRow, mountReviewDetail, mountReviewList } from "../documents/review.js";
 
 const REMEMBERED = "arhivar.documente.cif";
 const ORDER_NOTES = {
@@ -390,6 +391,7 @@ export default {
     $("#fara-export").hidden = !nothingToExport || !!state.exportId;
     $(".exporturi").hidden = false;
     const byId = new Map(page.documents.map((d) => [d.message_id, d]));
+    mountReviewList({ content, state, page, alive }); // review counts, selection and bulk actions
 
     $("#pe-pagina")?.addEventListener("change", (event) => {
       go({ pageSize: Number(event.target.value) || DEFAULT_PAGE_SIZE, cursor: null });
@@ -423,6 +425,8 @@ export default {
         body.querySelector("h2")?.setAttribute("tabindex", "-1");
         body.querySelector("h2")?.focus();
         if (doc.pdf_status === "ready") showPreview(doc);
+        mountReviewDetail({ body, cif: chosen, doc, isCurrent: () => alive() && dialog.dataset.mesaj === messageId,
+          onChange: (id, review) => markRow(content, chosen, id, review) });
       } catch (error) {
         if (alive()) showMessage(detailStatus, "eroare", error.message);
       }

@@ -4,6 +4,7 @@
 import { api, request } from "../api.js";
 import { confirmDialog, html, setHtml, showMessage, withProgress } from "../dom.js";
 import { dateTime, roleName } from "../format.js";
+import { mountNotificationRules } from "../notification-rules.js";
 
 const SUPPRESSION = {
   bounce: "e-mailurile trimise către această adresă au fost returnate (adresa nu există sau nu primește mesaje)",
@@ -28,7 +29,7 @@ function licenceCell(company, licences) {
 const ADMIN_ONLY = new Set(["authorization", "coverage_warnings"]);
 
 function toggles(company, categories) {
-  return categories.map((category) => company.role === "viewer" && ADMIN_ONLY.has(category.code)
+  return categories.map((category) => !["owner", "admin"].includes(company.role) && ADMIN_ONLY.has(category.code)
     ? html`<td data-eticheta="${category.label}"><span class="nota"
         title="Doar proprietarii și administratorii primesc aceste e-mailuri">—</span></td>`
     : html`
@@ -99,6 +100,7 @@ async function load(root, ctx) {
       <div class="butoane"><button type="button" class="buton" id="salveaza-notificari">Salvează preferințele</button></div>` : ""}
     <p class="nota">Invitațiile, linkurile de autorizare ANAF și codurile de securitate se trimit întotdeauna.</p>`);
   wire(root, licences);
+  mountNotificationRules(root, settings.companies.filter((c) => c.can_change_licence), ctx.current);
 }
 
 function wire(root, licences) {
