@@ -39,6 +39,7 @@ class Settings:
     authorizations_table: str
     audit_table: str
     integrity_table: str
+    s3_delivery_table: str
 
     archive_bucket: str
     # Object Lock on originals: COMPLIANCE in prod (nobody, root included, can delete before
@@ -54,6 +55,10 @@ class Settings:
     export_queue: str
     import_queue: str
     integrity_queue: str
+    s3_delivery_queue: str
+    # Who assumes the customers' delivery roles: the principal their trust policies name
+    # ("arn:aws:iam::<Arhivar's account>:root"; IAM lets only the delivery worker and the API assume).
+    s3_delivery_principal: str
 
     tokens_kms_key: str
     cognito_user_pool_id: str
@@ -86,6 +91,7 @@ _VARIABLES: dict[str, tuple[str, bool]] = {
     "authorizations_table": ("ARHIVAR_AUTHORIZATIONS_TABLE", True),
     "audit_table": ("ARHIVAR_AUDIT_TABLE", True),
     "integrity_table": ("ARHIVAR_INTEGRITY_TABLE", True),
+    "s3_delivery_table": ("ARHIVAR_S3_DELIVERY_TABLE", True),
     "archive_bucket": ("ARHIVAR_ARCHIVE_BUCKET", True),
     "archive_lock_mode": ("ARHIVAR_ARCHIVE_LOCK_MODE", True),
     "archive_lock_days": ("ARHIVAR_ARCHIVE_LOCK_DAYS", False),
@@ -96,6 +102,8 @@ _VARIABLES: dict[str, tuple[str, bool]] = {
     "export_queue": ("ARHIVAR_EXPORT_QUEUE", True),
     "import_queue": ("ARHIVAR_IMPORT_QUEUE", True),
     "integrity_queue": ("ARHIVAR_INTEGRITY_QUEUE", True),
+    "s3_delivery_queue": ("ARHIVAR_S3_DELIVERY_QUEUE", True),
+    "s3_delivery_principal": ("ARHIVAR_S3_DELIVERY_PRINCIPAL", True),
     "tokens_kms_key": ("ARHIVAR_TOKENS_KMS_KEY", True),
     "cognito_user_pool_id": ("ARHIVAR_COGNITO_USER_POOL_ID", True),
     "cognito_client_id": ("ARHIVAR_COGNITO_CLIENT_ID", True),
