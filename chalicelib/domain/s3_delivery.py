@@ -22,7 +22,7 @@ _IP_LIKE = re.compile(r"\d{1,3}(\.\d{1,3}){3}")
 _BUCKET_BAD_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
 _BUCKET_BAD_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
 # arn:<partition>:iam::<12-digit account>:role/<optional path/>name (IAM's characters).
-_ROLE_ARN = re.compile(r"arn:aws(-cn|-us-gov)?:iam::(\d{12}):role/([\w+=,.@-]+/)*[\w+=,.@-]{1,64}")
+_ROLE_ARN = re.compile(r"arn:aws(-cn|-us-gov)?:iam::\d{12}:role/([\w+=,.@-]+/)*[\w+=,.@-]{1,64}")
 _PREFIX_CHARS = re.compile(r"[A-Za-z0-9!_.*'()/ -]*")
 MAX_PREFIX = 200
 ROLE_SESSION_NAME = "arhivar-livrare"
@@ -83,11 +83,6 @@ def _role_arn(arn: str) -> str:
             "ARN-ul rolului nu este valid: arn:aws:iam::<contul de 12 cifre>:role/<numele rolului>, "
             "așa cum îl arată consola IAM la rolul creat.", details={"field": "role_arn"})
     return arn
-
-
-def role_account(role_arn: str) -> str:
-    match = _ROLE_ARN.fullmatch(role_arn)
-    return match.group(2) if match else ""
 
 
 def retry_delay(attempt: int) -> timedelta | None:
@@ -189,7 +184,3 @@ class DeliveryFailed(ArhivarError):
         super().__init__(failure_message(reason), details={"reason": reason})
         self.reason = reason
         self.detail = detail[:300]
-
-    @property
-    def transient(self) -> bool:
-        return self.reason == "bucket_unreachable"
