@@ -29,9 +29,10 @@ from aws_lambda_powertools import Logger
 
 from chalicelib.domain import file_names
 from chalicelib.domain import s3_delivery as rules
+from chalicelib.domain.audit import EventType
 from chalicelib.domain.errors import NotAllowed
 from chalicelib.domain.memberships import Role, can_administer
-from chalicelib.services import memberships
+from chalicelib.services import audit, memberships
 from chalicelib.services.archiver import Archived
 from chalicelib.services.documents import base_name
 from chalicelib.storage import keys
@@ -81,18 +82,23 @@ def state(user_id: str, cif: str, principal: str, now: datetime) -> DeliveryStat
 
 def configure(user_id: str, cif: str, data: dict[str, Any], buckets: CustomerBuckets, queues: WorkQueues,
               now: datetime) -> None:
-    """Save the destination; turning delivery on checks it first (nothing saved if the check
-    fails) and queues the backfill of what is archived already."""
+    """Save the destination (recorded in the company's security journal); turning delivery on
+    checks it first (nothing saved if the check fails) and queues the backfill of what is
+    archived already, as does moving it elsewhere while it is on."""
     require_administrator(user_id, cif)
     destination = rules.parse_destination(data["bucket"], data.get("prefix") or "", data["role_arn"])
     config = records.ensure_config(cif, new_external_id(), now)
     enabling = bool(data["enabled"])
     if enabling:
         _check(buckets, destination, config.external_id or "")
+    moved = (config.bucket, config.prefix or "", config.role_arn) != (
+        destination.bucket, destination.prefix, destination.role_arn)
     records.save_destination(cif, bucket=destination.bucket, prefix=destination.prefix,
                              role_arn=destination.role_arn, enabled=enabling, user_id=user_id, now=now,
                              verified=enabling)
-    if enabling and not config.enabled:
+    audit.record(cif, EventType.S3_DELIVERY_CHANGED, user_id, destination=f"s3://{destination.bucket}/"
+                 f"{destination.prefix}", role_arn=destination.role_arn, enabled=enabling)
+    if enabling and (not config.enabled or moved):
         records.set_backfill(cif, "running")
         queues.send(QUEUE, {"kind": "backfill", "cif": cif, "after": None})
 
@@ -237,10 +243,12 @@ class Deliverer:
             if not source:
                 continue
             key = keys.customer_delivery(prefix, f"{folder}/{file_names.download_filename(name, fmt)}")
-            content = self._archive.get(source)
-            sha256 = hashlib.sha256(content).hexdigest()
             present = bucket.stored(key)
             last_key = key
+            if fmt == "original" and present is not None and present.sha256 == document.original_sha256:
+                continue  # the original's SHA-256 is recorded: no need to read it to compare
+            content = self._archive.get(source)
+            sha256 = hashlib.sha256(content).hexdigest()
             if present is not None and present.sha256 == sha256:
                 continue  # the same bytes are there: a repeated copy writes nothing
             bucket.put(key, content, CONTENT_TYPES[fmt], sha256,

@@ -199,6 +199,12 @@ def test_a_synced_companys_documents_are_copied_with_the_exports_names_and_bytes
     state = delivery(owner, cif)
     assert state["backfill"] == "done" and state["failures"] == []
     assert state["delivered_count"] == 9 and state["last_delivery_key"].startswith(PREFIX)
+    # AND the security journal says who pointed the archive where
+    [changed] = [e for e in owner.call("GET", f"/companies/{cif}/audit").json()["events"]
+                 if e["event"] == "s3_delivery_changed"]
+    assert changed["actor"]["email"] == owner.email
+    assert changed["summary"] == (f"destinație: s3://{customer.bucket}/{PREFIX}; rol AWS: {customer.role_arn}; "
+                                  "livrare pornită")
     # WHEN every document is delivered again (a redelivered message, "Reîncearcă", a re-render)
     versions = sorted(customer.versions())
     queues = dependencies.work_queues()
@@ -277,3 +283,20 @@ def test_only_the_companys_owners_and_admins_reach_its_delivery(company, custome
         assert answer.status_code == 403 and answer.json()["error"]["code"] == "not_allowed"
     state = delivery(owner, cif)
     assert (state["bucket"], state["role_arn"], state["enabled"]) == (customer.bucket, customer.role_arn, True)
+
+
+def test_moving_delivery_to_another_bucket_copies_the_archive_there_too(company, customer, settings):
+    owner, cif = company
+    customer.create_bucket()
+    assert enable(owner, cif, customer).status_code == 200
+    sync(cif)
+    drain("render", "s3delivery")
+    # WHEN the owner moves delivery to a bucket of another account, delivery staying on
+    elsewhere = CustomerAccount(settings.aws_endpoint_url)
+    elsewhere.create_bucket()
+    moved = enable(owner, cif, elsewhere)
+    assert moved.status_code == 200 and moved.json()["delivery"]["backfill"] == "running"
+    drain("s3delivery")
+    # THEN the new bucket holds the same files as the first
+    assert len(customer.objects()) == 6 and elsewhere.objects() == customer.objects()
+    assert delivery(owner, cif)["backfill"] == "done"
