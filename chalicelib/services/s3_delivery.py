@@ -251,10 +251,17 @@ class Deliverer:
             sha256 = hashlib.sha256(content).hexdigest()
             if present is not None and present.sha256 == sha256:
                 continue  # the same bytes are there: a repeated copy writes nothing
-            bucket.put(key, content, CONTENT_TYPES[fmt], sha256,
-                       {"arhivar-message-id": document.message_id, "arhivar-cif": document.cif,
-                        "arhivar-sha256": sha256})
-            written += 1
+            metadata = {"arhivar-message-id": document.message_id, "arhivar-cif": document.cif,
+                        "arhivar-sha256": sha256}
+            # Absent: write only if it still is (another worker may be copying this document now);
+            # present with other bytes (a re-rendered PDF): replace it.
+            if bucket.put(key, content, CONTENT_TYPES[fmt], sha256, metadata, only_if_absent=present is None):
+                written += 1
+                continue
+            now_there = bucket.stored(key)  # written by another worker since our HEAD
+            if now_there is None or now_there.sha256 != sha256:
+                bucket.put(key, content, CONTENT_TYPES[fmt], sha256, metadata)
+                written += 1
         return written, last_key
 
     def _failed(self, cif: str, document: Document, attempt: int, failure: rules.DeliveryFailed) -> None:

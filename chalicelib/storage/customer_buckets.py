@@ -28,6 +28,8 @@ from chalicelib.storage.aws import aws_client, error_code
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3, read_timeout=30)
 SESSION_S = 900  # STS's shortest session: enough for a batch
 _REUSE_MARGIN_S = 120
+# A conditional write lost to another writer (S3 answers 412, or 409 while the other is in flight).
+_WRITTEN_MEANWHILE = frozenset({"PreconditionFailed", "ConditionalRequestConflict"})
 
 
 @dataclass(frozen=True)
@@ -83,12 +85,24 @@ class CustomerBucket:
             raise
         return True
 
-    def put(self, key: str, content: bytes, content_type: str, sha256: str, metadata: dict[str, str]) -> None:
-        """Write the object; S3 checks the SHA-256 we send and keeps it (HEAD returns it)."""
+    def put(self, key: str, content: bytes, content_type: str, sha256: str, metadata: dict[str, str], *,
+            only_if_absent: bool = False) -> bool:
+        """Write the object; S3 checks the SHA-256 we send and keeps it (HEAD returns it).
+        `only_if_absent`: a conditional write (If-None-Match: *) that returns False, writing
+        nothing, when someone wrote the key meanwhile (two copies of a document at once)."""
         checksum = base64.b64encode(bytes.fromhex(sha256)).decode("ascii")
-        with self._failures():
-            self._s3.put_object(Bucket=self._bucket, Key=key, Body=content, ContentType=content_type,
-                                ChecksumAlgorithm="SHA256", ChecksumSHA256=checksum, Metadata=metadata)
+        condition = {"IfNoneMatch": "*"} if only_if_absent else {}
+        try:
+            with self._failures():
+                self._s3.put_object(Bucket=self._bucket, Key=key, Body=content, ContentType=content_type,
+                                    ChecksumAlgorithm="SHA256", ChecksumSHA256=checksum, Metadata=metadata,
+                                    **condition)
+        except DeliveryFailed as failure:
+            cause = failure.__cause__
+            if only_if_absent and isinstance(cause, ClientError) and error_code(cause) in _WRITTEN_MEANWHILE:
+                return False
+            raise
+        return True
 
     def delete(self, key: str) -> None:
         with self._failures():

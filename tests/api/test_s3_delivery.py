@@ -14,6 +14,7 @@ import json
 import time
 import uuid
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 
 import boto3
 import pytest
@@ -300,3 +301,20 @@ def test_moving_delivery_to_another_bucket_copies_the_archive_there_too(company,
     # THEN the new bucket holds the same files as the first
     assert len(customer.objects()) == 6 and elsewhere.objects() == customer.objects()
     assert delivery(owner, cif)["backfill"] == "done"
+
+
+def test_two_workers_copying_the_same_documents_at_once_leave_one_version_each(company, customer):
+    owner, cif = company
+    customer.create_bucket()
+    assert enable(owner, cif, customer).status_code == 200
+    sync(cif)
+    drain("render")
+    # WHEN two workers deliver every document at the same time (a conditional write decides)
+    sks = [document.sk for document in DocumentRepository.every(cif)]
+    deliverer = dependencies.s3_deliverer()
+    with ThreadPoolExecutor(4) as pool:
+        outcomes = list(pool.map(lambda sk: deliverer.deliver(cif, sk, 1), sks * 2))
+    # THEN both succeeded and each file is one object with one version
+    assert outcomes == ["delivered"] * 4
+    assert sorted(customer.versions()) == sorted(PREFIX + key for key in customer.objects())
+    assert len(customer.objects()) == 6
