@@ -30,7 +30,7 @@ from aws_lambda_powertools import Logger
 from chalicelib.domain import file_names
 from chalicelib.domain import s3_delivery as rules
 from chalicelib.domain.audit import EventType
-from chalicelib.domain.errors import NotAllowed
+from chalicelib.domain.errors import Conflict, NotAllowed
 from chalicelib.domain.memberships import Role, can_administer
 from chalicelib.services import audit, memberships
 from chalicelib.services.archiver import Archived
@@ -53,6 +53,11 @@ CONTENT_TYPES = {"original": "application/zip", "xml": "application/xml", "pdf":
 class NotConfigured(rules.DeliveryFailed):
     def __init__(self) -> None:
         super().__init__("not_configured")
+
+
+class DeliveryOff(Conflict):
+    code = "s3_delivery_off"
+    message_ro = "Livrarea în bucket-ul propriu este oprită: porniți-o înainte de a reîncerca."
 
 
 def require_administrator(user_id: str, cif: str) -> None:
@@ -126,6 +131,8 @@ def _check(buckets: CustomerBuckets, destination: rules.Destination, external_id
 def retry(user_id: str, cif: str, queues: WorkQueues, now: datetime) -> int:
     """"Reîncearcă": every failing document queued again with a fresh set of attempts."""
     require_administrator(user_id, cif)
+    if not _enabled(cif):
+        raise DeliveryOff()
     failing = records.failures(cif)
     for failure in failing:
         queues.send(QUEUE, _document_message(cif, failure.sk or "", 1))

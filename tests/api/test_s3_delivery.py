@@ -253,6 +253,11 @@ def test_reincearca_queues_the_failing_documents_again(company, customer):
     drain("s3delivery")
     assert len(delivery(owner, cif)["failures"]) == 2
     customer.create_bucket(versioned=False)
+    # GIVEN delivery turned off meanwhile THEN "Reîncearcă" asks to turn it on first
+    assert enable(owner, cif, customer, enabled=False).status_code == 200
+    refused = owner.call("POST", f"/companies/{cif}/s3-delivery/retry")
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "s3_delivery_off"
+    assert enable(owner, cif, customer).status_code == 200
     # WHEN the owner presses "Reîncearcă"
     retried = owner.call("POST", f"/companies/{cif}/s3-delivery/retry")
     assert retried.status_code == 202 and retried.json()["queued"] == 2
