@@ -461,6 +461,13 @@ from chalicelib.api.review_routes import review_routes  # noqa: E402
 app.register_blueprint(review_routes)
 
 
+# -- delivery to the company's own S3 bucket (issue 15) -----------------------------------------
+
+from chalicelib.api.s3_delivery_routes import s3_delivery_routes  # noqa: E402
+
+app.register_blueprint(s3_delivery_routes)
+
+
 # -- integrity (issue 12, "a proof of integrity"): a Blueprint cannot hold two methods of one path
 # (Chalice pops a deferred route's methods when it registers it, so a second app load turns the
 # POST into a duplicate GET), so these live here.

@@ -28,11 +28,13 @@ from chalicelib.services.buyer_messages import BuyerMessages
 from chalicelib.services.credentials import CredentialVault
 from chalicelib.services.invitations import Invitations
 from chalicelib.services.notifications import Notifications
+from chalicelib.services.s3_delivery import Deliverer
 from chalicelib.services.sync import DOWNLOAD_THREADS, CompanySync
 from chalicelib.services.two_factor import TwoFactor
 from chalicelib.settings import Settings, get_settings
 from chalicelib.storage.blobs import ArchiveBucket
 from chalicelib.storage.crypto import TokenCipher, read_secret
+from chalicelib.storage.customer_buckets import CustomerBuckets
 from chalicelib.storage.identity import IdentityProvider
 from chalicelib.storage.mac_keys import MacKeys
 from chalicelib.storage.mail import Mailer
@@ -199,6 +201,17 @@ def company_sync(time_left_s: Callable[[], float]) -> CompanySync:
         efactura=lambda token: EFacturaClient.from_settings(settings(), worker_anaf_http(), token),
         clock=now, time_left_s=time_left_s,
         lookup=worker_company_lookup())
+
+
+@resettable
+def customer_buckets() -> CustomerBuckets:
+    """The companies' own buckets, through their roles (issue 15's S3 delivery)."""
+    return CustomerBuckets(settings())
+
+
+@resettable
+def s3_deliverer() -> Deliverer:
+    return Deliverer(archive(), customer_buckets(), work_queues(), now)
 
 
 _ACCESSORS = (settings, archive, work_queues, mailer, mac_keys, notifications, token_cipher, identity,

@@ -41,6 +41,7 @@ class Settings:
     integrity_table: str
     buyer_messages_table: str
     reviews_table: str
+    s3_delivery_table: str
 
     archive_bucket: str
     # Object Lock on originals: COMPLIANCE in prod (nobody, root included, can delete before
@@ -56,6 +57,10 @@ class Settings:
     export_queue: str
     import_queue: str
     integrity_queue: str
+    s3_delivery_queue: str
+    # Who assumes the customers' delivery roles: the principal their trust policies name
+    # ("arn:aws:iam::<Arhivar's account>:root"; IAM lets only the delivery worker and the API assume).
+    s3_delivery_principal: str
 
     tokens_kms_key: str
     cognito_user_pool_id: str
@@ -90,6 +95,7 @@ _VARIABLES: dict[str, tuple[str, bool]] = {
     "integrity_table": ("ARHIVAR_INTEGRITY_TABLE", True),
     "buyer_messages_table": ("ARHIVAR_BUYER_MESSAGES_TABLE", True),
     "reviews_table": ("ARHIVAR_REVIEWS_TABLE", True),
+    "s3_delivery_table": ("ARHIVAR_S3_DELIVERY_TABLE", True),
     "archive_bucket": ("ARHIVAR_ARCHIVE_BUCKET", True),
     "archive_lock_mode": ("ARHIVAR_ARCHIVE_LOCK_MODE", True),
     "archive_lock_days": ("ARHIVAR_ARCHIVE_LOCK_DAYS", False),
@@ -100,6 +106,8 @@ _VARIABLES: dict[str, tuple[str, bool]] = {
     "export_queue": ("ARHIVAR_EXPORT_QUEUE", True),
     "import_queue": ("ARHIVAR_IMPORT_QUEUE", True),
     "integrity_queue": ("ARHIVAR_INTEGRITY_QUEUE", True),
+    "s3_delivery_queue": ("ARHIVAR_S3_DELIVERY_QUEUE", True),
+    "s3_delivery_principal": ("ARHIVAR_S3_DELIVERY_PRINCIPAL", True),
     "tokens_kms_key": ("ARHIVAR_TOKENS_KMS_KEY", True),
     "cognito_user_pool_id": ("ARHIVAR_COGNITO_USER_POOL_ID", True),
     "cognito_client_id": ("ARHIVAR_COGNITO_CLIENT_ID", True),

@@ -74,6 +74,10 @@ QUEUES: tuple[QueueSpec, ...] = (
     # One integrity run per message; a run that nears the time limit re-queues itself.
     QueueSpec("integrity", "integrity_queue", consumer="functions.check_integrity.handler:lambda_handler",
               batch_size=1, function_timeout_s=900),
+    # One document's files (or one backfill slice) copied to the company's own S3 bucket;
+    # customer-side failures come back as delayed messages (services/s3_delivery.py).
+    QueueSpec("s3delivery", "s3_delivery_queue", consumer="functions.deliver_s3.handler:lambda_handler",
+              batch_size=5, function_timeout_s=120),
 )
 
 DISPATCH_SCHEDULE = ScheduleSpec("dispatch", rate_minutes=1, target="functions.dispatch.handler:lambda_handler")

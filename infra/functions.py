@@ -38,6 +38,8 @@ class Access:
     anaf_secret: bool = False  # read the ANAF client secret
     mail: bool = False  # send through SES
     cognito_admin: bool = False  # the admin user calls of chalicelib/storage/identity.py
+    # sts:AssumeRole on the customers' delivery roles, only with an external id (issue 15)
+    assume_customer_roles: bool = False
 
 
 @dataclass(frozen=True)
@@ -90,14 +92,16 @@ SIZING: dict[str, Sizing] = {
     "dispatch": Sizing(256, Access(tables_rw=("companies_table",), queues_send=("sync",)),
                        timeout_s=60),
     "sync_company": Sizing(1024, Access(
-        tables_rw=_SYNC_TABLES, tables_ro=("memberships_table", "accounts_table"),
-        archive_read=(CONFIG,), archive_write=ARCHIVED, queues_send=("render", "notify"),
+        tables_rw=_SYNC_TABLES, tables_ro=("memberships_table", "accounts_table", "s3_delivery_table"),
+        archive_read=(CONFIG,), archive_write=ARCHIVED, queues_send=("render", "notify", "s3delivery"),
         tokens_key=True, anaf_secret=True)),
     # Also renders the integrity report's PDF (a render message of kind "integrity_report").
     # 1 769 MB is one full vCPU: WeasyPrint's layout is single-threaded, so more memory buys nothing.
     "render_pdf": Sizing(1769, Access(tables_rw=("documents_table", "integrity_table"),
+                                      tables_ro=("s3_delivery_table",),
                                       archive_read=(INVOICE_XML, INTEGRITY_REPORTS),
-                                      archive_write=(INVOICE_PDF, INTEGRITY_REPORTS))),
+                                      archive_write=(INVOICE_PDF, INTEGRITY_REPORTS),
+                                      queues_send=("s3delivery",))),
     "check_integrity": Sizing(1024, Access(
         tables_rw=("integrity_table",),
         tables_ro=("companies_table", "documents_table", "sync_runs_table"),
@@ -113,13 +117,19 @@ SIZING: dict[str, Sizing] = {
     # SPV imports: reads the job's upload, archives like the sync (one upload of up to 200 MB in memory)
     "import_archive": Sizing(1536, Access(
         tables_rw=("imports_table", "documents_table", "companies_table", "limits_table"),
-        archive_read=(IMPORTS, CONFIG), archive_write=ARCHIVED, queues_send=("render", "import"))),
+        tables_ro=("s3_delivery_table",),
+        archive_read=(IMPORTS, CONFIG), archive_write=ARCHIVED, queues_send=("render", "import", "s3delivery"))),
     "reminders": Sizing(256, Access(
         tables_rw=("credentials_table",), tables_ro=_PEOPLE, mail=True), timeout_s=300),
     "ses_feedback": Sizing(256, Access(tables_rw=("limits_table",)), timeout_s=30),
     "daily_notifications": Sizing(512, Access(
         tables_rw=("limits_table", "companies_table"), tables_ro=(*_PEOPLE, "documents_table"),
         tokens_key=True, mail=True), timeout_s=600),
+    # Copies archived documents into the customers' own buckets through their roles; re-queues
+    # (delayed) what failed on their side.
+    "deliver_s3": Sizing(512, Access(
+        tables_rw=("s3_delivery_table",), tables_ro=("documents_table",),
+        archive_read=(ORIGINALS, DOCUMENT_FILES), queues_send=("s3delivery",), assume_customer_roles=True)),
 }
 
 # The public viewer (POST /api/vizualizare, no account): its rate-limit counters and the MF
@@ -136,11 +146,12 @@ API_ACCESS = Access(
     tables_rw=("accounts_table", "companies_table", "memberships_table", "credentials_table",
                "documents_table", "sync_runs_table", "exports_table", "limits_table",
                "authorizations_table", "imports_table", "integrity_table", "buyer_messages_table",
-               "reviews_table"),
+               "reviews_table", "s3_delivery_table"),
     archive_read=(ORIGINALS, DOCUMENT_FILES, EXPORTS, CONFIG, IMPORTS, INTEGRITY_REPORTS), archive_write=(IMPORTS,),
-    tables_append=("audit_table",), queues_send=("sync", "render", "export", "import", "integrity"),
+    tables_append=("audit_table",), queues_send=("sync", "render", "export", "import", "integrity", "s3delivery"),
     tokens_key=True,
-    anaf_secret=True, mail=True, cognito_admin=True)
+    anaf_secret=True, mail=True, cognito_admin=True,
+    assume_customer_roles=True)  # "Verifică" of the delivery to a customer's bucket
 API_MEMORY_MB = 1024
 API_TIMEOUT_S = 29  # API Gateway's integration limit
 

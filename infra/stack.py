@@ -110,6 +110,9 @@ class ArhivarStack(Stack):
             "anaf_client_id": params.anaf_client_id,
             "anaf_client_secret_name": self.secrets.anaf_client_secret_name,
             "anaf_redirect_uri": params.anaf_redirect_uri,
+            # The customers' delivery roles trust Arhivar's account (README, "Delivery to the
+            # customer's own S3 bucket"); IAM lets only the delivery worker and the API assume.
+            "s3_delivery_principal": f"arn:{self.partition}:iam::{self.account}:root",
         })
 
     def _compute(self, packaging: Packaging, resources: Resources) -> None:
@@ -133,7 +136,8 @@ class ArhivarStack(Stack):
                                    "notify": params.notify_max_concurrency,
                                    "export": params.export_max_concurrency,
                                    "import": params.import_max_concurrency,
-                                   "integrity": params.integrity_max_concurrency},
+                                   "integrity": params.integrity_max_concurrency,
+                                   "s3delivery": params.s3_delivery_max_concurrency},
                                log_retention=self.log_retention,
                                mail_feedback=self.mail.feedback_topic,
                                async_failures=self.queues.async_failures)

@@ -74,6 +74,7 @@ def local_environment(ports: LocalPorts, stage: str = "local") -> dict[str, str]
         "ARHIVAR_INTEGRITY_TABLE": f"{prefix}-integrity-runs",
         "ARHIVAR_BUYER_MESSAGES_TABLE": f"{prefix}-buyer-messages",
         "ARHIVAR_REVIEWS_TABLE": f"{prefix}-reviews",
+        "ARHIVAR_S3_DELIVERY_TABLE": f"{prefix}-s3-delivery",
         "ARHIVAR_ARCHIVE_BUCKET": f"{prefix}-archive",
         # An emptiable archive: GOVERNANCE lock for a day (prod: COMPLIANCE, 10 years).
         "ARHIVAR_ARCHIVE_LOCK_MODE": "GOVERNANCE",
@@ -85,6 +86,9 @@ def local_environment(ports: LocalPorts, stage: str = "local") -> dict[str, str]
         "ARHIVAR_EXPORT_QUEUE": f"{prefix}-export",
         "ARHIVAR_IMPORT_QUEUE": f"{prefix}-import",
         "ARHIVAR_INTEGRITY_QUEUE": f"{prefix}-integrity",
+        "ARHIVAR_S3_DELIVERY_QUEUE": f"{prefix}-s3-delivery",
+        # moto's account: the principal the customers' trust policies name locally.
+        "ARHIVAR_S3_DELIVERY_PRINCIPAL": "arn:aws:iam::123456789012:root",
         "ARHIVAR_TOKENS_KMS_KEY": f"alias/{prefix}-anaf-tokens",
         "ARHIVAR_COGNITO_USER_POOL_ID": COGNITO_PENDING,
         "ARHIVAR_COGNITO_CLIENT_ID": COGNITO_PENDING,

@@ -40,6 +40,7 @@ class EventType(Enum):
     LICENCE_CHANGED = "licence_changed"
     LOGIN_NEW_DEVICE = "login_new_device"  # a login from a (browser, IP /24) pair new for the user
     API_KEY_CREATED = "api_key_created"  # declared for the API keys to come; nothing records it
+    S3_DELIVERY_CHANGED = "s3_delivery_changed"  # where the archive is copied (issue 15)
 
     @property
     def label_ro(self) -> str:
@@ -60,6 +61,7 @@ _LABELS = {
     EventType.LICENCE_CHANGED: "Licență schimbată",
     EventType.LOGIN_NEW_DEVICE: "Autentificare de pe un dispozitiv nou",
     EventType.API_KEY_CREATED: "Cheie API creată",
+    EventType.S3_DELIVERY_CHANGED: "Livrare în bucket-ul propriu modificată",
 }
 
 _OUTCOMES_RO = {
@@ -205,6 +207,9 @@ def describe(event: str, details: Mapping[str, Any]) -> str:
         parts.append(f"filtre: {d['filters']}")
     if d.get("device"):
         parts.append(f"dispozitiv: {d['device']}")
+    if d.get("destination"):
+        parts.append(f"destinație: {d['destination']}; rol AWS: {d.get('role_arn')}; "
+                     f"livrare {'pornită' if d.get('enabled') else 'oprită'}")
     return "; ".join(parts)
 
 

@@ -50,6 +50,7 @@ from chalicelib.invoices.errors import InvalidUpload, InvoiceLayerError
 from chalicelib.services import limits, memberships
 from chalicelib.services.archiver import Archived, Archiver
 from chalicelib.services.renders import queue_renders
+from chalicelib.services.s3_delivery import queue_archived as queue_deliveries
 from chalicelib.storage import imports as jobs
 from chalicelib.storage import keys
 from chalicelib.storage.blobs import ArchiveBucket
@@ -283,6 +284,7 @@ class ImportWorker:
     def _save(self, job: ImportJob, position: int, results: list[FileResult], archived: list[Archived]) -> bool:
         # Renders first: a crash after them re-queues a PDF (harmless), never loses one.
         queue_renders(self._queues, job.cif, archived)
+        queue_deliveries(self._queues, job.cif, archived)  # the company's own bucket, if any
         if not results:
             return True
         saved = jobs.save_progress(job, position, results)

@@ -20,18 +20,20 @@ from botocore.exceptions import ClientError
 from chalicelib.invoices.pdf import RenderContext, render_invoice_xml
 from chalicelib.invoices.pdf.integrity_report import render_integrity_report as render_report_pdf
 from chalicelib.invoices.pdf.renderer import DEFAULT_TIMEOUT_S
-from chalicelib.services import integrity
+from chalicelib.services import integrity, s3_delivery
 from chalicelib.storage import keys
 from chalicelib.storage.aws import error_code
 from chalicelib.storage.blobs import ArchiveBucket
 from chalicelib.storage.documents import DocumentRepository
+from chalicelib.storage.queues import WorkQueues
 
 logger = Logger(service="arhivar-render-pdf", child=True)
 
 
 def render_document(cif: str, sk: str, message_id: str, *, archive: ArchiveBucket,
-                    timeout_s: float = DEFAULT_TIMEOUT_S) -> str:
-    """Render one document; returns its new pdf_status (or "skipped")."""
+                    timeout_s: float = DEFAULT_TIMEOUT_S, queues: WorkQueues | None = None) -> str:
+    """Render one document; returns its new pdf_status (or "skipped"). With `queues`, a ready
+    PDF is queued for the company's own bucket (services/s3_delivery.py), if it has one."""
     documents = DocumentRepository
     document = documents.get(cif, sk)
     if document is None:
@@ -68,6 +70,8 @@ def render_document(cif: str, sk: str, message_id: str, *, archive: ArchiveBucke
     key = keys.invoice_pdf(cif, message_id)
     archive.put(key, pdf, "application/pdf")
     documents.record_pdf(cif, sk, key, now)
+    if queues is not None:
+        s3_delivery.queue_document(queues, cif, sk)
     logger.info("rendered", extra={"cif": cif, "message_id": message_id, "pages": result.pages,
                                    "bytes": len(pdf), "ms": round(result.elapsed_ms)})
     return "ready"

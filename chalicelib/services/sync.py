@@ -42,6 +42,7 @@ from chalicelib.services.credentials import (
     mark_companies,
 )
 from chalicelib.services.renders import queue_renders
+from chalicelib.services.s3_delivery import queue_archived as queue_deliveries
 from chalicelib.storage import companies as company_records
 from chalicelib.storage import sync_runs
 from chalicelib.storage.companies import Company
@@ -281,6 +282,7 @@ class CompanySync:
             # Its PDF is asked for by the thread that recorded it, at once: a worker killed
             # later in the batch must not leave recorded invoices without a render request.
             queue_renders(self._queues, cif, [archived])
+            queue_deliveries(self._queues, cif, [archived])  # the company's own bucket, if any
         except AnafMessageExpired:
             return Downloaded(archived=True, calls=1, error="message_expired", lost=True)
         except InvalidAnafZip as error:

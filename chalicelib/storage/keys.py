@@ -56,3 +56,14 @@ def integrity_part(cif: str, run_id: str, part: int) -> str:
 def integrity_report(cif: str, run_id: str, extension: str) -> str:
     """The finished integrity report: "json" (machine-readable) or "pdf" (for the inspector)."""
     return f"{_integrity_prefix(cif, run_id)}/report.{extension}"
+
+
+def customer_delivery(prefix: str, path: str) -> str:
+    """A document's file in a company's own bucket: the prefix the company chose (validated,
+    domain/s3_delivery.py) and the readable path the ZIP export uses (domain/file_names.py)."""
+    return f"{prefix}{path}"
+
+
+def customer_delivery_check(prefix: str, token: str) -> str:
+    """The small object "Verifică" writes and deletes in a company's own bucket."""
+    return f"{prefix}.arhivar-verificare-{token}.txt"

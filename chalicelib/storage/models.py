@@ -667,6 +667,42 @@ class ReviewEventModel(Model):
     reason = UnicodeAttribute(null=True)
     text = UnicodeAttribute(null=True)  # a comment's text
 
+class S3DeliveryModel(Model):
+    """Delivery to a company's own S3 bucket (storage/s3_delivery.py is its repository).
+
+    One item "config" per company (where to, through which role, the external id Arhivar
+    generated, the last delivery) and one "failure#<message id>" item per document whose
+    delivery is failing (why, in Romanian; attempts; when it is tried again)."""
+
+    class Meta(_Meta):
+        settings_field = "s3_delivery_table"
+
+    cif = UnicodeAttribute(hash_key=True)
+    item = UnicodeAttribute(range_key=True)  # "config" | "failure#<message id>"
+    # config
+    external_id = UnicodeAttribute(null=True)
+    enabled = BooleanAttribute(null=True)
+    bucket = UnicodeAttribute(null=True)
+    prefix = UnicodeAttribute(null=True)
+    role_arn = UnicodeAttribute(null=True)
+    updated_at = UTCDateTimeAttribute(null=True)
+    updated_by = UnicodeAttribute(null=True)
+    verified_at = UTCDateTimeAttribute(null=True)
+    last_delivery_at = UTCDateTimeAttribute(null=True)
+    last_delivery_key = UnicodeAttribute(null=True)
+    delivered_count = NumberAttribute(null=True)  # files written (skipped copies not counted)
+    backfill_state = UnicodeAttribute(null=True)  # running | done
+    # failure
+    sk = UnicodeAttribute(null=True)  # the document's sort key
+    message_id = UnicodeAttribute(null=True)
+    reason_code = UnicodeAttribute(null=True)
+    reason = UnicodeAttribute(null=True)  # Romanian
+    attempts = NumberAttribute(null=True)
+    state = UnicodeAttribute(null=True)  # retrying | failed (waits for "Reîncearcă")
+    first_failed_at = UTCDateTimeAttribute(null=True)
+    last_failed_at = UTCDateTimeAttribute(null=True)
+    next_attempt_at = UTCDateTimeAttribute(null=True)
+
 
 ALL_MODELS: tuple[type[Model], ...] = (
     AccountModel,
@@ -683,6 +719,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     IntegrityRunModel,
     BuyerMessageModel,
     ReviewEventModel,
+    S3DeliveryModel,
 )
 
 

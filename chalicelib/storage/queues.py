@@ -29,9 +29,11 @@ class WorkQueues:
                 self._urls[key] = self._sqs.get_queue_url(QueueName=name)["QueueUrl"]
         return self._urls[key]
 
-    def send(self, key: str, body: dict[str, Any]) -> None:
+    def send(self, key: str, body: dict[str, Any], delay_s: int = 0) -> None:
+        """Send one message; `delay_s` (at most 900, SQS's limit) hides it that long."""
         with translated_errors("sqs"):
-            self._sqs.send_message(QueueUrl=self.url(key), MessageBody=json.dumps(body))
+            self._sqs.send_message(QueueUrl=self.url(key), MessageBody=json.dumps(body),
+                                   DelaySeconds=max(0, min(900, delay_s)))
 
     def send_many(self, key: str, bodies: Iterable[dict[str, Any]]) -> int:
         """Send in batches of ten; raise if SQS refuses any entry. Returns how many were sent."""

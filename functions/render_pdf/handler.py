@@ -85,7 +85,8 @@ def record_handler(record: SQSRecord) -> None:
     if message is None:
         logger.warning("render: unusable message dropped", extra={"body": record.body[:200]})
         return
-    render_document(*message, archive=dependencies.archive(), timeout_s=_timeout_s())
+    render_document(*message, archive=dependencies.archive(), timeout_s=_timeout_s(),
+                    queues=dependencies.work_queues())
 
 
 @tracer.capture_lambda_handler(capture_response=False)

@@ -70,3 +70,15 @@ def grant(grantee: iam.IGrantable, access: Access, resources: Resources) -> None
             actions=["ses:SendRawEmail", "ses:SendEmail"], resources=resources.mail_resources))
     if access.cognito_admin:
         resources.user_pool.grant(grantee, *COGNITO_ADMIN_ACTIONS)
+    if access.assume_customer_roles:
+        grantee.grant_principal.add_to_principal_policy(customer_roles_statement())
+
+
+def customer_roles_statement() -> iam.PolicyStatement:
+    """sts:AssumeRole on the customers' delivery roles (issue 15). Any role: they live in
+    accounts Arhivar cannot know in advance. Only with an external id: STS refuses a call
+    without one, so a role that trusts Arhivar's account without requiring the id can never be
+    assumed, and the id Arhivar passes is the one it generated for that company."""
+    return iam.PolicyStatement(
+        actions=["sts:AssumeRole"], resources=["arn:*:iam::*:role/*"],
+        conditions={"Null": {"sts:ExternalId": "false"}})

@@ -4,8 +4,11 @@
 // A section renders into its own card; the page loads the company once and hands it over.
 import { api, SESSION_EXPIRED } from "../api.js";
 import { html, setHtml, showMessage } from "../dom.js";
+import s3Delivery from "../integrations/s3-delivery.js";
 
-const SECTIONS = [];
+const SECTIONS = [
+  s3Delivery,
+];
 
 function sectionCard(section) {
   return html`
