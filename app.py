@@ -486,6 +486,13 @@ from chalicelib.api.two_factor_routes import register_routes as register_two_fac
 register_two_factor_routes(app)
 
 
+# -- API keys for integrators (issue 15) -----------------------------------------------------------
+
+from chalicelib.api.api_key_routes import register_routes as register_api_key_routes  # noqa: E402
+
+register_api_key_routes(app)
+
+
 # -- licences and e-mail notifications ---------------------------------------------------------
 
 @route("/api/licences", "GET")

@@ -39,6 +39,7 @@ class Settings:
     authorizations_table: str
     audit_table: str
     integrity_table: str
+    api_keys_table: str
 
     archive_bucket: str
     # Object Lock on originals: COMPLIANCE in prod (nobody, root included, can delete before
@@ -86,6 +87,7 @@ _VARIABLES: dict[str, tuple[str, bool]] = {
     "authorizations_table": ("ARHIVAR_AUTHORIZATIONS_TABLE", True),
     "audit_table": ("ARHIVAR_AUDIT_TABLE", True),
     "integrity_table": ("ARHIVAR_INTEGRITY_TABLE", True),
+    "api_keys_table": ("ARHIVAR_API_KEYS_TABLE", True),
     "archive_bucket": ("ARHIVAR_ARCHIVE_BUCKET", True),
     "archive_lock_mode": ("ARHIVAR_ARCHIVE_LOCK_MODE", True),
     "archive_lock_days": ("ARHIVAR_ARCHIVE_LOCK_DAYS", False),

@@ -135,7 +135,7 @@ VIEWER_RESERVED_CONCURRENCY = 5
 API_ACCESS = Access(
     tables_rw=("accounts_table", "companies_table", "memberships_table", "credentials_table",
                "documents_table", "sync_runs_table", "exports_table", "limits_table",
-               "authorizations_table", "imports_table", "integrity_table"),
+               "authorizations_table", "imports_table", "integrity_table", "api_keys_table"),
     archive_read=(ORIGINALS, DOCUMENT_FILES, EXPORTS, CONFIG, IMPORTS, INTEGRITY_REPORTS), archive_write=(IMPORTS,),
     tables_append=("audit_table",), queues_send=("sync", "render", "export", "import", "integrity"),
     tokens_key=True,

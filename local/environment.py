@@ -72,6 +72,7 @@ def local_environment(ports: LocalPorts, stage: str = "local") -> dict[str, str]
         "ARHIVAR_AUTHORIZATIONS_TABLE": f"{prefix}-authorizations",
         "ARHIVAR_AUDIT_TABLE": f"{prefix}-audit",
         "ARHIVAR_INTEGRITY_TABLE": f"{prefix}-integrity-runs",
+        "ARHIVAR_API_KEYS_TABLE": f"{prefix}-api-keys",
         "ARHIVAR_ARCHIVE_BUCKET": f"{prefix}-archive",
         # An emptiable archive: GOVERNANCE lock for a day (prod: COMPLIANCE, 10 years).
         "ARHIVAR_ARCHIVE_LOCK_MODE": "GOVERNANCE",

@@ -39,7 +39,8 @@ class EventType(Enum):
     EXPORT_CREATED = "export_created"
     LICENCE_CHANGED = "licence_changed"
     LOGIN_NEW_DEVICE = "login_new_device"  # a login from a (browser, IP /24) pair new for the user
-    API_KEY_CREATED = "api_key_created"  # declared for the API keys to come; nothing records it
+    API_KEY_CREATED = "api_key_created"
+    API_KEY_REVOKED = "api_key_revoked"
 
     @property
     def label_ro(self) -> str:
@@ -60,6 +61,7 @@ _LABELS = {
     EventType.LICENCE_CHANGED: "Licență schimbată",
     EventType.LOGIN_NEW_DEVICE: "Autentificare de pe un dispozitiv nou",
     EventType.API_KEY_CREATED: "Cheie API creată",
+    EventType.API_KEY_REVOKED: "Cheie API revocată",
 }
 
 _OUTCOMES_RO = {
@@ -205,6 +207,10 @@ def describe(event: str, details: Mapping[str, Any]) -> str:
         parts.append(f"filtre: {d['filters']}")
     if d.get("device"):
         parts.append(f"dispozitiv: {d['device']}")
+    if d.get("prefix"):
+        parts.append(f"cheia {d['prefix']} „{d.get('name', '')}”")
+    if d.get("scopes"):
+        parts.append(f"drepturi: {d['scopes']}")
     return "; ".join(parts)
 
 
