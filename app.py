@@ -5,6 +5,8 @@ Every route lives under /api/ so the same paths work behind CloudFront (which fo
 Routes are public only when listed in PUBLIC_ROUTES; every other route starts by verifying the
 caller's Cognito access token (`caller()`, or `member(cif)` for the caller's active membership of
 a company: chalicelib/api/caller.py), and a test checks that this holds for all routes.
+An integrator's API key reaches only the routes whose OpenAPI operation names a key scope
+(chalicelib/api/routing.py; README "API keys for integrators").
 """
 
 from __future__ import annotations

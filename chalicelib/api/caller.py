@@ -30,8 +30,9 @@ _key_caller: ContextVar[Principal | None] = ContextVar("key_caller", default=Non
 
 
 @contextlib.contextmanager
-def acting_with_key(user_id: str, key_id: str) -> Iterator[None]:
-    token = _key_caller.set(Principal(user_id=user_id, access_token="", api_key_id=key_id))
+def acting_with_key(user_id: str) -> Iterator[None]:
+    """While the block runs, `caller()` is the creator of the API key the request was made with."""
+    token = _key_caller.set(Principal(user_id=user_id, access_token=""))
     try:
         yield
     finally:

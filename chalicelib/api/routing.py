@@ -1,5 +1,7 @@
 """Registering routes, for the app and its blueprints alike: domain errors become answers in
-this one place (Chalice would turn them into 500s)."""
+this one place (Chalice would turn them into 500s), and a request made with an integrator's API
+key (`Authorization: ApiKey …`) passes the key gate here, against the scope the route's OpenAPI
+operation names (services/api_keys.py), before the route runs as the key's creator."""
 
 from __future__ import annotations
 
@@ -48,7 +50,7 @@ def route(target: Chalice | Blueprint, path: str, method: str,
                     if secret is not None:  # an integrator's key: the whole gate is services/api_keys.py
                         key = api_keys.authenticate(secret, scope, kwargs.get("cif"), _source_ip(target),
                                                     dependencies.now())
-                        with callers.acting_with_key(key.user_id, key.key_id):
+                        with callers.acting_with_key(key.user_id):
                             return view(**kwargs)
                     if company_route:  # a company's two-factor requirement, before anything else
                         check_company_route(current_request(target), kwargs["cif"])

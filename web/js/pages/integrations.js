@@ -4,8 +4,9 @@
 // A section renders into its own card; the page loads the company once and hands it over.
 import { api, SESSION_EXPIRED } from "../api.js";
 import { html, setHtml, showMessage } from "../dom.js";
+import apiKeys from "../integrations/api-keys.js";
 
-const SECTIONS = [];
+const SECTIONS = [apiKeys];
 
 function sectionCard(section) {
   return html`
