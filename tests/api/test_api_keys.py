@@ -13,6 +13,7 @@ import requests
 
 from chalicelib.api.requests import openapi_document
 from chalicelib.domain.api_keys import RATE_LIMIT_PER_MINUTE, SCOPES
+from chalicelib.storage.models import ApiKeyModel
 from tests.api.conftest import new_company, sign_up
 from tests.api.proven import Proven, proven_company
 
@@ -136,6 +137,50 @@ def test_bad_names_scopes_and_expiry_dates_are_400(company):
 def test_a_key_with_an_expiry_date_shows_it(company):
     key = create_key(company.user, company.cif, ["exports:write"], expires_on="2027-06-30")["api_key"]
     assert key["expires_on"] == "2027-06-30" and key["active"] and not key["expired"]
+
+
+def test_an_expired_key_is_refused_from_the_day_after_its_expiry(company, base_url):
+    created = create_key(company.user, company.cif, ["documents:read"], expires_on="2027-01-31")
+    path = f"/companies/{company.cif}/documents"
+    assert with_key(base_url, created["secret"], "GET", path).status_code == 200
+    # GIVEN its expiry day has passed (the record moved back in time through the repository's model)
+    ApiKeyModel(key_id=created["api_key"]["key_id"]).update(actions=[ApiKeyModel.expires_on.set("2020-01-31")])
+    # THEN the key is refused and listed as expired
+    refused = with_key(base_url, created["secret"], "GET", path)
+    assert refused.status_code == 401 and error_code(refused) == "api_key_invalid"
+    shown = listed(company.user, company.cif, created["api_key"]["key_id"])
+    assert shown["expired"] and not shown["active"]
+
+
+def test_last_use_is_written_once_a_minute_not_per_request(company, base_url):
+    created = create_key(company.user, company.cif, ["documents:read"])
+    path = f"/companies/{company.cif}/documents"
+    assert with_key(base_url, created["secret"], "GET", path).status_code == 200
+    first = listed(company.user, company.cif, created["api_key"]["key_id"])["last_used_at"]
+    for _ in range(3):
+        assert with_key(base_url, created["secret"], "GET", path).status_code == 200
+    # within the same minute the recorded use stays the first one: no write per request
+    assert first is not None
+    assert listed(company.user, company.cif, created["api_key"]["key_id"])["last_used_at"] == first
+
+
+def test_a_key_stops_when_its_creator_no_longer_administers_the_company(new_user, proven_company, fresh_cif,
+                                                                       base_url):
+    # GIVEN an admin (invited by the owner) who created a key
+    owner, admin, cif = new_user(), new_user(), fresh_cif()
+    proven_company(owner, cif)
+    assert owner.call("POST", f"/companies/{cif}/members", json={"email": admin.email, "role": "admin"}).ok
+    assert admin.call("POST", f"/invitations/{cif}/accept").status_code == 200
+    secret = create_key(admin, cif, ["documents:read"])["secret"]
+    assert with_key(base_url, secret, "GET", f"/companies/{cif}/documents").status_code == 200
+    # WHEN the owner makes them a viewer
+    admin_id = admin.call("GET", "/account").json()["user_id"]
+    assert owner.call("PUT", f"/companies/{cif}/members/{admin_id}", json={"role": "viewer"}).status_code == 204
+    # THEN their key stops at once, and as a viewer they may not manage keys any more
+    refused = with_key(base_url, secret, "GET", f"/companies/{cif}/documents")
+    assert refused.status_code == 401 and error_code(refused) == "api_key_invalid"
+    listing = admin.call("GET", f"/companies/{cif}/api-keys")
+    assert listing.status_code == 403 and error_code(listing) == "not_allowed"
 
 
 # -- scopes on every route ---------------------------------------------------------------------
