@@ -3,7 +3,7 @@ made with a key is authenticated here (domain/api_keys.py has the rules and says
 SHA-256 of the secret is what is stored).
 
 `authenticate` is the whole gate a key passes, in this order: a well-formed, known, unrevoked,
-unexpired secret (else 401 `api_key_invalid`); a route that keys may reach (else 403
+unexpired secret (else 401 `api_key_invalid`); a company route that keys may reach (else 403
 `api_key_not_allowed`); the key's own company (else 404, as for any outsider); the route's scope
 (else 403 `api_key_scope_missing`); a creator who is still an active owner or admin (else 401);
 the per-key rate limit (else 429 with Retry-After). Then the last use is noted, at most once a
@@ -104,9 +104,9 @@ def authenticate(secret: str, scope: str | None, cif: str | None, ip: str | None
     key = records.get(key_id) if key_id else None
     if key is None or not rules.hash_matches(secret, key.secret_sha256) or not is_active(key, now):
         raise rules.ApiKeyInvalid()
-    if scope is None:
+    if scope is None or cif is None:  # a key only ever reaches its own company's routes
         raise rules.ApiKeyNotAllowed()
-    if cif is not None and cif != key.cif:
+    if cif != key.cif:
         raise memberships.CompanyNotFound()
     if scope not in key.scopes:
         raise rules.ApiKeyScopeMissing(scope)

@@ -189,6 +189,7 @@ def test_every_operation_of_the_openapi_document_admits_only_keys_with_its_scope
     everything = create_key(company.user, company.cif, list(SCOPES))["secret"]
     scoped = [op for op in operations() if op[2] is not None]
     assert {scope for _, _, scope in scoped} == set(SCOPES)
+    assert all("{cif}" in path for path, _, _ in scoped)  # a key only reaches its own company's routes
     assert len(operations()) > 40  # the whole document, not a few routes
     for path, method, scope in operations():
         url = concrete(path, company.cif)
