@@ -36,6 +36,7 @@ from chalicelib.services import (
     integrity,
     licences,
     memberships,
+    notification_rules,
     notification_settings,
     sync_requests,
 )
@@ -451,6 +452,16 @@ from chalicelib.api.documents_routes import documents_routes  # noqa: E402
 
 app.register_blueprint(documents_routes)
 
+from chalicelib.api.buyer_message_routes import buyer_message_routes  # noqa: E402 - issue 16
+
+app.register_blueprint(buyer_message_routes)
+
+# -- the review of received invoices (issue 16) ---------------------------------------------------
+
+from chalicelib.api.review_routes import review_routes  # noqa: E402
+
+app.register_blueprint(review_routes)
+
 
 # -- integrity (issue 12, "a proof of integrity"): a Blueprint cannot hold two methods of one path
 # (Chalice pops a deferred route's methods when it registers it, so a second app load turns the
@@ -546,3 +557,25 @@ def unsubscribe() -> Response:
     token = (app.current_request.query_params or {}).get("token", "")
     done = notification_settings.unsubscribe(token, dependencies.notifications().mac_key())
     return ok(notification_views.unsubscribed(done))
+
+
+# -- new-invoice e-mails routed per partner or amount (issue 16) ---------------------------------
+
+@route("/api/companies/{cif}/notification-rules", "GET")
+def list_notification_rules(cif: str) -> Response:
+    return ok(notification_views.rules(notification_rules.list_rules(caller().user_id, cif)))
+
+
+@route("/api/companies/{cif}/notification-rules", "POST")
+def create_notification_rule(cif: str) -> Response:
+    who = member(cif)  # an outsider learns nothing, not even from a 400
+    data = body("NotificationRuleRequest")
+    created = notification_rules.create(who.user_id, cif, data.get("partner_cif"), data.get("min_amount"),
+                                        data["emails"], dependencies.now())
+    return ok(notification_views.rules(created), status=201)
+
+
+@route("/api/companies/{cif}/notification-rules/{rule_id}", "DELETE")
+def remove_notification_rule(cif: str, rule_id: str) -> Response:
+    notification_rules.remove(caller().user_id, cif, unquote(rule_id))
+    return no_content()

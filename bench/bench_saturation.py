@@ -16,6 +16,10 @@ received; calls wasted (429s, downloads of messages already archived, lists that
 new); the time until every company was complete; fairness: the longest a small company waited
 for its first complete sync, against the dispatch interval.
 
+Then the capacity of one ANAF application (bench/polling_capacity.py): how many companies of a
+realistic mix it serves with fixed and with adaptive polling, from the calls per run and per
+message measured above.
+
 Then a budget-only phase (BENCH_SAT_BUDGET_SECONDS, 0 to skip): threads with a budget each make
 list calls as fast as their budgets allow, without archiving, so the bucket's own use of ANAF's
 window shows even where this machine's CPU bounds the archive.
@@ -46,6 +50,7 @@ WORKERS = int(os.environ.get("BENCH_SAT_WORKERS", "5"))
 SECONDS = float(os.environ.get("BENCH_SAT_SECONDS", "420"))
 BUDGET_ONLY_SECONDS = float(os.environ.get("BENCH_SAT_BUDGET_SECONDS", "90"))
 BUDGET_ONLY_THREADS = 8
+QUIET_SAMPLE = 5  # small companies synced again with nothing new: a list-only run's calls
 ANAF_LIMIT = 1000
 
 
@@ -207,6 +212,7 @@ def main() -> None:
         for thread in threads:
             thread.join(timeout=1)  # a large run may go on for its whole Lambda time: not waited for
         report(recorder, large, small, first_complete, complete_at, t0)
+        capacity(recorder, [cif for cif in small if cif in first_complete][:QUIET_SAMPLE])
         if BUDGET_ONLY_SECONDS > 0:
             budget_only(sandbox, small[:BUDGET_ONLY_THREADS], recorder)
 
@@ -256,6 +262,37 @@ def budget_only(sandbox, cifs: list[str], recorder: Recorder) -> None:
     if samples:
         print(f"budget only: sliding minute after the first minute mean {statistics.mean(samples):.0f}, "
               f"lowest {min(samples)}, highest {max(samples)} of {ANAF_LIMIT}; HTTP statuses {status}")
+
+
+def capacity(recorder: Recorder, synced: list[str]) -> None:
+    """How many companies of a realistic mix one application serves with fixed and adaptive
+    polling (bench/polling_capacity.py), from the ANAF calls this run measured: a list's calls
+    (runs that downloaded nothing: the `synced` companies are synced once more, through the
+    real run, with nothing new at ANAF) and the calls per archived message (the other runs'
+    calls less their list pages)."""
+    import math
+
+    from bench.polling_capacity import PAGE, Costs
+    from bench.polling_capacity import report as capacity_report
+    from chalicelib import dependencies
+
+    for cif in synced:
+        dependencies.company_sync(lambda: 900.0).run(cif, "bench")  # recorded as every run is
+    with recorder.lock:
+        runs = [r for r in recorder.runs if r[2] == "complete"]
+    list_only = [calls for _, _, _, _, new, _, calls in runs if new == 0]
+    downloading = [r for r in runs if r[4] > 0]
+    pages = sum(max(1, math.ceil(listed / PAGE)) for _, _, _, listed, *_ in downloading)
+    archived = sum(r[4] for r in downloading)
+    if not archived:
+        print("capacity: no run archived anything (nothing measured)")
+        return
+    list_calls = statistics.mean(list_only) if list_only else 1.0
+    per_message = (sum(r[6] for r in downloading) - pages * list_calls) / archived
+    print(f"measured for the capacity figure: {len(list_only)} complete runs that downloaded nothing "
+          f"({list_calls:.2f} calls each{'' if list_only else ': none ran, one page assumed'}), "
+          f"{archived} messages archived by {len(downloading)} complete runs ({per_message:.3f} calls each)")
+    capacity_report(Costs(list_calls_per_run=list_calls, calls_per_message=per_message))
 
 
 def _backlog_done(large: list[str]) -> bool:

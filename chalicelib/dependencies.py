@@ -24,6 +24,7 @@ from chalicelib.services.accounts import Accounts
 from chalicelib.services.anaf_connect import AnafConnect
 from chalicelib.services.archiver import Archiver
 from chalicelib.services.budget import CallBudget
+from chalicelib.services.buyer_messages import BuyerMessages
 from chalicelib.services.credentials import CredentialVault
 from chalicelib.services.invitations import Invitations
 from chalicelib.services.notifications import Notifications
@@ -185,6 +186,13 @@ def worker_company_lookup() -> CompanyLookup:
     return CompanyLookup.from_settings(settings(), worker_anaf_http())
 
 
+@functools.cache
+def buyer_messages() -> BuyerMessages:
+    return BuyerMessages(
+        vault=credential_vault(), budget=call_budget(), clock=now,
+        efactura=lambda token: EFacturaClient.from_settings(settings(), api_anaf_http(), token))
+
+
 def company_sync(time_left_s: Callable[[], float]) -> CompanySync:
     return CompanySync(
         vault=credential_vault(), archiver=archiver(), budget=call_budget(), queues=work_queues(),
@@ -195,7 +203,8 @@ def company_sync(time_left_s: Callable[[], float]) -> CompanySync:
 
 _ACCESSORS = (settings, archive, work_queues, mailer, mac_keys, notifications, token_cipher, identity,
               accounts, two_factor, api_anaf_http, api_company_lookup, anaf_oauth, credential_vault,
-              anaf_connect, worker_anaf_http, worker_company_lookup, trusted_signers, archiver, call_budget)
+              anaf_connect, worker_anaf_http, worker_company_lookup, trusted_signers, archiver, call_budget,
+              buyer_messages)
 
 
 def reset() -> None:

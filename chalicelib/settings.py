@@ -39,6 +39,8 @@ class Settings:
     authorizations_table: str
     audit_table: str
     integrity_table: str
+    buyer_messages_table: str
+    reviews_table: str
     api_keys_table: str
 
     archive_bucket: str
@@ -87,6 +89,8 @@ _VARIABLES: dict[str, tuple[str, bool]] = {
     "authorizations_table": ("ARHIVAR_AUTHORIZATIONS_TABLE", True),
     "audit_table": ("ARHIVAR_AUDIT_TABLE", True),
     "integrity_table": ("ARHIVAR_INTEGRITY_TABLE", True),
+    "buyer_messages_table": ("ARHIVAR_BUYER_MESSAGES_TABLE", True),
+    "reviews_table": ("ARHIVAR_REVIEWS_TABLE", True),
     "api_keys_table": ("ARHIVAR_API_KEYS_TABLE", True),
     "archive_bucket": ("ARHIVAR_ARCHIVE_BUCKET", True),
     "archive_lock_mode": ("ARHIVAR_ARCHIVE_LOCK_MODE", True),

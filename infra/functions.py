@@ -80,7 +80,7 @@ INTEGRITY_REPORTS = "reports/integrity/*"  # integrity runs' parts and reports (
 ARCHIVED = (ORIGINALS, INVOICE_XML, SIGNATURE_XML)  # what archiving a message writes
 
 _SYNC_TABLES = ("companies_table", "credentials_table", "documents_table", "sync_runs_table",
-                "limits_table")
+                "limits_table", "buyer_messages_table")  # the sync follows sent buyer messages
 _PEOPLE = ("accounts_table", "companies_table", "memberships_table")  # who to e-mail, and how
 
 # Read from each handler's code path (chalicelib/dependencies.py accessors and the models its
@@ -135,7 +135,8 @@ VIEWER_RESERVED_CONCURRENCY = 5
 API_ACCESS = Access(
     tables_rw=("accounts_table", "companies_table", "memberships_table", "credentials_table",
                "documents_table", "sync_runs_table", "exports_table", "limits_table",
-               "authorizations_table", "imports_table", "integrity_table", "api_keys_table"),
+               "authorizations_table", "imports_table", "integrity_table", "buyer_messages_table",
+               "reviews_table", "api_keys_table"),
     archive_read=(ORIGINALS, DOCUMENT_FILES, EXPORTS, CONFIG, IMPORTS, INTEGRITY_REPORTS), archive_write=(IMPORTS,),
     tables_append=("audit_table",), queues_send=("sync", "render", "export", "import", "integrity"),
     tokens_key=True,

@@ -72,6 +72,8 @@ def local_environment(ports: LocalPorts, stage: str = "local") -> dict[str, str]
         "ARHIVAR_AUTHORIZATIONS_TABLE": f"{prefix}-authorizations",
         "ARHIVAR_AUDIT_TABLE": f"{prefix}-audit",
         "ARHIVAR_INTEGRITY_TABLE": f"{prefix}-integrity-runs",
+        "ARHIVAR_BUYER_MESSAGES_TABLE": f"{prefix}-buyer-messages",
+        "ARHIVAR_REVIEWS_TABLE": f"{prefix}-reviews",
         "ARHIVAR_API_KEYS_TABLE": f"{prefix}-api-keys",
         "ARHIVAR_ARCHIVE_BUCKET": f"{prefix}-archive",
         # An emptiable archive: GOVERNANCE lock for a day (prod: COMPLIANCE, 10 years).

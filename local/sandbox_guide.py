@@ -31,4 +31,7 @@ def sandbox_guide(world: dict[str, Any]) -> str:
         lines.append(f"  {certificate['holder']:<{holder_width}}  {certificate['serial']}  {covered}")
     lines.append("Un certificat care acoperă mai multe companii le autorizează pe celelalte dintr-un clic:")
     lines.append("„Autorizează cu certificatul existent” (ANAF confirmă dreptul pentru fiecare).")
+    delay = world.get("processing_delay_s") or 0
+    lines.append(f"Încărcările (de ex. mesajele către furnizori) rămân „in prelucrare” {delay:g} s "
+                 "(ARHIVAR_SANDBOX_PROCESSING_DELAY_S; pe loc: POST /__sandbox/settings).")
     return "\n".join(lines)

@@ -167,6 +167,9 @@ def main() -> None:
     # New invoices keep arriving at the sandbox while the product runs, as they would at ANAF.
     stack = LocalStack(ports, seed=int(os.environ.get("ARHIVAR_SANDBOX_SEED", "1")),
                        arrivals_every_s=float(os.environ.get("ARHIVAR_SANDBOX_ARRIVALS_S", "120")),
+                       # Uploads (buyer messages) stay "in prelucrare" this long, as at ANAF.
+                       sandbox_args=("--processing-delay",
+                                     os.environ.get("ARHIVAR_SANDBOX_PROCESSING_DELAY_S", "30")),
                        moto_log=MOTO_LOG)
     signal.signal(signal.SIGTERM, _interrupt)
     started = time.monotonic()

@@ -145,7 +145,8 @@ class EFacturaClient:
         first = problems[0] if problems else "upload rejected without a message"
         failure = classify_business_error(first, self._http.clock.now())
         if type(failure) is errors.AnafRejected:
-            raise errors.AnafUploadRejected(first, errors=tuple(problems))
+            raise errors.AnafUploadRejected(first, errors=tuple(problems),
+                                            upload_index=root.get("index_incarcare") or None)
         raise failure
 
     # -- transport -------------------------------------------------------------------------

@@ -192,9 +192,11 @@ class AnafUploadRejected(AnafError):
     code = "anaf_upload_rejected"
 
     def __init__(self, message: str = "", *, errors: tuple[str, ...] = (),
-                 http_status: int | None = 200) -> None:
+                 http_status: int | None = 200, upload_index: str | None = None) -> None:
         super().__init__(message, http_status=http_status)
         self.errors = errors
+        # ANAF can index a file it refuses; stareMesaj then says "XML cu erori nepreluat de sistem".
+        self.upload_index = upload_index
 
 
 class AnafRejected(AnafError):

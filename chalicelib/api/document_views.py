@@ -41,6 +41,10 @@ def document(item: Document) -> dict[str, Any]:
         "upload_index": item.upload_index,
         # The message id of the verified original that replaced this document (hidden then).
         "superseded_by": str(item.superseded_by).rsplit("#", 1)[-1] if item.superseded_by else None,
+        "accounting_export": ({"export_id": item.accounting_export_id, "exported_at": iso(item.accounting_exported_at)}
+                              if item.accounting_export_id else None),
+        # A received invoice's review state (domain/reviews.py; absent: archived before reviews).
+        "review_state": (item.review_state or "to_review") if item.kind == "received" else None,
     }
 
 

@@ -121,7 +121,7 @@ def start_export(cif: str) -> Response:
     data = parse_body(routing.body_bytes(documents_routes.current_request), "ExportRequest")
     f = filters.parse_filter({k: v for k, v in (data.get("filters") or {}).items() if v is not None})
     export = exports.start(membership.user_id, cif, data["format"], f, dependencies.work_queues(),
-                           dependencies.now())
+                           dependencies.now(), period=data.get("period"))
     return ok({"export_id": export.export_id, "status": export.status}, status=202)
 
 

@@ -7,7 +7,8 @@ from typing import Any
 from chalicelib.api.views import iso
 from chalicelib.domain.licences import Licence
 from chalicelib.domain.notifications import Category
-from chalicelib.services.licences import LicenceState, emails_label_ro, sync_label_ro
+from chalicelib.services.licences import LicenceState, emails_label_ro, quiet_sync_label_ro, sync_label_ro
+from chalicelib.services.notification_rules import Rules
 from chalicelib.services.notification_settings import Settings, Unsubscribed
 
 
@@ -15,6 +16,8 @@ def licence(item: Licence) -> dict[str, Any]:
     return {"code": item.code, "name": item.name_ro,
             "sync_interval_minutes": int(item.sync_interval.total_seconds() // 60),
             "sync_label": sync_label_ro(item),
+            "quiet_sync_interval_minutes": int(item.quiet_sync_interval.total_seconds() // 60),
+            "quiet_sync_label": quiet_sync_label_ro(item),
             "new_document_emails": item.new_document_emails.value,
             "new_document_emails_label": emails_label_ro(item)}
 
@@ -45,3 +48,14 @@ def settings(view: Settings) -> dict[str, Any]:
 
 def unsubscribed(done: Unsubscribed) -> dict[str, Any]:
     return {"status": "unsubscribed", "category": category(done.category), "companies": done.companies}
+
+
+def rules(view: Rules) -> dict[str, Any]:
+    """A company's routing rules; each address says whether it unsubscribed."""
+    return {
+        "can_manage": view.can_manage,
+        "rules": [{"id": r.rule_id, "partner_cif": r.partner_cif, "min_amount": r.min_amount,
+                   "emails": [{"email": e, "unsubscribed": e in view.unsubscribed} for e in sorted(r.emails or ())],
+                   "created_at": iso(r.created_at)}
+                  for r in view.rules],
+    }

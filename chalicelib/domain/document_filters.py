@@ -17,6 +17,7 @@ from chalicelib.domain.errors import ValidationFailed
 from chalicelib.domain.search_text import clean_cif, fold, fold_number
 
 KINDS = ("received", "sent", "error", "buyer_message")
+REVIEW_STATES = ("to_review", "approved", "rejected", "booked")  # domain/reviews.py ReviewState
 PAGE_SIZES = (10, 25, 50, 100)
 DEFAULT_PAGE_SIZE = 25
 MAX_TEXT = 100
@@ -60,6 +61,8 @@ class DocumentFilter:
     amount_max: Decimal | None = None
     q: str | None = None  # as typed
     superseded: bool = False  # True: only the documents a verified original replaced
+    accounting: str | None = None  # exported | not_exported: in an accounting export or not yet
+    review: str | None = None  # a received invoice's review state (domain/reviews.py)
 
     @property
     def partner_cif(self) -> str | None:
@@ -96,7 +99,9 @@ class DocumentFilter:
 
 
 FILTER_PARAMS = ("type", "created_from", "created_to", "issued_from", "issued_to", "partner",
-                 "number", "amount_min", "amount_max", "q", "superseded")
+                 "number", "amount_min", "amount_max", "q", "superseded", "accounting",
+                 "review")
+ACCOUNTING_MARKS = ("exported", "not_exported")
 
 
 def parse_filter(params: Mapping[str, Any]) -> DocumentFilter:
@@ -127,7 +132,12 @@ def parse_filter(params: Mapping[str, Any]) -> DocumentFilter:
         amount_max=_amount(text("amount_max"), "amount_max"),
         q=text("q"),
         superseded=_flag(text("superseded"), "superseded"),
+        accounting=text("accounting"),
+        review=_review(text("review")),
     )
+    if found.accounting is not None and found.accounting not in ACCOUNTING_MARKS:
+        raise InvalidFilter("Exportul în contabilitate poate fi: exported sau not_exported.",
+                            details={"field": "accounting"})
     for low, high, what in (("created_from", "created_to", "Data creării"),
                             ("issued_from", "issued_to", "Data emiterii"),
                             ("amount_min", "amount_max", "Suma")):
@@ -138,6 +148,13 @@ def parse_filter(params: Mapping[str, Any]) -> DocumentFilter:
     if found.number is not None and not found.number_prefix:
         found = DocumentFilter(**{**asdict(found), "number": None})
     return found
+
+
+def _review(value: str | None) -> str | None:
+    if value is None or value in REVIEW_STATES:
+        return value
+    raise InvalidFilter("Starea de verificare poate fi: to_review, approved, rejected sau booked.",
+                        details={"field": "review"})
 
 
 def _flag(value: str | None, name: str) -> bool:

@@ -22,11 +22,14 @@ class Licence:
     name_ro: str
     sync_interval: timedelta
     new_document_emails: NewDocumentEmails
+    # The promise for a quiet company (no new messages for a day): synced at least this often
+    # (domain/polling.py backs off stepwise from sync_interval up to this, never beyond).
+    quiet_sync_interval: timedelta
 
 
-FREE = Licence("free", "Gratuit", timedelta(days=1), NewDocumentEmails.NONE)
-STANDARD = Licence("standard", "Standard", timedelta(hours=1), NewDocumentEmails.DAILY_DIGEST)
-PRO = Licence("pro", "Pro", timedelta(minutes=15), NewDocumentEmails.AFTER_EACH_SYNC)
+FREE = Licence("free", "Gratuit", timedelta(days=1), NewDocumentEmails.NONE, timedelta(days=1))
+STANDARD = Licence("standard", "Standard", timedelta(hours=1), NewDocumentEmails.DAILY_DIGEST, timedelta(hours=4))
+PRO = Licence("pro", "Pro", timedelta(minutes=15), NewDocumentEmails.AFTER_EACH_SYNC, timedelta(hours=1))
 
 LICENCES: dict[str, Licence] = {licence.code: licence for licence in (FREE, STANDARD, PRO)}
 

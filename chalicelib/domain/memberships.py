@@ -1,4 +1,8 @@
-"""Who may do what with a company. Roles rank owner > admin > viewer."""
+"""Who may do what with a company. Roles rank owner > admin > contabil > viewer.
+
+The accountant ("contabil") reads everything a viewer reads and reviews received invoices
+(services/reviews.py); like a viewer it cannot manage members, the licence, ANAF authorization
+or any other company-level setting."""
 
 from __future__ import annotations
 
@@ -9,14 +13,16 @@ class Role(Enum):
     OWNER = "owner"
     ADMIN = "admin"
     VIEWER = "viewer"
+    ACCOUNTANT = "contabil"
 
     @property
     def rank(self) -> int:
-        return {Role.OWNER: 3, Role.ADMIN: 2, Role.VIEWER: 1}[self]
+        return {Role.OWNER: 4, Role.ADMIN: 3, Role.ACCOUNTANT: 2, Role.VIEWER: 1}[self]
 
     @property
     def name_ro(self) -> str:
-        return {Role.OWNER: "proprietar", Role.ADMIN: "administrator", Role.VIEWER: "vizualizare"}[self]
+        return {Role.OWNER: "proprietar", Role.ADMIN: "administrator", Role.VIEWER: "vizualizare",
+                Role.ACCOUNTANT: "contabil"}[self]
 
 
 class MembershipState(Enum):
@@ -33,7 +39,7 @@ def invitation_key(email: str) -> str:
 
 
 def can_manage(actor: Role, target: Role | None = None) -> bool:
-    """Invite, remove or re-role members: owners anyone, admins only admins and viewers."""
+    """Invite, remove or re-role members: owners anyone, admins anyone but owners."""
     if actor is Role.OWNER:
         return True
     return actor is Role.ADMIN and (target is None or target is not Role.OWNER)
@@ -42,3 +48,8 @@ def can_manage(actor: Role, target: Role | None = None) -> bool:
 def can_administer(actor: Role) -> bool:
     """Company-level actions: refresh data, authorize with ANAF, change the licence, sync."""
     return actor in (Role.OWNER, Role.ADMIN)
+
+
+def can_review(actor: Role) -> bool:
+    """Change a received invoice's review state: owners, admins and accountants."""
+    return actor in (Role.OWNER, Role.ADMIN, Role.ACCOUNTANT)

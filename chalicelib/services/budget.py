@@ -31,6 +31,7 @@ BLOCK = 5  # tokens leased at once by a worker
 MAX_WAIT_S = 10.0  # a worker waiting longer for tokens than this stops its run
 PAGINATED_LISTS_PER_CIF_PER_DAY = 90_000  # of 100 000
 DOWNLOADS_PER_MESSAGE_PER_DAY = 10  # ANAF's number: a message past it waits for tomorrow
+STATUS_CHECKS_PER_UPLOAD_PER_DAY = 90  # of ANAF's 100 stareMesaj calls per upload per day
 BUCKET_KEY = "bucket#anaf-calls"
 ANAF_BUCKET = Bucket()
 
@@ -100,6 +101,16 @@ class CallBudget:
         day_end = _end_of_day(now)
         if not counters.add_within(f"download#{message_id}#{_day(now)}", 1, DOWNLOADS_PER_MESSAGE_PER_DAY, day_end):
             raise BudgetExhausted("downloads_per_message", day_end)
+
+
+    def spend_status(self, upload_index: str) -> None:
+        """One stareMesaj call about an upload (a buyer message being followed)."""
+        self.spend_call()
+        now = self._now()
+        day_end = _end_of_day(now)
+        if not counters.add_within(f"status#{upload_index}#{_day(now)}", 1, STATUS_CHECKS_PER_UPLOAD_PER_DAY,
+                                   day_end):
+            raise BudgetExhausted("status_per_upload", day_end)
 
 
 def _day(now: datetime) -> str:

@@ -1,5 +1,13 @@
-"""Exports ("Descarcă toate documentele", "Export CSV", "Export Excel"): requested by the API,
-built by functions/build_export from the SQS export queue, downloaded through a presigned URL.
+"""Exports ("Descarcă toate documentele", "Export CSV", "Export Excel", and for accounting
+software "SAGA" and "CSV de linii"): requested by the API, built by functions/build_export from
+the SQS export queue, downloaded through a presigned URL.
+
+Accounting exports (issue 16) cover received and/or sent invoices of a period (their issue
+date): `saga` is a ZIP of one SAGA C XML per invoice (Intrari/ and Iesiri/ folders), `lines_csv`
+one CSV row per invoice line (domain/accounting). Once the file is in S3, every document in it
+is marked with the export's id and time (storage/documents.py `mark_exported`), which the
+filter accounting=not_exported ("doar ce nu a fost exportat încă") leaves out next time; a
+retried build still sees its own marks as "not exported", so it rebuilds the same file.
 
 The file is streamed into S3 with a multipart upload while the documents are read, so the
 worker's memory does not grow with the files: one S3 part being filled, a small window of
@@ -12,13 +20,14 @@ the bucket's lifecycle rule deletes the object after 7 days.
 
 from __future__ import annotations
 
+import io
 import tempfile
 import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,10 +35,16 @@ from aws_lambda_powertools import Logger
 
 from chalicelib.domain import document_columns as columns
 from chalicelib.domain import file_names
+from chalicelib.domain.accounting.entries import DIRECTION_OF_KIND, Direction, InvoiceEntry, entry_of
+from chalicelib.domain.accounting.lines import LINE_COLUMNS, line_rows
+from chalicelib.domain.accounting.periods import parse_period
+from chalicelib.domain.accounting.saga import saga_file
 from chalicelib.domain.audit import EventType
-from chalicelib.domain.document_filters import DocumentFilter, parse_filter
+from chalicelib.domain.document_filters import DocumentFilter, InvalidFilter, parse_filter
 from chalicelib.domain.errors import NotFound, ServiceUnavailable
 from chalicelib.domain.romanian_time import ROMANIA
+from chalicelib.invoices.errors import InvoiceLayerError
+from chalicelib.invoices.ubl_invoice import parse_invoice
 from chalicelib.services import audit, limits
 from chalicelib.services.documents import base_name, index_fields
 from chalicelib.services.notifications import Notifications
@@ -40,6 +55,7 @@ from chalicelib.storage import exports as export_records
 from chalicelib.storage import keys
 from chalicelib.storage.blobs import ArchiveBucket
 from chalicelib.storage.document_queries import DocumentIndex
+from chalicelib.storage.documents import DocumentRepository
 from chalicelib.storage.exports import Export
 from chalicelib.storage.multipart import MultipartWriter
 from chalicelib.storage.queues import WorkQueues
@@ -56,13 +72,21 @@ FORMATS = {
     "zip": ("application/zip", "zip"),
     "csv": ("text/csv; charset=utf-8", "csv"),
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
+    "saga": ("application/zip", "zip"),
+    "lines_csv": ("text/csv; charset=utf-8", "csv"),
 }
+ACCOUNTING_FORMATS = ("saga", "lines_csv")
+ACCOUNTING_KINDS = tuple(DIRECTION_OF_KIND)  # received → intrări, sent → ieșiri
+SAGA_FOLDERS = {Direction.INTRARI: "Intrari", Direction.IESIRI: "Iesiri"}
+SKIPPED_NAME = "neexportate.csv"  # in a SAGA ZIP: the invoices whose XML could not be read
 # Exports read the whole company: a few per hour per user, and per company whoever asks.
 EXPORTS_PER_USER_PER_HOUR = 10
 EXPORTS_PER_COMPANY_PER_HOUR = 20
 _EXPORTS_LIMITED = ("Ați cerut prea multe exporturi într-un timp scurt. Folosiți exporturile "
                     "deja pregătite sau încercați din nou peste {wait}.")
 INDEX_EXTRA = ("Fișier XML", "Fișier PDF", "Fișier original", "SHA-256 original")
+SKIPPED_COLUMNS = (columns.Column("ID mesaj ANAF", "text"), columns.Column("Număr document", "text"),
+                   columns.Column("Data emiterii", "text"), columns.Column("Motiv", "text"))
 
 
 class ExportNotFound(NotFound):
@@ -71,7 +95,15 @@ class ExportNotFound(NotFound):
 
 
 def start(user_id: str, cif: str, fmt: str, f: DocumentFilter, queues: WorkQueues,
-          now: datetime) -> Export:
+          now: datetime, period: str | None = None) -> Export:
+    """Queue an export. `period` (a month "2026-11" or a quarter "2026-T4") sets the issue
+    dates; an accounting format takes received and/or sent invoices only."""
+    if period is not None:
+        covered = parse_period(period)
+        f = replace(f, issued_from=covered.start, issued_to=covered.end)
+    if fmt in ACCOUNTING_FORMATS and f.kind not in (None, *ACCOUNTING_KINDS):
+        raise InvalidFilter("Exportul pentru contabilitate cuprinde doar facturi primite sau trimise.",
+                            details={"field": "type"})
     limits.take("export-user", user_id, per=timedelta(hours=1), limit=EXPORTS_PER_USER_PER_HOUR,
                 now=now, message_ro=_EXPORTS_LIMITED)
     limits.take("export-company", cif, per=timedelta(hours=1), limit=EXPORTS_PER_COMPANY_PER_HOUR,
@@ -102,7 +134,14 @@ def filters_of(export: Export) -> dict[str, str]:
 
 def download_name(export: Export) -> str:
     created = export.created_at.astimezone(ROMANIA)
-    return f"Arhivar_{export.cif}_{created:%Y-%m-%d_%H%M}.{FORMATS[export.format or 'zip'][1]}"
+    fmt = export.format or "zip"
+    if fmt in ACCOUNTING_FORMATS:
+        f = filters_of(export)
+        span = f"{f.get('issued_from', '')}_{f.get('issued_to', '')}".strip("_") or f"{created:%Y-%m-%d_%H%M}"
+        kind = {"received": "intrari_", "sent": "iesiri_"}.get(f.get("type", ""), "")
+        prefix = "SAGA" if fmt == "saga" else "Linii"
+        return f"{prefix}_{export.cif}_{kind}{span}.{FORMATS[fmt][1]}"
+    return f"Arhivar_{export.cif}_{created:%Y-%m-%d_%H%M}.{FORMATS[fmt][1]}"
 
 
 @dataclass(frozen=True)
@@ -113,8 +152,10 @@ class Fetched:
 
 class ExportBuilder:
     def __init__(self, settings: Settings, archive: ArchiveBucket, index: DocumentIndex,
-                 notifications: Notifications, clock: Callable[[], datetime]) -> None:
+                 notifications: Notifications, clock: Callable[[], datetime],
+                 documents: DocumentRepository | None = None) -> None:
         self._settings = settings
+        self._documents = documents or DocumentRepository(settings)
         self._archive = archive
         self._index = index
         self._notifications = notifications
@@ -135,15 +176,18 @@ class ExportBuilder:
         key = keys.export(export_id, FORMATS[fmt][1])
         export_records.mark_building(export_id, self._clock())
         try:
-            total = self._index.count_all(export.cif, f)
-            export_records.set_total(export_id, total)
-            with MultipartWriter(self._settings, key, FORMATS[fmt][0]) as out:
-                progress = _Progress(export_id, total)
-                if fmt == "zip":
-                    self._write_zip(out, export.cif, f, progress)
-                else:
-                    self._write_sheet(out, fmt, export.cif, f, progress)
-            size = out.size
+            if fmt in ACCOUNTING_FORMATS:
+                size, progress = self._build_accounting(export, fmt, f, key)
+            else:
+                total = self._index.count_all(export.cif, f)
+                export_records.set_total(export_id, total)
+                with MultipartWriter(self._settings, key, FORMATS[fmt][0]) as out:
+                    progress = _Progress(export_id, total)
+                    if fmt == "zip":
+                        self._write_zip(out, export.cif, f, progress)
+                    else:
+                        self._write_sheet(out, fmt, export.cif, f, progress)
+                size = out.size
         except ServiceUnavailable:
             raise
         except Exception as error:  # a bug or bad data: report, do not loop
@@ -153,6 +197,71 @@ class ExportBuilder:
         export_records.mark_ready(export_id, done=progress.done, s3_key=key, size=size, now=self._clock())
         self._announce(export, progress.done)
         return "ready"
+
+    # -- accounting formats (SAGA, lines CSV) ----------------------------------------------------
+
+    def _build_accounting(self, export: Export, fmt: str, f: DocumentFilter, key: str) -> tuple[int, _Progress]:
+        """Write the file, then mark what is in it (only once the file is complete in S3)."""
+        export_id = export.export_id
+        passes = [replace(f, kind=kind) for kind in ((f.kind,) if f.kind else ACCOUNTING_KINDS)]
+        total = sum(self._index.count_all(export.cif, p, own_export=export_id) for p in passes)
+        export_records.set_total(export_id, total)
+        progress = _Progress(export_id, total)
+        written: list[str] = []
+        skipped: list[tuple[Any, str]] = []
+        entries = self._entries(export.cif, passes, export_id, written, skipped, progress)
+        with MultipartWriter(self._settings, key, FORMATS[fmt][0]) as out:
+            if fmt == "saga":
+                write_zip(self._saga_members(entries, skipped), out)
+            else:
+                sheet = CsvWriter(out, LINE_COLUMNS)
+                for entry in entries:
+                    for row in line_rows(entry):
+                        sheet.row(row)
+        self._documents.mark_exported(export.cif, written, export_id, self._clock())
+        return out.size, progress
+
+    def _entries(self, cif: str, passes: list[DocumentFilter], export_id: str, written: list[str],
+                 skipped: list[tuple[Any, str]], progress: _Progress) -> Iterator[InvoiceEntry]:
+        """The invoices of the passes as booking entries; `written` collects the sort keys of
+        those yielded, `skipped` the documents whose XML is missing or unreadable (not marked)."""
+        for f in passes:
+            direction = DIRECTION_OF_KIND[str(f.kind)]
+            for fetched in self._fetched(cif, f, self._fetch_xml, own_export=export_id):
+                document = fetched.document
+                progress.step()
+                xml = fetched.files.get("xml")
+                if xml is None:
+                    skipped.append((document, "fără XML"))
+                    continue
+                try:
+                    invoice = parse_invoice(xml)
+                except InvoiceLayerError as error:
+                    skipped.append((document, f"XML nevalid ({error.reason})"))
+                    continue
+                written.append(document.sk)
+                yield entry_of(invoice, direction=direction, upload_index=document.upload_index,
+                               message_id=document.message_id)
+
+    def _saga_members(self, entries: Iterator[InvoiceEntry], skipped: list[tuple[Any, str]]) -> Iterator[Member]:
+        used: set[str] = set()
+        for entry in entries:
+            made = saga_file(entry)
+            path = f"{SAGA_FOLDERS[entry.direction]}/{made.name}"
+            if path in used:  # the same issuer, number and date twice: keep both, told apart
+                path = f"{path.removesuffix('.xml')}_{file_names.safe_part(entry.message_id)}.xml"
+            used.add(path)
+            yield Member(path, _zip_time(self._clock()), len(made.content), (made.content,), compress=True)
+        if skipped:
+            listing = io.BytesIO()
+            sheet = CsvWriter(listing, SKIPPED_COLUMNS)
+            for document, reason in skipped:
+                sheet.row([document.message_id, document.number or "", document.issue_date or "", reason])
+            content = listing.getvalue()
+            yield Member(SKIPPED_NAME, _zip_time(self._clock()), len(content), (content,), compress=True)
+
+    def _fetch_xml(self, document: Any) -> Fetched:
+        return Fetched(document, {"xml": self._archive.get(document.xml_key)} if document.xml_key else {})
 
     # -- formats ------------------------------------------------------------------------------
 
@@ -200,12 +309,13 @@ class ExportBuilder:
         chunks = iter(lambda: index_file.read(256 * 1024), b"")
         yield Member("index.csv", _zip_time(self._clock()), size, chunks)
 
-    def _fetched(self, cif: str, f: DocumentFilter) -> Iterator[Fetched]:
+    def _fetched(self, cif: str, f: DocumentFilter, fetch: Callable[[Any], Fetched] | None = None,
+                 own_export: str | None = None) -> Iterator[Fetched]:
         """The documents with their files, fetched a few ahead on threads, in list order."""
         window: deque[Future[Fetched]] = deque()
         with ThreadPoolExecutor(FETCH_THREADS, thread_name_prefix="export-fetch") as pool:
-            for document in self._index.each(cif, f):
-                window.append(pool.submit(self._fetch, document))
+            for document in self._index.each(cif, f, own_export=own_export):
+                window.append(pool.submit(fetch or self._fetch, document))
                 if len(window) >= PREFETCH:
                     yield window.popleft().result()
             while window:

@@ -8,7 +8,7 @@ planned sync as is (the one after it follows the new interval).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from chalicelib.domain.audit import EventType
@@ -47,6 +47,15 @@ def sync_label_ro(licence: Licence) -> str:
     if minutes % 60 == 0:
         return f"la fiecare {counted(minutes // 60, 'oră', 'ore')}"
     return f"la fiecare {counted(minutes, 'minut', 'minute')}"
+
+
+def quiet_sync_label_ro(licence: Licence) -> str | None:
+    """The promise for a quiet company (domain/polling.py), when it differs from the interval:
+    "fără documente noi de o zi: cel puțin o dată la 4 ore"."""
+    if licence.quiet_sync_interval <= licence.sync_interval:
+        return None
+    every = sync_label_ro(replace(licence, sync_interval=licence.quiet_sync_interval))
+    return "fără documente noi de o zi: cel puțin " + every.replace("la fiecare", "o dată la", 1)
 
 
 def emails_label_ro(licence: Licence) -> str:

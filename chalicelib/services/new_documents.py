@@ -22,6 +22,7 @@ from aws_lambda_powertools import Logger
 from chalicelib.domain.licences import NewDocumentEmails, licence_for
 from chalicelib.domain.notifications import Category
 from chalicelib.domain.romanian import counted, format_amount
+from chalicelib.services import notification_rules
 from chalicelib.services.mail_html import esc, link
 from chalicelib.services.notifications import Message, Notifications
 from chalicelib.storage import companies, digests
@@ -32,6 +33,7 @@ logger = Logger(service="arhivar-notifications", child=True)
 
 ROMANIA = ZoneInfo("Europe/Bucharest")
 LISTED = 50  # documents listed in one e-mail; the rest are counted
+ROUTED_LISTED = 500  # documents a routing rule looks through in one occasion
 DIGEST_TTL = timedelta(days=10)
 DIGEST_LOOKBACK_DAYS = 3  # a missed daily run still sends the digests of the days before
 KINDS = {"received": "primită", "sent": "emisă", "error": "eroare ANAF",
@@ -93,19 +95,33 @@ def _digest(notifications: Notifications, day: str, cif: str) -> int:
         shown = date.fromisoformat(day).strftime("%d.%m.%Y")
         sent = _send(notifications, company, sks, len(sks), f"digest:{day}:{cif}",
                      f"Rezumatul zilei {shown}: {counted(len(sks), 'document nou', 'documente noi')}" if len(sks) != 1
-                     else f"Rezumatul zilei {shown}: un document nou", f"în ziua de {shown}")
+                     else f"Rezumatul zilei {shown}: un document nou", f"în ziua de {shown}",
+                     awaiting_review=companies.review_counters(cif)["to_review"])
     return sent
 
 
 def _send(notifications: Notifications, company: Company, sks: list[str], count: int, once: str,
-          headline: str, when: str) -> int:
+          headline: str, when: str, awaiting_review: int = 0) -> int:
     recipients = notifications.recipients(company.cif, Category.NEW_DOCUMENTS)
-    if not recipients:
-        return 0
-    documents = _documents(company.cif, sks[:LISTED])
-    message = compose(notifications.public_url, company, documents, max(count, len(sks)), headline, when)
-    return sum(notifications.send(r, Category.NEW_DOCUMENTS, [company.cif], message, once=once)
-               for r in recipients)
+    sent = 0
+    if recipients:
+        documents = _documents(company.cif, sks[:LISTED])
+        message = compose(notifications.public_url, company, documents, max(count, len(sks)), headline, when,
+                          awaiting_review)
+        sent = sum(notifications.send(r, Category.NEW_DOCUMENTS, [company.cif], message, once=once)
+                   for r in recipients)
+    if company.notification_rules:
+        # Rules route the matching documents of the occasion to their addresses as well.
+        def routed_message(matched: list[Document]) -> Message:
+            return compose(notifications.public_url, company, matched, len(matched),
+                           _headline(len(matched)), when)
+        sent += notification_rules.send(notifications, company, _documents(company.cif, sks[:ROUTED_LISTED]),
+                                        {r.email for r in recipients}, once, routed_message)
+    return sent
+
+
+def _headline(count: int) -> str:
+    return "Un document nou" if count == 1 else counted(count, "document nou", "documente noi")
 
 
 def _documents(cif: str, sks: list[str]) -> list[Document]:
@@ -113,10 +129,14 @@ def _documents(cif: str, sks: list[str]) -> list[Document]:
 
 
 def compose(public_url: str, company: Company, documents: list[Document], count: int,
-            headline: str, when: str) -> Message:
+            headline: str, when: str, awaiting_review: int = 0) -> Message:
     """The e-mail: the documents listed (type, partner, number, date, total) and a link to
-    the Documents page. No files, no attachments."""
+    the Documents page. No files, no attachments. The daily digest adds how many received
+    invoices await review, with a link to them."""
     page = f"{public_url}/documente?cif={quote(company.cif)}"
+    review_page = f"{page}&review=to_review"
+    waiting = (f"{counted(awaiting_review, 'factură primită așteaptă', 'facturi primite așteaptă')} verificarea"
+               if awaiting_review != 1 else "O factură primită așteaptă verificarea")
     subject = f"{headline} pentru {company.name}"
     rows = [_row(d) for d in documents]
     more = count - len(rows)
@@ -126,7 +146,8 @@ def compose(public_url: str, company: Company, documents: list[Document], count:
     text = (f"Bună ziua,\n\nArhivar a arhivat {news} {when} pentru {company.name} "
             f"(CIF {company.cif}):\n\n{lines}\n"
             + (f"… și încă {counted(more, 'document', 'documente')}.\n" if more > 0 else "")
-            + f"\nVedeți-le în Arhivar: {page}\n")
+            + f"\nVedeți-le în Arhivar: {page}\n"
+            + (f"\n{waiting}: {review_page}\n" if awaiting_review > 0 else ""))
     cells = "".join(
         "<tr>" + "".join(f'<td style="padding:4px 8px;border-bottom:1px solid #e4e7eb">{esc(r[c])}</td>'
                          for c in ("type", "partner", "number", "date", "total")) + "</tr>"
@@ -138,7 +159,8 @@ def compose(public_url: str, company: Company, documents: list[Document], count:
             f'<table style="border-collapse:collapse;font-size:14px"><thead><tr>{head}</tr></thead>'
             f"<tbody>{cells}</tbody></table>"
             + (f"<p>… și încă {esc(counted(more, 'document', 'documente'))}.</p>" if more > 0 else "")
-            + f"<p>{link(page, 'Vedeți documentele în Arhivar')}</p>")
+            + f"<p>{link(page, 'Vedeți documentele în Arhivar')}</p>"
+            + (f"<p>{esc(waiting)}: {link(review_page, 'facturile de verificat')}</p>" if awaiting_review > 0 else ""))
     return Message(subject=subject, text=text, html=html)
 
 

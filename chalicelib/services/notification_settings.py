@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from chalicelib.domain.errors import NotAuthenticated, ValidationFailed
 from chalicelib.domain.licences import Licence, licence_for
 from chalicelib.domain.memberships import MembershipState, Role, can_administer
+from chalicelib.domain.notification_rules import routed_email
 from chalicelib.domain.notifications import (
     Category,
     InvalidUnsubscribeToken,
@@ -92,6 +93,11 @@ def unsubscribe(token: str, key: bytes) -> Unsubscribed:
     """RFC 8058 one-click: turn the link's category off for its companies. No login: the
     HMAC proves the link was ours; repeating it changes nothing."""
     scope, names = check(token, key)
+    routed = routed_email(scope.user_id)
+    if routed is not None:  # an address a company rule routes e-mails to (not a member)
+        for cif in scope.cifs:
+            companies.unsubscribe_routed(cif, routed)
+        return Unsubscribed(scope.category, names)
     if accounts.get(scope.user_id) is None:
         return Unsubscribed(scope.category, names)  # the account is gone: nothing to send anyway
     _set(scope.user_id, {preference_key(cif, scope.category): False for cif in scope.cifs})

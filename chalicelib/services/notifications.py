@@ -27,6 +27,7 @@ from aws_lambda_powertools import Logger
 
 from chalicelib.domain.email import normalize_email
 from chalicelib.domain.memberships import INVITATION_PREFIX, MembershipState, Role
+from chalicelib.domain.notification_rules import routed_id
 from chalicelib.domain.notifications import Category, UnsubscribeScope, sign_unsubscribe, wants
 from chalicelib.domain.romanian import counted
 from chalicelib.services import memberships
@@ -118,6 +119,34 @@ class Notifications:
             raise
         if record:
             mail_records.mark_sent(record)
+        return True
+
+    def send_routed(self, email: str, cif: str, message: Message, *, once: str) -> bool:
+        """A new-document e-mail to an address a company rule routes it to (not a member):
+        the same unsubscribe link (per company) and suppression as the members' e-mails, at most
+        once per occasion and address."""
+        if self.suppressed(email):
+            return False
+        routed = routed_id(email)
+        url = self.unsubscribe_url(UnsubscribeScope(routed, Category.NEW_DOCUMENTS, (cif,)))
+        record = mail_records.send_record_key(once, routed)
+        if not self._claim(record):
+            return False
+        footer_text = ("\n--\nPrimiți acest e-mail pentru că o regulă de notificare a companiei vă "
+                       "trimite facturile unui partener sau peste o sumă.\n"
+                       f"Dezabonare cu un clic, fără autentificare: {url}\n")
+        footer_html = ("Primiți acest e-mail pentru că o regulă de notificare a companiei vă trimite "
+                       f"facturile unui partener sau peste o sumă. {link(url, 'Dezabonare cu un clic')}")
+        headers = {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+        try:
+            self._mailer.send(to=email, subject=message.subject, text=message.text + footer_text,
+                              html=layout(message.subject, message.html or text_to_html(message.text),
+                                          footer_html),
+                              headers=headers)
+        except Exception:
+            mail_records.release_send(record)
+            raise
+        mail_records.mark_sent(record)
         return True
 
     def send_transactional(self, to: str, message: Message) -> bool:

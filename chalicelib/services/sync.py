@@ -30,8 +30,9 @@ from chalicelib.anaf.lookup import CompanyLookup
 from chalicelib.anaf.models import AnafMessage
 from chalicelib.domain.authorization import AuthorizationState
 from chalicelib.domain.licences import NewDocumentEmails, licence_for
+from chalicelib.domain.polling import Activity, after_run, list_window, next_poll
 from chalicelib.invoices.errors import InvalidAnafZip
-from chalicelib.services import companies
+from chalicelib.services import buyer_messages, companies
 from chalicelib.services.archiver import Archiver
 from chalicelib.services.budget import BudgetExhausted, CallBudget
 from chalicelib.services.credentials import (
@@ -49,8 +50,6 @@ from chalicelib.storage.queues import WorkQueues
 
 logger = Logger(service="arhivar-sync", child=True)
 
-HISTORY = timedelta(days=60)  # ANAF keeps messages this long
-OVERLAP = timedelta(hours=1)  # ANAF's lists can show a message some minutes after its time
 LEASE = timedelta(minutes=15)
 DOWNLOAD_THREADS = 4
 RETRY_LATER = (timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1), timedelta(hours=3))
@@ -167,7 +166,13 @@ class CompanySync:
             self._release(cif, run_id, result="error", covered_until=None, next_at=started + RETRY_LATER[0])
             raise
         self._record(company, run_id, reason, started, window, stats, result)
-        self._release(cif, run_id, result=result, covered_until=covered_until, next_at=next_at)
+        finished = self._now()
+        activity = self._activity(company, stats, result, finished)
+        if result == "complete":  # the regular schedule: adaptive (domain/polling.py)
+            next_at = next_poll(licence_for(company.licence), activity, now=finished,
+                                first_sync_done=company.covered_until is not None)
+        self._release(cif, run_id, result=result, covered_until=covered_until, next_at=next_at,
+                      activity=activity, now=finished)
         if stats.new_sks:
             self._announce(company, run_id, stats.new_sks)
         logger.info("sync finished", extra={"cif": cif, "result": result, "listed": stats.listed,
@@ -180,12 +185,13 @@ class CompanySync:
     def _sync(self, company: Company, window: tuple[datetime, datetime], stats: RunStats,
               progress: ProgressWriter) -> tuple[str, datetime | None, datetime | None]:
         now = self._now()
-        regular = now + licence_for(company.licence).sync_interval
         if not company.credential_id:
             return "not_authorized", None, None
         companies.refresh_if_stale(company, self._lookup, now)  # name, address, VAT status
         try:
             client = self._efactura(lambda: self._vault.access_token(company.credential_id))
+            # Messages sent to suppliers first: ANAF's answer to one is then listed by this run.
+            stats.anaf_calls += buyer_messages.follow_pending(client, self._budget, company.cif, self._now)
             listed = self._list(client, company.cif, window, stats)
             pending = self._missing(company.cif, listed, stats)
             self._budget.expect(len(pending))  # leases no more calls than the run will make
@@ -214,7 +220,7 @@ class CompanySync:
             stopped_early = sliced or "calls_per_minute" in stats.errors or self._time_left_s() < 30
             again = self._now() if stopped_early else now + RETRY_LATER[0]
             return "partial", min(window[1], failed_at - timedelta(minutes=1)), again
-        return "complete", window[1], regular
+        return "complete", window[1], None  # scheduled by run(): adaptive polling
 
     def _list(self, client: EFacturaClient, cif: str, window: tuple[datetime, datetime],
               stats: RunStats) -> list[AnafMessage]:
@@ -291,19 +297,25 @@ class CompanySync:
     # -- company state -------------------------------------------------------------------------
 
     def _window(self, company: Company, now: datetime) -> tuple[datetime, datetime]:
-        earliest = now - HISTORY + timedelta(minutes=10)
-        start = company.covered_until - OVERLAP if company.covered_until else earliest
-        return max(start, earliest), now - timedelta(seconds=30)
+        return list_window(company.covered_until, now)
+
+    def _activity(self, company: Company, stats: RunStats, result: str, now: datetime) -> Activity:
+        """Adaptive polling's facts after this run (written with the lease's release)."""
+        before = Activity(company.active_at, int(company.quiet_runs or 0))
+        return after_run(before, now=now, found_new=stats.new > 0, complete=result == "complete",
+                         manual_requested_at=company.manual_sync_requested_at)
 
     def _lease(self, cif: str, run_id: str) -> Company | None:
         now = self._now()
         return company_records.take_lease(cif, run_id, now, now + LEASE)
 
     def _release(self, cif: str, run_id: str, *, result: str, covered_until: datetime | None,
-                 next_at: datetime | None) -> None:
-        released = company_records.release_lease(cif, run_id, now=self._now(), result=result,
+                 next_at: datetime | None, activity: Activity | None = None,
+                 now: datetime | None = None) -> None:
+        released = company_records.release_lease(cif, run_id, now=now or self._now(), result=result,
                                                  covered_until=covered_until,
-                                                 anaf_unavailable=result == "anaf_unavailable", next_at=next_at)
+                                                 anaf_unavailable=result == "anaf_unavailable", next_at=next_at,
+                                                 activity=activity)
         if not released:
             logger.warning("lease lost before release", extra={"cif": cif})
 

@@ -2,7 +2,8 @@
 
 It owns the company record: creation, ANAF's public data, the licence and its history, the
 ANAF authorization the company syncs with, the sync engine's lease and schedule (`next_sync_at`
-with its `due` index shard), the document counters, and the two-factor requirement. Services
+with its `due` index shard, and adaptive polling's `active_at`/`quiet_runs`, written only at the
+end of a run and on a new authorization), the document counters, and the two-factor requirement. Services
 read the returned items' attributes (`Company`) and never write through them.
 """
 
@@ -17,8 +18,9 @@ from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.domain.polling import Activity
 from chalicelib.storage.dynamodb_errors import condition_failed
-from chalicelib.storage.models import CompanyModel, LicenceChange
+from chalicelib.storage.models import CompanyModel, LicenceChange, NotificationRule
 
 Company = CompanyModel  # the record type services read (attributes only)
 LicenceRecord = LicenceChange  # one entry of a company's licence history
@@ -125,13 +127,16 @@ def take_lease(cif: str, run_id: str, now: datetime, until: datetime) -> Company
 
 
 def release_lease(cif: str, run_id: str, *, now: datetime, result: str, covered_until: datetime | None,
-                  anaf_unavailable: bool, next_at: datetime | None) -> bool:
+                  anaf_unavailable: bool, next_at: datetime | None, activity: Activity | None = None) -> bool:
     """End a run: its result, the covered window it reached (which also ends the run of ANAF
-    outages), or one more outage; and the next sync when one is planned. False when the lease
-    was lost to another run meanwhile (nothing written)."""
+    outages), or one more outage; the next sync when one is planned, and the activity facts
+    adaptive polling decided it from (in the same write). False when the lease was lost to
+    another run meanwhile (nothing written)."""
     actions: list[Action] = [CompanyModel.lease_owner.remove(), CompanyModel.lease_until.remove(),
                              CompanyModel.sync_progress.remove(),
                              CompanyModel.last_sync_at.set(now), CompanyModel.last_sync_result.set(result)]
+    if activity is not None and activity.active_at is not None:
+        actions += [CompanyModel.active_at.set(activity.active_at), CompanyModel.quiet_runs.set(activity.quiet_runs)]
     if covered_until is not None:
         actions.append(CompanyModel.covered_until.set(covered_until))
         actions.append(CompanyModel.consecutive_failures.set(0))
@@ -203,11 +208,14 @@ def _schedule(cif: str, at: datetime) -> list[Action]:
 
 def attach_credential(cif: str, credential_id: str, *, authorization_state: str, until: datetime,
                       sync_at: datetime) -> None:
-    """The company syncs with this credential from now on, the first sync at `sync_at`."""
+    """The company syncs with this credential from now on, the first sync at `sync_at`; a new
+    authorization makes it active for adaptive polling (domain/polling.py) from then."""
     CompanyModel(cif=cif).update(actions=[
         CompanyModel.credential_id.set(credential_id),
         CompanyModel.authorization_state.set(authorization_state),
         CompanyModel.authorization_expires_at.set(until),
+        CompanyModel.active_at.set(sync_at),
+        CompanyModel.quiet_runs.set(0),
         *_schedule(cif, sync_at),
     ], condition=CompanyModel.cif.exists())
 
@@ -256,6 +264,26 @@ def count_documents(transaction: TransactWrite, cif: str, changes: Mapping[str, 
     transaction.update(CompanyModel(cif=cif), actions=actions, condition=CompanyModel.cif.exists())
 
 
+def count_reviews(transaction: TransactWrite, cif: str, from_state: str, to_state: str) -> None:
+    """Add to a transaction the move of one received invoice between review counters (only the
+    decided states are counted: "to_review" is what remains of count_received)."""
+    actions: list[Action] = []
+    if from_state != "to_review":
+        actions.append(getattr(CompanyModel, f"review_{from_state}").add(-1))
+    if to_state != "to_review":
+        actions.append(getattr(CompanyModel, f"review_{to_state}").add(1))
+    transaction.update(CompanyModel(cif=cif), actions=actions, condition=CompanyModel.cif.exists())
+
+
+def review_counters(cif: str) -> dict[str, int]:
+    """The received invoices by review state: decided ones counted, the rest awaits review."""
+    company = CompanyModel.get(cif, consistent_read=True)
+    counts = {state: max(0, int(getattr(company, f"review_{state}") or 0))
+              for state in ("approved", "rejected", "booked")}
+    counts["to_review"] = max(0, int(company.count_received or 0) - sum(counts.values()))
+    return counts
+
+
 def document_counters(cif: str, kinds: Iterable[str]) -> dict[str, int]:
     """The company's document counters as the Documents page shows them: total and per kind."""
     company = CompanyModel.get(cif, consistent_read=True)
@@ -271,3 +299,44 @@ def with_documents() -> Iterator[str]:
     for company in CompanyModel.scan(CompanyModel.document_count > 0,
                                      attributes_to_get=["cif", "document_count"]):
         yield company.cif
+
+
+# -- new-invoice e-mails routed per partner or amount (services/notification_rules.py) ------------
+
+NotificationRuleRecord = NotificationRule  # one rule (attributes only)
+
+
+def add_notification_rule(seen: Company, rule: NotificationRule) -> bool:
+    """Append a rule over the rules as `seen`; False when they changed meanwhile."""
+    rules = [*(seen.notification_rules or []), rule]
+    return _set_rules(seen, rules)
+
+
+def remove_notification_rule(seen: Company, rule_id: str) -> bool | None:
+    """Remove a rule; None when there is no such rule, False when the rules changed meanwhile."""
+    rules = list(seen.notification_rules or [])
+    kept = [r for r in rules if r.rule_id != rule_id]
+    if len(kept) == len(rules):
+        return None
+    return _set_rules(seen, kept)
+
+
+def _set_rules(seen: Company, rules: list[NotificationRule]) -> bool:
+    before = [r.rule_id for r in seen.notification_rules or []]
+    # The rules as seen: same ids in the same order (a rule is never edited in place).
+    condition = (CompanyModel.notification_rules.does_not_exist() if not before
+                 else CompanyModel.notification_rules == list(seen.notification_rules or []))
+    action = CompanyModel.notification_rules.set(rules) if rules else CompanyModel.notification_rules.remove()
+    try:
+        CompanyModel(cif=seen.cif).update(actions=[action], condition=CompanyModel.cif.exists() & condition)
+    except UpdateError as error:
+        if condition_failed(error):
+            return False
+        raise
+    return True
+
+
+def unsubscribe_routed(cif: str, email: str) -> None:
+    """A routed address unsubscribed from the company's rules (kept: the rules skip it)."""
+    CompanyModel(cif=cif).update(actions=[CompanyModel.routed_unsubscribed.add({email})],
+                                 condition=CompanyModel.cif.exists())

@@ -54,6 +54,7 @@ class QueryPlan:
     residual: tuple[str, ...] = ()  # filter names applied as a FilterExpression
     key_names: tuple[str, ...] = field(default=("cif", "sk"))  # of ExclusiveStartKey
     order: str = "created"  # created | issued | number
+    partner_key: str | None = None  # the "partner_cif" residual's "{cif}#{partner cif}" (by_review)
 
     @property
     def filtered(self) -> bool:
@@ -93,7 +94,17 @@ def plan_query(cif: str, f: DocumentFilter) -> QueryPlan:
     has_created = f.created_from is not None or f.created_to is not None
     has_issued = f.issued_from is not None or f.issued_to is not None
     low, high = created_bounds(f.created_from, f.created_to)
-    if f.partner_cif:
+    if f.review:
+        # A review state (received invoices only) is a key of its own: every other filter is a
+        # residual on the by_review index, which projects them all and the partner key too.
+        plan = QueryPlan("by_review", "cif_review", f"{cif}#{f.review}", "sk", low, high,
+                         key_names=("cif_review", "sk", "cif"),
+                         partner_key=f"{cif}#{f.partner_cif}" if f.partner_cif else None)
+        residual += ["kind"] if f.kind else []
+        residual += ["partner_cif"] if f.partner_cif else []
+        residual += ["number"] if f.number else []
+        residual += ["issued"] if has_issued else []
+    elif f.partner_cif:
         plan = QueryPlan("by_partner", "cif_partner", f"{cif}#{f.partner_cif}", "sk", low, high,
                          key_names=("cif_partner", "sk", "cif"))
         residual += ["kind"] if f.kind else []
@@ -123,6 +134,8 @@ def plan_query(cif: str, f: DocumentFilter) -> QueryPlan:
         residual.append("amount")
     if f.words:
         residual.append("q")
+    if f.accounting:
+        residual.append("accounting")
     return QueryPlan(**{**asdict(plan), "residual": tuple(residual)})
 
 
@@ -270,8 +283,9 @@ class DocumentIndex:
                 return found, esk, True  # continue the search from where the reading stopped
 
     def _query(self, plan: QueryPlan, f: DocumentFilter, esk: dict[str, str] | None, limit: int,
-               *, descending: bool, stats: ReadStats, count: bool = False) -> QueryOutputTypeDef:
-        request = _query_request(self._table, plan, f)
+               *, descending: bool, stats: ReadStats, count: bool = False,
+               own_export: str | None = None) -> QueryOutputTypeDef:
+        request = _query_request(self._table, plan, f, own_export)
         request["ScanIndexForward"] = not descending
         request["Limit"] = max(1, limit)
         request["ReturnConsumedCapacity"] = "TOTAL"
@@ -336,14 +350,15 @@ class DocumentIndex:
         return self.count(plan, f, COUNT_BUDGET, stats)
 
     def count(self, plan: QueryPlan, f: DocumentFilter, budget: int | None,
-              stats: ReadStats | None = None) -> tuple[int, bool]:
+              stats: ReadStats | None = None, own_export: str | None = None) -> tuple[int, bool]:
         """Matches among at most `budget` items read (all when None); (count, exact)."""
         stats = stats or ReadStats()
         matched = read = 0
         esk = None
         while True:
             limit = 10_000 if budget is None else budget - read
-            answer = self._query(plan, f, esk, limit, descending=True, stats=stats, count=True)
+            answer = self._query(plan, f, esk, limit, descending=True, stats=stats, count=True,
+                                 own_export=own_export)
             matched += answer.get("Count", 0)
             read += answer.get("ScannedCount", 0)
             esk = _plain_key(answer.get("LastEvaluatedKey"))
@@ -354,34 +369,38 @@ class DocumentIndex:
 
     # -- everything (exports) -----------------------------------------------------------------
 
-    def each(self, cif: str, f: DocumentFilter) -> Iterator[DocumentModel]:
-        """Every matching document, in the list's order, one DynamoDB page at a time."""
+    def each(self, cif: str, f: DocumentFilter, own_export: str | None = None) -> Iterator[DocumentModel]:
+        """Every matching document, in the list's order, one DynamoDB page at a time.
+        `own_export`: the accounting export being built, whose own marks (from an earlier
+        attempt of the same build) still count as "not exported"."""
         plan = plan_query(cif, f)
         esk = None
         stats = ReadStats()
         while True:
-            answer = self._query(plan, f, esk, EACH_PAGE, descending=True, stats=stats)
+            answer = self._query(plan, f, esk, EACH_PAGE, descending=True, stats=stats,
+                                 own_export=own_export)
             for item in self._whole(plan, answer.get("Items", []), stats):
                 yield DocumentModel.from_raw_data(item)
             esk = _plain_key(answer.get("LastEvaluatedKey"))
             if esk is None:
                 return
 
-    def count_all(self, cif: str, f: DocumentFilter) -> int:
+    def count_all(self, cif: str, f: DocumentFilter, own_export: str | None = None) -> int:
         counter = exact_total_field(f)
         plan = plan_query(cif, f)
         if counter is not None:
             total, exact = self._total(cif, f, plan, ReadStats())
             if exact:
                 return total
-        return self.count(plan, f, None)[0]
+        return self.count(plan, f, None, own_export=own_export)[0]
 
 
 def _plain_key(key: dict[str, Any] | None) -> dict[str, str] | None:
     return {k: v["S"] for k, v in key.items()} if key else None
 
 
-def _query_request(table: str, plan: QueryPlan, f: DocumentFilter) -> QueryInputTypeDef:
+def _query_request(table: str, plan: QueryPlan, f: DocumentFilter,
+                   own_export: str | None = None) -> QueryInputTypeDef:
     names: dict[str, str] = {"#h": plan.hash_name, "#r": plan.range_name}
     values: dict[str, Any] = {":h": {"S": plan.hash_value}}
     if plan.range_prefix is not None:
@@ -398,14 +417,19 @@ def _query_request(table: str, plan: QueryPlan, f: DocumentFilter) -> QueryInput
     # filter drops them without a read budget of its own.
     names["#sup"] = "superseded_by"
     conditions = ["attribute_exists(#sup)" if f.superseded else "attribute_not_exists(#sup)"]
-    conditions += [_condition(name, f, names, values) for name in plan.residual]
+    conditions += [_condition(name, f, names, values, own_export) for name in plan.residual if name != "partner_cif"]
+    if plan.partner_key is not None:
+        names["#cp"] = "cif_partner"
+        values[":cp"] = {"S": plan.partner_key}
+        conditions.append("#cp = :cp")
     request["FilterExpression"] = " AND ".join(c for c in conditions if c)
     request["ExpressionAttributeNames"] = names
     request["ExpressionAttributeValues"] = values
     return request
 
 
-def _condition(name: str, f: DocumentFilter, names: dict[str, str], values: dict[str, Any]) -> str:
+def _condition(name: str, f: DocumentFilter, names: dict[str, str], values: dict[str, Any],
+               own_export: str | None = None) -> str:
     if name == "kind":
         names["#kind"] = "kind"
         values[":kind"] = {"S": f.kind}
@@ -445,6 +469,14 @@ def _condition(name: str, f: DocumentFilter, names: dict[str, str], values: dict
             values[f":q{i}"] = {"S": word}
             parts.append(f"contains(#st, :q{i})")
         return " AND ".join(parts)
+    if name == "accounting":
+        names["#acc"] = "accounting_export_id"
+        if f.accounting == "exported":
+            return "attribute_exists(#acc)"
+        if own_export:
+            values[":own"] = {"S": own_export}
+            return "(attribute_not_exists(#acc) OR #acc = :own)"
+        return "attribute_not_exists(#acc)"
     raise ValueError(name)
 
 

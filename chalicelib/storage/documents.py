@@ -19,17 +19,20 @@ same transaction. Otherwise the first stays and the later one is a duplicate.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import PutError, TransactWriteError
+from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.domain.reviews import REVIEWED_KIND, ReviewState, StateChanged, review_key
 from chalicelib.settings import Settings
-from chalicelib.storage import companies
+from chalicelib.storage import companies, reviews
 from chalicelib.storage.models import DocumentModel, LimitCounterModel
 
 # What services and views see of a document item: they read its attributes, and only this
@@ -39,6 +42,8 @@ Document = DocumentModel
 VERIFIED = "verified"
 UNVERIFIED = "unverified"
 RECORD_ATTEMPTS = 4  # another door taking the upload between our read and our write: read again
+MARK_BATCH = 25  # documents marked per transaction by an accounting export
+MARK_ATTEMPTS = 4  # a batch that met a concurrent write (a PDF render) is tried again
 
 
 def message_key(cif: str, message_id: str) -> str:
@@ -166,7 +171,7 @@ class DocumentRepository:
         """Record a document whose objects are in S3 (its message claimed for `sha256`):
         new, replacing an unverified holder of its upload, or not at all (already recorded by
         an earlier attempt, or a duplicate of the upload's live document)."""
-        document = DocumentModel(**fields)
+        document = DocumentModel(**{**_review_defaults(fields), **fields})
         verified = document.signature_status == "valid"
         cif, kind, message_id = document.cif, document.kind, document.message_id
         skip_missing_old = False
@@ -180,6 +185,8 @@ class DocumentRepository:
                 self.mark_message_archived(cif, message_id)
                 return Recorded(holder.sk, "duplicate")
             replaced = holder.sk if holder is not None and not skip_missing_old else None
+            if replaced is not None:
+                _carry_review(document, replaced)
             try:
                 self._write(document, sha256, holder, replaced)
             except _Refused as refused:
@@ -260,6 +267,53 @@ class DocumentRepository:
         condition = DocumentModel.sk > after_sk if after_sk else None
         yield from DocumentModel.query(cif, condition, consistent_read=True, page_size=200)
 
+    # -- accounting exports ------------------------------------------------------------------------
+
+    def mark_exported(self, cif: str, sks: Iterable[str], export_id: str, at: datetime) -> int:
+        """Record that these documents went into accounting export `export_id` at `at`, in
+        transactions of MARK_BATCH updates (the item's other attributes untouched; a document
+        gone meanwhile is skipped by its condition failing the batch, then marked one by one).
+        Idempotent: a retried build writes the same marks. Returns how many were marked."""
+        batch: list[str] = []
+        marked = 0
+        for sk in sks:
+            batch.append(sk)
+            if len(batch) == MARK_BATCH:
+                marked += self._mark_batch(cif, batch, export_id, at)
+                batch = []
+        if batch:
+            marked += self._mark_batch(cif, batch, export_id, at)
+        return marked
+
+    def _mark_batch(self, cif: str, sks: list[str], export_id: str, at: datetime) -> int:
+        actions: list[Action] = [DocumentModel.accounting_export_id.set(export_id),
+                                 DocumentModel.accounting_exported_at.set(at)]
+        for attempt in range(MARK_ATTEMPTS):
+            try:
+                with TransactWrite(connection=self._connection) as transaction:
+                    for sk in sks:
+                        transaction.update(DocumentModel(cif=cif, sk=sk), actions=actions,
+                                           condition=DocumentModel.sk.exists())
+                return len(sks)
+            except TransactWriteError as error:
+                reasons = [r.code if r else None for r in (error.cancellation_reasons or [])]
+                if "ConditionalCheckFailed" in reasons:
+                    return sum(self._mark_one(cif, sk, actions) for sk in sks)
+                if attempt == MARK_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.05 * 2 ** attempt)  # a concurrent write to one of them: again
+        return 0
+
+    @staticmethod
+    def _mark_one(cif: str, sk: str, actions: list[Action]) -> bool:
+        try:
+            DocumentModel(cif=cif, sk=sk).update(actions=actions, condition=DocumentModel.sk.exists())
+            return True
+        except UpdateError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise
+            return False
+
     # -- the PDF ----------------------------------------------------------------------------------
 
     @staticmethod
@@ -275,3 +329,77 @@ class DocumentRepository:
             DocumentModel.pdf_status.set("failed"), DocumentModel.pdf_error.set(error[:500]),
             DocumentModel.pdf_rendered_at.set(at),
         ], condition=DocumentModel.sk.exists())
+
+    # -- the review of received invoices ----------------------------------------------------------
+
+    def change_review(self, document: DocumentModel, target: ReviewState, *, reason: str | None,
+                      actor_user_id: str, actor_email: str | None, at: datetime) -> None:
+        """One transaction: the document's new state (on the condition that it still is the
+        state the caller saw), the company's review counters, and the history event.
+        StateChanged when someone else changed it meanwhile."""
+        current = ReviewState(document.review_state) if document.review_state else ReviewState.TO_REVIEW
+        seen = (DocumentModel.review_state == current.value if document.review_state
+                else DocumentModel.review_state.does_not_exist())
+        actions: list[Action] = [DocumentModel.review_state.set(target.value),
+                   DocumentModel.cif_review.set(review_key(document.cif, target)),
+                   DocumentModel.reviewed_at.set(at), DocumentModel.reviewed_by.set(actor_user_id),
+                   DocumentModel.review_reason.set(reason) if reason else DocumentModel.review_reason.remove()]
+        try:
+            with self._record_lock, TransactWrite(connection=self._connection) as transaction:
+                transaction.update(DocumentModel(cif=document.cif, sk=document.sk), actions=actions,
+                                   condition=DocumentModel.sk.exists() & seen)
+                companies.count_reviews(transaction, document.cif, current.value, target.value)
+                reviews.add_change(transaction, document.cif, document.message_id, actor_user_id=actor_user_id,
+                                   actor_email=actor_email, at=at, from_state=current.value,
+                                   to_state=target.value, reason=reason)
+        except TransactWriteError as error:
+            reasons = [r.code if r else None for r in (error.cancellation_reasons or [])]
+            if reasons and reasons[0] == "ConditionalCheckFailed":
+                raise StateChanged(details={"message_id": document.message_id}) from error
+            raise
+
+
+    @staticmethod
+    def backfill_reviews(cif: str) -> int:
+        """Give "de verificat" (and the by_review key) to the company's received documents
+        archived before reviews existed; the ones already reviewed are left alone. Returns how
+        many were changed (a second run changes none)."""
+        changed = 0
+        for document in DocumentModel.query(cif, filter_condition=(DocumentModel.kind == REVIEWED_KIND)
+                                            & DocumentModel.review_state.does_not_exist(), page_size=200):
+            try:
+                DocumentModel(cif=cif, sk=document.sk).update(actions=[
+                    DocumentModel.review_state.set(ReviewState.TO_REVIEW.value),
+                    DocumentModel.cif_review.set(review_key(cif, ReviewState.TO_REVIEW))],
+                    condition=DocumentModel.sk.exists() & DocumentModel.review_state.does_not_exist())
+            except UpdateError as error:
+                if error.cause_response_code != "ConditionalCheckFailedException":
+                    raise
+                continue  # reviewed meanwhile
+            changed += 1
+        return changed
+
+
+def _carry_review(document: DocumentModel, replaced_sk: str) -> None:
+    """A verified original replacing an unverified copy of its upload takes over the copy's
+    review (state, reason, who and when): the review is of the invoice, and the company's review
+    counters, which counted the copy, stay right. The history stays under the copy's message."""
+    try:
+        old = DocumentModel.get(document.cif, replaced_sk, consistent_read=True)
+    except DocumentModel.DoesNotExist:
+        return
+    if not old.review_state or document.kind != REVIEWED_KIND:
+        return
+    document.review_state = old.review_state
+    document.cif_review = review_key(document.cif, ReviewState(old.review_state))
+    document.review_reason = old.review_reason
+    document.reviewed_at = old.reviewed_at
+    document.reviewed_by = old.reviewed_by
+
+
+def _review_defaults(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """A received document starts "de verificat" (and in the by_review index)."""
+    if fields.get("kind") != REVIEWED_KIND:
+        return {}
+    return {"review_state": ReviewState.TO_REVIEW.value,
+            "cif_review": review_key(str(fields["cif"]), ReviewState.TO_REVIEW)}

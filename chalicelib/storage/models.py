@@ -117,6 +117,17 @@ class LicenceChange(MapAttribute):
     changed_at = UTCDateTimeAttribute()
 
 
+class NotificationRule(MapAttribute):
+    """Send the new-invoice e-mail of a partner (CIF) or above an amount to these addresses."""
+
+    rule_id = UnicodeAttribute()
+    partner_cif = UnicodeAttribute(null=True)  # the partner's CIF, digits only
+    min_amount = UnicodeAttribute(null=True)  # decimal as text, in the invoice's currency
+    emails = UnicodeSetAttribute()
+    created_by = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+
+
 class CompanyModel(Model):
     """A company (CIF) archived by Arhivar: public data, licence, authorization and sync state."""
 
@@ -157,6 +168,18 @@ class CompanyModel(Model):
     created_at = UTCDateTimeAttribute()
     licence_history = ListAttribute(of=LicenceChange, null=True)  # newest last, the last 20
     two_factor_required = BooleanAttribute(null=True)  # "2FA obligatoriu pentru membri"
+    # Adaptive polling's facts (domain/polling.py), written at the end of a run and on a new
+    # authorization: the last activity and the complete runs since then that found nothing.
+    active_at = UTCDateTimeAttribute(null=True)
+    quiet_runs = NumberAttribute(null=True)
+    # Received invoices by decided review state (domain/reviews.py COUNTED), kept in the same
+    # transaction as each change (storage/documents.py); "de verificat" = count_received - these.
+    review_approved = NumberAttribute(null=True)
+    review_rejected = NumberAttribute(null=True)
+    review_booked = NumberAttribute(null=True)
+    # New-invoice e-mails routed per partner or amount (storage/companies.py, services/routing.py).
+    notification_rules = ListAttribute(of=NotificationRule, null=True)
+    routed_unsubscribed = UnicodeSetAttribute(null=True)  # rule addresses that unsubscribed
 
     due = CompaniesDueIndex()
     stale = CompaniesStaleIndex()
@@ -250,7 +273,8 @@ class AuthorizationRequestModel(Model):
 # document_queries.py `_condition` and the superseded filter); the page then batch-gets the
 # items it shows from the table. A whole-item copy per index cost ~4× the item in storage and
 # write units for every document kept 10 years.
-LIST_FILTER_ATTRIBUTES = ("kind", "issue_sk", "number_sk", "partner_text", "amount", "search_text", "superseded_by")
+LIST_FILTER_ATTRIBUTES = ("kind", "issue_sk", "number_sk", "partner_text", "amount", "search_text", "superseded_by",
+                          "accounting_export_id")
 
 
 def _list_projection(*index_keys: str) -> IncludeProjection:
@@ -317,6 +341,18 @@ class DocumentsByMessageIndex(GlobalSecondaryIndex["DocumentModel"]):
 
     message_id = UnicodeAttribute(hash_key=True)
     cif = UnicodeAttribute(range_key=True)
+
+
+class DocumentsByReviewIndex(GlobalSecondaryIndex["DocumentModel"]):
+    """A company's received documents in one review state, newest first (sparse: only received
+    documents have the key). Projects the list's filter attributes like the other indexes."""
+
+    class Meta:
+        index_name = "by_review"
+        projection = IncludeProjection([*(n for n in LIST_FILTER_ATTRIBUTES), "cif_partner"])
+
+    cif_review = UnicodeAttribute(hash_key=True)  # "{cif}#{review_state}"
+    sk = UnicodeAttribute(range_key=True)
 
 
 class DocumentModel(Model):
@@ -386,6 +422,20 @@ class DocumentModel(Model):
     by_kind = DocumentsByKindIndex()
     by_number = DocumentsByNumberIndex()
     by_message = DocumentsByMessageIndex()
+
+    # The last accounting export (SAGA / lines CSV, issue 16) that included this document, and
+    # when it was built: "doar ce nu a fost exportat încă" lists those without one.
+    accounting_export_id = UnicodeAttribute(null=True)
+    accounting_exported_at = UTCDateTimeAttribute(null=True)
+    # The review of received invoices (domain/reviews.py): the current state, written only by
+    # storage/documents.py; the history and comments are ReviewEventModel items.
+    review_state = UnicodeAttribute(null=True)  # to_review | approved | rejected | booked
+    cif_review = UnicodeAttribute(null=True)  # "{cif}#{review_state}": the by_review index
+    review_reason = UnicodeAttribute(null=True)  # the reason of the last rejection
+    reviewed_at = UTCDateTimeAttribute(null=True)
+    reviewed_by = UnicodeAttribute(null=True)
+
+    by_review = DocumentsByReviewIndex()
 
 
 class SyncRunModel(Model):
@@ -572,6 +622,52 @@ class IntegrityRunModel(Model):
     invocations = NumberAttribute(default=0)
 
 
+class BuyerMessageModel(Model):
+    """A message a company sent a supplier through ANAF (RASP) about a received invoice, and
+    where ANAF is with it (storage/buyer_messages.py is its repository)."""
+
+    class Meta(_Meta):
+        settings_field = "buyer_messages_table"
+
+    cif = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)  # "<ISO-8601 UTC sent>#<id>", sorts by time
+    message_id = UnicodeAttribute()  # ours (hex), in the API's paths
+    document_id = UnicodeAttribute()  # the received invoice's ANAF message id (Documents' id)
+    invoice_upload_index = UnicodeAttribute()  # the invoice's index_incarcare, named in the RASP
+    invoice_number = UnicodeAttribute(null=True)
+    partner_name = UnicodeAttribute(null=True)
+    partner_cif = UnicodeAttribute(null=True)
+    text = UnicodeAttribute()
+    sent_by = UnicodeAttribute()  # user id
+    created_at = UTCDateTimeAttribute()
+    state = UnicodeAttribute()  # domain/buyer_messages.State
+    upload_index = UnicodeAttribute(null=True)  # ANAF's index of the RASP upload
+    anaf_error = UnicodeAttribute(null=True)  # ANAF's words, as ANAF wrote them
+    download_id = UnicodeAttribute(null=True)  # id_descarcare once ANAF answered ok/nok
+    checks = NumberAttribute(default=0)  # stareMesaj calls made for it
+    checked_at = UTCDateTimeAttribute(null=True)
+    answered_at = UTCDateTimeAttribute(null=True)
+
+class ReviewEventModel(Model):
+    """One event of a received invoice's review: a state change (who, when, from, to, reason)
+    or a comment. Append-only (storage/reviews.py is the only writer)."""
+
+    class Meta(_Meta):
+        settings_field = "reviews_table"
+
+    cif = UnicodeAttribute(hash_key=True)
+    event_key = UnicodeAttribute(range_key=True)  # "{message_id}#{ISO-8601 UTC, µs}#{random hex}"
+    message_id = UnicodeAttribute()
+    event = UnicodeAttribute()  # change | comment
+    actor_user_id = UnicodeAttribute()
+    actor_email = UnicodeAttribute(null=True)  # the actor's address when it happened
+    at = UTCDateTimeAttribute()
+    from_state = UnicodeAttribute(null=True)
+    to_state = UnicodeAttribute(null=True)
+    reason = UnicodeAttribute(null=True)
+    text = UnicodeAttribute(null=True)  # a comment's text
+
+
 class ApiKeysByCifIndex(GlobalSecondaryIndex["ApiKeyModel"]):
     class Meta:
         index_name = "by_cif"
@@ -619,6 +715,8 @@ ALL_MODELS: tuple[type[Model], ...] = (
     AuthorizationRequestModel,
     AuditEventModel,
     IntegrityRunModel,
+    BuyerMessageModel,
+    ReviewEventModel,
     ApiKeyModel,
 )
 

@@ -1,4 +1,4 @@
-"""``python -m local.anaf_sandbox --host 127.0.0.1 --port 8010 [--seed N]``
+"""``python -m local.anaf_sandbox --host 127.0.0.1 --port 8010 [--seed N] [--processing-delay S]``
 
 Reads the registered client from ARHIVAR_ANAF_CLIENT_ID, ARHIVAR_SANDBOX_CLIENT_SECRET and
 ARHIVAR_ANAF_REDIRECT_URI when set. Binds loopback only; SIGINT/SIGTERM stop it cleanly.
@@ -32,6 +32,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--arrival-interval", type=float, default=None, help="seconds between new invoices")
     parser.add_argument("--volume-cif", default=None)
     parser.add_argument("--volume-messages", type=int, default=0)
+    parser.add_argument("--processing-delay", type=float, default=0.0,
+                        help='seconds an upload stays "in prelucrare" (sandbox clock)')
     args = parser.parse_args(argv)
     if args.host not in LOOPBACK:
         parser.error("the sandbox binds to loopback only (127.0.0.1)")
@@ -43,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     config = SandboxConfig(
         seed=args.seed, clients=(client,), arrival_interval_s=args.arrival_interval,
         volume_cif=args.volume_cif, volume_messages=args.volume_messages,
+        processing_delay_s=args.processing_delay,
     )
     server = BackgroundServer(config, host=args.host, port=args.port, quiet=False)
     stop = threading.Event()

@@ -26,6 +26,9 @@
     POST   /__sandbox/companies           {"name": "Nume"} (optional): a new company the lookup knows,
                                           not in SPV until a certificate is issued for it → {"cif", "name"}
     POST   /__sandbox/reset               back to the seeded state (tokens stay valid)
+    POST   /__sandbox/settings            {"processing_delay_s": N}: uploads filed from now on stay
+                                          "in prelucrare" N s of the sandbox clock (until a reset,
+                                          which restores --processing-delay)
     GET    /__sandbox/certs/chain.pem     sandbox MF signer + sandbox root CA (PEM)
     GET    /__sandbox/certs/signer.pem | root.pem | jwt-public.pem
 """
@@ -87,6 +90,7 @@ def world() -> Response:
         "certificates": [{"serial": x.serial, "holder": x.holder, "cifs": list(x.cifs)} for x in sb.certificates()],
         "volume": {"cif": c.volume_cif, "messages": c.volume_messages} if sb.store.volume else None,
         "arrival_interval_s": c.arrival_interval_s,
+        "processing_delay_s": sb.store.processing_delay_s,
         "clients": [{"client_id": x.client_id, "redirect_uris": list(x.redirect_uris)} for x in c.clients],
         "clock": _clock_json(),
     })
@@ -172,6 +176,15 @@ def add_invoices() -> Response:
         produced = sb.store.add_upload(upload)
         created.append({"id_solicitare": index, "messages": [m.as_json() for m in produced]})
     return jsonify({"created": created})
+
+
+@bp.post("/settings")
+def settings() -> Response:
+    delay = _body().get("processing_delay_s")
+    if isinstance(delay, bool) or not isinstance(delay, (int, float)) or not 0 <= delay <= 86_400:
+        return _bad("processing_delay_s must be a number of seconds between 0 and 86400")
+    sandbox().store.set_processing_delay(float(delay))
+    return jsonify({"processing_delay_s": sandbox().store.processing_delay_s})
 
 
 @bp.get("/faults")

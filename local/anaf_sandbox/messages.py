@@ -45,7 +45,13 @@ class Upload:
     number: str = ""
     line_count: int | None = None
     referenced_index: str = ""  # RASP: the invoice the buyer writes about
+    issue_date: str = ""  # cbc:IssueDate of a live upload (seeded invoices are issued the day they are filed)
     final_status: str = ""  # the outcome while status is "in prelucrare"
+
+
+    def issue_year(self) -> str:
+        """The year the invoice was issued: ANAF's duplicate check compares these."""
+        return self.issue_date[:4] if self.issue_date else str(local(self.created_ms / 1000).year)
 
 
 @dataclass(frozen=True)
@@ -169,7 +175,7 @@ def messages_of(upload: Upload, in_spv, new_id) -> list[Message]:
 
     if upload.status == "nok":
         add(upload.cif, TIP_ERRORS)
-    elif upload.kind == "rasp":
+    elif upload.kind == "rasp" and upload.status == "ok":
         add(upload.buyer_cif, TIP_BUYER_MESSAGE)
         if upload.seller_cif != upload.buyer_cif:
             add(upload.seller_cif, TIP_BUYER_MESSAGE)
@@ -177,6 +183,12 @@ def messages_of(upload: Upload, in_spv, new_id) -> list[Message]:
         add(upload.seller_cif, TIP_SENT)
         add(upload.buyer_cif, TIP_RECEIVED)
     return out
+
+
+def uploader_message(upload: Upload, download_id: str) -> Message:
+    """The filing CIF's own download of a processed upload it is no party to (see store)."""
+    tip = TIP_ERRORS if upload.status == "nok" else TIP_BUYER_MESSAGE if upload.kind == "rasp" else TIP_SENT
+    return Message(download_id, upload.index, upload.cif, tip, detalii_for(upload, tip), upload.created_ms, upload)
 
 
 def seeded_history(seed: int, world: World, traffic: Traffic, now_ms: int) -> list[Upload]:

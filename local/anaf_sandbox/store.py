@@ -14,7 +14,16 @@ from dataclasses import dataclass
 
 from . import signing
 from .clock import local, local_day
-from .messages import DAY_MS, Message, Traffic, Upload, messages_of, render_upload, seeded_history
+from .messages import (
+    DAY_MS,
+    Message,
+    Traffic,
+    Upload,
+    messages_of,
+    render_upload,
+    seeded_history,
+    uploader_message,
+)
 from .volume import VolumeSource
 from .world import World
 
@@ -49,7 +58,7 @@ class MessageStore:
         self.world = world
         self._lock = threading.RLock()
         self._arrival_ms = int(arrival_interval_s * 1000) if arrival_interval_s else None
-        self._delay_ms = int(processing_delay_s * 1000)
+        self._configured_delay_ms = self._delay_ms = int(processing_delay_s * 1000)
         self._spv = {c.cif for c in world.companies}
         # CIFs enrolled by certificates the test controls issued: only uploads filed through the
         # admin API name them, so the seeded history and the arrivals stay the same bytes.
@@ -67,7 +76,7 @@ class MessageStore:
         self._uploads: dict[str, Upload] = {}
         self._messages: dict[str, Message] = {}
         self._by_cif: dict[str, list[Message]] = {}
-        self._pending: list[Upload] = []
+        self._pending: list[tuple[int, Upload]] = []  # (processed at, upload): the delay when filed
         self._traffic = Traffic(self.seed, self.world)
         rng = random.Random(f"{self.seed}:ids")
         self._next_download = 3_200_000_000 + rng.randint(0, 99_999)
@@ -81,7 +90,17 @@ class MessageStore:
         """Back to the seeded history (same times as at start-up); arrivals replay."""
         with self._lock:
             self._zip_cache.clear()
+            self._delay_ms = self._configured_delay_ms
             self._load_seeded(self._start_ms)
+
+    @property
+    def processing_delay_s(self) -> float:
+        return self._delay_ms / 1000
+
+    def set_processing_delay(self, seconds: float) -> None:
+        """How long uploads filed from now on stay "in prelucrare" (until the next reset)."""
+        with self._lock:
+            self._delay_ms = int(seconds * 1000)
 
     def _new_download_id(self) -> str:
         self._next_download += 1 + (self._next_download * 7919) % 13
@@ -106,6 +125,14 @@ class MessageStore:
             self._by_cif.setdefault(m.cif, []).append(m)
             if m.cif == up.cif and up.download_id is None:
                 up.download_id = m.id
+        if filed and up.download_id is None and up.status in ("ok", "nok"):
+            # ANAF's stareMesaj gives every processed upload an id_descarcare, also when the
+            # filing CIF is neither party (an accountant filing under another CIF it has rights
+            # on): the uploader downloads the original (or the errors) with it. The message is
+            # the uploader's to download and is listed nowhere.
+            own = uploader_message(up, self._new_download_id())
+            self._messages[own.id] = own
+            up.download_id = own.id
         return produced
 
     def enroll(self, cifs: tuple[str, ...]) -> None:
@@ -120,18 +147,18 @@ class MessageStore:
             if up.status in ("ok", "nok") and self._delay_ms > 0:
                 up.final_status, up.status = up.status, "in prelucrare"
                 self._uploads[up.index] = up
-                self._pending.append(up)
+                self._pending.append((up.created_ms + self._delay_ms, up))
                 return []
             return self._register(up, filed=True)
 
     def catch_up(self, now_ms: int) -> None:
         """Finish processing due uploads and let due arrivals in (sandbox clock)."""
         with self._lock:
-            due = [u for u in self._pending if u.created_ms + self._delay_ms <= now_ms]
-            for up in due:
-                self._pending.remove(up)
+            due = [(at, u) for at, u in self._pending if at <= now_ms]
+            for at, up in due:
+                self._pending.remove((at, up))
                 up.status = up.final_status
-                up.created_ms = up.created_ms + self._delay_ms
+                up.created_ms = at
                 self._register(up, filed=True)
             if self._arrival_ms is None:
                 return
@@ -155,12 +182,13 @@ class MessageStore:
         return up
 
     def find_invoice(self, seller_cif: str, number: str, year: str) -> Upload | None:
-        """An accepted invoice with this seller, number and issue year (duplicate check)."""
+        """An accepted invoice with this seller, number and issue year (duplicate check: ANAF
+        compares the earlier invoice's issue year, not the year it was uploaded)."""
         with self._lock:
             for up in self._uploads.values():
                 if (up.kind in ("invoice", "credit_note") and up.number == number
                         and up.seller_cif == seller_cif and "nok" not in (up.status, up.final_status)
-                        and str(local(up.created_ms / 1000).year) == year):
+                        and up.issue_year() == year):
                     return up
         return None
 

@@ -34,6 +34,7 @@ from .world import Certificate
 UPLOAD_NS = "mfp:anaf:dgti:spv:respUploadFisier:v1"
 RASP_NS = "mfp:anaf:dgti:spv:reqMesaj:v1"
 MAX_BYTES = 10 * 1024 * 1024
+NOT_TAKEN_IN = "XML cu erori nepreluat de sistem"
 NS = {"cac": NS_CAC, "cbc": NS_CBC}
 _ROOTS = {"UBL": (NS_INVOICE, "Invoice"), "CN": (NS_CREDIT_NOTE, "CreditNote"), "RASP": (RASP_NS, "header")}
 
@@ -42,7 +43,9 @@ def _answer(now_ms: int, data_creare, index: str | None = None, error: str | Non
     head = f'<header xmlns="{UPLOAD_NS}" dateResponse="{data_creare(now_ms)}"'
     if error is None:
         return xml_response(f'{head} ExecutionStatus="0" index_incarcare="{index}"/>')
-    return xml_response(f'{head} ExecutionStatus="1">\n    <Errors errorMessage={quoteattr(error)}/>\n</header>')
+    indexed = f' index_incarcare="{index}"' if index else ""  # a file not taken in (see _file_rasp)
+    errors = f'<Errors errorMessage={quoteattr(error)}/>'
+    return xml_response(f'{head} ExecutionStatus="1"{indexed}>\n    {errors}\n</header>')
 
 
 @cache
@@ -162,7 +165,8 @@ def handle_upload(cert: Certificate, args, body: bytes, data_creare) -> Response
     seller, buyer = _party_cif(root, "AccountingSupplierParty"), _party_cif(root, "AccountingCustomerParty")
     errors = _business_errors(root, seller, index)
     number = (root.findtext("cbc:ID", namespaces=NS) or "").strip()
-    year = (root.findtext("cbc:IssueDate", namespaces=NS) or "")[:4]
+    issue_date = (root.findtext("cbc:IssueDate", namespaces=NS) or "").strip()
+    year = issue_date[:4]
     if not errors:
         previous = sb.store.find_invoice(seller, number, year)
         if previous is not None:
@@ -173,7 +177,7 @@ def handle_upload(cert: Certificate, args, body: bytes, data_creare) -> Response
     up = Upload(
         index=index, cif=cif, kind="credit_note" if standard == "CN" else "invoice",
         seller_cif=seller or cif, buyer_cif=buyer, created_ms=now, status="nok" if errors else "ok",
-        raw=body, number=number,
+        raw=body, number=number, issue_date=issue_date,
     )
     if errors:  # the ERORI FACTURA file replaces the invoice as the served content
         up.errors = tuple(errors)
@@ -188,12 +192,23 @@ def _file_rasp(root: etree._Element, cif: str, body: bytes, now: int, data_crear
         return _answer(now, data_creare,
                        error=f"S-au incarcat deja {DAILY['rasp']} de mesaje de tip RASP pentru cui={cif} "
                              "in cursul zilei")
-    referenced = sb.store.upload(root.get("index_incarcare", ""))
+    referenced_index = root.get("index_incarcare", "")
+    referenced = sb.store.upload(referenced_index)
     index = sb.store.new_index()
     up = Upload(
         index=index, cif=cif, kind="rasp",
         seller_cif=referenced.seller_cif if referenced else "", buyer_cif=cif, created_ms=now,
-        raw=body, referenced_index=root.get("index_incarcare", ""),
+        raw=body, referenced_index=referenced_index,
     )
+    received = (referenced is not None and referenced.kind in ("invoice", "credit_note")
+                and referenced.buyer_cif == cif and "ok" in (referenced.status, referenced.final_status))
+    if not received:
+        # Sandbox choice (ANAF's rule and wording UNCONFIRMED): a buyer message about anything but
+        # an invoice this CIF received gets an index, the error in the upload answer, and the
+        # state "XML cu erori nepreluat de sistem": nothing is delivered, nothing to download.
+        up.status = NOT_TAKEN_IN
+        sb.store.add_upload(up)
+        return _answer(now, data_creare, index=index,
+                       error=f"Nu exista o factura primita de cif={cif} cu id_incarcare={referenced_index}")
     sb.store.add_upload(up)
     return _answer(now, data_creare, index=index)

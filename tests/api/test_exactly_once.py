@@ -360,3 +360,25 @@ def test_every_door_interleaved_keeps_one_live_document_per_upload(company, sand
     uploads = [by_sk[sk].upload_index if sk in by_sk else DocumentModel.get(cif, sk).upload_index
                for sk in announced]
     assert len(uploads) == len(set(uploads)), uploads
+
+
+def test_the_verified_original_takes_over_the_review_of_the_copy_it_replaces(company, sandbox):
+    # GIVEN a tampered copy of an invoice, imported and approved before the original came
+    admin, cif = company
+    message = arrived_invoice(sandbox, cif)
+    assert imported(admin, cif, tampered(downloaded_by_hand(sandbox, cif, message["id"])))["counts"]["archived"] == 1
+    (copy,) = of_upload(cif, message["id_solicitare"])
+    approved = admin.call("POST", f"/companies/{cif}/documents/{copy.message_id}/review/state",
+                          json={"state": "approved"})
+    assert approved.status_code == 200, approved.text
+    # WHEN the sync archives the verified original, which replaces the copy
+    sync(cif)
+    (live,) = [d for d in of_upload(cif, message["id_solicitare"]) if not d.superseded_by]
+    assert live.message_id != copy.message_id
+    # THEN the live document is approved, listed as such, and the counts add up
+    review = admin.call("GET", f"/companies/{cif}/documents/{live.message_id}/review").json()["review"]
+    assert review["state"] == "approved"
+    listed = admin.call("GET", f"/companies/{cif}/documents", params={"review": "approved"}).json()["documents"]
+    assert [d["message_id"] for d in listed] == [live.message_id]
+    counts = admin.call("GET", f"/companies/{cif}/reviews/counts").json()["counts"]
+    assert counts == {"to_review": 0, "approved": 1, "rejected": 0, "booked": 0}

@@ -20,6 +20,10 @@ VALID_BODIES = {
     ("/api/companies/{cif}/licence", "PUT"): {"licence": "pro"},
     ("/api/companies/{cif}/exports", "POST"): {"format": "csv", "filters": {}},
     ("/api/companies/{cif}/imports", "POST"): {"file_name": "arhiva.zip", "size": 1000},
+    ("/api/companies/{cif}/documents/{message_id}/review/state", "POST"): {"state": "approved"},
+    ("/api/companies/{cif}/documents/{message_id}/review/comments", "POST"): {"text": "Verificat."},
+    ("/api/companies/{cif}/reviews/state", "POST"): {"message_ids": ["x"], "state": "approved"},
+    ("/api/companies/{cif}/notification-rules", "POST"): {"partner_cif": "RO123456", "emails": ["a@exemplu.ro"]},
 }
 # A pending member may start the ANAF step on their pending company, or e-mail a link to the
 # certificate holder: it is how a certificate proves their SPV rights (the answers are ANAF's URL

@@ -73,8 +73,14 @@ def target(local_stack, base_url) -> Target:
     key = proven.user.call("POST", f"/companies/{proven.cif}/api-keys",
                            json={"name": "Schemathesis", "scopes": ["documents:read"]})
     assert key.status_code == 201, key.text
-    return Target(proven, message_id, invited.json()["member"]["member_id"], export.json()["export_id"],
-                  imported.json()["imports"][0]["import_id"], key.json()["api_key"]["key_id"])
+    target = Target(proven, message_id, invited.json()["member"]["member_id"], export.json()["export_id"],
+                    imported.json()["imports"][0]["import_id"], key.json()["api_key"]["key_id"])
+    # A message to the supplier of the imported (received) invoice, so its routes reach a real one.
+    sent = proven.user.call("POST", f"/companies/{proven.cif}/documents/{message_id}/buyer-messages",
+                            json={"text": "Mesaj de test către furnizor."})
+    assert sent.status_code == 201, sent.text
+    target.examples["buyer_message_id"] = sent.json()["message"]["id"]
+    return target
 
 
 def with_real_examples(spec: dict[str, Any], examples: dict[str, str]) -> dict[str, Any]:

@@ -86,6 +86,13 @@ def finish_an_export(page: Page, _: Journey) -> None:
     expect(page.get_by_role("link", name="Descarcă arhiva ZIP")).to_be_visible(timeout=30_000)
 
 
+def finish_a_saga_export(page: Page, _: Journey) -> None:
+    page.get_by_label("Luna sau trimestrul").select_option("T4")
+    page.get_by_label("Doar ce nu a fost exportat încă").uncheck()
+    page.get_by_role("button", name="Pregătește exportul").click()
+    expect(page.get_by_role("link", name="Descarcă arhiva SAGA")).to_be_visible(timeout=30_000)
+
+
 def ask_for_a_reset_code(page: Page, _: Journey) -> None:
     page.get_by_label("Adresa de e-mail").fill("cineva@example.com")
     page.get_by_role("button", name="Am deja un cod").click()
@@ -150,6 +157,7 @@ SIGNED_IN = [
     Stop("termeni-autentificat", "/termeni"),
     Stop("rezultat-anaf-autentificat", "/autorizare-anaf?anaf=connected&cif={cif}"),
     Stop("404-autentificat", "/nu-exista"),
+    Stop("export-contabilitate", "/companii/{cif}/contabilitate", finish_a_saga_export, needs_export_worker=True),
 ]
 
 

@@ -79,6 +79,7 @@ def test_a_member_turns_e_mails_off_and_changes_the_licence_on_the_notifications
     dialog = page.get_by_role("dialog", name="Schimbați licența?")
     expect(dialog).to_contain_text(re.compile(rf"Licența companiei .+ se schimbă din\s+{before['name']}\s+în Pro\."))
     expect(dialog).to_contain_text("De acum: sincronizare")
+    expect(dialog).to_contain_text("(fără documente noi de o zi: cel puțin o dată pe oră)")  # adaptive polling
     # WHEN they cancel THEN nothing changes and the focus is back on the button
     dialog.get_by_role("button", name="Anulează").click()
     expect(dialog).to_be_hidden()

@@ -4,6 +4,7 @@ import { html, setHtml } from "./dom.js";
 import { navigate, safeReturnPath, setFlash, setNavigator, takeFlash } from "./nav.js";
 import { currentAccount, forget, isSignedIn, onSessionChange, restore, signOut } from "./session.js";
 import account from "./pages/account.js";
+import accountingExport from "./pages/accounting-export.js";
 import anafResult from "./pages/anaf-result.js";
 import audit from "./pages/audit.js";
 import company from "./pages/company.js";
@@ -18,6 +19,7 @@ import notFound from "./pages/not-found.js";
 import notifications, { unsubscribePage } from "./pages/notifications.js";
 import reset from "./pages/reset-password.js";
 import signup from "./pages/signup.js";
+import supplierMessages from "./pages/supplier-messages.js";
 import terms from "./pages/terms.js";
 import viewer from "./pages/viewer.js";
 
@@ -38,6 +40,8 @@ const routes = [
   [/^\/companii\/([^/]+)\/jurnal$/, audit],
   [/^\/companii\/([^/]+)\/integritate$/, integrity],
   [/^\/companii\/([^/]+)\/integrari$/, integrations],
+  [/^\/companii\/([^/]+)\/contabilitate$/, accountingExport],
+  [/^\/companii\/([^/]+)\/mesaje-furnizori$/, supplierMessages],
   [/^\/autorizare-anaf$/, anafResult],
   [/^\/documente$/, documents],
   [/^\/vizualizare$/, viewer],

@@ -39,7 +39,7 @@ export function yesNo(value) {
   return value ? "Da" : "Nu";
 }
 
-export const ROLE_NAMES = { owner: "proprietar", admin: "administrator", viewer: "vizualizare" };
+export const ROLE_NAMES = { owner: "proprietar", admin: "administrator", contabil: "contabil", viewer: "vizualizare" };
 
 export function roleName(role) {
   return ROLE_NAMES[role] ?? role;

@@ -7,7 +7,9 @@ import { count, counted } from "../format.js";
 const PDF_RETRY_MS = 3000;
 const PDF_RETRIES = 5;
 const POLL_MS = 1500;
-const FORMAT_NAMES = { zip: "arhiva ZIP", csv: "fișierul CSV", xlsx: "fișierul Excel" };
+const FORMAT_NAMES = {
+  zip: "arhiva ZIP", csv: "fișierul CSV", xlsx: "fișierul Excel", saga: "arhiva SAGA", lines_csv: "CSV-ul de linii",
+};
 
 /** Save a presigned URL as a file without leaving the page. */
 export function saveLink(url, filename) {
@@ -91,10 +93,10 @@ export async function followExport({ cif, exportId, region, alive }) {
   }
 }
 
-/** Start an export of the current filter; returns its id. */
-export async function startExport(cif, format, filters) {
+/** Start an export of the current filter (and accounting period, if any); returns its id. */
+export async function startExport(cif, format, filters, period = null) {
   const answer = await api(`/companies/${encodeURIComponent(cif)}/exports`, {
-    method: "POST", body: { format, filters },
+    method: "POST", body: period ? { format, filters, period } : { format, filters },
   });
   return answer.export_id;
 }

@@ -4,7 +4,8 @@
 
 export const FILTERS = [
   "type", "created_from", "created_to", "issued_from", "issued_to",
-  "partner", "number", "amount_min", "amount_max", "q", "superseded",
+  "partner", "number", "amount_min", "amount_max", "q", "superseded", "accounting",
+  "review", // the review state (documents/review.js)
 ];
 export const PAGE_SIZES = [10, 25, 50, 100];
 export const DEFAULT_PAGE_SIZE = 25;

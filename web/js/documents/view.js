@@ -79,6 +79,14 @@ function actions(doc) {
       class="ascuns"> — ${label}</span></button></div>`;
 }
 
+/** "exportat în contabilitate" with when, once an accounting export (SAGA, lines CSV) took it. */
+function exportedMark(doc) {
+  const mark = doc.accounting_export;
+  if (!mark) return "";
+  return html` <span class="marcaj-tip marcaj-exportat" data-export-contabil="${mark.export_id}"
+    >exportat în contabilitate<span class="ascuns"> la ${dateTime(mark.exported_at)}</span></span>`;
+}
+
 export function row(doc) {
   return html`
     <tr data-mesaj="${doc.message_id}" class="rand-document">
@@ -87,7 +95,7 @@ export function row(doc) {
       <td data-eticheta="Număr document"><button type="button" class="buton-text numar-document"
         data-detalii aria-haspopup="dialog">${doc.number || "—"}<span class="ascuns"> — detalii</span></button></td>
       <td data-eticheta="Tip"><span class="tip tip-${doc.kind}">${typeLabel(doc.kind)}</span>${typeMarks(doc)
-        .map((mark) => html` <span class="marcaj-tip">${mark}</span>`)}</td>
+        .map((mark) => html` <span class="marcaj-tip">${mark}</span>`)}${exportedMark(doc)}</td>
       <td data-eticheta="Data emiterii">${day(doc.issue_date)}</td>
       <td data-eticheta="Total" class="numar">${money(doc.total, doc.currency)}</td>
       <td data-eticheta="Semnătură">${signatureBadge(doc.signature_status)}</td>

@@ -14,8 +14,8 @@ import { navigate, setFlash } from "../nav.js";
 import { currentAccount } from "../session.js";
 import { companySecuritySection, mountCompanySecurity, twoFactorRequiredView } from "../two-factor.js";
 
-const RANK = { owner: 3, admin: 2, viewer: 1 };
-const ROLES = ["owner", "admin", "viewer"];
+const RANK = { owner: 4, admin: 3, contabil: 2, viewer: 1 };
+const ROLES = ["owner", "admin", "contabil", "viewer"];
 
 // The same rules as chalicelib/domain/memberships.py; the API enforces them, the page only
 // avoids offering what would be refused.
@@ -154,7 +154,9 @@ function companyView(company) {
     <p class="subtitlu">CIF ${company.cif} · rolul dumneavoastră: <strong>${roleName(company.role)}</strong>${company.role === "owner"
       ? html` · <a href="/companii/${encodeURIComponent(company.cif)}/jurnal" data-link id="link-jurnal">Jurnal de securitate</a>` : ""}${company.membership_state === "active"
       ? html` · <a href="/companii/${encodeURIComponent(company.cif)}/integritate" data-link id="link-integritate">Integritatea arhivei</a>
-        · <a href="/companii/${encodeURIComponent(company.cif)}/integrari" data-link id="link-integrari">Integrări</a>` : ""}</p>
+        · <a href="/companii/${encodeURIComponent(company.cif)}/integrari" data-link id="link-integrari">Integrări</a>
+        · <a href="/companii/${encodeURIComponent(company.cif)}/contabilitate" data-link id="link-contabilitate">Export pentru contabilitate</a>
+        · <a href="/companii/${encodeURIComponent(company.cif)}/mesaje-furnizori" data-link id="link-mesaje-furnizori">Mesaje către furnizori</a>` : ""}</p>
     <div id="mesaj-companie" role="status"></div>
     <div class="grila-doua">
       <section class="card" aria-labelledby="titlu-date">

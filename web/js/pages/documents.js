@@ -12,6 +12,8 @@ import {
   apiQuery, checkFilters, DEFAULT_PAGE_SIZE, FILTERS, hasFilters, PAGE_SIZES, pagePath, readState,
 } from "../documents/query.js";
 import { detail, lineRows, moreLines, pdfPreview, table } from "../documents/view.js";
+import { mountSupplierMessages } from "../documents/supplier-messages.js";
+import { markRow, mountReviewDetail, mountReviewList } from "../documents/review.js";
 
 const REMEMBERED = "arhivar.documente.cif";
 const ORDER_NOTES = {
@@ -82,6 +84,16 @@ function filterForm(state) {
         ${field("amount_min", "Total minim", f.amount_min, "text", 'inputmode="decimal"')}
         ${field("amount_max", "Total maxim", f.amount_max, "text", 'inputmode="decimal"')}
       </div>
+      <div class="rand">
+        <div class="camp">
+          <label for="filtru-accounting">Export în contabilitate</label>
+          <select id="filtru-accounting" name="accounting">
+            <option value="" ${!f.accounting ? "selected" : ""}>Toate</option>
+            <option value="not_exported" ${f.accounting === "not_exported" ? "selected" : ""}>Doar ce nu a fost exportat încă</option>
+            <option value="exported" ${f.accounting === "exported" ? "selected" : ""}>Doar cele exportate</option>
+          </select>
+        </div>
+      </div>
       <div class="bifa">
         <input id="filtru-superseded" name="superseded" type="checkbox" value="1" ${f.superseded === "1" ? "checked" : ""}>
         <label for="filtru-superseded">Doar copiile înlocuite de originalul cu semnătura verificată
@@ -95,7 +107,7 @@ function filterForm(state) {
     </form>`;
 }
 
-function exportsBar() {
+function exportsBar(cif) {
   // Offered once the filter's count is known: an export of nothing would be an empty file.
   return html`
     <section class="card exporturi" aria-labelledby="titlu-exporturi" hidden>
@@ -106,6 +118,8 @@ function exportsBar() {
         <button type="button" class="buton secundar contur" data-export="xlsx">Export Excel</button>
         <span class="nota">Pentru filtrul curent: ZIP cu XML, PDF și originalele ANAF, plus index.csv.</span>
       </div>
+      <p class="nota"><a id="link-contabilitate" href="/companii/${encodeURIComponent(cif)}/contabilitate" data-link>Export pentru contabilitate (SAGA, WinMentor)</a>:
+        facturile unei luni sau ale unui trimestru, doar cele neexportate încă.</p>
       <p class="nota" id="fara-export" hidden>Nu există documente de exportat pentru filtrul curent:
         descărcările apar aici când filtrul are cel puțin un document.</p>
       <div id="stare-export" role="status" aria-live="polite"></div>
@@ -261,7 +275,7 @@ export default {
     const company = companies.find((c) => c.cif === chosen);
     setHtml($("#companie-documente"), html`${companyPicker(companies, chosen)}
       ${companies.length < 2 ? html`<p class="subtitlu">${company.name} · CIF ${company.cif}</p>` : ""}
-      ${filterForm(state)}${exportsBar()}`);
+      ${filterForm(state)}${exportsBar(chosen)}`);
 
     const go = (changes) => navigate(pagePath({ ...state, exportId: null, ...changes }));
 
@@ -377,6 +391,7 @@ export default {
     $("#fara-export").hidden = !nothingToExport || !!state.exportId;
     $(".exporturi").hidden = false;
     const byId = new Map(page.documents.map((d) => [d.message_id, d]));
+    mountReviewList({ content, state, page, alive }); // review counts, selection and bulk actions
 
     $("#pe-pagina")?.addEventListener("change", (event) => {
       go({ pageSize: Number(event.target.value) || DEFAULT_PAGE_SIZE, cursor: null });
@@ -406,9 +421,12 @@ export default {
         const { document: doc } = await api(`/companies/${encodeURIComponent(chosen)}/documents/${encodeURIComponent(messageId)}`);
         if (!alive() || dialog.dataset.mesaj !== messageId) return;
         setHtml(body, detail(doc));
+        mountSupplierMessages(body, { cif: chosen, doc, canSend: ["owner", "admin"].includes(company.role), alive });
         body.querySelector("h2")?.setAttribute("tabindex", "-1");
         body.querySelector("h2")?.focus();
         if (doc.pdf_status === "ready") showPreview(doc);
+        mountReviewDetail({ body, cif: chosen, doc, isCurrent: () => alive() && dialog.dataset.mesaj === messageId,
+          onChange: (id, review) => markRow(content, chosen, id, review) });
       } catch (error) {
         if (alive()) showMessage(detailStatus, "eroare", error.message);
       }

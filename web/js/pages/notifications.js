@@ -4,6 +4,7 @@
 import { api, request } from "../api.js";
 import { confirmDialog, html, setHtml, showMessage, withProgress } from "../dom.js";
 import { dateTime, roleName } from "../format.js";
+import { mountNotificationRules } from "../notification-rules.js";
 
 const SUPPRESSION = {
   bounce: "e-mailurile trimise către această adresă au fost returnate (adresa nu există sau nu primește mesaje)",
@@ -28,7 +29,7 @@ function licenceCell(company, licences) {
 const ADMIN_ONLY = new Set(["authorization", "coverage_warnings"]);
 
 function toggles(company, categories) {
-  return categories.map((category) => company.role === "viewer" && ADMIN_ONLY.has(category.code)
+  return categories.map((category) => !["owner", "admin"].includes(company.role) && ADMIN_ONLY.has(category.code)
     ? html`<td data-eticheta="${category.label}"><span class="nota"
         title="Doar proprietarii și administratorii primesc aceste e-mailuri">—</span></td>`
     : html`
@@ -64,7 +65,12 @@ function table(settings, licences) {
 
 function licenceList(licences) {
   return html`<ul class="licente">${licences.map((l) => html`
-    <li><strong>${l.name}</strong>: sincronizare ${l.sync_label}, ${l.new_document_emails_label}.</li>`)}</ul>`;
+    <li><strong>${l.name}</strong>: sincronizare ${l.sync_label}${quietNote(l)}, ${l.new_document_emails_label}.</li>`)}</ul>`;
+}
+
+/** Adaptive polling's promise for a quiet company, when the licence backs off: " (fără documente noi …)". */
+function quietNote(licence) {
+  return licence.quiet_sync_label ? ` (${licence.quiet_sync_label})` : "";
 }
 
 function suppressedNote(settings) {
@@ -94,6 +100,7 @@ async function load(root, ctx) {
       <div class="butoane"><button type="button" class="buton" id="salveaza-notificari">Salvează preferințele</button></div>` : ""}
     <p class="nota">Invitațiile, linkurile de autorizare ANAF și codurile de securitate se trimit întotdeauna.</p>`);
   wire(root, licences);
+  mountNotificationRules(root, settings.companies.filter((c) => c.can_change_licence), ctx.current);
 }
 
 function wire(root, licences) {
@@ -127,7 +134,7 @@ function wire(root, licences) {
         title: "Schimbați licența?",
         body: html`<p>Licența companiei <strong>${form.dataset.nume}</strong> se schimbă din
             <strong>${current?.name ?? form.dataset.actuala}</strong> în <strong>${wanted.name}</strong>.</p>
-          <p>De acum: sincronizare ${wanted.sync_label}, ${wanted.new_document_emails_label}. Documentele
+          <p>De acum: sincronizare ${wanted.sync_label}${quietNote(wanted)}, ${wanted.new_document_emails_label}. Documentele
             arhivate rămân neschimbate.</p>`,
         confirmLabel: `Schimbă în ${wanted.name}`,
       });
