@@ -5,6 +5,8 @@ Every route lives under /api/ so the same paths work behind CloudFront (which fo
 Routes are public only when listed in PUBLIC_ROUTES; every other route starts by verifying the
 caller's Cognito access token (`caller()`, or `member(cif)` for the caller's active membership of
 a company: chalicelib/api/caller.py), and a test checks that this holds for all routes.
+An integrator's API key reaches only the routes whose OpenAPI operation names a key scope
+(chalicelib/api/routing.py; README "API keys for integrators").
 """
 
 from __future__ import annotations
@@ -502,6 +504,13 @@ def integrity_report(cif: str) -> Response:
 from chalicelib.api.two_factor_routes import register_routes as register_two_factor_routes  # noqa: E402
 
 register_two_factor_routes(app)
+
+
+# -- API keys for integrators (issue 15) -----------------------------------------------------------
+
+from chalicelib.api.api_key_routes import register_routes as register_api_key_routes  # noqa: E402
+
+register_api_key_routes(app)
 
 
 # -- licences and e-mail notifications ---------------------------------------------------------

@@ -42,6 +42,7 @@ class Settings:
     buyer_messages_table: str
     reviews_table: str
     s3_delivery_table: str
+    api_keys_table: str
 
     archive_bucket: str
     # Object Lock on originals: COMPLIANCE in prod (nobody, root included, can delete before
@@ -96,6 +97,7 @@ _VARIABLES: dict[str, tuple[str, bool]] = {
     "buyer_messages_table": ("ARHIVAR_BUYER_MESSAGES_TABLE", True),
     "reviews_table": ("ARHIVAR_REVIEWS_TABLE", True),
     "s3_delivery_table": ("ARHIVAR_S3_DELIVERY_TABLE", True),
+    "api_keys_table": ("ARHIVAR_API_KEYS_TABLE", True),
     "archive_bucket": ("ARHIVAR_ARCHIVE_BUCKET", True),
     "archive_lock_mode": ("ARHIVAR_ARCHIVE_LOCK_MODE", True),
     "archive_lock_days": ("ARHIVAR_ARCHIVE_LOCK_DAYS", False),

@@ -10,11 +10,17 @@ from aws_cdk import Environment, Stack, Tags
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
+from chalicelib.domain.api_keys import RATE_LIMIT_PER_MINUTE
 from infra.stages import StageParameters
 
 EDGE_REGION = "us-east-1"
 TOO_MANY_REQUESTS = {"error": {"code": "too_many_requests",
                                "message": "Prea multe cereri. Încercați din nou în câteva minute."}}
+API_KEY_TOO_MANY = {"error": {"code": "rate_limited",
+                              "message": "Prea multe cereri cu această cheie API. Încercați din nou peste un minut."}}
+# The edge's ceiling per API key: twice the API's own per-key limit (domain/api_keys.py), so WAF's
+# approximate count never refuses what the API would allow, yet a flood stops before Lambda.
+API_KEY_EDGE_LIMIT_PER_MINUTE = 2 * RATE_LIMIT_PER_MINUTE
 FORBIDDEN = {"error": {"code": "forbidden", "message": "Cererea a fost blocată din motive de securitate."}}
 # AWS's common rule set, except the rule that blocks bodies over 8 KB: the API refuses JSON
 # bodies over 16 KB itself (SPV import ZIPs no longer pass here: they go straight to S3);
@@ -41,6 +47,7 @@ class EdgeStack(Stack):
             custom_response_bodies={
                 "too-many-requests": _json_body(TOO_MANY_REQUESTS),
                 "forbidden": _json_body(FORBIDDEN),
+                "api-key-too-many": _json_body(API_KEY_TOO_MANY),
             },
             rules=[
                 wafv2.CfnWebACL.RuleProperty(
@@ -63,6 +70,7 @@ class EdgeStack(Stack):
                                 name=rule, action_to_use=wafv2.CfnWebACL.RuleActionProperty(count={}))
                                 for rule in COMMON_RULES_COUNTED])),
                     visibility_config=_visibility(f"{prefix}-aws-common-rules")),
+                _rate_per_api_key(prefix),
             ],
             visibility_config=_visibility(f"{prefix}-cloudfront"),
         )
@@ -70,6 +78,33 @@ class EdgeStack(Stack):
     @property
     def web_acl_arn(self) -> str:
         return self.web_acl.attr_arn
+
+
+def _rate_per_api_key(prefix: str) -> wafv2.CfnWebACL.RuleProperty:
+    """Requests with `Authorization: ApiKey …`, counted per key (the header's value) over a
+    minute: 429 with Retry-After past the ceiling. (API Gateway usage plans cannot do this here:
+    they meter only methods that require an API Gateway key, and the web app calls the same
+    methods without one; README "API keys for integrators".)"""
+    authorization = wafv2.CfnWebACL.FieldToMatchProperty(single_header={"Name": "authorization"})
+    return wafv2.CfnWebACL.RuleProperty(
+        name="rate-per-api-key", priority=2,
+        action=wafv2.CfnWebACL.RuleActionProperty(block=wafv2.CfnWebACL.BlockActionProperty(
+            custom_response=wafv2.CfnWebACL.CustomResponseProperty(
+                response_code=429, custom_response_body_key="api-key-too-many",
+                response_headers=[wafv2.CfnWebACL.CustomHTTPHeaderProperty(name="Retry-After", value="60")]))),
+        statement=wafv2.CfnWebACL.StatementProperty(
+            rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
+                aggregate_key_type="CUSTOM_KEYS", evaluation_window_sec=60, limit=API_KEY_EDGE_LIMIT_PER_MINUTE,
+                custom_keys=[wafv2.CfnWebACL.RateBasedStatementCustomKeyProperty(
+                    header=wafv2.CfnWebACL.RateLimitHeaderProperty(
+                        name="authorization",
+                        text_transformations=[wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NONE")]))],
+                scope_down_statement=wafv2.CfnWebACL.StatementProperty(
+                    byte_match_statement=wafv2.CfnWebACL.ByteMatchStatementProperty(
+                        field_to_match=authorization, positional_constraint="STARTS_WITH", search_string="apikey ",
+                        text_transformations=[wafv2.CfnWebACL.TextTransformationProperty(
+                            priority=0, type="LOWERCASE")])))),
+        visibility_config=_visibility(f"{prefix}-rate-per-api-key"))
 
 
 def _json_body(body: dict) -> wafv2.CfnWebACL.CustomResponseBodyProperty:

@@ -75,6 +75,7 @@ def local_environment(ports: LocalPorts, stage: str = "local") -> dict[str, str]
         "ARHIVAR_BUYER_MESSAGES_TABLE": f"{prefix}-buyer-messages",
         "ARHIVAR_REVIEWS_TABLE": f"{prefix}-reviews",
         "ARHIVAR_S3_DELIVERY_TABLE": f"{prefix}-s3-delivery",
+        "ARHIVAR_API_KEYS_TABLE": f"{prefix}-api-keys",
         "ARHIVAR_ARCHIVE_BUCKET": f"{prefix}-archive",
         # An emptiable archive: GOVERNANCE lock for a day (prod: COMPLIANCE, 10 years).
         "ARHIVAR_ARCHIVE_LOCK_MODE": "GOVERNANCE",

@@ -60,3 +60,9 @@ def test_the_operations_of_their_own_functions_are_routed_to_those_functions():
     assert own == {(PATH, "public_viewer")}
     assert PATH == LOCAL_PATH == DEPLOYED_PATH
     assert PATH not in app.routes
+
+
+def test_the_journal_event_types_are_the_ones_the_openapi_description_lists():
+    from chalicelib.domain.audit import EventType
+    schema = openapi_document()["components"]["schemas"]["AuditEvent"]["properties"]["event"]
+    assert sorted(schema["enum"]) == sorted(event.value for event in EventType)

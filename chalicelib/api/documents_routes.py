@@ -15,7 +15,7 @@ from chalice import Blueprint, Response
 from chalicelib import dependencies
 from chalicelib.api import caller as callers
 from chalicelib.api import document_views as views
-from chalicelib.api import routing
+from chalicelib.api import etags, routing
 from chalicelib.api.requests import parse_body
 from chalicelib.domain import document_filters as filters
 from chalicelib.domain import file_names
@@ -44,6 +44,12 @@ def ok(payload: Any, status: int = 200) -> Response:
     return Response(status_code=status, body=payload, headers={"Cache-Control": "no-store"})
 
 
+def read(payload: Any) -> Response:
+    """A document read: with its ETag, or 304 when the caller's If-None-Match still holds."""
+    return etags.conditional(documents_routes.current_request.headers.get("if-none-match"), payload,
+                             {"Cache-Control": "no-store"})
+
+
 @functools.cache
 def index() -> DocumentIndex:
     return DocumentIndex(
@@ -60,7 +66,7 @@ def list_documents(cif: str) -> Response:
     page_size = filters.parse_page_size(params.get("page_size"))
     direction = filters.parse_direction(params.get("direction"))
     result = index().page(cif, f, page_size, params.get("cursor") or None, direction)
-    return ok(views.page(result))
+    return read(views.page(result))
 
 
 @route("/api/companies/{cif}/documents/{message_id}", "GET")
@@ -69,7 +75,7 @@ def get_document(cif: str, message_id: str) -> Response:
     params = query()
     lines = documents.parse_lines_page(params.get("lines_offset"), params.get("lines_limit"))
     document, invoice = documents.detail(index(), dependencies.archive(), cif, message_id)
-    return ok({"document": views.detail(document, invoice, lines)})
+    return read({"document": views.detail(document, invoice, lines)})
 
 
 # -- downloads ---------------------------------------------------------------------------------

@@ -1,5 +1,7 @@
 """Registering routes, for the app and its blueprints alike: domain errors become answers in
-this one place (Chalice would turn them into 500s)."""
+this one place (Chalice would turn them into 500s), and a request made with an integrator's API
+key (`Authorization: ApiKey …`) passes the key gate here, against the scope the route's OpenAPI
+operation names (services/api_keys.py), before the route runs as the key's creator."""
 
 from __future__ import annotations
 
@@ -11,9 +13,13 @@ from aws_lambda_powertools import Logger
 from chalice import Blueprint, Chalice, Response
 from chalice.app import Request
 
+from chalicelib import dependencies
+from chalicelib.api import caller as callers
 from chalicelib.api.company_gate import check_company_route
+from chalicelib.api.requests import openapi_document
+from chalicelib.domain.api_keys import api_key_of
 from chalicelib.domain.errors import ArhivarError
-from chalicelib.services import audit
+from chalicelib.services import api_keys, audit
 
 View = Callable[..., Response]
 logger = Logger(service="arhivar-api")
@@ -33,12 +39,19 @@ def error_response(error: ArhivarError) -> Response:
 def route(target: Chalice | Blueprint, path: str, method: str,
           content_types: list[str] | None = None) -> Callable[[View], View]:
     company_route = "{cif}" in path
+    scope = key_scope(path, method)
 
     def register(view: View) -> View:
         @functools.wraps(view)
         def guarded(**kwargs: str) -> Response:
             try:
                 with audit.request_scope(_source_ip(target), _user_agent(target)):
+                    secret = api_key_of(current_request(target).headers.get("authorization"))
+                    if secret is not None:  # an integrator's key: the whole gate is services/api_keys.py
+                        key = api_keys.authenticate(secret, scope, kwargs.get("cif"), _source_ip(target),
+                                                    dependencies.now())
+                        with callers.acting_with_key(key.user_id):
+                            return view(**kwargs)
                     if company_route:  # a company's two-factor requirement, before anything else
                         check_company_route(current_request(target), kwargs["cif"])
                     return view(**kwargs)
@@ -49,6 +62,17 @@ def route(target: Chalice | Blueprint, path: str, method: str,
         target.route(path, methods=[method], content_types=content_types or ["application/json"])(guarded)
         return guarded
     return register
+
+
+def key_scope(path: str, method: str) -> str | None:
+    """The API key scope a route needs, as its OpenAPI operation declares it (the one place):
+    `"security": [{"bearer": []}, {"apiKey": ["documents:read"]}]`. None: no key reaches it."""
+    operation = openapi_document()["paths"].get(path, {}).get(method.lower(), {})
+    for requirement in operation.get("security") or []:
+        scopes = requirement.get("apiKey")
+        if scopes:
+            return str(scopes[0])
+    return None
 
 
 def _source_ip(target: Chalice | Blueprint) -> str | None:

@@ -19,7 +19,7 @@ _LEEWAY_S = 30
 @dataclass(frozen=True)
 class Principal:
     user_id: str  # Cognito `sub`
-    access_token: str
+    access_token: str  # empty for a request made with an API key (it acts as its creator)
 
 
 class AccessTokenVerifier:

@@ -39,7 +39,8 @@ class EventType(Enum):
     EXPORT_CREATED = "export_created"
     LICENCE_CHANGED = "licence_changed"
     LOGIN_NEW_DEVICE = "login_new_device"  # a login from a (browser, IP /24) pair new for the user
-    API_KEY_CREATED = "api_key_created"  # declared for the API keys to come; nothing records it
+    API_KEY_CREATED = "api_key_created"
+    API_KEY_REVOKED = "api_key_revoked"
     S3_DELIVERY_CHANGED = "s3_delivery_changed"  # where the archive is copied (issue 15)
 
     @property
@@ -62,6 +63,7 @@ _LABELS = {
     EventType.LOGIN_NEW_DEVICE: "Autentificare de pe un dispozitiv nou",
     EventType.API_KEY_CREATED: "Cheie API creată",
     EventType.S3_DELIVERY_CHANGED: "Livrare în bucket-ul propriu modificată",
+    EventType.API_KEY_REVOKED: "Cheie API revocată",
 }
 
 _OUTCOMES_RO = {
@@ -210,6 +212,10 @@ def describe(event: str, details: Mapping[str, Any]) -> str:
     if d.get("destination"):
         parts.append(f"destinație: {d['destination']}; rol AWS: {d.get('role_arn')}; "
                      f"livrare {'pornită' if d.get('enabled') else 'oprită'}")
+    if d.get("prefix"):
+        parts.append(f"cheia {d['prefix']} „{d.get('name', '')}”")
+    if d.get("scopes"):
+        parts.append(f"drepturi: {d['scopes']}")
     return "; ".join(parts)
 
 

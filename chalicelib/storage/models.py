@@ -704,6 +704,40 @@ class S3DeliveryModel(Model):
     next_attempt_at = UTCDateTimeAttribute(null=True)
 
 
+class ApiKeysByCifIndex(GlobalSecondaryIndex["ApiKeyModel"]):
+    class Meta:
+        index_name = "by_cif"
+        projection = AllProjection()
+
+    cif = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
+
+
+class ApiKeyModel(Model):
+    """An integrator's API key of one company (storage/api_keys.py is its repository).
+
+    Keyed by the public key id (the secret's prefix); the secret itself is never stored, only
+    its SHA-256 (domain/api_keys.py says why that is enough)."""
+
+    class Meta(_Meta):
+        settings_field = "api_keys_table"
+
+    key_id = UnicodeAttribute(hash_key=True)
+    cif = UnicodeAttribute()
+    secret_sha256 = UnicodeAttribute()
+    name = UnicodeAttribute()
+    scopes = UnicodeSetAttribute()
+    created_by = UnicodeAttribute()  # the owner/admin whose membership the key acts with
+    created_at = UTCDateTimeAttribute()
+    expires_on = UnicodeAttribute(null=True)  # ISO date, valid through that day (UTC)
+    revoked_at = UTCDateTimeAttribute(null=True)
+    revoked_by = UnicodeAttribute(null=True)
+    last_used_at = UTCDateTimeAttribute(null=True)  # written at most once a minute
+    last_used_ip = UnicodeAttribute(null=True)
+
+    by_cif = ApiKeysByCifIndex()
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     AccountModel,
     CompanyModel,
@@ -720,6 +754,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     BuyerMessageModel,
     ReviewEventModel,
     S3DeliveryModel,
+    ApiKeyModel,
 )
 
 

@@ -46,10 +46,11 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 class Target:
     """The real resources the run points at."""
 
-    def __init__(self, proven: Proven, message_id: str, member_id: str, export_id: str, import_id: str) -> None:
+    def __init__(self, proven: Proven, message_id: str, member_id: str, export_id: str, import_id: str,
+                 key_id: str) -> None:
         self.proven = proven
         self.examples = {"cif": proven.cif, "message_id": message_id, "member_id": member_id,
-                         "export_id": export_id, "import_id": import_id}
+                         "export_id": export_id, "import_id": import_id, "key_id": key_id}
 
 
 @pytest.fixture(scope="module")
@@ -69,8 +70,11 @@ def target(local_stack, base_url) -> Target:
         poller = QueuePoller(dependencies.settings(), queue(key), load_handler(queue(key).consumer), wait_time_s=0)
         while poller.poll_once().received:
             pass
+    key = proven.user.call("POST", f"/companies/{proven.cif}/api-keys",
+                           json={"name": "Schemathesis", "scopes": ["documents:read"]})
+    assert key.status_code == 201, key.text
     target = Target(proven, message_id, invited.json()["member"]["member_id"], export.json()["export_id"],
-                    imported.json()["imports"][0]["import_id"])
+                    imported.json()["imports"][0]["import_id"], key.json()["api_key"]["key_id"])
     # A message to the supplier of the imported (received) invoice, so its routes reach a real one.
     sent = proven.user.call("POST", f"/companies/{proven.cif}/documents/{message_id}/buyer-messages",
                             json={"text": "Mesaj de test către furnizor."})

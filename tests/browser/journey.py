@@ -9,6 +9,7 @@ running on a thread, as the local runtime would run it."""
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -110,6 +111,14 @@ def ask_to_disconnect(page: Page, _: Journey) -> None:
     expect(page.get_by_role("dialog").get_by_role("heading", name="Deconectați compania de la ANAF?")).to_be_visible()
 
 
+def create_an_api_key(page: Page, _: Journey) -> None:
+    """"Chei API" on the Integrări page: a new key, its secret shown once with the curl line."""
+    page.get_by_label("Numele cheii").fill("ERP contabilitate")
+    page.get_by_label(re.compile("^Citește documentele")).check()
+    page.get_by_role("button", name="Creează cheia").click()
+    expect(page.get_by_label("Cheia API")).to_have_value(re.compile("^arh_"))
+
+
 @dataclass(frozen=True)
 class Stop:
     name: str  # also the screenshot's file name
@@ -144,6 +153,7 @@ SIGNED_IN = [
     Stop("jurnal", "/companii/{owned}/jurnal"),
     Stop("integritate", "/companii/{owned}/integritate"),
     Stop("integrari", "/companii/{owned}/integrari"),
+    Stop("integrari-cheie-noua", "/companii/{owned}/integrari", create_an_api_key),
     Stop("termeni-autentificat", "/termeni"),
     Stop("rezultat-anaf-autentificat", "/autorizare-anaf?anaf=connected&cif={cif}"),
     Stop("404-autentificat", "/nu-exista"),

@@ -247,3 +247,21 @@ def test_cloudfront_has_a_waf_with_a_rate_limit_per_ip_and_aws_common_rules(
     assert reference["StackName"] == f"arhivar-{stage}-edge" and reference["Region"] == "us-east-1"
     output = edge_template["Outputs"][reference["OutputName"]]
     assert output["Value"] == {"Fn::GetAtt": [acl_id, "Arn"]}
+
+
+def test_the_waf_limits_each_api_key_above_the_apis_own_per_key_limit(edge_template: dict) -> None:
+    from chalicelib.domain.api_keys import RATE_LIMIT_PER_MINUTE
+    [acl] = [properties(a) for a in resources(edge_template, "AWS::WAFv2::WebACL").values()]
+    rule = {r["Name"]: r for r in acl["Rules"]}["rate-per-api-key"]
+    statement = rule["Statement"]["RateBasedStatement"]
+    # counted per key (the Authorization header's value), only for `ApiKey` requests, over a minute
+    assert statement["AggregateKeyType"] == "CUSTOM_KEYS" and statement["EvaluationWindowSec"] == 60
+    assert [k["Header"]["Name"] for k in statement["CustomKeys"]] == ["authorization"]
+    match = statement["ScopeDownStatement"]["ByteMatchStatement"]
+    assert (match["PositionalConstraint"], match["SearchString"]) == ("STARTS_WITH", "apikey ")
+    assert statement["Limit"] > RATE_LIMIT_PER_MINUTE  # never refuses what the API would let through
+    response = rule["Action"]["Block"]["CustomResponse"]
+    assert response["ResponseCode"] == 429
+    assert response["ResponseHeaders"] == [{"Name": "Retry-After", "Value": "60"}]
+    body = json.loads(acl["CustomResponseBodies"][response["CustomResponseBodyKey"]]["Content"])
+    assert body["error"]["code"] == "rate_limited"

@@ -4,11 +4,10 @@
 // A section renders into its own card; the page loads the company once and hands it over.
 import { api, SESSION_EXPIRED } from "../api.js";
 import { html, setHtml, showMessage } from "../dom.js";
+import apiKeys from "../integrations/api-keys.js";
 import s3Delivery from "../integrations/s3-delivery.js";
 
-const SECTIONS = [
-  s3Delivery,
-];
+const SECTIONS = [apiKeys, s3Delivery];
 
 function sectionCard(section) {
   return html`
