@@ -54,6 +54,9 @@ def test_an_owner_reads_the_journal_in_order_and_downloads_it(page: Page, new_pa
 
     # AND open "Jurnal de securitate" from the company page
     page.goto(f"/companii/{cif}")
+    company_pages = page.get_by_role("navigation", name="Paginile companiei").get_by_role("link")
+    expect(company_pages).to_have_text(["Integritatea arhivei", "Export pentru contabilitate",
+                                        "Mesaje către furnizori", "Integrări", "Jurnal de securitate"])
     page.get_by_role("link", name="Jurnal de securitate").click()
     expect(page).to_have_url(re.compile(rf"/companii/{cif}/jurnal$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Jurnal de securitate")
@@ -99,6 +102,7 @@ def test_an_owner_reads_the_journal_in_order_and_downloads_it(page: Page, new_pa
     other.goto(f"/companii/{cif}")
     expect(other.get_by_role("heading", level=1)).to_be_visible()
     expect(other.locator("#link-jurnal")).to_have_count(0)
+    expect(other.get_by_role("navigation", name="Paginile companiei").get_by_role("link")).to_have_count(4)
     other.goto(f"/companii/{cif}/jurnal")
     expect(other.locator("#mesaj-jurnal")).to_have_text("Doar proprietarii companiei pot vedea jurnalul de securitate.")
     expect(other.locator("#jurnal tbody tr")).to_have_count(0)

@@ -49,6 +49,10 @@ export async function mountNotificationRules(root, companies, alive) {
   section.className = "card";
   section.id = "reguli-notificare";
   section.setAttribute("aria-labelledby", "titlu-reguli");
+  // The heading is there from the start: the section is a named region while its rules load.
+  setHtml(section, html`<h2 id="titlu-reguli">Reguli de notificare</h2>
+    <div class="continut-reguli" aria-busy="true"><p class="nota">Se încarcă…</p></div>`);
+  const content = section.querySelector(".continut-reguli");
   root.querySelector("#setari-notificari").after(section);
 
   async function render(message) {
@@ -56,12 +60,13 @@ export async function mountNotificationRules(root, companies, alive) {
     try {
       lists = await Promise.all(companies.map((c) => api(base(c.cif))));
     } catch (error) {
-      if (alive()) setHtml(section, html`<p class="mesaj eroare">${error.message}</p>`);
+      if (alive()) setHtml(content, html`<p class="mesaj eroare">${error.message}</p>`);
       return;
+    } finally {
+      content.removeAttribute("aria-busy");
     }
     if (!alive()) return;
-    setHtml(section, html`<h2 id="titlu-reguli">Reguli de notificare</h2>
-      <p>E-mailul despre facturi noi poate merge și la alte adrese (de exemplu, la departamentul de
+    setHtml(content, html`<p>E-mailul despre facturi noi poate merge și la alte adrese (de exemplu, la departamentul de
         achiziții) pentru un anumit partener sau peste o sumă, în plus față de membri. Fiecare e-mail are
         linkul de dezabonare; adresele care au respins e-mailuri nu mai primesc nimic.</p>
       ${companies.map((company, i) => html`<h3>${company.name}</h3>${rulesTable(company, lists[i].rules)}`)}

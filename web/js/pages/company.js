@@ -146,17 +146,30 @@ function notFoundView() {
     <p><a class="buton" href="/companii" data-link>Înapoi la companii</a></p>`;
 }
 
+// The company's own pages, for an active member (the security journal for its owner only).
+function companyPages(company) {
+  if (company.membership_state !== "active") return "";
+  const base = `/companii/${encodeURIComponent(company.cif)}`;
+  const pages = [
+    ["/integritate", "link-integritate", "Integritatea arhivei"],
+    ["/contabilitate", "link-contabilitate", "Export pentru contabilitate"],
+    ["/mesaje-furnizori", "link-mesaje-furnizori", "Mesaje către furnizori"],
+    ["/integrari", "link-integrari", "Integrări"],
+    ...(company.role === "owner" ? [["/jurnal", "link-jurnal", "Jurnal de securitate"]] : []),
+  ];
+  return html`
+    <nav class="pagini-companie" aria-label="Paginile companiei">
+      <ul>${pages.map(([path, id, label]) => html`<li><a href="${base}${path}" data-link id="${id}">${label}</a></li>`)}</ul>
+    </nav>`;
+}
+
 function companyView(company) {
   const admin = canAdminister(company.role);
   return html`
     <p class="firimituri"><a href="/companii" data-link>← Companii</a></p>
     <h1>${company.name}</h1>
-    <p class="subtitlu">CIF ${company.cif} · rolul dumneavoastră: <strong>${roleName(company.role)}</strong>${company.role === "owner"
-      ? html` · <a href="/companii/${encodeURIComponent(company.cif)}/jurnal" data-link id="link-jurnal">Jurnal de securitate</a>` : ""}${company.membership_state === "active"
-      ? html` · <a href="/companii/${encodeURIComponent(company.cif)}/integritate" data-link id="link-integritate">Integritatea arhivei</a>
-        · <a href="/companii/${encodeURIComponent(company.cif)}/integrari" data-link id="link-integrari">Integrări</a>
-        · <a href="/companii/${encodeURIComponent(company.cif)}/contabilitate" data-link id="link-contabilitate">Export pentru contabilitate</a>
-        · <a href="/companii/${encodeURIComponent(company.cif)}/mesaje-furnizori" data-link id="link-mesaje-furnizori">Mesaje către furnizori</a>` : ""}</p>
+    <p class="subtitlu">CIF ${company.cif} · rolul dumneavoastră: <strong>${roleName(company.role)}</strong></p>
+    ${companyPages(company)}
     <div id="mesaj-companie" role="status"></div>
     <div class="grila-doua">
       <section class="card" aria-labelledby="titlu-date">
