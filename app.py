@@ -486,6 +486,13 @@ from chalicelib.api.two_factor_routes import register_routes as register_two_fac
 register_two_factor_routes(app)
 
 
+# -- signed webhooks (issue 15) ----------------------------------------------------------------
+
+from chalicelib.api.webhook_routes import register_routes as register_webhook_routes  # noqa: E402
+
+register_webhook_routes(app)
+
+
 # -- licences and e-mail notifications ---------------------------------------------------------
 
 @route("/api/licences", "GET")

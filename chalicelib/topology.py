@@ -74,6 +74,10 @@ QUEUES: tuple[QueueSpec, ...] = (
     # One integrity run per message; a run that nears the time limit re-queues itself.
     QueueSpec("integrity", "integrity_queue", consumer="functions.check_integrity.handler:lambda_handler",
               batch_size=1, function_timeout_s=900),
+    # One webhook delivery attempt per message; a retry is the same message sent again with a
+    # delay (at most SQS's 15 minutes, re-queued until the attempt is due: services/webhook_delivery.py).
+    QueueSpec("webhook", "webhook_queue", consumer="functions.deliver_webhooks.handler:lambda_handler",
+              batch_size=10, function_timeout_s=120),
 )
 
 DISPATCH_SCHEDULE = ScheduleSpec("dispatch", rate_minutes=1, target="functions.dispatch.handler:lambda_handler")

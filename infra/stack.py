@@ -110,6 +110,7 @@ class ArhivarStack(Stack):
             "anaf_client_id": params.anaf_client_id,
             "anaf_client_secret_name": self.secrets.anaf_client_secret_name,
             "anaf_redirect_uri": params.anaf_redirect_uri,
+            "webhooks_allow_local": False,  # AWS: https receivers at public addresses only
         })
 
     def _compute(self, packaging: Packaging, resources: Resources) -> None:
@@ -133,7 +134,8 @@ class ArhivarStack(Stack):
                                    "notify": params.notify_max_concurrency,
                                    "export": params.export_max_concurrency,
                                    "import": params.import_max_concurrency,
-                                   "integrity": params.integrity_max_concurrency},
+                                   "integrity": params.integrity_max_concurrency,
+                                   "webhook": params.webhook_max_concurrency},
                                log_retention=self.log_retention,
                                mail_feedback=self.mail.feedback_topic,
                                async_failures=self.queues.async_failures)

@@ -72,6 +72,8 @@ def local_environment(ports: LocalPorts, stage: str = "local") -> dict[str, str]
         "ARHIVAR_AUTHORIZATIONS_TABLE": f"{prefix}-authorizations",
         "ARHIVAR_AUDIT_TABLE": f"{prefix}-audit",
         "ARHIVAR_INTEGRITY_TABLE": f"{prefix}-integrity-runs",
+        "ARHIVAR_WEBHOOKS_TABLE": f"{prefix}-webhooks",
+        "ARHIVAR_WEBHOOK_DELIVERIES_TABLE": f"{prefix}-webhook-deliveries",
         "ARHIVAR_ARCHIVE_BUCKET": f"{prefix}-archive",
         # An emptiable archive: GOVERNANCE lock for a day (prod: COMPLIANCE, 10 years).
         "ARHIVAR_ARCHIVE_LOCK_MODE": "GOVERNANCE",
@@ -83,6 +85,9 @@ def local_environment(ports: LocalPorts, stage: str = "local") -> dict[str, str]
         "ARHIVAR_EXPORT_QUEUE": f"{prefix}-export",
         "ARHIVAR_IMPORT_QUEUE": f"{prefix}-import",
         "ARHIVAR_INTEGRITY_QUEUE": f"{prefix}-integrity",
+        "ARHIVAR_WEBHOOK_QUEUE": f"{prefix}-webhook",
+        # Webhook receivers on this machine (http, loopback): the local stage only.
+        "ARHIVAR_WEBHOOKS_ALLOW_LOCAL": "true",
         "ARHIVAR_TOKENS_KMS_KEY": f"alias/{prefix}-anaf-tokens",
         "ARHIVAR_COGNITO_USER_POOL_ID": COGNITO_PENDING,
         "ARHIVAR_COGNITO_CLIENT_ID": COGNITO_PENDING,

@@ -40,6 +40,9 @@ class EventType(Enum):
     LICENCE_CHANGED = "licence_changed"
     LOGIN_NEW_DEVICE = "login_new_device"  # a login from a (browser, IP /24) pair new for the user
     API_KEY_CREATED = "api_key_created"  # declared for the API keys to come; nothing records it
+    WEBHOOK_CREATED = "webhook_created"
+    WEBHOOK_DELETED = "webhook_deleted"
+    WEBHOOK_SECRET_ROTATED = "webhook_secret_rotated"
 
     @property
     def label_ro(self) -> str:
@@ -60,6 +63,9 @@ _LABELS = {
     EventType.LICENCE_CHANGED: "Licență schimbată",
     EventType.LOGIN_NEW_DEVICE: "Autentificare de pe un dispozitiv nou",
     EventType.API_KEY_CREATED: "Cheie API creată",
+    EventType.WEBHOOK_CREATED: "Webhook adăugat",
+    EventType.WEBHOOK_DELETED: "Webhook șters",
+    EventType.WEBHOOK_SECRET_ROTATED: "Secretul unui webhook schimbat",
 }
 
 _OUTCOMES_RO = {

@@ -27,6 +27,7 @@ from chalicelib.invoices.errors import InvoiceLayerError
 from chalicelib.invoices.models import DocumentKind, DocumentSummary
 from chalicelib.invoices.signature import TrustedSigners, verify_signature
 from chalicelib.invoices.ubl import detect_document, parse_buyer_message, parse_error_message, parse_summary
+from chalicelib.services.webhook_events import WebhookEvents
 from chalicelib.settings import Settings
 from chalicelib.storage import keys
 from chalicelib.storage.blobs import ArchiveBucket, KeyTaken
@@ -67,10 +68,12 @@ class Archived:
 
 
 class Archiver:
-    def __init__(self, settings: Settings, archive: ArchiveBucket, trusted: TrustedSigners) -> None:
+    def __init__(self, settings: Settings, archive: ArchiveBucket, trusted: TrustedSigners,
+                 events: WebhookEvents) -> None:
         self._settings = settings
         self._archive = archive
         self._trusted = trusted
+        self._events = events
         self._documents = DocumentRepository(settings)
 
     def archive(self, cif: str, message: AnafMessage, content: bytes, source: str = "sync") -> Archived:
@@ -112,6 +115,10 @@ class Archiver:
         if recorded.outcome == "duplicate":
             return self._not_kept(cif, message, recorded.sk, kind, verified)
         new = recorded.outcome in ("new", "replaced")
+        if new:
+            # Every door archives through here: the one place `document.archived` is reported.
+            # A verified original replacing an unverified one is the same upload: same event id.
+            self._events.document_archived(cif, fields)
         if recorded.replaced:
             logger.info("a verified original replaced an unverified one",
                         extra={"cif": cif, "sk": recorded.sk, "replaced": recorded.replaced})
