@@ -136,6 +136,7 @@ SIGNED_IN = [
     Stop("notificari", "/cont/notificari"),
     Stop("jurnal", "/companii/{owned}/jurnal"),
     Stop("integritate", "/companii/{owned}/integritate"),
+    Stop("integrari", "/companii/{owned}/integrari"),
     Stop("termeni-autentificat", "/termeni"),
     Stop("rezultat-anaf-autentificat", "/autorizare-anaf?anaf=connected&cif={cif}"),
     Stop("404-autentificat", "/nu-exista"),

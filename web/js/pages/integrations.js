@@ -4,8 +4,9 @@
 // A section renders into its own card; the page loads the company once and hands it over.
 import { api, SESSION_EXPIRED } from "../api.js";
 import { html, setHtml, showMessage } from "../dom.js";
+import webhooks from "../integrations/webhooks.js";
 
-const SECTIONS = [];
+const SECTIONS = [webhooks];
 
 function sectionCard(section) {
   return html`
