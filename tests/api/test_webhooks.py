@@ -15,10 +15,13 @@ from standardwebhooks.webhooks import Webhook
 from chalicelib import dependencies
 from chalicelib.anaf.models import AnafMessage, MessageKind
 from chalicelib.domain.webhooks import GIVE_UP_AFTER, event_id
+from chalicelib.services.coverage_warnings import send_coverage_warnings
+from chalicelib.services.reminders import send_reminders
+from chalicelib.storage.models import AnafCredentialModel, CompanyModel
 from chalicelib.topology import queue
 from functions.deliver_webhooks import handler as webhook_handler
 from local.mailbox import sent_mail
-from local.runtime import QueuePoller
+from local.runtime import QueuePoller, load_handler
 from tests.api.conftest import sign_up
 from tests.api.importing import import_zip
 from tests.api.proven import Proven, proven_company
@@ -79,6 +82,21 @@ def test_an_owner_adds_an_endpoint_and_sees_its_secret_only_once(company, base_u
     outsider = sign_up(base_url)
     assert outsider.call("GET", f"/companies/{company.cif}/webhooks").status_code == 404
     assert outsider.call("POST", f"/companies/{company.cif}/webhooks/{webhook['id']}/test").status_code == 404
+
+
+def test_a_viewer_cannot_see_or_manage_webhooks(company, base_url):
+    created = add_endpoint(company, "https://receptor.exemplu.ro/arhivar")
+    viewer = sign_up(base_url)
+    invited = company.user.call("POST", f"/companies/{company.cif}/members", json={"email": viewer.email, "role": "viewer"})
+    assert invited.status_code == 201, invited.text
+    assert viewer.call("POST", f"/invitations/{company.cif}/accept").status_code in (200, 204)
+    path = f"/companies/{company.cif}/webhooks"
+    for method, url in (("GET", path), ("POST", f"{path}/{created['webhook']['id']}/rotate"),
+                        ("GET", f"{path}/{created['webhook']['id']}/deliveries")):
+        answer = viewer.call(method, url)
+        assert answer.status_code == 403 and answer.json()["error"]["code"] == "not_allowed", (method, url)
+    refused = viewer.call("POST", path, json={"url": "https://altundeva.exemplu.ro/", "events": ALL_EVENTS})
+    assert refused.status_code == 403
 
 
 @pytest.mark.parametrize("url", ["ftp://receptor.exemplu.ro/x", "https://10.0.0.7/hook",
@@ -256,3 +274,80 @@ def test_an_archived_document_is_announced_once_whatever_the_door(company, recei
                          created_at=datetime.now(UTC), kind=MessageKind.RECEIVED, details="", tip="FACTURA PRIMITA")
     assert dependencies.archiver().archive(company.cif, synced, company.anaf_zip(anaf_message["id"])).new is False
     assert queued_for(endpoint_id) == []  # no second event, no second webhook-id
+
+
+# -- the other events, each from where it happens ------------------------------------------------
+
+def delivered_payload(created: dict, receiver: Receiver, message: dict[str, str]) -> dict:
+    """Deliver one queued message; the payload the receiver verified."""
+    assert deliverer(Clock()).handle(message).result == "delivered"
+    request = receiver.received[-1]
+    return Webhook(created["secret"]).verify(request.body, request.headers)
+
+
+def test_authorization_expiry_is_reported_once_before_and_once_after(company, receiver):
+    created = add_endpoint(company, receiver.url, ["authorization.expiring", "authorization.expired"])
+    endpoint_id = created["webhook"]["id"]
+    credential = AnafCredentialModel.get(CompanyModel.get(company.cif).credential_id)
+    today = datetime.now(UTC).date()
+    credential.refresh_expires_at = datetime.now(UTC) + timedelta(days=7)
+    credential.expiry_day = (today + timedelta(days=7)).isoformat()
+    credential.save()
+    send_reminders(today, dependencies.notifications(), dependencies.webhook_events())
+    send_reminders(today, dependencies.notifications(), dependencies.webhook_events())  # a retried run
+    [expiring] = queued_for(endpoint_id)
+    payload = delivered_payload(created, receiver, expiring)
+    assert payload["type"] == "authorization.expiring" and payload["data"]["days_left"] == 7
+    credential = AnafCredentialModel.get(credential.credential_id)
+    credential.expiry_day = (today - timedelta(days=1)).isoformat()
+    credential.save()
+    send_reminders(today, dependencies.notifications(), dependencies.webhook_events())
+    [expired] = queued_for(endpoint_id)
+    assert delivered_payload(created, receiver, expired)["type"] == "authorization.expired"
+
+
+def test_the_60_day_gap_warning_is_reported_once(company, receiver):
+    created = add_endpoint(company, receiver.url, ["archive.gap_warning"])
+    stopped = datetime.now(UTC) - timedelta(days=50)
+    CompanyModel.get(company.cif).update(actions=[CompanyModel.covered_until.set(stopped),
+                                                  CompanyModel.authorization_state.set("expired")])
+    for _ in range(2):  # the daily job, and its retry
+        send_coverage_warnings(datetime.now(UTC), dependencies.notifications(), dependencies.webhook_events())
+    # the rerun finds the same event not yet attempted and queues it again (its first message may
+    # be what failed): one event id, one delivery, one request
+    first, again = queued_for(created["webhook"]["id"])
+    assert first == again
+    data = delivered_payload(created, receiver, first)["data"]
+    assert data["days_left"] == 10 and data["covered_until"].startswith(stopped.date().isoformat())
+    assert deliverer(Clock()).handle(again).result == "skipped" and len(receiver.received) == 1
+
+
+def test_a_ready_export_is_reported(company, receiver, settings):
+    created = add_endpoint(company, receiver.url, ["export.ready"])
+    started = company.user.call("POST", f"/companies/{company.cif}/exports", json={"format": "csv", "filters": {}})
+    assert started.status_code == 202, started.text
+    export_id = started.json()["export_id"]
+    spec = queue("export")
+    poller = QueuePoller(settings, spec, load_handler(spec.consumer), wait_time_s=0)
+    while poller.poll_once().received:
+        pass
+    [ready] = queued_for(created["webhook"]["id"])
+    data = delivered_payload(created, receiver, ready)["data"]
+    assert data["export_id"] == export_id and data["format"] == "csv"
+    assert data["links"]["export"].endswith(f"/api/companies/{company.cif}/exports/{export_id}")
+
+
+def test_a_sync_that_anaf_does_not_answer_is_reported(company, receiver):
+    created = add_endpoint(company, receiver.url, ["sync.failed"])
+    faults = f"{company.sandbox_url}/__sandbox/faults"
+    rule = requests.post(faults, json={"kind": "status", "status": 500, "path": "/prod/FCTEL/rest/listaMesaje",
+                                       "count": 50}, timeout=10)
+    assert rule.status_code == 200, rule.text
+    try:
+        outcome = dependencies.company_sync(lambda: 900.0).run(company.cif, "test")
+    finally:
+        requests.delete(faults, timeout=10)
+    assert outcome.result == "anaf_unavailable", outcome
+    [failed] = queued_for(created["webhook"]["id"])
+    data = delivered_payload(created, receiver, failed)["data"]
+    assert data["result"] == "anaf_unavailable" and data["cif"] == company.cif
