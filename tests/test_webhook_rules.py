@@ -3,7 +3,10 @@ event ids, the retry schedule, and the transport's refusals before it connects a
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
+import socket
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -99,3 +102,27 @@ def test_only_the_local_stage_may_allow_local_receivers():
         load_settings({**environ, "ARHIVAR_STAGE": "dev"})
     assert load_settings({k: v for k, v in environ.items() if k != "ARHIVAR_WEBHOOKS_ALLOW_LOCAL"}
                          ).webhooks_allow_local is False
+
+
+def test_a_receiver_that_answers_a_byte_at_a_time_is_cut_off():
+    # a server that trickles its status line, each byte well within the read time-out
+    server = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def trickle() -> None:
+        connection, _ = server.accept()
+        with connection:
+            for byte in b"HTTP/1.1 200 OK\r\n" * 20:
+                if stop.wait(0.2):
+                    return
+                with contextlib.suppress(OSError):
+                    connection.send(bytes([byte]))
+
+    threading.Thread(target=trickle, daemon=True).start()
+    transport = WebhookTransport(allow_loopback=True, read_timeout_s=5.0, total_timeout_s=1.0)
+    try:
+        answer = transport.post(f"http://127.0.0.1:{server.getsockname()[1]}/", b"{}", {})
+    finally:
+        stop.set()
+        server.close()
+    assert answer.status is None and answer.error == "timp de răspuns depășit"

@@ -27,6 +27,12 @@ from chalicelib.storage.queues import WorkQueues
 logger = Logger(service="arhivar-webhooks", child=True)
 
 
+# What `document.archived` reads of an archived document (the archiver's fields or its record).
+DOCUMENT_FIELDS = ("kind", "message_id", "upload_index", "document_type", "number", "issue_date", "due_date",
+                   "currency", "total", "total_with_vat", "vat_total", "partner_cif", "partner_name", "created_at",
+                   "cif_upload")
+
+
 def queue_body(cif: str, endpoint_id: str, event: str) -> dict[str, str]:
     return {"cif": cif, "endpoint_id": endpoint_id, "event_id": event}
 
@@ -51,6 +57,10 @@ class WebhookEvents:
             if self.add_delivery(cif, endpoint.endpoint_id, message_id, event_type.value, payload):
                 queued += 1
         return queued
+
+    def requeue(self, cif: str, endpoint_id: str, message_id: str) -> None:
+        """"Retrimite": the delivery's message again, now."""
+        self._queues.send("webhook", queue_body(cif, endpoint_id, message_id))
 
     def add_delivery(self, cif: str, endpoint_id: str, message_id: str, event_type: str, payload: str) -> bool:
         created = webhook_deliveries.create(endpoint_id, message_id, cif=cif, event_type=event_type,

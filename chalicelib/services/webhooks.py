@@ -29,7 +29,7 @@ from chalicelib.domain.webhooks import (
     new_secret,
 )
 from chalicelib.services import audit, memberships
-from chalicelib.services.webhook_events import WebhookEvents, payload_json, queue_body
+from chalicelib.services.webhook_events import WebhookEvents, payload_json
 from chalicelib.storage import webhook_deliveries, webhooks
 from chalicelib.storage.crypto import TokenCipher
 from chalicelib.storage.webhook_deliveries import Delivery
@@ -151,7 +151,7 @@ class Webhooks:
         if delivery is None or delivery.cif != cif:
             raise DeliveryNotFound()
         webhook_deliveries.requeue(delivery, self._clock())
-        self._events._queues.send("webhook", queue_body(cif, endpoint_id, delivery_id))
+        self._events.requeue(cif, endpoint_id, delivery_id)
         found = webhook_deliveries.get(endpoint_id, delivery_id)
         assert found is not None
         return found

@@ -13,10 +13,12 @@ At send time (a name may resolve elsewhere than when the endpoint was saved):
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import ipaddress
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +28,9 @@ from chalicelib.domain.webhooks import address_allowed
 
 CONNECT_TIMEOUT_S = 3.0
 READ_TIMEOUT_S = 10.0
+# The whole attempt, whatever the receiver does (a server sending a byte every 9 s would never
+# trip the read time-out): past this the socket is shut and the attempt counts as timed out.
+TOTAL_TIMEOUT_S = 15.0
 EXCERPT_BYTES = 512  # what the delivery log keeps of an answer
 USER_AGENT = "Arhivar-Webhooks/1.0"
 
@@ -57,11 +62,13 @@ def system_resolver(host: str, port: int) -> list[str]:
 
 class WebhookTransport:
     def __init__(self, *, allow_loopback: bool, resolver: Resolver = system_resolver,
-                 connect_timeout_s: float = CONNECT_TIMEOUT_S, read_timeout_s: float = READ_TIMEOUT_S) -> None:
+                 connect_timeout_s: float = CONNECT_TIMEOUT_S, read_timeout_s: float = READ_TIMEOUT_S,
+                 total_timeout_s: float = TOTAL_TIMEOUT_S) -> None:
         self._allow_loopback = allow_loopback
         self._resolve = resolver
         self._connect_timeout_s = connect_timeout_s
         self._read_timeout_s = read_timeout_s
+        self._total_timeout_s = total_timeout_s
         self._tls = ssl.create_default_context()
 
     def pinned_address(self, host: str, port: int) -> str:
@@ -98,6 +105,8 @@ class WebhookTransport:
             return answer(None, None, f"refuzat: {error}")
         connection = self._connection(parts.scheme, host, port, address)
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        watchdog = threading.Timer(self._total_timeout_s, connection.abort)
+        watchdog.start()
         try:
             connection.request("POST", path, body=body, headers={
                 **headers, "Content-Type": "application/json", "User-Agent": USER_AGENT,
@@ -107,8 +116,11 @@ class WebhookTransport:
         except TimeoutError:
             return answer(None, None, "timp de răspuns depășit")
         except (OSError, http.client.HTTPException) as error:
+            if connection.aborted:
+                return answer(None, None, "timp de răspuns depășit")
             return answer(None, None, f"conexiune eșuată ({type(error).__name__})")
         finally:
+            watchdog.cancel()
             connection.close()
         if 200 <= response.status < 300:
             return answer(response.status, excerpt, None)
@@ -116,7 +128,7 @@ class WebhookTransport:
             return answer(response.status, excerpt, "redirecționare (nu este urmată)")
         return answer(response.status, excerpt, f"HTTP {response.status}")
 
-    def _connection(self, scheme: str, host: str, port: int, address: str) -> http.client.HTTPConnection:
+    def _connection(self, scheme: str, host: str, port: int, address: str) -> _PinnedHttp:
         if scheme == "https":
             return _PinnedHttps(host, port, address, self._connect_timeout_s, self._read_timeout_s, self._tls)
         return _PinnedHttp(host, port, address, self._connect_timeout_s, self._read_timeout_s)
@@ -131,10 +143,18 @@ class _PinnedHttp(http.client.HTTPConnection):
         self._address = address
         self._connect_timeout_s = connect_timeout_s
         self._read_timeout_s = read_timeout_s
+        self.aborted = False
 
     def connect(self) -> None:
         self.sock = socket.create_connection((self._address, self.port), self._connect_timeout_s)
         self.sock.settimeout(self._read_timeout_s)
+
+    def abort(self) -> None:
+        """The watchdog's: unblock whatever read or write is waiting on the socket."""
+        self.aborted = True
+        if self.sock is not None:
+            with contextlib.suppress(OSError):
+                self.sock.shutdown(socket.SHUT_RDWR)
 
 
 class _PinnedHttps(_PinnedHttp):

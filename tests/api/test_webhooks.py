@@ -237,12 +237,14 @@ def test_resend_delivers_the_same_event_again(company, receiver):
     created = add_endpoint(company, receiver.url)
     endpoint_id = created["webhook"]["id"]
     message = test_event(company, endpoint_id)
-    worker = deliverer(Clock())
+    clock = Clock()
+    worker = deliverer(clock)
     assert worker.handle(message).result == "delivered"
     answer = company.user.call(
         "POST", f"/companies/{company.cif}/webhooks/{endpoint_id}/deliveries/{message['event_id']}/resend")
     assert answer.status_code == 202 and answer.json()["delivery"]["status"] == "pending"
     [again] = queued_for(endpoint_id)
+    clock.move_to(datetime.now(UTC))  # due from the moment "Retrimite" was pressed
     assert worker.handle(again).result == "delivered"
     assert [r.headers["webhook-id"] for r in receiver.received] == [message["event_id"]] * 2
     assert deliveries(company, endpoint_id)[0]["attempts"] == 2
@@ -276,6 +278,29 @@ def test_an_archived_document_is_announced_once_whatever_the_door(company, recei
     assert dependencies.archiver().archive(company.cif, synced, company.anaf_zip(anaf_message["id"])).new is False
     assert queued_for(endpoint_id) == []  # no second event, no second webhook-id
 
+
+
+def test_an_event_missed_by_the_first_door_is_reported_by_the_next_under_the_same_id(company, receiver):
+    # GIVEN a document archived while no endpoint was listening (as if its report had failed)
+    world = requests.get(f"{company.sandbox_url}/__sandbox/world", timeout=10).json()
+    seller = next(p["cif"] for p in world["partners"] if p["cif"] != company.cif)
+    arrived = requests.post(f"{company.sandbox_url}/__sandbox/invoices", timeout=10, json={
+        "kind": "invoice", "seller_cif": seller, "buyer_cif": company.cif, "count": 1}).json()["created"]
+    [anaf_message] = [m for c in arrived for m in c["messages"] if m["cif"] == company.cif]
+    content = company.anaf_zip(anaf_message["id"])
+    assert import_zip(company.user, company.cif, content)["counts"]["archived"] == 1
+    created = add_endpoint(company, receiver.url, ["document.archived"])
+    # WHEN the sync brings the same upload
+    synced = AnafMessage(id=anaf_message["id"], upload_index=anaf_message["id_solicitare"], cif=company.cif,
+                         created_at=datetime.now(UTC), kind=MessageKind.RECEIVED, details="", tip="FACTURA PRIMITA")
+    archived = dependencies.archiver().archive(company.cif, synced, content)
+    # THEN nothing new is archived, and the upload's event goes out under its one id
+    assert archived.new is False
+    [message] = queued_for(created["webhook"]["id"])
+    payload = delivered_payload(created, receiver, message)
+    assert payload["type"] == "document.archived"
+    assert message["event_id"] == event_id("document.archived",
+                                           f"{company.cif}#{payload['data']['upload_index']}#received")
 
 # -- the other events, each from where it happens ------------------------------------------------
 
