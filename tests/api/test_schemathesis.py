@@ -46,10 +46,11 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 class Target:
     """The real resources the run points at."""
 
-    def __init__(self, proven: Proven, message_id: str, member_id: str, export_id: str, import_id: str) -> None:
+    def __init__(self, proven: Proven, message_id: str, member_id: str, export_id: str, import_id: str,
+                 **more: str) -> None:
         self.proven = proven
         self.examples = {"cif": proven.cif, "message_id": message_id, "member_id": member_id,
-                         "export_id": export_id, "import_id": import_id}
+                         "export_id": export_id, "import_id": import_id, **more}
 
 
 @pytest.fixture(scope="module")
@@ -69,8 +70,16 @@ def target(local_stack, base_url) -> Target:
         poller = QueuePoller(dependencies.settings(), queue(key), load_handler(queue(key).consumer), wait_time_s=0)
         while poller.poll_once().received:
             pass
+    # A webhook endpoint with one delivery (its DELETE is the description's last webhook route).
+    hook = proven.user.call("POST", f"/companies/{proven.cif}/webhooks",
+                            json={"url": "https://receptor.exemplu.ro/arhivar", "events": ["document.archived"]})
+    assert hook.status_code == 201, hook.text
+    endpoint_id = hook.json()["webhook"]["id"]
+    sent = proven.user.call("POST", f"/companies/{proven.cif}/webhooks/{endpoint_id}/test")
+    assert sent.status_code == 202, sent.text
     return Target(proven, message_id, invited.json()["member"]["member_id"], export.json()["export_id"],
-                  imported.json()["imports"][0]["import_id"])
+                  imported.json()["imports"][0]["import_id"], endpoint_id=endpoint_id,
+                  delivery_id=sent.json()["delivery_id"])
 
 
 def with_real_examples(spec: dict[str, Any], examples: dict[str, str]) -> dict[str, Any]:
