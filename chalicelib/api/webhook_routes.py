@@ -51,6 +51,11 @@ def register_routes(app: Chalice) -> None:
     def user_id() -> str:
         return callers.caller(routing.current_request(app)).user_id
 
+    def member_id(cif: str) -> str:
+        """The caller, an active member (404 otherwise): before the body is read, so an
+        outsider learns nothing, not even from a 400."""
+        return callers.member(routing.current_request(app), cif).user_id
+
     def body(schema: str) -> dict[str, Any]:
         return parse_body(routing.body_bytes(routing.current_request(app)), schema)
 
@@ -61,13 +66,13 @@ def register_routes(app: Chalice) -> None:
 
     @route("/api/companies/{cif}/webhooks", "POST")
     def create_webhook(cif: str) -> Response:
-        who = user_id()
+        who = member_id(cif)
         created = dependencies.webhooks().create(who, cif, body("WebhookRequest"))
         return ok({"webhook": endpoint_view(created.endpoint), "secret": created.secret}, status=201)
 
     @route("/api/companies/{cif}/webhooks/{endpoint_id}", "PUT")
     def change_webhook(cif: str, endpoint_id: str) -> Response:
-        who = user_id()
+        who = member_id(cif)
         changed = dependencies.webhooks().update(who, cif, unquote(endpoint_id), body("WebhookRequest"))
         return ok({"webhook": endpoint_view(changed)})
 
