@@ -512,6 +512,12 @@ from chalicelib.api.api_key_routes import register_routes as register_api_key_ro
 
 register_api_key_routes(app)
 
+# -- signed webhooks (issue 15) ----------------------------------------------------------------
+
+from chalicelib.api.webhook_routes import register_routes as register_webhook_routes  # noqa: E402
+
+register_webhook_routes(app)
+
 
 # -- licences and e-mail notifications ---------------------------------------------------------
 

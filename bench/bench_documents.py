@@ -316,7 +316,8 @@ def export_child(export_id: str, traced: bool) -> None:
     settings = get_settings()
     bind_models(settings)
     builder = exports.ExportBuilder(settings, ArchiveBucket(settings), DocumentIndex(settings),
-                                    dependencies.notifications(), lambda: datetime.now(UTC))
+                                    dependencies.notifications(), lambda: datetime.now(UTC),
+                                    dependencies.webhook_events())
     ExportModel.get(export_id)  # clients and connections warm before measuring
     rss_before = memory_kib("VmRSS")
     if traced:

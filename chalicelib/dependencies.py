@@ -31,6 +31,9 @@ from chalicelib.services.notifications import Notifications
 from chalicelib.services.s3_delivery import Deliverer
 from chalicelib.services.sync import DOWNLOAD_THREADS, CompanySync
 from chalicelib.services.two_factor import TwoFactor
+from chalicelib.services.webhook_delivery import WebhookDeliverer
+from chalicelib.services.webhook_events import WebhookEvents
+from chalicelib.services.webhooks import Webhooks
 from chalicelib.settings import Settings, get_settings
 from chalicelib.storage.blobs import ArchiveBucket
 from chalicelib.storage.crypto import TokenCipher, read_secret
@@ -40,6 +43,7 @@ from chalicelib.storage.mac_keys import MacKeys
 from chalicelib.storage.mail import Mailer
 from chalicelib.storage.models import bind_models
 from chalicelib.storage.queues import WorkQueues
+from chalicelib.webhooks.transport import WebhookTransport
 
 # An API request must answer within API Gateway's 29 s: short time-outs, one retry, and at
 # most 10 s of waiting per ANAF call whatever ANAF's Retry-After or a call's own retry policy
@@ -175,7 +179,7 @@ def trusted_signers() -> TrustedSigners:
 
 @functools.cache
 def archiver() -> Archiver:
-    return Archiver(settings(), archive(), trusted_signers())
+    return Archiver(settings(), archive(), trusted_signers(), webhook_events())
 
 
 @functools.cache
@@ -200,7 +204,23 @@ def company_sync(time_left_s: Callable[[], float]) -> CompanySync:
         vault=credential_vault(), archiver=archiver(), budget=call_budget(), queues=work_queues(),
         efactura=lambda token: EFacturaClient.from_settings(settings(), worker_anaf_http(), token),
         clock=now, time_left_s=time_left_s,
-        lookup=worker_company_lookup())
+        lookup=worker_company_lookup(), events=webhook_events())
+
+
+@functools.cache
+def webhook_events() -> WebhookEvents:
+    return WebhookEvents(work_queues(), settings().public_url, now)
+
+
+@functools.cache
+def webhooks() -> Webhooks:
+    return Webhooks(token_cipher(), webhook_events(), now, settings().webhooks_allow_local)
+
+
+@functools.cache
+def webhook_deliverer() -> WebhookDeliverer:
+    return WebhookDeliverer(token_cipher(), work_queues(), notifications(),
+                            WebhookTransport(allow_loopback=settings().webhooks_allow_local), now)
 
 
 @resettable
@@ -217,7 +237,8 @@ def s3_deliverer() -> Deliverer:
 _ACCESSORS = (settings, archive, work_queues, mailer, mac_keys, notifications, token_cipher, identity,
               accounts, two_factor, api_anaf_http, api_company_lookup, anaf_oauth, credential_vault,
               anaf_connect, worker_anaf_http, worker_company_lookup, trusted_signers, archiver, call_budget,
-              buyer_messages)
+              buyer_messages,
+              webhook_events, webhooks, webhook_deliverer)
 
 
 def reset() -> None:

@@ -43,6 +43,8 @@ class Settings:
     reviews_table: str
     s3_delivery_table: str
     api_keys_table: str
+    webhooks_table: str
+    webhook_deliveries_table: str
 
     archive_bucket: str
     # Object Lock on originals: COMPLIANCE in prod (nobody, root included, can delete before
@@ -62,6 +64,7 @@ class Settings:
     # Who assumes the customers' delivery roles: the principal their trust policies name
     # ("arn:aws:iam::<Arhivar's account>:root"; IAM lets only the delivery worker and the API assume).
     s3_delivery_principal: str
+    webhook_queue: str
 
     tokens_kms_key: str
     cognito_user_pool_id: str
@@ -75,6 +78,8 @@ class Settings:
     anaf_client_id: str
     anaf_client_secret_name: str
     anaf_redirect_uri: str
+    # Webhooks to http:// and loopback receivers (the local stage only; AWS: https, public).
+    webhooks_allow_local: bool = False
 
 
 # setting -> (environment variable, required)
@@ -98,6 +103,8 @@ _VARIABLES: dict[str, tuple[str, bool]] = {
     "reviews_table": ("ARHIVAR_REVIEWS_TABLE", True),
     "s3_delivery_table": ("ARHIVAR_S3_DELIVERY_TABLE", True),
     "api_keys_table": ("ARHIVAR_API_KEYS_TABLE", True),
+    "webhooks_table": ("ARHIVAR_WEBHOOKS_TABLE", True),
+    "webhook_deliveries_table": ("ARHIVAR_WEBHOOK_DELIVERIES_TABLE", True),
     "archive_bucket": ("ARHIVAR_ARCHIVE_BUCKET", True),
     "archive_lock_mode": ("ARHIVAR_ARCHIVE_LOCK_MODE", True),
     "archive_lock_days": ("ARHIVAR_ARCHIVE_LOCK_DAYS", False),
@@ -110,6 +117,7 @@ _VARIABLES: dict[str, tuple[str, bool]] = {
     "integrity_queue": ("ARHIVAR_INTEGRITY_QUEUE", True),
     "s3_delivery_queue": ("ARHIVAR_S3_DELIVERY_QUEUE", True),
     "s3_delivery_principal": ("ARHIVAR_S3_DELIVERY_PRINCIPAL", True),
+    "webhook_queue": ("ARHIVAR_WEBHOOK_QUEUE", True),
     "tokens_kms_key": ("ARHIVAR_TOKENS_KMS_KEY", True),
     "cognito_user_pool_id": ("ARHIVAR_COGNITO_USER_POOL_ID", True),
     "cognito_client_id": ("ARHIVAR_COGNITO_CLIENT_ID", True),
@@ -121,6 +129,7 @@ _VARIABLES: dict[str, tuple[str, bool]] = {
     "anaf_client_id": ("ARHIVAR_ANAF_CLIENT_ID", True),
     "anaf_client_secret_name": ("ARHIVAR_ANAF_CLIENT_SECRET_NAME", True),
     "anaf_redirect_uri": ("ARHIVAR_ANAF_REDIRECT_URI", True),
+    "webhooks_allow_local": ("ARHIVAR_WEBHOOKS_ALLOW_LOCAL", False),
 }
 
 ARCHIVE_LOCK_MODES = ("COMPLIANCE", "GOVERNANCE", "NONE")
@@ -151,6 +160,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
             problems.append(f"{_VARIABLES[name][0]}={url!r} is not an http(s) URL")
     values["archive_lock_days"] = _lock_days(values["archive_lock_days"], problems)  # type: ignore[assignment]
     problems += _lock_problems(values)
+    values["webhooks_allow_local"] = _allow_local(values, problems)  # type: ignore[assignment]
     if problems:
         raise SettingsError("Arhivar cannot start: " + "; ".join(problems) + ".")
     for name in ("public_url", "anaf_oauth_url", "anaf_api_url", "anaf_public_url"):
@@ -167,6 +177,15 @@ def _lock_days(value: str | None, problems: list[str]) -> int | None:
         problems.append(f"ARHIVAR_ARCHIVE_LOCK_DAYS={value!r} is not a whole number of days (1 or more)")
         return None
     return int(value)
+
+
+def _allow_local(values: dict, problems: list[str]) -> bool:
+    value = (values["webhooks_allow_local"] or "false").lower()  # the CDK app writes str(False)
+    if value not in ("true", "false"):
+        problems.append(f"ARHIVAR_WEBHOOKS_ALLOW_LOCAL={value!r} is not true or false")
+    if value == "true" and values["stage"] in ("prod", "dev"):
+        problems.append(f"ARHIVAR_WEBHOOKS_ALLOW_LOCAL=true is for the local stage, not {values['stage']}")
+    return value == "true"
 
 
 def _lock_problems(values: dict) -> list[str]:

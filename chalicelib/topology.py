@@ -78,6 +78,10 @@ QUEUES: tuple[QueueSpec, ...] = (
     # customer-side failures come back as delayed messages (services/s3_delivery.py).
     QueueSpec("s3delivery", "s3_delivery_queue", consumer="functions.deliver_s3.handler:lambda_handler",
               batch_size=5, function_timeout_s=120),
+    # One webhook delivery attempt per message; a retry is the same message sent again with a
+    # delay (at most SQS's 15 minutes, re-queued until the attempt is due: services/webhook_delivery.py).
+    QueueSpec("webhook", "webhook_queue", consumer="functions.deliver_webhooks.handler:lambda_handler",
+              batch_size=10, function_timeout_s=120),
 )
 
 DISPATCH_SCHEDULE = ScheduleSpec("dispatch", rate_minutes=1, target="functions.dispatch.handler:lambda_handler")

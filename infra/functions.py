@@ -84,6 +84,9 @@ ARCHIVED = (ORIGINALS, INVOICE_XML, SIGNATURE_XML)  # what archiving a message w
 _SYNC_TABLES = ("companies_table", "credentials_table", "documents_table", "sync_runs_table",
                 "limits_table", "buyer_messages_table")  # the sync follows sent buyer messages
 _PEOPLE = ("accounts_table", "companies_table", "memberships_table")  # who to e-mail, and how
+# Reporting a webhook event (services/webhook_events.py): read the company's endpoints, write
+# one delivery per endpoint, queue it.
+_HOOKS_RO, _HOOKS_RW, _HOOKS_QUEUE = ("webhooks_table",), ("webhook_deliveries_table",), ("webhook",)
 
 # Read from each handler's code path (chalicelib/dependencies.py accessors and the models its
 # services use). The Limits table also holds the KMS-wrapped MAC keys (storage/mac_keys.py),
@@ -92,8 +95,10 @@ SIZING: dict[str, Sizing] = {
     "dispatch": Sizing(256, Access(tables_rw=("companies_table",), queues_send=("sync",)),
                        timeout_s=60),
     "sync_company": Sizing(1024, Access(
-        tables_rw=_SYNC_TABLES, tables_ro=("memberships_table", "accounts_table", "s3_delivery_table"),
-        archive_read=(CONFIG,), archive_write=ARCHIVED, queues_send=("render", "notify", "s3delivery"),
+        tables_rw=(*_SYNC_TABLES, *_HOOKS_RW),
+        tables_ro=("memberships_table", "accounts_table", "s3_delivery_table", *_HOOKS_RO),
+        archive_read=(CONFIG,), archive_write=ARCHIVED,
+        queues_send=("render", "notify", "s3delivery", *_HOOKS_QUEUE),
         tokens_key=True, anaf_secret=True)),
     # Also renders the integrity report's PDF (a render message of kind "integrity_report").
     # 1 769 MB is one full vCPU: WeasyPrint's layout is single-threaded, so more memory buys nothing.
@@ -112,18 +117,27 @@ SIZING: dict[str, Sizing] = {
         mail=True)),
     # tokens key: the KMS-wrapped key of the unsubscribe links
     "build_export": Sizing(1024, Access(
-        tables_rw=("exports_table",), tables_ro=(*_PEOPLE, "documents_table"),
-        archive_read=(ORIGINALS, DOCUMENT_FILES), archive_write=(EXPORTS,), tokens_key=True, mail=True)),
+        tables_rw=("exports_table", *_HOOKS_RW), tables_ro=(*_PEOPLE, "documents_table", *_HOOKS_RO),
+        archive_read=(ORIGINALS, DOCUMENT_FILES), archive_write=(EXPORTS,), queues_send=_HOOKS_QUEUE,
+        tokens_key=True, mail=True)),
     # SPV imports: reads the job's upload, archives like the sync (one upload of up to 200 MB in memory)
     "import_archive": Sizing(1536, Access(
-        tables_rw=("imports_table", "documents_table", "companies_table", "limits_table"),
-        tables_ro=("s3_delivery_table",),
-        archive_read=(IMPORTS, CONFIG), archive_write=ARCHIVED, queues_send=("render", "import", "s3delivery"))),
+        tables_rw=("imports_table", "documents_table", "companies_table", "limits_table", *_HOOKS_RW),
+        tables_ro=("s3_delivery_table", *_HOOKS_RO),
+        archive_read=(IMPORTS, CONFIG), archive_write=ARCHIVED,
+        queues_send=("render", "import", "s3delivery", *_HOOKS_QUEUE))),
     "reminders": Sizing(256, Access(
-        tables_rw=("credentials_table",), tables_ro=_PEOPLE, mail=True), timeout_s=300),
+        tables_rw=("credentials_table", *_HOOKS_RW), tables_ro=(*_PEOPLE, *_HOOKS_RO), queues_send=_HOOKS_QUEUE,
+        mail=True), timeout_s=300),
+    # Webhook deliveries: the endpoint's secrets (KMS), its delivery log, owners e-mailed when it
+    # is disabled; re-queues its own messages for the next attempt. Outbound HTTPS to customers.
+    "deliver_webhooks": Sizing(512, Access(
+        tables_rw=("webhooks_table", "webhook_deliveries_table", "limits_table"), tables_ro=_PEOPLE,
+        queues_send=("webhook",), tokens_key=True, mail=True)),
     "ses_feedback": Sizing(256, Access(tables_rw=("limits_table",)), timeout_s=30),
     "daily_notifications": Sizing(512, Access(
-        tables_rw=("limits_table", "companies_table"), tables_ro=(*_PEOPLE, "documents_table"),
+        tables_rw=("limits_table", "companies_table", *_HOOKS_RW),
+        tables_ro=(*_PEOPLE, "documents_table", *_HOOKS_RO), queues_send=_HOOKS_QUEUE,
         tokens_key=True, mail=True), timeout_s=600),
     # Copies archived documents into the customers' own buckets through their roles; re-queues
     # (delayed) what failed on their side.
@@ -147,9 +161,11 @@ API_ACCESS = Access(
                "documents_table", "sync_runs_table", "exports_table", "limits_table",
                "authorizations_table", "imports_table", "integrity_table", "buyer_messages_table",
                "reviews_table", "s3_delivery_table",
-               "api_keys_table"),
+               "api_keys_table", "webhooks_table",
+               "webhook_deliveries_table"),
     archive_read=(ORIGINALS, DOCUMENT_FILES, EXPORTS, CONFIG, IMPORTS, INTEGRITY_REPORTS), archive_write=(IMPORTS,),
-    tables_append=("audit_table",), queues_send=("sync", "render", "export", "import", "integrity", "s3delivery"),
+    tables_append=("audit_table",), queues_send=("sync", "render", "export", "import", "integrity", "s3delivery",
+                                         "webhook"),
     tokens_key=True,
     anaf_secret=True, mail=True, cognito_admin=True,
     assume_customer_roles=True)  # "Verifică" of the delivery to a customer's bucket

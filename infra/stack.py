@@ -113,6 +113,7 @@ class ArhivarStack(Stack):
             # The customers' delivery roles trust Arhivar's account (README, "Delivery to the
             # customer's own S3 bucket"); IAM lets only the delivery worker and the API assume.
             "s3_delivery_principal": f"arn:{self.partition}:iam::{self.account}:root",
+            "webhooks_allow_local": False,  # AWS: https receivers at public addresses only
         })
 
     def _compute(self, packaging: Packaging, resources: Resources) -> None:
@@ -137,7 +138,8 @@ class ArhivarStack(Stack):
                                    "export": params.export_max_concurrency,
                                    "import": params.import_max_concurrency,
                                    "integrity": params.integrity_max_concurrency,
-                                   "s3delivery": params.s3_delivery_max_concurrency},
+                                   "s3delivery": params.s3_delivery_max_concurrency,
+                                   "webhook": params.webhook_max_concurrency},
                                log_retention=self.log_retention,
                                mail_feedback=self.mail.feedback_topic,
                                async_failures=self.queues.async_failures)

@@ -48,6 +48,7 @@ class StageParameters:
     import_max_concurrency: int = 2
     integrity_max_concurrency: int = 2  # monthly: a few companies at a time is plenty
     s3_delivery_max_concurrency: int = 2  # copies to the customers' own buckets
+    webhook_max_concurrency: int = 4  # outbound HTTP with 10 s time-outs: waits, not CPU
     # Concurrency reserved for the API function: it always has room, and never more (the
     # account must keep 100 unreserved).
     api_reserved_concurrency: int = 20

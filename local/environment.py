@@ -76,6 +76,8 @@ def local_environment(ports: LocalPorts, stage: str = "local") -> dict[str, str]
         "ARHIVAR_REVIEWS_TABLE": f"{prefix}-reviews",
         "ARHIVAR_S3_DELIVERY_TABLE": f"{prefix}-s3-delivery",
         "ARHIVAR_API_KEYS_TABLE": f"{prefix}-api-keys",
+        "ARHIVAR_WEBHOOKS_TABLE": f"{prefix}-webhooks",
+        "ARHIVAR_WEBHOOK_DELIVERIES_TABLE": f"{prefix}-webhook-deliveries",
         "ARHIVAR_ARCHIVE_BUCKET": f"{prefix}-archive",
         # An emptiable archive: GOVERNANCE lock for a day (prod: COMPLIANCE, 10 years).
         "ARHIVAR_ARCHIVE_LOCK_MODE": "GOVERNANCE",
@@ -90,6 +92,9 @@ def local_environment(ports: LocalPorts, stage: str = "local") -> dict[str, str]
         "ARHIVAR_S3_DELIVERY_QUEUE": f"{prefix}-s3-delivery",
         # moto's account: the principal the customers' trust policies name locally.
         "ARHIVAR_S3_DELIVERY_PRINCIPAL": "arn:aws:iam::123456789012:root",
+        "ARHIVAR_WEBHOOK_QUEUE": f"{prefix}-webhook",
+        # Webhook receivers on this machine (http, loopback): the local stage only.
+        "ARHIVAR_WEBHOOKS_ALLOW_LOCAL": "true",
         "ARHIVAR_TOKENS_KMS_KEY": f"alias/{prefix}-anaf-tokens",
         "ARHIVAR_COGNITO_USER_POOL_ID": COGNITO_PENDING,
         "ARHIVAR_COGNITO_CLIENT_ID": COGNITO_PENDING,

@@ -42,6 +42,9 @@ class EventType(Enum):
     API_KEY_CREATED = "api_key_created"
     API_KEY_REVOKED = "api_key_revoked"
     S3_DELIVERY_CHANGED = "s3_delivery_changed"  # where the archive is copied (issue 15)
+    WEBHOOK_CREATED = "webhook_created"
+    WEBHOOK_DELETED = "webhook_deleted"
+    WEBHOOK_SECRET_ROTATED = "webhook_secret_rotated"
 
     @property
     def label_ro(self) -> str:
@@ -64,6 +67,9 @@ _LABELS = {
     EventType.API_KEY_CREATED: "Cheie API creată",
     EventType.S3_DELIVERY_CHANGED: "Livrare în bucket-ul propriu modificată",
     EventType.API_KEY_REVOKED: "Cheie API revocată",
+    EventType.WEBHOOK_CREATED: "Webhook adăugat",
+    EventType.WEBHOOK_DELETED: "Webhook șters",
+    EventType.WEBHOOK_SECRET_ROTATED: "Secretul unui webhook schimbat",
 }
 
 _OUTCOMES_RO = {

@@ -21,6 +21,7 @@ class Category(Enum):
     AUTHORIZATION = "authorization"
     COVERAGE_WARNINGS = "coverage_warnings"
     EXPORTS = "exports"
+    INTEGRATIONS = "integrations"
 
     @property
     def label_ro(self) -> str:
@@ -41,6 +42,7 @@ _LABELS = {
                                  ("Arhiva nu a mai avansat de mult, iar facturile se apropie de "
                                   "limita de 60 de zile a SPV.")),
     Category.EXPORTS: ("Exporturi gata", "Arhiva cerută pentru descărcare este gata."),
+    Category.INTEGRATIONS: ("Integrări", "Un webhook a fost dezactivat: adresa lui nu a răspuns timp de o zi."),
 }
 
 

@@ -27,6 +27,7 @@ from chalicelib.invoices.errors import InvoiceLayerError
 from chalicelib.invoices.models import DocumentKind, DocumentSummary
 from chalicelib.invoices.signature import TrustedSigners, verify_signature
 from chalicelib.invoices.ubl import detect_document, parse_buyer_message, parse_error_message, parse_summary
+from chalicelib.services.webhook_events import DOCUMENT_FIELDS, WebhookEvents
 from chalicelib.settings import Settings
 from chalicelib.storage import keys
 from chalicelib.storage.blobs import ArchiveBucket, KeyTaken
@@ -67,10 +68,12 @@ class Archived:
 
 
 class Archiver:
-    def __init__(self, settings: Settings, archive: ArchiveBucket, trusted: TrustedSigners) -> None:
+    def __init__(self, settings: Settings, archive: ArchiveBucket, trusted: TrustedSigners,
+                 events: WebhookEvents) -> None:
         self._settings = settings
         self._archive = archive
         self._trusted = trusted
+        self._events = events
         self._documents = DocumentRepository(settings)
 
     def archive(self, cif: str, message: AnafMessage, content: bytes, source: str = "sync") -> Archived:
@@ -86,6 +89,7 @@ class Archiver:
         if holder is not None and not wins(holder, message.id, verified):
             # The upload has its live document (this door came second): nothing is written.
             self._documents.mark_message_archived(cif, message.id)
+            self._announce_again(cif, holder.sk)
             return self._not_kept(cif, message, holder.sk, kind, holder.sha256 != sha256 and verified)
         if not self._documents.claim_message(cif, message.id, sha256):
             return Archived(sk, False, kind, False)
@@ -110,8 +114,13 @@ class Archiver:
         fields.update(_listing(fields))
         recorded = self._record(fields, sha256)
         if recorded.outcome == "duplicate":
+            self._announce_again(cif, recorded.sk)
             return self._not_kept(cif, message, recorded.sk, kind, verified)
         new = recorded.outcome in ("new", "replaced")
+        if new:
+            # Every door archives through here: the one place `document.archived` is reported.
+            # A verified original replacing an unverified one is the same upload: same event id.
+            self._events.document_archived(cif, fields)
         if recorded.replaced:
             logger.info("a verified original replaced an unverified one",
                         extra={"cif": cif, "sk": recorded.sk, "replaced": recorded.replaced})
@@ -133,6 +142,15 @@ class Archiver:
                               cif=cif, created_at=imported_at, kind=kind,
                               details="Importat din arhiva SPV", tip=kind.value)
         return self.archive(cif, message, content, source="import")
+
+    def _announce_again(self, cif: str, live_sk: str) -> None:
+        """A second door (or a retry) brought an upload that is archived already: report its
+        `document.archived` again. Same event id, so an endpoint that has it gets nothing new;
+        one whose delivery was never made (the first report failed after the document was
+        recorded) gets it now: at least once."""
+        document = self._documents.get(cif, live_sk)
+        if document is not None:
+            self._events.document_archived(cif, {name: getattr(document, name, None) for name in DOCUMENT_FIELDS})
 
     def _record(self, fields: dict[str, Any], sha256: str) -> Recorded:
         return self._documents.record(fields, sha256)

@@ -17,6 +17,7 @@ from chalicelib.domain.authorization import AuthorizationState
 from chalicelib.domain.notifications import Category
 from chalicelib.domain.romanian import counted
 from chalicelib.services.notifications import ADMINS, Message, Notifications
+from chalicelib.services.webhook_events import WebhookEvents
 from chalicelib.storage import companies
 from chalicelib.storage.companies import Company
 
@@ -25,21 +26,22 @@ THRESHOLDS = (timedelta(days=45), timedelta(days=55))
 LOOK_BACK = timedelta(days=75)  # older stretches were warned about already
 
 
-def send_coverage_warnings(now: datetime, notifications: Notifications) -> int:
+def send_coverage_warnings(now: datetime, notifications: Notifications, events: WebhookEvents) -> int:
     sent = 0
     for state in AuthorizationState:
         for company in companies.stale(state.value, now - LOOK_BACK, now - THRESHOLDS[0]):
-            sent += _warn(company, now, notifications)
+            sent += _warn(company, now, notifications, events)
     return sent
 
 
-def _warn(company: Company, now: datetime, notifications: Notifications) -> int:
+def _warn(company: Company, now: datetime, notifications: Notifications, events: WebhookEvents) -> int:
     age = now - company.covered_until
     threshold = max(t for t in THRESHOLDS if age >= t)
     cliff = company.covered_until + HISTORY
     days_left = max(0, math.ceil((cliff - now) / timedelta(days=1)))
     message = _message(notifications.public_url, company, cliff, days_left)
     once = f"coverage:{company.cif}:{company.covered_until.isoformat()}:{threshold.days}"
+    events.gap_warning(company.cif, company.covered_until, cliff, days_left, once)  # same id on a rerun
     return sum(notifications.send(r, Category.COVERAGE_WARNINGS, [company.cif], message, once=once)
                for r in notifications.recipients(company.cif, Category.COVERAGE_WARNINGS, ADMINS))
 

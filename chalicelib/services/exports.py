@@ -50,6 +50,7 @@ from chalicelib.services.documents import base_name, index_fields
 from chalicelib.services.notifications import Notifications
 from chalicelib.services.sheets import CsvWriter, XlsxWriter
 from chalicelib.services.streaming_zip import Member, write_zip
+from chalicelib.services.webhook_events import WebhookEvents
 from chalicelib.settings import Settings
 from chalicelib.storage import exports as export_records
 from chalicelib.storage import keys
@@ -152,9 +153,10 @@ class Fetched:
 
 class ExportBuilder:
     def __init__(self, settings: Settings, archive: ArchiveBucket, index: DocumentIndex,
-                 notifications: Notifications, clock: Callable[[], datetime],
+                 notifications: Notifications, clock: Callable[[], datetime], events: WebhookEvents,
                  documents: DocumentRepository | None = None) -> None:
         self._settings = settings
+        self._events = events
         self._documents = documents or DocumentRepository(settings)
         self._archive = archive
         self._index = index
@@ -170,6 +172,7 @@ class ExportBuilder:
             return "missing"
         if export.status == "ready":  # a redelivered message: done already
             self._announce(export, int(export.done or 0))  # at most once: the send is recorded
+            self._report_ready(export, int(export.done or 0), export.finished_at or self._clock())
             return "ready"
         f = parse_filter(filters_of(export))
         fmt = export.format or "zip"
@@ -194,7 +197,9 @@ class ExportBuilder:
             logger.exception("export failed", extra={"export_id": export_id})
             export_records.mark_failed(export_id, type(error).__name__, self._clock())
             return "failed"
-        export_records.mark_ready(export_id, done=progress.done, s3_key=key, size=size, now=self._clock())
+        finished = self._clock()
+        export_records.mark_ready(export_id, done=progress.done, s3_key=key, size=size, now=finished)
+        self._report_ready(export, progress.done, finished)
         self._announce(export, progress.done)
         return "ready"
 
@@ -330,6 +335,11 @@ class ExportBuilder:
         if document.original_key:
             files["original"] = self._archive.get(document.original_key)
         return Fetched(document, files)
+
+    def _report_ready(self, export: Export, count: int, finished: datetime) -> None:
+        """`export.ready` for the company's webhooks (same event id if the message comes again)."""
+        self._events.export_ready(export.cif, export.export_id, export.format or "zip", count,
+                                  export.expires_at, finished)
 
     def _announce(self, export: Export, count: int) -> None:
         """A large export is also e-mailed to who asked, as a notification (category

@@ -11,6 +11,7 @@ from chalicelib.domain.notifications import Category
 from chalicelib.domain.romanian import counted
 from chalicelib.services.credentials import companies_using
 from chalicelib.services.notifications import ADMINS, Message, Notifications, Recipient
+from chalicelib.services.webhook_events import WebhookEvents
 from chalicelib.storage import credentials
 
 DAYS_BEFORE = (14, 7, 1)
@@ -18,24 +19,26 @@ EXPIRED = "expired"
 EXPIRED_LOOKBACK_DAYS = 3  # a missed daily run still sends the "expired" e-mail
 
 
-def send_reminders(today: date, notifications: Notifications) -> int:
+def send_reminders(today: date, notifications: Notifications, events: WebhookEvents) -> int:
     sent = 0
     for days in DAYS_BEFORE:
         for credential_id in credentials.expiring_on(today + timedelta(days=days)):
-            sent += _remind(credential_id, str(days), notifications)
+            sent += _remind(credential_id, str(days), notifications, events)
     for back in range(1, EXPIRED_LOOKBACK_DAYS + 1):
         for credential_id in credentials.expiring_on(today - timedelta(days=back)):
-            sent += _remind(credential_id, EXPIRED, notifications)
+            sent += _remind(credential_id, EXPIRED, notifications, events)
     return sent
 
 
-def _remind(credential_id: str, which: str, notifications: Notifications) -> int:
+def _remind(credential_id: str, which: str, notifications: Notifications, events: WebhookEvents) -> int:
     credential = credentials.get(credential_id)
     if credential is None:
         return 0  # disconnected since the query
     if which in (credential.reminders_sent or set()):
         return 0
     companies = companies_using(credential_id, credential.cifs or ())
+    for company in companies:  # before the reminder is noted: a retried run reports it again (same id)
+        events.authorization(company.cif, credential_id, which, credential.refresh_expires_at)
     recipients = _admins((c.cif for c in companies), notifications)
     if not recipients:
         return 0

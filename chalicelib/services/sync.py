@@ -43,6 +43,7 @@ from chalicelib.services.credentials import (
 )
 from chalicelib.services.renders import queue_renders
 from chalicelib.services.s3_delivery import queue_archived as queue_deliveries
+from chalicelib.services.webhook_events import WebhookEvents
 from chalicelib.storage import companies as company_records
 from chalicelib.storage import sync_runs
 from chalicelib.storage.companies import Company
@@ -54,6 +55,9 @@ logger = Logger(service="arhivar-sync", child=True)
 LEASE = timedelta(minutes=15)
 DOWNLOAD_THREADS = 4
 RETRY_LATER = (timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1), timedelta(hours=3))
+# Runs that report `sync.failed` to webhooks: ANAF refused the authorization or did not answer
+# (our own throttles, the daily limit and the call budget, are not failures).
+SYNC_FAILURES = ("anaf_unavailable", AuthorizationState.EXPIRED.value, AuthorizationState.NO_SPV_RIGHTS.value)
 # A run downloads for at most this long, then is due again at once: the next dispatch tick
 # (every minute) queues it behind the companies due meanwhile, so a large first sync never
 # keeps a small company waiting more than one dispatch interval for a worker.
@@ -142,8 +146,9 @@ class CompanySync:
     def __init__(self, *, vault: CredentialVault, archiver: Archiver, budget: CallBudget,
                  queues: WorkQueues, efactura: Callable[[Callable[[], str]], EFacturaClient],
                  clock: Callable[[], datetime], time_left_s: Callable[[], float],
-                 lookup: CompanyLookup) -> None:
+                 lookup: CompanyLookup, events: WebhookEvents) -> None:
         self._vault = vault
+        self._events = events
         self._lookup = lookup
         self._archiver = archiver
         self._budget = budget
@@ -172,6 +177,8 @@ class CompanySync:
         if result == "complete":  # the regular schedule: adaptive (domain/polling.py)
             next_at = next_poll(licence_for(company.licence), activity, now=finished,
                                 first_sync_done=company.covered_until is not None)
+        if result in SYNC_FAILURES:
+            self._events.sync_failed(cif, run_id, result, stats.errors, started)
         self._release(cif, run_id, result=result, covered_until=covered_until, next_at=next_at,
                       activity=activity, now=finished)
         if stats.new_sks:

@@ -738,6 +738,72 @@ class ApiKeyModel(Model):
     by_cif = ApiKeysByCifIndex()
 
 
+
+class WebhookEndpointModel(Model):
+    """A company's webhook endpoint (storage/webhooks.py is its repository). Its signing
+    secrets are KMS-encrypted (context: the endpoint id); after a rotation the previous secret
+    keeps signing beside the new one until `previous_secret_until`."""
+
+    class Meta(_Meta):
+        settings_field = "webhooks_table"
+
+    cif = UnicodeAttribute(hash_key=True)
+    endpoint_id = UnicodeAttribute(range_key=True)  # "we_<hex>"
+    url = UnicodeAttribute()
+    description = UnicodeAttribute(null=True)
+    events = UnicodeSetAttribute()  # domain/webhooks.py EVENT_TYPES
+    kinds = UnicodeSetAttribute(null=True)  # document.archived kinds; None: all
+    secret_ciphertext = BinaryAttribute(legacy_encoding=False)
+    secret_hint = UnicodeAttribute()  # the secret's last characters, to tell secrets apart
+    previous_secret_ciphertext = BinaryAttribute(legacy_encoding=False, null=True)
+    previous_secret_until = UTCDateTimeAttribute(null=True)
+    enabled = BooleanAttribute(default=True)
+    disabled_at = UTCDateTimeAttribute(null=True)
+    disabled_reason = UnicodeAttribute(null=True)  # "failing" | "owner"
+    failing_since = UTCDateTimeAttribute(null=True)  # first failure since the last success
+    last_success_at = UTCDateTimeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    created_by = UnicodeAttribute()
+
+
+class WebhookDeliveriesByTimeIndex(GlobalSecondaryIndex["WebhookDeliveryModel"]):
+    """An endpoint's delivery log, newest first."""
+
+    class Meta:
+        index_name = "by_time"
+        projection = AllProjection()
+
+    endpoint_id = UnicodeAttribute(hash_key=True)
+    listed_at = UnicodeAttribute(range_key=True)
+
+
+class WebhookDeliveryModel(Model):
+    """One event for one endpoint, with its attempts so far. Keyed by the event id, so an event
+    reported twice is one delivery (storage/webhook_deliveries.py)."""
+
+    class Meta(_Meta):
+        settings_field = "webhook_deliveries_table"
+
+    endpoint_id = UnicodeAttribute(hash_key=True)
+    event_id = UnicodeAttribute(range_key=True)  # the `webhook-id`
+    listed_at = UnicodeAttribute()  # "<ISO-8601 UTC>#<event id>"
+    cif = UnicodeAttribute()
+    event_type = UnicodeAttribute()
+    payload = UnicodeAttribute()  # the exact JSON body signed and sent, every attempt the same
+    status = UnicodeAttribute()  # pending | delivered | failed
+    attempts = NumberAttribute(default=0)
+    created_at = UTCDateTimeAttribute()
+    first_attempt_at = UTCDateTimeAttribute(null=True)
+    last_attempt_at = UTCDateTimeAttribute(null=True)
+    next_attempt_at = UTCDateTimeAttribute(null=True)
+    delivered_at = UTCDateTimeAttribute(null=True)
+    response_status = NumberAttribute(null=True)
+    latency_ms = NumberAttribute(null=True)
+    error = UnicodeAttribute(null=True)  # why the last attempt failed (time-out, refused address...)
+    response_excerpt = UnicodeAttribute(null=True)  # the first bytes of the receiver's answer
+    expires_at = TTLAttribute()
+    by_time = WebhookDeliveriesByTimeIndex()
+
 ALL_MODELS: tuple[type[Model], ...] = (
     AccountModel,
     CompanyModel,
@@ -755,6 +821,8 @@ ALL_MODELS: tuple[type[Model], ...] = (
     ReviewEventModel,
     S3DeliveryModel,
     ApiKeyModel,
+    WebhookEndpointModel,
+    WebhookDeliveryModel,
 )
 
 

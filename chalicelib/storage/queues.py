@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from types_boto3_sqs.type_defs import SendMessageBatchRequestEntryTypeDef
 
 _SQS_BATCH = 10  # SendMessageBatch's limit
+MAX_DELAY_S = 900  # SQS's longest message delay
 
 
 class WorkQueues:
@@ -30,10 +31,10 @@ class WorkQueues:
         return self._urls[key]
 
     def send(self, key: str, body: dict[str, Any], delay_s: int = 0) -> None:
-        """Send one message; `delay_s` (at most 900, SQS's limit) hides it that long."""
+        """Send one message; `delay_s` (at most SQS's 900) keeps it invisible that long."""
         with translated_errors("sqs"):
             self._sqs.send_message(QueueUrl=self.url(key), MessageBody=json.dumps(body),
-                                   DelaySeconds=max(0, min(900, delay_s)))
+                                   DelaySeconds=max(0, min(delay_s, MAX_DELAY_S)))
 
     def send_many(self, key: str, bodies: Iterable[dict[str, Any]]) -> int:
         """Send in batches of ten; raise if SQS refuses any entry. Returns how many were sent."""

@@ -28,7 +28,7 @@ processor = BatchProcessor(event_type=EventType.SQS)
 def builder() -> ExportBuilder:
     settings = dependencies.settings()
     return ExportBuilder(settings, dependencies.archive(), DocumentIndex(settings),
-                         dependencies.notifications(), dependencies.now)
+                         dependencies.notifications(), dependencies.now, dependencies.webhook_events())
 
 
 def record_handler(record: SQSRecord) -> None:

@@ -22,6 +22,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, i
     dependencies.settings()
     now = dependencies.now()
     digests = send_digests(romanian_day(now), dependencies.notifications())
-    warnings = send_coverage_warnings(now, dependencies.notifications())
+    warnings = send_coverage_warnings(now, dependencies.notifications(), dependencies.webhook_events())
     logger.info("daily notifications sent", extra={"digests": digests, "coverage_warnings": warnings})
     return {"digests": digests, "coverage_warnings": warnings}

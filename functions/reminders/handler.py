@@ -18,6 +18,6 @@ logger = Logger(service="arhivar-reminders")
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     dependencies.settings()
-    sent = send_reminders(dependencies.now().date(), dependencies.notifications())
+    sent = send_reminders(dependencies.now().date(), dependencies.notifications(), dependencies.webhook_events())
     logger.info("reminders sent", extra={"sent": sent})
     return {"sent": sent}

@@ -313,18 +313,18 @@ def test_admins_are_reminded_before_expiry_once_and_when_expired(new_user, fresh
     credential.expiry_day = (today + timedelta(days=7)).isoformat()
     credential.save()
 
-    assert send_reminders(today, dependencies.notifications()) >= 1
+    assert send_reminders(today, dependencies.notifications(), dependencies.webhook_events()) >= 1
     mail = next(m for m in sent_mail() if m.to == user.email)
     assert mail.subject == "Autorizarea ANAF expiră în 7 zile"
     assert f"{settings.public_url}/companii?autorizeaza={cif}" in mail.text
     count = sum(1 for m in sent_mail() if m.to == user.email)
-    send_reminders(today, dependencies.notifications())  # a retried run
+    send_reminders(today, dependencies.notifications(), dependencies.webhook_events())  # a retried run
     assert sum(1 for m in sent_mail() if m.to == user.email) == count
 
     credential = AnafCredentialModel.get(credential.credential_id)
     credential.expiry_day = (today - timedelta(days=1)).isoformat()
     credential.save()
-    send_reminders(today, dependencies.notifications())
+    send_reminders(today, dependencies.notifications(), dependencies.webhook_events())
     assert next(m for m in sent_mail() if m.to == user.email).subject.startswith("Autorizarea ANAF a expirat")
 
 

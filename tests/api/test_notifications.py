@@ -404,8 +404,8 @@ def test_an_uncovered_stretch_near_the_60_day_cliff_warns_the_admins_once(owner,
     try:
         # WHEN the daily check runs (twice)
         before = len(mails_to(owner.email))
-        send_coverage_warnings(datetime.now(UTC), dependencies.notifications())
-        send_coverage_warnings(datetime.now(UTC), dependencies.notifications())
+        send_coverage_warnings(datetime.now(UTC), dependencies.notifications(), dependencies.webhook_events())
+        send_coverage_warnings(datetime.now(UTC), dependencies.notifications(), dependencies.webhook_events())
         # THEN the owner is warned once, in Romanian, with the date the invoices start to go
         mails = mails_to(owner.email)[: len(mails_to(owner.email)) - before]
         assert len(mails) == 1

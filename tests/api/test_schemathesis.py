@@ -47,10 +47,10 @@ class Target:
     """The real resources the run points at."""
 
     def __init__(self, proven: Proven, message_id: str, member_id: str, export_id: str, import_id: str,
-                 key_id: str) -> None:
+                 **more: str) -> None:
         self.proven = proven
         self.examples = {"cif": proven.cif, "message_id": message_id, "member_id": member_id,
-                         "export_id": export_id, "import_id": import_id, "key_id": key_id}
+                         "export_id": export_id, "import_id": import_id, **more}
 
 
 @pytest.fixture(scope="module")
@@ -73,8 +73,16 @@ def target(local_stack, base_url) -> Target:
     key = proven.user.call("POST", f"/companies/{proven.cif}/api-keys",
                            json={"name": "Schemathesis", "scopes": ["documents:read"]})
     assert key.status_code == 201, key.text
+    # A webhook endpoint with one delivery (its DELETE is the description's last webhook route).
+    hook = proven.user.call("POST", f"/companies/{proven.cif}/webhooks",
+                            json={"url": "https://receptor.exemplu.ro/arhivar", "events": ["document.archived"]})
+    assert hook.status_code == 201, hook.text
+    endpoint_id = hook.json()["webhook"]["id"]
+    tested = proven.user.call("POST", f"/companies/{proven.cif}/webhooks/{endpoint_id}/test")
+    assert tested.status_code == 202, tested.text
     target = Target(proven, message_id, invited.json()["member"]["member_id"], export.json()["export_id"],
-                    imported.json()["imports"][0]["import_id"], key.json()["api_key"]["key_id"])
+                    imported.json()["imports"][0]["import_id"], key_id=key.json()["api_key"]["key_id"],
+                    endpoint_id=endpoint_id, delivery_id=tested.json()["delivery_id"])
     # A message to the supplier of the imported (received) invoice, so its routes reach a real one.
     sent = proven.user.call("POST", f"/companies/{proven.cif}/documents/{message_id}/buyer-messages",
                             json={"text": "Mesaj de test către furnizor."})

@@ -35,7 +35,8 @@ def test_every_sqs_consumer_has_a_maximum_concurrency(template: dict, synthesize
                 "notify": params.notify_max_concurrency, "export": params.export_max_concurrency,
                 "import": params.import_max_concurrency,
                 "integrity": params.integrity_max_concurrency,
-                "s3delivery": params.s3_delivery_max_concurrency}
+                "s3delivery": params.s3_delivery_max_concurrency,
+                "webhook": params.webhook_max_concurrency}
     queue_ids = {properties(q)["QueueName"]: i for i, q in resources(template, "AWS::SQS::Queue").items()}
     found = {}
     for mapping in resources(template, "AWS::Lambda::EventSourceMapping").values():

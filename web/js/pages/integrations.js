@@ -6,8 +6,9 @@ import { api, SESSION_EXPIRED } from "../api.js";
 import { html, setHtml, showMessage } from "../dom.js";
 import apiKeys from "../integrations/api-keys.js";
 import s3Delivery from "../integrations/s3-delivery.js";
+import webhooks from "../integrations/webhooks.js";
 
-const SECTIONS = [apiKeys, s3Delivery];
+const SECTIONS = [apiKeys, webhooks, s3Delivery];
 
 function sectionCard(section) {
   return html`

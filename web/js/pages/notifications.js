@@ -26,7 +26,7 @@ function licenceCell(company, licences) {
 }
 
 // Authorization and archive warnings go to owners and admins only (services/notifications.py).
-const ADMIN_ONLY = new Set(["authorization", "coverage_warnings"]);
+const ADMIN_ONLY = new Set(["authorization", "coverage_warnings", "integrations"]);
 
 function toggles(company, categories) {
   return categories.map((category) => !["owner", "admin"].includes(company.role) && ADMIN_ONLY.has(category.code)
@@ -173,6 +173,7 @@ const CATEGORY_LABELS = {
   authorization: "e-mailurile despre autorizarea ANAF",
   coverage_warnings: "avertismentele despre arhivă",
   exports: "e-mailurile despre exporturi",
+  integrations: "e-mailurile despre integrări",
 };
 
 async function unsubscribe(root, token) {

@@ -1,0 +1,1 @@
+"""Outbound webhooks: the HTTP adapter that reaches customers' receivers safely."""
