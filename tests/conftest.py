@@ -82,7 +82,7 @@ ONE_UNIT_FOLDERS = ("api", "infra", "invoices", "pdf", "sandbox", "anaf")
 # the API tests ran before them or none did, as in a one-process run. A test goes where the
 # longest entry that its path starts with is; files that none matches come last.
 START_ORDER = ("tests/api/", "tests/browser/", "tests/test_", "tests/sandbox/", "tests/pdf/",
-               "tests/infra/", "tests/invoices/", "tests/anaf/")
+               "tests/infra/", "tests/invoices/", "tests/anaf/", "tests/accounting/")
 
 
 def unit_of(nodeid: str) -> str:

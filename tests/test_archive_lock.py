@@ -60,7 +60,7 @@ def test_without_a_lock_an_original_carries_no_retention(settings):
 
 
 def test_prod_refuses_anything_but_compliance_for_the_legal_retention():
-    environ = {**local_environment(LocalPorts()), "ARHIVAR_STAGE": "prod"}
+    environ = {**local_environment(LocalPorts()), "ARHIVAR_STAGE": "prod", "ARHIVAR_WEBHOOKS_ALLOW_LOCAL": "false"}
     with pytest.raises(SettingsError, match="ARHIVAR_STAGE=prod keeps originals under COMPLIANCE"):
         load_settings(environ)
     environ |= {"ARHIVAR_ARCHIVE_LOCK_MODE": "COMPLIANCE"}

@@ -3,7 +3,6 @@ loses nothing (the company stays due and the next firing takes it)."""
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -13,22 +12,11 @@ from botocore.exceptions import ClientError
 from chalicelib import dependencies
 from chalicelib.domain.errors import ServiceUnavailable
 from chalicelib.domain.licences import PRO
-from chalicelib.storage.aws import aws_client
 from chalicelib.storage.companies import due_shard
 from chalicelib.storage.models import CompanyModel
 from chalicelib.topology import DISPATCH_SCHEDULE
 from local.runtime import ScheduleTimer, load_handler
-
-
-def _drain_sync_queue(settings) -> list[str]:
-    sqs = aws_client(settings, "sqs")
-    url = dependencies.work_queues().url("sync")
-    cifs = []
-    while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
-        cifs += [json.loads(m["Body"])["cif"] for m in batch]
-        sqs.delete_message_batch(QueueUrl=url, Entries=[
-            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(batch)])
-    return cifs
+from tests.queues import drain_sync_queue
 
 
 def test_a_failed_send_leaves_the_company_due_and_the_next_firing_enqueues_it(settings, monkeypatch):
@@ -38,7 +26,7 @@ def test_a_failed_send_leaves_the_company_due_and_the_next_firing_enqueues_it(se
     due_at = now - timedelta(minutes=1)
     CompanyModel(cif=cif, name=f"Test {cif} SRL", licence=PRO.code, created_at=now,
                  due_shard=due_shard(cif), next_sync_at=due_at).save()
-    _drain_sync_queue(settings)
+    drain_sync_queue(settings)
     timer = ScheduleTimer(settings, DISPATCH_SCHEDULE, load_handler(DISPATCH_SCHEDULE.target))
 
     # WHEN the dispatcher fires while SQS refuses every send
@@ -55,13 +43,13 @@ def test_a_failed_send_leaves_the_company_due_and_the_next_firing_enqueues_it(se
 
     # THEN the company's next sync did not move: it is still due
     assert CompanyModel.get(cif, consistent_read=True).next_sync_at == due_at
-    assert cif not in _drain_sync_queue(settings)
+    assert cif not in drain_sync_queue(settings)
 
     # WHEN SQS answers again and the schedule fires once more
     monkeypatch.undo()
     timer.fire()
 
     # THEN the company was enqueued and only then moved by its licence interval
-    assert cif in _drain_sync_queue(settings)
+    assert cif in drain_sync_queue(settings)
     moved = CompanyModel.get(cif, consistent_read=True).next_sync_at
     assert moved >= now + PRO.sync_interval - timedelta(seconds=5)

@@ -136,6 +136,7 @@ def sandbox_settings(handle: SandboxHandle) -> Settings:
         environment_variables()["anaf_redirect_uri"]: handle.redirect_uri,
         environment_variables()["archive_lock_mode"]: "NONE",
         environment_variables()["archive_lock_days"]: "",
+        environment_variables()["webhooks_allow_local"]: "false",
     })
     return load_settings(env)
 

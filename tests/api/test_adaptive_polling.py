@@ -4,7 +4,6 @@ authorization bring it back to the licence's interval; the dispatcher picks it u
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,9 +13,9 @@ from chalicelib import dependencies
 from chalicelib.domain.licences import STANDARD
 from chalicelib.domain.polling import QUIET_RUNS
 from chalicelib.services.dispatch import dispatch_due_companies
-from chalicelib.storage.aws import aws_client
 from chalicelib.storage.models import CompanyModel
 from tests.api.conftest import authorize, issue_certificate, sign_up
+from tests.queues import drain_sync_queue
 
 MARGIN = timedelta(minutes=2)  # between the run's clock and the test's reading of it
 
@@ -148,24 +147,15 @@ def test_the_dispatcher_picks_a_backed_off_company_when_it_is_due(settings, stan
         run_sync(cif)
     due_at = CompanyModel.get(cif, consistent_read=True).next_sync_at
     queues = dependencies.work_queues()
-    _drain_sync_queue(settings)
+    drain_sync_queue(settings)
     # WHEN the dispatcher fires before the backed-off time THEN the company is not sent
     dispatch_due_companies(due_at - timedelta(minutes=1), queues)
-    assert cif not in _drain_sync_queue(settings)
+    assert cif not in drain_sync_queue(settings)
     # WHEN it fires once the time has come THEN it is sent, as any due company
     dispatch_due_companies(due_at + timedelta(seconds=1), queues)
-    assert cif in _drain_sync_queue(settings)
+    assert cif in drain_sync_queue(settings)
 
 
-def _drain_sync_queue(settings) -> list[str]:
-    sqs = aws_client(settings, "sqs")
-    url = dependencies.work_queues().url("sync")
-    cifs = []
-    while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
-        cifs += [json.loads(m["Body"])["cif"] for m in batch]
-        sqs.delete_message_batch(QueueUrl=url, Entries=[
-            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(batch)])
-    return cifs
 
 
 def test_the_licences_state_their_promise_for_a_quiet_company(base_url):

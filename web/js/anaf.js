@@ -217,6 +217,7 @@ const ERROR_KINDS = {
   calls_per_minute: "limita de apeluri pe minut atinsă (continuă la următoarea rulare)",
   lists_per_cif: "limita zilnică de listări atinsă",
   downloads_per_message: "limita zilnică de descărcări ale aceluiași mesaj atinsă",
+  status_per_upload: "limita zilnică de verificări ale stării unui mesaj către furnizor atinsă",
   message_expired: LOST,
   anaf_error: "eroare ANAF",
   anaf_unavailable: "ANAF indisponibil",
