@@ -52,7 +52,10 @@ logger = Logger(service="arhivar-sync", child=True)
 HISTORY = timedelta(days=60)  # ANAF keeps messages this long
 OVERLAP = timedelta(hours=1)  # ANAF's lists can show a message some minutes after its time
 LEASE = timedelta(minutes=15)
-DOWNLOAD_THREADS = 4
+# Downloads overlap with storage across threads (one thread's ANAF wait is another's S3 and
+# DynamoDB work). ANAF limits calls per minute, not connections: the call budget meters them,
+# whatever the concurrency. 8 stays under botocore's 10 pooled connections per client.
+DOWNLOAD_THREADS = 8
 RETRY_LATER = (timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1), timedelta(hours=3))
 # A run downloads for at most this long, then is due again at once: the next dispatch tick
 # (every minute) queues it behind the companies due meanwhile, so a large first sync never
@@ -185,7 +188,7 @@ class CompanySync:
             return "not_authorized", None, None
         companies.refresh_if_stale(company, self._lookup, now)  # name, address, VAT status
         try:
-            client = self._efactura(lambda: self._vault.access_token(company.credential_id))
+            client = self._efactura(self._vault.token_for_run(company.credential_id))
             listed = self._list(client, company.cif, window, stats)
             pending = self._missing(company.cif, listed, stats)
             self._budget.expect(len(pending))  # leases no more calls than the run will make

@@ -491,3 +491,34 @@ def test_a_running_sync_publishes_its_counts_in_the_company_view(sandbox, fresh_
     assert live() is None
     listed = user.call("GET", "/companies").json()["companies"]
     assert next(c for c in listed if c["cif"] == cif)["sync_in_progress"] is None
+
+
+
+def test_a_run_decrypts_the_token_once_and_asks_each_invoice_its_pdf(sandbox, new_user_module, fresh_cif, world):
+    """Per run, not per ANAF call: one KMS Decrypt (and one credential read). Each archived
+    invoice's render request leaves at once with the thread that recorded it (a worker killed
+    later in its batch leaves no invoice without one). Counted on the worker's clients, over
+    moto's server."""
+    from chalicelib.services import sync
+    user, cif = new_user_module(), fresh_cif()
+    user.call("POST", "/companies", json={"cif": cif})
+    assert authorize(user, cif, issue_certificate(sandbox.url, [cif]))["anaf"] == "connected"
+    sandbox.arrive(kind="invoice", seller_cif=world["partners"][0]["cif"], buyer_cif=cif,
+                   count=sync.DOWNLOAD_THREADS * 4)
+    calls: list[str] = []
+
+    def count(event_name: str, **_kwargs) -> None:
+        calls.append(event_name.split(".", 1)[1])  # "kms.Decrypt", "sqs.SendMessage", ...
+
+    clients = [aws_client(dependencies.settings(), "kms"), aws_client(dependencies.settings(), "sqs")]
+    for client in clients:
+        client.meta.events.register("before-call", count)
+    try:
+        outcome = run_sync(cif)
+    finally:
+        for client in clients:
+            client.meta.events.unregister("before-call", count)
+    assert outcome.result == "complete" and outcome.stats.new >= sync.DOWNLOAD_THREADS * 4
+    assert outcome.stats.anaf_calls > outcome.stats.new  # a list and a download per message
+    assert calls.count("kms.Decrypt") == 1
+    assert calls.count("sqs.SendMessageBatch") == outcome.stats.new  # every one an invoice
