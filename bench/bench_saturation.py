@@ -20,6 +20,10 @@ Then a budget-only phase (BENCH_SAT_BUDGET_SECONDS, 0 to skip): threads with a b
 list calls as fast as their budgets allow, without archiving, so the bucket's own use of ANAF's
 window shows even where this machine's CPU bounds the archive.
 
+First it prints how many companies of a realistic mix one ANAF application can serve with the
+product's adaptive polling and with fixed polling (a model: bench/polling_capacity.py;
+BENCH_SAT_CAPACITY_ONLY=1 prints only that).
+
 Smoke run: BENCH_SAT_COMPANIES=30 BENCH_SAT_LARGE=2 BENCH_SAT_LARGE_MESSAGES=1500
 BENCH_SAT_SECONDS=120 BENCH_SAT_BUDGET_SECONDS=70.
 """
@@ -161,10 +165,14 @@ def sync_handler(event: dict, context) -> dict:
 
 def main() -> None:
     from bench._local import SandboxAdmin, local_stack
+    from bench.polling_capacity import print_capacity
     from chalicelib import dependencies
     from chalicelib.topology import DISPATCH_SCHEDULE, QUEUES
     from local.runtime import QueuePoller, ScheduleTimer, load_handler
 
+    print_capacity()  # adaptive polling: how many companies one application can serve (a model)
+    if os.environ.get("BENCH_SAT_CAPACITY_ONLY") == "1":
+        return
     print(f"companies {COMPANIES} ({LARGE} with {LARGE_MESSAGES} messages, the others {SMALL_MESSAGES}), "
           f"{WORKERS} sync workers, dispatcher every minute, at most {SECONDS:.0f} s", flush=True)
     with local_stack() as stack:

@@ -14,6 +14,7 @@ from chalicelib.services.notification_settings import Settings, Unsubscribed
 def licence(item: Licence) -> dict[str, Any]:
     return {"code": item.code, "name": item.name_ro,
             "sync_interval_minutes": int(item.sync_interval.total_seconds() // 60),
+            "quiet_sync_interval_minutes": int(item.quiet_sync_interval.total_seconds() // 60),
             "sync_label": sync_label_ro(item),
             "new_document_emails": item.new_document_emails.value,
             "new_document_emails_label": emails_label_ro(item)}

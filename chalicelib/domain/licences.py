@@ -20,13 +20,15 @@ class NewDocumentEmails(Enum):
 class Licence:
     code: str
     name_ro: str
-    sync_interval: timedelta
+    sync_interval: timedelta  # while the company has recent activity
     new_document_emails: NewDocumentEmails
+    # The longest a quiet company waits between syncs (the licence's promise; domain/polling.py)
+    quiet_sync_interval: timedelta
 
 
-FREE = Licence("free", "Gratuit", timedelta(days=1), NewDocumentEmails.NONE)
-STANDARD = Licence("standard", "Standard", timedelta(hours=1), NewDocumentEmails.DAILY_DIGEST)
-PRO = Licence("pro", "Pro", timedelta(minutes=15), NewDocumentEmails.AFTER_EACH_SYNC)
+FREE = Licence("free", "Gratuit", timedelta(days=1), NewDocumentEmails.NONE, timedelta(days=1))
+STANDARD = Licence("standard", "Standard", timedelta(hours=1), NewDocumentEmails.DAILY_DIGEST, timedelta(hours=4))
+PRO = Licence("pro", "Pro", timedelta(minutes=15), NewDocumentEmails.AFTER_EACH_SYNC, timedelta(hours=1))
 
 LICENCES: dict[str, Licence] = {licence.code: licence for licence in (FREE, STANDARD, PRO)}
 

@@ -30,7 +30,7 @@ from chalicelib.invoices.ubl import detect_document, parse_buyer_message, parse_
 from chalicelib.settings import Settings
 from chalicelib.storage import keys
 from chalicelib.storage.blobs import ArchiveBucket, KeyTaken
-from chalicelib.storage.documents import DocumentRepository, Recorded, wins
+from chalicelib.storage.documents import DocumentRepository, Recorded, UploadHolder, wins
 
 logger = Logger(service="arhivar-archiver", child=True)
 
@@ -108,7 +108,7 @@ class Archiver:
             "signature_status": check.status, "signature_reason": check.reason[:300]}
         renders_pdf = self._index(fields, kind, package)
         fields.update(_listing(fields))
-        recorded = self._record(fields, sha256)
+        recorded = self._record(fields, sha256, holder)
         if recorded.outcome == "duplicate":
             return self._not_kept(cif, message, recorded.sk, kind, verified)
         new = recorded.outcome in ("new", "replaced")
@@ -134,8 +134,8 @@ class Archiver:
                               details="Importat din arhiva SPV", tip=kind.value)
         return self.archive(cif, message, content, source="import")
 
-    def _record(self, fields: dict[str, Any], sha256: str) -> Recorded:
-        return self._documents.record(fields, sha256)
+    def _record(self, fields: dict[str, Any], sha256: str, holder: UploadHolder | None) -> Recorded:
+        return self._documents.record(fields, sha256, holder)
 
     @staticmethod
     def _not_kept(cif: str, message: AnafMessage, live_sk: str, kind: str, conflict: bool) -> Archived:

@@ -9,7 +9,7 @@ planned sync as is (the one after it follows the new interval).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from chalicelib.domain.audit import EventType
 from chalicelib.domain.errors import Conflict, NotAllowed
@@ -37,7 +37,18 @@ class LicenceState:
 
 
 def sync_label_ro(licence: Licence) -> str:
-    minutes = int(licence.sync_interval.total_seconds() // 60)
+    """e.g. „la fiecare 15 minute; fără documente noi recente, cel puțin o dată pe oră”: the
+    licence's interval, and the longest a quiet company waits (domain/polling.py)."""
+    label = _interval_ro(licence.sync_interval)
+    quiet = int(licence.quiet_sync_interval.total_seconds() // 3600)
+    if licence.quiet_sync_interval != licence.sync_interval:
+        at_least = "o dată pe oră" if quiet == 1 else f"o dată la {counted(quiet, 'oră', 'ore')}"
+        label += f"; fără documente noi recente, cel puțin {at_least}"
+    return label
+
+
+def _interval_ro(interval: timedelta) -> str:
+    minutes = int(interval.total_seconds() // 60)
     if minutes == 24 * 60:
         return "o dată pe zi"
     if minutes == 60:

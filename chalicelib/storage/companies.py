@@ -125,13 +125,16 @@ def take_lease(cif: str, run_id: str, now: datetime, until: datetime) -> Company
 
 
 def release_lease(cif: str, run_id: str, *, now: datetime, result: str, covered_until: datetime | None,
-                  anaf_unavailable: bool, next_at: datetime | None) -> bool:
+                  anaf_unavailable: bool, next_at: datetime | None, active_at: datetime | None = None) -> bool:
     """End a run: its result, the covered window it reached (which also ends the run of ANAF
-    outages), or one more outage; and the next sync when one is planned. False when the lease
-    was lost to another run meanwhile (nothing written)."""
+    outages), or one more outage; the next sync when one is planned; `active_at` when the run
+    archived new documents (the company's last activity: adaptive polling, domain/polling.py).
+    False when the lease was lost to another run meanwhile (nothing written)."""
     actions: list[Action] = [CompanyModel.lease_owner.remove(), CompanyModel.lease_until.remove(),
                              CompanyModel.sync_progress.remove(),
                              CompanyModel.last_sync_at.set(now), CompanyModel.last_sync_result.set(result)]
+    if active_at is not None:
+        actions.append(CompanyModel.last_activity_at.set(active_at))
     if covered_until is not None:
         actions.append(CompanyModel.covered_until.set(covered_until))
         actions.append(CompanyModel.consecutive_failures.set(0))
@@ -148,12 +151,17 @@ def release_lease(cif: str, run_id: str, *, now: datetime, result: str, covered_
     return True
 
 
-def record_progress(cif: str, run_id: str, progress: dict[str, Any]) -> bool:
-    """The running run's counts so far, for the dashboard's "în curs"; only while `run_id`
-    holds the lease (False otherwise: nothing written)."""
+def record_progress(cif: str, run_id: str, progress: dict[str, Any],
+                    attempted_until: datetime | None = None) -> bool:
+    """The running run's counts so far, for the dashboard's "în curs", and, when given, the
+    newest creation time of the messages it is about to download (`downloads_attempted_until`;
+    the caller only ever moves it forward); only while `run_id` holds the lease (False
+    otherwise: nothing written)."""
+    actions: list[Action] = [CompanyModel.sync_progress.set(progress)]
+    if attempted_until is not None:
+        actions.append(CompanyModel.downloads_attempted_until.set(attempted_until))
     try:
-        CompanyModel(cif=cif).update(actions=[CompanyModel.sync_progress.set(progress)],
-                                     condition=CompanyModel.lease_owner == run_id)
+        CompanyModel(cif=cif).update(actions=actions, condition=CompanyModel.lease_owner == run_id)
     except UpdateError as error:
         if condition_failed(error):
             return False

@@ -168,7 +168,8 @@ def test_the_licence_tiers_are_listed_in_romanian_without_login(base_url):
     assert tiers["free"]["name"] == "Gratuit" and tiers["free"]["sync_label"] == "o dată pe zi"
     assert tiers["standard"]["sync_interval_minutes"] == 60
     assert tiers["standard"]["new_document_emails"] == "daily_digest"
-    assert tiers["pro"]["sync_label"] == "la fiecare 15 minute"
+    assert tiers["pro"]["sync_label"] == "la fiecare 15 minute; fără documente noi recente, cel puțin o dată pe oră"
+    assert tiers["pro"]["quiet_sync_interval_minutes"] == 60
     assert tiers["pro"]["new_document_emails"] == "after_each_sync"
 
 
