@@ -17,11 +17,13 @@ Method (every input below is a measured figure or a stated assumption):
 - S3: 34 KiB stored per message (original ZIP + XML + signature + PDF, measured in issue 14),
   3 PUTs for the sync, 1 for the PDF, a GET of the XML for the render; Object Lock keeps every
   version, and nothing is overwritten, so versions add nothing.
-- Calls per archived message (bench/bench_sync.py, issue 14's measurement): 1.08 DynamoDB
-  GetItem, 1.5 UpdateItem (budget counters), 1.06 KMS Decrypt, 3 SQS requests (render message
-  sent, received, deleted). Lambda: 0.1 s per message in the sync worker (1 024 MB), the PDF
-  render 0.3 s of one vCPU (1 769 MB; bench_pdf: 1 line ~0.12 s, 20 lines ~0.3 s of CPU), an
-  empty run 0.3 s (list call to ANAF, 1 024 MB) + the dispatcher's share (negligible).
+- Calls per archived message (bench/bench_sync.py after issue 14's cuts): 2.07 DynamoDB reads
+  (the upload holder), 1.09 writes (the message claim, the download mark with the live
+  progress) and 0.54 budget counter updates (blocks of 5 calls), one KMS Decrypt per run (not
+  per message), 2.1 SQS requests (render requests ten to a send, then received and deleted).
+  Lambda: 0.1 s per message in the sync worker (1 024 MB), the PDF render 0.3 s of one vCPU
+  (1 769 MB; bench_pdf: 1 line ~0.12 s, 20 lines ~0.3 s of CPU), an empty run 0.3 s (list
+  call to ANAF, 1 024 MB) + the dispatcher's share (negligible).
 - E-mail: Standard one digest a day, Pro one per run that found documents (assumed 100 a
   month), Free none. CloudFront: 20 page loads a month × 300 KB.
 Prices (USD, eu-central-1, on-demand list prices; € = 0.92 $): below, in PRICES.
@@ -60,8 +62,8 @@ def month_cost(licence: str, dynamodb: dict[str, float], *, whole_indexes: bool 
     first_write = dynamodb["write_units_whole" if whole_indexes else "write_units"]
     base_units = 2.0  # an update rewrites the item (~1-2 KB)
     update_units = base_units + (first_write - base_units if whole_indexes else 0.0)  # whole copies are rewritten
-    writes = n * (2 * first_write + 2 * update_units) + n * 1.5  # + budget counter updates
-    reads = n * 1.08 * 0.5 + runs * 2 * 0.5  # GetItem + each run's company and lease reads
+    writes = n * (2 * first_write + 2 * update_units) + n * (1.09 + 0.54)  # + claim, mark, budget
+    reads = n * 2.07 * 0.5 + runs * 2 * 0.5  # the upload holder + each run's company and lease reads
     lambda_gb_s = n * (0.1 * 1.0 + 0.3 * 1.769) + runs * 0.3 * 1.0
     return {
         "Lambda": lambda_gb_s * p["lambda_gb_s"] + (runs + 2 * n) * p["lambda_request"],
@@ -69,7 +71,7 @@ def month_cost(licence: str, dynamodb: dict[str, float], *, whole_indexes: bool 
         "DynamoDB storage": n * doc_bytes / GIB * p["dynamodb_gb_month"] * RETENTION_MONTHS,
         "S3 requests": n * 4 * p["s3_put"] + n * p["s3_get"],
         "S3 storage": n * S3_BYTES_PER_MESSAGE / GIB * p["s3_gb_month"] * RETENTION_MONTHS,
-        "SQS + KMS": (n * 3 + runs * 3) * p["sqs_request"] + n * 1.06 * p["kms_request"],
+        "SQS + KMS": (n * 2.1 + runs * 3) * p["sqs_request"] + runs * p["kms_request"],
         "SES + CloudFront": MAILS[licence] * p["ses_mail"] + 20 * 300_000 / 1e9 * p["cloudfront_gb"],
     }
 

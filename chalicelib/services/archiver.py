@@ -31,7 +31,7 @@ from chalicelib.services.webhook_events import DOCUMENT_FIELDS, WebhookEvents
 from chalicelib.settings import Settings
 from chalicelib.storage import keys
 from chalicelib.storage.blobs import ArchiveBucket, KeyTaken
-from chalicelib.storage.documents import DocumentRepository, Recorded, wins
+from chalicelib.storage.documents import DocumentRepository, Recorded, UploadHolder, wins
 
 logger = Logger(service="arhivar-archiver", child=True)
 
@@ -112,7 +112,7 @@ class Archiver:
             "signature_status": check.status, "signature_reason": check.reason[:300]}
         renders_pdf = self._index(fields, kind, package)
         fields.update(_listing(fields))
-        recorded = self._record(fields, sha256)
+        recorded = self._record(fields, sha256, holder)
         if recorded.outcome == "duplicate":
             self._announce_again(cif, recorded.sk)
             return self._not_kept(cif, message, recorded.sk, kind, verified)
@@ -152,8 +152,8 @@ class Archiver:
         if document is not None:
             self._events.document_archived(cif, {name: getattr(document, name, None) for name in DOCUMENT_FIELDS})
 
-    def _record(self, fields: dict[str, Any], sha256: str) -> Recorded:
-        return self._documents.record(fields, sha256)
+    def _record(self, fields: dict[str, Any], sha256: str, holder: UploadHolder | None) -> Recorded:
+        return self._documents.record(fields, sha256, holder)
 
     @staticmethod
     def _not_kept(cif: str, message: AnafMessage, live_sk: str, kind: str, conflict: bool) -> Archived:

@@ -95,11 +95,18 @@ class CallBudget:
         if not counters.add_within(f"list#{cif}#{_day(now)}", 1, PAGINATED_LISTS_PER_CIF_PER_DAY, day_end):
             raise BudgetExhausted("lists_per_cif", day_end)
 
-    def spend_download(self, message_id: str) -> None:
+    def spend_download(self, message_id: str, *, first: bool = False) -> None:
+        """One download. `first`: the message has never been downloaded (the caller knows it
+        from a mark written before the download: services/sync.py), so no per-message counter
+        is written; every later download is counted, up to one fewer than ANAF's daily number
+        (the uncounted first one may have been today)."""
         self.spend_call()
+        if first:
+            return
         now = self._now()
         day_end = _end_of_day(now)
-        if not counters.add_within(f"download#{message_id}#{_day(now)}", 1, DOWNLOADS_PER_MESSAGE_PER_DAY, day_end):
+        if not counters.add_within(f"download#{message_id}#{_day(now)}", 1, DOWNLOADS_PER_MESSAGE_PER_DAY - 1,
+                                   day_end):
             raise BudgetExhausted("downloads_per_message", day_end)
 
 

@@ -10,6 +10,7 @@ Tokens never leave this module in clear except as the access token a caller aske
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -74,6 +75,12 @@ class CredentialVault:
             return self._decrypt(item, "access")
         return self._refresh(item)
 
+    def token_for_run(self, credential_id: str) -> Callable[[], str]:
+        """The access token of one sync run: read and decrypted at the first ANAF call, then
+        kept for the run (one KMS Decrypt and one credential read per run, not per call). Safe:
+        a run lasts minutes and a token is used only while it has REFRESH_AHEAD left."""
+        return _RunToken(lambda: self.access_token(credential_id))
+
     def delete(self, credential_id: str) -> None:
         with contextlib.suppress(CredentialMissing):
             credential_records.delete(self._load(credential_id))
@@ -134,6 +141,21 @@ class CredentialVault:
         if item is None:
             raise CredentialMissing(credential_id)
         return item
+
+
+class _RunToken:
+    """A token fetched once, on first use, by whichever download thread asks first."""
+
+    def __init__(self, fetch: Callable[[], str]) -> None:
+        self._fetch = fetch
+        self._lock = threading.Lock()
+        self._token: str | None = None
+
+    def __call__(self) -> str:
+        with self._lock:
+            if self._token is None:
+                self._token = self._fetch()
+            return self._token
 
 
 def _stored(item: Credential) -> StoredCredential:

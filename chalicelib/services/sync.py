@@ -33,7 +33,7 @@ from chalicelib.domain.licences import NewDocumentEmails, licence_for
 from chalicelib.domain.polling import Activity, after_run, list_window, next_poll
 from chalicelib.invoices.errors import InvalidAnafZip
 from chalicelib.services import buyer_messages, companies
-from chalicelib.services.archiver import Archiver
+from chalicelib.services.archiver import Archived, Archiver, document_sk
 from chalicelib.services.budget import BudgetExhausted, CallBudget
 from chalicelib.services.credentials import (
     CredentialInvalid,
@@ -41,7 +41,7 @@ from chalicelib.services.credentials import (
     CredentialVault,
     mark_companies,
 )
-from chalicelib.services.renders import queue_renders
+from chalicelib.services.renders import queue_pending_renders, queue_renders
 from chalicelib.services.s3_delivery import queue_archived as queue_deliveries
 from chalicelib.services.webhook_events import WebhookEvents
 from chalicelib.storage import companies as company_records
@@ -53,7 +53,10 @@ from chalicelib.storage.queues import WorkQueues
 logger = Logger(service="arhivar-sync", child=True)
 
 LEASE = timedelta(minutes=15)
-DOWNLOAD_THREADS = 4
+# Downloads overlap with storage across threads (one thread's ANAF wait is another's S3 and
+# DynamoDB work). ANAF limits calls per minute, not connections: the call budget meters them,
+# whatever the concurrency. 8 stays under botocore's 10 pooled connections per client.
+DOWNLOAD_THREADS = 8
 RETRY_LATER = (timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1), timedelta(hours=3))
 # Runs that report `sync.failed` to webhooks: ANAF refused the authorization or did not answer
 # (our own throttles, the daily limit and the call budget, are not failures).
@@ -67,6 +70,11 @@ RUN_SLICE = timedelta(seconds=50)
 # small conditional write, never one per message.
 PROGRESS_EVERY_MESSAGES = 32
 PROGRESS_EVERY = timedelta(seconds=5)
+BATCH = DOWNLOAD_THREADS * 4  # messages handed to the download threads at once
+
+
+def _newest(messages: list[AnafMessage]) -> datetime | None:
+    return max((m.created_at for m in messages), default=None)
 
 
 @dataclass(frozen=True)
@@ -80,6 +88,7 @@ class Downloaded:
     sk: str | None = None
     lost: bool = False
     error: str | None = None
+    recorded: Archived | None = None  # what the archiver answered (its PDF is asked per batch)
 
 
 @dataclass
@@ -111,27 +120,47 @@ class RunStats:
 
 class ProgressWriter:
     """Publishes a running run's counts on the company record while the run holds the lease
-    (bounded: see PROGRESS_EVERY_MESSAGES and PROGRESS_EVERY); the lease's release removes them."""
+    (bounded: see PROGRESS_EVERY_MESSAGES and PROGRESS_EVERY); the lease's release removes them.
 
-    def __init__(self, cif: str, run_id: str, started: datetime, clock: Callable[[], datetime]) -> None:
+    The same write moves the company's download mark (`downloads_attempted_until`) forward
+    before the run downloads past it: a message created after the mark as the run found it has
+    never been downloaded, so its download needs no per-message daily counter (one write per
+    batch instead of one per message; see CallBudget.spend_download)."""
+
+    def __init__(self, cif: str, run_id: str, started: datetime, clock: Callable[[], datetime],
+                 attempted_until: datetime | None = None) -> None:
         self._cif = cif
         self._run_id = run_id
         self._started = started
         self._now = clock
         self._written_at: datetime | None = None
         self._written_done = 0
+        self._at_start = attempted_until  # what earlier runs may have downloaded
+        self._attempted_until = attempted_until  # the mark as stored now
 
-    def update(self, stats: RunStats, *, force: bool = False) -> None:
+    def update(self, stats: RunStats, *, force: bool = False, attempting: datetime | None = None) -> None:
+        """Write the counts when due; `attempting`: the newest creation time of the messages
+        about to be downloaded (the mark is moved there first when it is behind)."""
         done = stats.new + stats.failed
         now = self._now()
-        due = (force or self._written_at is None or done - self._written_done >= PROGRESS_EVERY_MESSAGES
+        advance = attempting is not None and (self._attempted_until is None or attempting > self._attempted_until)
+        due = (force or advance or self._written_at is None or done - self._written_done >= PROGRESS_EVERY_MESSAGES
                or now - self._written_at >= PROGRESS_EVERY)
         if not due:
             return
-        company_records.record_progress(self._cif, self._run_id, {
+        written = company_records.record_progress(self._cif, self._run_id, {
             "started_at": self._started.isoformat(), "listed": stats.listed, "new": stats.new,
-            "already": stats.already, "failed": stats.failed})
+            "already": stats.already, "failed": stats.failed}, attempting if advance else None)
+        if written and advance:
+            self._attempted_until = attempting
         self._written_at, self._written_done = now, done
+
+    def first_download(self, message: AnafMessage) -> bool:
+        """Whether no run has downloaded this message before: created after the mark as this
+        run found it (a run downloads each message once), and the mark now covers it (written
+        before the download, so a worker killed mid-download leaves it counted next time)."""
+        covered = self._attempted_until is not None and message.created_at <= self._attempted_until
+        return covered and (self._at_start is None or message.created_at > self._at_start)
 
 
 @dataclass(frozen=True)
@@ -165,7 +194,7 @@ class CompanySync:
         started = self._now()
         stats = RunStats()
         window = self._window(company, started)
-        progress = ProgressWriter(cif, run_id, started, self._now)
+        progress = ProgressWriter(cif, run_id, started, self._now, company.downloads_attempted_until)
         try:
             result, covered_until, next_at = self._sync(company, window, stats, progress)
         except BaseException:
@@ -197,13 +226,18 @@ class CompanySync:
             return "not_authorized", None, None
         companies.refresh_if_stale(company, self._lookup, now)  # name, address, VAT status
         try:
-            client = self._efactura(lambda: self._vault.access_token(company.credential_id))
+            client = self._efactura(self._vault.token_for_run(company.credential_id))
             # Messages sent to suppliers first: ANAF's answer to one is then listed by this run.
             stats.anaf_calls += buyer_messages.follow_pending(client, self._budget, company.cif, self._now)
             listed = self._list(client, company.cif, window, stats)
             pending = self._missing(company.cif, listed, stats)
+            if company.sync_progress is not None:
+                # The previous run died holding the lease (its progress is removed at release):
+                # it may have archived documents and died before asking for their PDFs.
+                self._ask_waiting_pdfs(company.cif, listed, pending)
             self._budget.expect(len(pending))  # leases no more calls than the run will make
-            progress.update(stats, force=True)  # listed and already archived are known now
+            # listed and already archived are known now; the mark moves over the first batch
+            progress.update(stats, force=True, attempting=_newest(pending[:BATCH]))
             failed_at, sliced = self._download_all(client, company.cif, pending, stats, progress)
         except (CredentialMissing, CredentialInvalid, AnafAuthError) as error:
             state = (AuthorizationState.NO_SPV_RIGHTS if isinstance(error, AnafNoSpvRights)
@@ -261,35 +295,52 @@ class CompanySync:
         whether the run's slice (RUN_SLICE) ended it. Stops early when the Lambda's time, the
         slice or the per-minute call budget runs out."""
         failed: list[datetime] = []
-        step = DOWNLOAD_THREADS * 4
+        step = BATCH
         slice_end = self._now() + RUN_SLICE
-        sliced = False
+        sliced = slice_over = False
+        go_on = self._time_left_s() >= 30  # leave time to record the run
         with ThreadPoolExecutor(max_workers=DOWNLOAD_THREADS) as pool:
             for offset in range(0, len(pending), step):
-                sliced = offset > 0 and self._now() >= slice_end  # a slice always makes progress
-                if sliced or self._time_left_s() < 30:  # leave time to record the run
+                if not go_on:
+                    sliced = slice_over
                     failed.append(pending[offset].created_at)
                     break
                 batch = pending[offset:offset + step]
-                for message, done in zip(batch, pool.map(lambda m: self._one(client, cif, m), batch), strict=True):
-                    if not done.archived:
-                        failed.append(message.created_at)
-                    stats.add(done)
-                progress.update(stats)
+                progress.update(stats, attempting=_newest(batch))  # no write when already moved
+                firsts = [progress.first_download(m) for m in batch]
+                downloads = pool.map(lambda m, f: self._one(client, cif, m, first=f), batch, firsts)
+                recorded: list[Archived] = []
+                try:
+                    for message, done in zip(batch, downloads, strict=True):
+                        if not done.archived:
+                            failed.append(message.created_at)
+                        if done.recorded is not None:
+                            recorded.append(done.recorded)
+                        stats.add(done)
+                finally:
+                    # The batch's PDFs, ten to a SendMessageBatch, also when a download raised.
+                    # A worker killed before this leaves its invoices "pending": the next run
+                    # asks for them (_ask_waiting_pdfs), and a rendered PDF queues its copy to
+                    # the company's own bucket again (render worker).
+                    queue_renders(self._queues, cif, recorded)
+                    queue_deliveries(self._queues, cif, recorded)  # the company's own bucket, if any
                 if any(error == "calls_per_minute" for error in stats.errors):
                     break  # the rest waits for the next run (soon: see _sync)
+                slice_over = self._now() >= slice_end  # a slice always makes progress
+                go_on = not slice_over and self._time_left_s() >= 30
+                # the counts so far, and the mark moved over the next batch (when there is one
+                # in this run) in the same write
+                following = pending[offset + step:offset + 2 * step] if go_on else []
+                progress.update(stats, attempting=_newest(following))
         return (min(failed) if failed else None), sliced
 
-    def _one(self, client: EFacturaClient, cif: str, message: AnafMessage) -> Downloaded:
-        """Download and archive one message (runs in a pool thread)."""
+    def _one(self, client: EFacturaClient, cif: str, message: AnafMessage, *, first: bool) -> Downloaded:
+        """Download and archive one message (runs in a pool thread); `first`: never downloaded
+        before (see ProgressWriter.first_download)."""
         try:
-            self._budget.spend_download(message.id)
+            self._budget.spend_download(message.id, first=first)
             content = client.download(message.id).content
             archived = self._archiver.archive(cif, message, content)
-            # Its PDF is asked for by the thread that recorded it, at once: a worker killed
-            # later in the batch must not leave recorded invoices without a render request.
-            queue_renders(self._queues, cif, [archived])
-            queue_deliveries(self._queues, cif, [archived])  # the company's own bucket, if any
         except AnafMessageExpired:
             return Downloaded(archived=True, calls=1, error="message_expired", lost=True)
         except InvalidAnafZip as error:
@@ -301,7 +352,15 @@ class CompanySync:
                 raise  # the whole run stops: see _sync
             return Downloaded(archived=False, calls=1, error=error.code)
         return Downloaded(archived=True, calls=1, bytes=len(content), new=archived.new,
-                          sk=archived.sk if archived.new else None)
+                          sk=archived.sk if archived.new else None, recorded=archived)
+
+    def _ask_waiting_pdfs(self, cif: str, listed: list[AnafMessage], pending: list[AnafMessage]) -> None:
+        """Ask again for the PDFs of the listed, archived documents still waiting for one (the
+        dead run's window is this run's: it never moved the covered window)."""
+        missing = {m.id for m in pending}
+        archived = [document_sk(m.created_at, m.id) for m in listed if m.id not in missing]
+        asked = queue_pending_renders(self._queues, cif, DocumentRepository.many(cif, archived))
+        logger.info("a dead run's PDFs asked again", extra={"cif": cif, "renders": asked})
 
     # -- company state -------------------------------------------------------------------------
 

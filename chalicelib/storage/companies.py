@@ -153,12 +153,17 @@ def release_lease(cif: str, run_id: str, *, now: datetime, result: str, covered_
     return True
 
 
-def record_progress(cif: str, run_id: str, progress: dict[str, Any]) -> bool:
-    """The running run's counts so far, for the dashboard's "în curs"; only while `run_id`
-    holds the lease (False otherwise: nothing written)."""
+def record_progress(cif: str, run_id: str, progress: dict[str, Any],
+                    attempted_until: datetime | None = None) -> bool:
+    """The running run's counts so far, for the dashboard's "în curs", and, when given, the
+    newest creation time of the messages it is about to download (`downloads_attempted_until`;
+    the caller only ever moves it forward); only while `run_id` holds the lease (False
+    otherwise: nothing written)."""
+    actions: list[Action] = [CompanyModel.sync_progress.set(progress)]
+    if attempted_until is not None:
+        actions.append(CompanyModel.downloads_attempted_until.set(attempted_until))
     try:
-        CompanyModel(cif=cif).update(actions=[CompanyModel.sync_progress.set(progress)],
-                                     condition=CompanyModel.lease_owner == run_id)
+        CompanyModel(cif=cif).update(actions=actions, condition=CompanyModel.lease_owner == run_id)
     except UpdateError as error:
         if condition_failed(error):
             return False

@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
@@ -33,7 +32,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.domain.reviews import REVIEWED_KIND, ReviewState, StateChanged, review_key
 from chalicelib.settings import Settings
 from chalicelib.storage import companies, reviews
-from chalicelib.storage.models import DocumentModel, LimitCounterModel
+from chalicelib.storage.models import DocumentModel, LimitCounterModel, shared_connection
 
 # What services and views see of a document item: they read its attributes, and only this
 # repository writes it.
@@ -82,6 +81,13 @@ class _Refused(Exception):
         self.step = step
 
 
+class _Unread:
+    """No holder was read by the caller."""
+
+
+UNREAD = _Unread()
+
+
 def wins(holder: UploadHolder | None, message_id: str, verified: bool) -> bool:
     """Whether a document of this message may become the upload's live one: nobody holds the
     upload, or an unverified original holds it and this one verified."""
@@ -93,8 +99,8 @@ class DocumentRepository:
         # One transaction at a time per process: DynamoDB's are atomic, but moto's are not
         # under concurrency (the count would drift locally); the cost is a few ms per message.
         self._record_lock = threading.Lock()
-        # One connection (one botocore client) for every transaction of the process.
-        self._connection = Connection(region=settings.region, host=settings.aws_endpoint_url)
+        # The models' one connection (one botocore client for the whole process).
+        self._connection = shared_connection()
 
     # -- message claims -------------------------------------------------------------------------
 
@@ -167,16 +173,21 @@ class DocumentRepository:
 
     # -- recording ------------------------------------------------------------------------------
 
-    def record(self, fields: Mapping[str, Any], sha256: str) -> Recorded:
+    def record(self, fields: Mapping[str, Any], sha256: str,
+               holder: UploadHolder | _Unread | None = UNREAD) -> Recorded:
         """Record a document whose objects are in S3 (its message claimed for `sha256`):
         new, replacing an unverified holder of its upload, or not at all (already recorded by
-        an earlier attempt, or a duplicate of the upload's live document)."""
+        an earlier attempt, or a duplicate of the upload's live document). `holder`: the
+        upload's holder as the caller read it (saves reading it again; the transaction's
+        condition on the upload claim turns away a holder that changed since)."""
         document = DocumentModel(**{**_review_defaults(fields), **fields})
         verified = document.signature_status == "valid"
         cif, kind, message_id = document.cif, document.kind, document.message_id
         skip_missing_old = False
-        for _ in range(RECORD_ATTEMPTS):
-            holder = self.upload_holder(cif, document.upload_index, kind)
+        for attempt in range(RECORD_ATTEMPTS):
+            if attempt or isinstance(holder, _Unread):
+                holder = self.upload_holder(cif, document.upload_index, kind)
+            assert not isinstance(holder, _Unread)
             if holder is not None and holder.message_id == message_id:
                 self.mark_message_archived(cif, message_id)
                 return Recorded(holder.sk, "already")

@@ -94,8 +94,9 @@ def _unless_condition_failed(error: UpdateError) -> None:
 def lease_tokens(key: str, wanted: int, bucket: Bucket, now: float) -> tuple[int, float]:
     """Take up to `wanted` tokens of the shared bucket at `now` (epoch seconds): (granted,
     seconds to wait when none). One conditional write when the bucket is busy and has the
-    tokens; a consistent read and a compare-and-set otherwise. The TAT is kept in `tally`, in
-    whole microseconds (an integer compares exactly in a condition; a float may not)."""
+    tokens; two when it was idle (full: the busy write fails, the idle one sets the TAT); a
+    consistent read and a compare-and-set otherwise. The TAT is kept in `tally`, in whole
+    microseconds (an integer compares exactly in a condition; a float may not)."""
     rate = bucket.rate_per_s
     wanted = max(1, min(wanted, bucket.burst))
     item = LimitCounterModel(counter_key=key)
@@ -105,6 +106,13 @@ def lease_tokens(key: str, wanted: int, bucket: Bucket, now: float) -> tuple[int
                              LimitCounterModel.expires_at.set(expires)],
                     condition=LimitCounterModel.tally.between(
                         _micros(now), _micros(now + (bucket.burst - wanted) / rate)))
+        return wanted, 0.0
+    except UpdateError as error:
+        _unless_condition_failed(error)
+    try:  # idle bucket (TAT behind now, or never used): it is full, the block starts now
+        item.update(actions=[LimitCounterModel.tally.set(_micros(now + wanted / rate)),
+                             LimitCounterModel.expires_at.set(expires)],
+                    condition=LimitCounterModel.tally.does_not_exist() | (LimitCounterModel.tally < _micros(now)))
         return wanted, 0.0
     except UpdateError as error:
         _unless_condition_failed(error)

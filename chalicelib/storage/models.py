@@ -21,6 +21,7 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
     VersionAttribute,
 )
+from pynamodb.connection import Connection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
@@ -158,6 +159,10 @@ class CompanyModel(Model):
     # The running run's counts so far (started_at, listed, new, already, failed): written by the
     # lease holder every few messages, removed with the lease (storage/companies.py).
     sync_progress: MapAttribute[str, Any] = MapAttribute(null=True)
+    # The newest creation time of a message any run has started downloading: a message created
+    # later has never been downloaded, so its first download needs no per-message counter
+    # (services/sync.py; written with the progress, before each batch, by the lease holder).
+    downloads_attempted_until = UTCDateTimeAttribute(null=True)
     document_count = NumberAttribute(default=0)
     # Per-kind document counts (the Documents page's exact totals), kept with document_count.
     count_received = NumberAttribute(null=True)
@@ -826,15 +831,31 @@ ALL_MODELS: tuple[type[Model], ...] = (
 )
 
 
+_shared: list[Connection] = []  # the connection bind_models made last
+SHARED_POOL = 25  # HTTP connections of the shared client (a sync run's download threads and more)
+
+
 def bind_models(settings: Settings) -> None:
-    """Point every model at its table in this deployment (idempotent)."""
+    """Point every model at its table in this deployment (idempotent). Every model talks
+    through one pynamodb Connection: pynamodb gives each model its own botocore session and
+    client, about 10 MiB of parsed service data each (12 models), created at first use."""
     dynamodb_errors.install()  # throttles become ServiceBusy for every pynamodb call
+    shared = Connection(region=settings.region, host=settings.aws_endpoint_url, max_pool_connections=SHARED_POOL)
     for model in ALL_MODELS:
         meta = cast("type[_Meta]", model.Meta)  # pynamodb types Meta as its protocol; ours add settings_field
         meta.table_name = getattr(settings, meta.settings_field)
         meta.region = settings.region
         meta.host = settings.aws_endpoint_url
-        model._connection = None  # rebuilt lazily with the new table, region and endpoint
+        model._connection = None  # rebuilt with the new table, region and endpoint
+        table = model._get_connection()
+        shared.add_meta_table(table.connection.get_meta_table(meta.table_name))
+        table.connection = shared  # its client is made at the first call, as before
+    _shared[:] = [shared]
+
+
+def shared_connection() -> Connection:
+    """The one pynamodb Connection of every model (for transactions: storage/documents.py)."""
+    return _shared[0]
 
 
 def ttl_attribute_name(model: type[Model]) -> str | None:

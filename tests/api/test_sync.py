@@ -6,9 +6,13 @@ from __future__ import annotations
 import json
 import os
 import random
+import signal
+import subprocess
+import sys
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import requests
@@ -491,3 +495,143 @@ def test_a_running_sync_publishes_its_counts_in_the_company_view(sandbox, fresh_
     assert live() is None
     listed = user.call("GET", "/companies").json()["companies"]
     assert next(c for c in listed if c["cif"] == cif)["sync_in_progress"] is None
+
+
+
+def test_a_run_decrypts_the_token_once_and_asks_for_pdfs_ten_to_a_send(sandbox, new_user_module, fresh_cif, world):
+    """Per run, not per ANAF call: one KMS Decrypt (and one credential read). Render requests
+    leave after each batch of downloads, ten to a SendMessageBatch, not one call per invoice.
+    Counted on the worker's clients, over moto's server."""
+    from chalicelib.services import sync
+    user, cif = new_user_module(), fresh_cif()
+    user.call("POST", "/companies", json={"cif": cif})
+    assert authorize(user, cif, issue_certificate(sandbox.url, [cif]))["anaf"] == "connected"
+    sandbox.arrive(kind="invoice", seller_cif=world["partners"][0]["cif"], buyer_cif=cif, count=sync.BATCH)
+    calls: list[str] = []
+
+    def count(event_name: str, **_kwargs) -> None:
+        calls.append(event_name.split(".", 1)[1])  # "kms.Decrypt", "sqs.SendMessageBatch", ...
+
+    clients = [aws_client(dependencies.settings(), "kms"), aws_client(dependencies.settings(), "sqs")]
+    for client in clients:
+        client.meta.events.register("before-call", count)
+    try:
+        outcome = run_sync(cif)
+    finally:
+        for client in clients:
+            client.meta.events.unregister("before-call", count)
+    assert outcome.result == "complete" and outcome.stats.new == sync.BATCH  # one batch of invoices
+    assert outcome.stats.anaf_calls > outcome.stats.new  # a list and a download per message
+    assert calls.count("kms.Decrypt") == 1
+    assert calls.count("sqs.SendMessageBatch") == -(-sync.BATCH // 10)
+    assert "sqs.SendMessage" not in calls
+
+
+KILLED_BETWEEN_ARCHIVING_AND_ASKING = """
+import os, signal, sys
+from chalicelib import dependencies
+from chalicelib.storage.queues import WorkQueues
+real = WorkQueues.send_many
+def send_many(self, key, bodies):
+    if key == "render":  # the batch is archived; the process dies before its PDFs are asked for
+        os.kill(os.getpid(), signal.SIGKILL)
+    return real(self, key, bodies)
+WorkQueues.send_many = send_many
+dependencies.company_sync(lambda: 900.0).run(sys.argv[1], "test")
+"""
+
+
+def _render_requests(settings, cif: str) -> set[str]:
+    """The render queue's requests for this company (taken off the queue)."""
+    sqs = aws_client(settings, "sqs")
+    url = dependencies.work_queues().url("render")
+    sks: set[str] = set()
+    while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+        sks |= {json.loads(m["Body"])["sk"] for m in batch if json.loads(m["Body"])["cif"] == cif}
+        sqs.delete_message_batch(QueueUrl=url, Entries=[
+            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(batch)])
+    return sks
+
+
+def test_a_worker_killed_between_archiving_and_asking_for_pdfs_leaves_no_invoice_without_one(
+        sandbox, new_user_module, fresh_cif, world, settings):
+    """Render requests go out per batch: a worker process killed (SIGKILL) after archiving a
+    batch and before sending its requests leaves invoices "pending" with nobody asked; the next
+    run sees the dead run's progress on the company and asks for every one of them."""
+    user, cif = new_user_module(), fresh_cif()
+    user.call("POST", "/companies", json={"cif": cif})
+    assert authorize(user, cif, issue_certificate(sandbox.url, [cif]))["anaf"] == "connected"
+    sandbox.arrive(kind="invoice", seller_cif=world["partners"][0]["cif"], buyer_cif=cif, count=5)
+    _render_requests(settings, cif)
+    killed = subprocess.run([sys.executable, "-c", KILLED_BETWEEN_ARCHIVING_AND_ASKING, cif], check=False,
+                            cwd=Path(__file__).resolve().parents[2], env=dict(os.environ), timeout=300)
+    assert killed.returncode == -signal.SIGKILL
+    archived = {d.sk for d in DocumentModel.query(cif, consistent_read=True)}
+    assert len(archived) == 5
+    assert all(d.pdf_status == "pending" for d in DocumentModel.query(cif, consistent_read=True))
+    assert _render_requests(settings, cif) == set()  # nobody asked for them
+
+    # The dead run's lease expires; the next run archives nothing new and asks for the PDFs.
+    CompanyModel(cif=cif).update(actions=[CompanyModel.lease_until.set(datetime.now(UTC) - timedelta(seconds=1))])
+    outcome = run_sync(cif)
+    assert outcome.result == "complete" and outcome.stats.new == 0 and outcome.stats.already == 5
+    assert _render_requests(settings, cif) == archived
+    # A run after a clean one asks for nothing again.
+    assert run_sync(cif).result == "complete"
+    assert _render_requests(settings, cif) == set()
+
+
+def _downloads_at_anaf(sandbox: Sandbox, message_id: str) -> int:
+    """How many times ANAF (the sandbox) served this message today."""
+    daily = sandbox.admin("GET", "limits")["daily"]
+    return sum(c["used"] for c in daily if c["kind"] == "descarcare" and c["key"] == message_id)
+
+
+def _download_counters(message_ids: list[str]) -> dict[str, int]:
+    """Our per-message daily download counters (Limits table) of these messages."""
+    from chalicelib.storage.models import LimitCounterModel
+    counters: dict[str, int] = {}
+    for item in LimitCounterModel.scan(LimitCounterModel.counter_key.startswith("download#")):
+        message_id = item.counter_key.split("#")[1]
+        if message_id in message_ids:
+            counters[message_id] = int(item.tally)
+    return counters
+
+
+def test_first_downloads_write_no_per_message_counter_and_a_failing_one_stops_at_anafs_ten(
+        sandbox, new_user_module, fresh_cif, world):
+    """ANAF serves a message at most 10 times a day. A message created after the company's
+    download mark was never downloaded: its first download writes no counter (one mark per
+    batch instead of one counter per message). A message that keeps failing is counted from
+    its second download and stops at ANAF's ten, refused by our budget, never by ANAF."""
+    user, cif = new_user_module(), fresh_cif()
+    user.call("POST", "/companies", json={"cif": cif})
+    assert authorize(user, cif, issue_certificate(sandbox.url, [cif]))["anaf"] == "connected"
+    sandbox.arrive(kind="invoice", seller_cif=world["partners"][0]["cif"], buyer_cif=cif, count=3)
+    first = run_sync(cif)
+    assert first.result == "complete" and first.stats.new == 3
+    ids = [d.message_id for d in DocumentModel.query(cif)]
+    assert _download_counters(ids) == {}  # three first downloads, no counter
+    assert CompanyModel.get(cif, consistent_read=True).downloads_attempted_until is not None
+
+    # ANAF's creation times are whole minutes: a message of the mark's own minute is counted
+    # (it may have been downloaded); this one comes a minute later.
+    offset = sandbox.admin("GET", "clock")["offset_s"]
+    sandbox.admin("POST", "clock", json={"advance_s": -60})
+    try:
+        sandbox.admin("POST", "invoices", json={"kind": "invoice", "seller_cif": world["partners"][0]["cif"],
+                                                "buyer_cif": cif, "count": 1})
+    finally:
+        sandbox.admin("POST", "clock", json={"advance_s": offset - sandbox.admin("GET", "clock")["offset_s"]})
+    sandbox.fault(kind="corrupt_zip", path="/prod/FCTEL/rest/descarcare", count=20)
+    try:
+        outcomes = [run_sync(cif) for _ in range(12)]
+    finally:
+        sandbox.clear_faults()
+    assert all(o.result == "partial" for o in outcomes)
+    failing = next(m["id"] for m in sandbox.admin("GET", "messages", params={"cif": cif, "limit": 100})["messages"]
+                   if m["id"] not in ids)
+    assert _downloads_at_anaf(sandbox, failing) == 10  # ANAF's daily number, never passed
+    assert _download_counters([failing]) == {failing: 9}  # the first one was not counted
+    assert [o.stats.errors.get("downloads_per_message", 0) for o in outcomes[10:]] == [1, 1]
+    assert all(o.stats.anaf_calls == 1 for o in outcomes[10:])  # the list only: no 11th download
