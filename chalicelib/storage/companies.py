@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
@@ -144,13 +145,7 @@ def release_lease(cif: str, run_id: str, *, now: datetime, result: str, covered_
         actions.append(CompanyModel.consecutive_failures.add(1))
     if next_at is not None:
         actions += _schedule(cif, next_at)
-    try:
-        CompanyModel(cif=cif).update(actions=actions, condition=CompanyModel.lease_owner == run_id)
-    except UpdateError as error:
-        if condition_failed(error):
-            return False
-        raise
-    return True
+    return _updated_if(cif, actions, CompanyModel.lease_owner == run_id)
 
 
 def record_progress(cif: str, run_id: str, progress: dict[str, Any],
@@ -162,25 +157,12 @@ def record_progress(cif: str, run_id: str, progress: dict[str, Any],
     actions: list[Action] = [CompanyModel.sync_progress.set(progress)]
     if attempted_until is not None:
         actions.append(CompanyModel.downloads_attempted_until.set(attempted_until))
-    try:
-        CompanyModel(cif=cif).update(actions=actions, condition=CompanyModel.lease_owner == run_id)
-    except UpdateError as error:
-        if condition_failed(error):
-            return False
-        raise
-    return True
+    return _updated_if(cif, actions, CompanyModel.lease_owner == run_id)
 
 
 def schedule_next(cif: str, at: datetime, *, planned: datetime) -> bool:
     """Move the next sync from `planned` to `at`; False when someone moved it first."""
-    try:
-        CompanyModel(cif=cif).update(actions=[CompanyModel.next_sync_at.set(at)],
-                                     condition=CompanyModel.next_sync_at == planned)
-    except UpdateError as error:
-        if condition_failed(error):
-            return False
-        raise
-    return True
+    return _updated_if(cif, [CompanyModel.next_sync_at.set(at)], CompanyModel.next_sync_at == planned)
 
 
 def stop_syncing(cif: str, authorization_state: str | None = None) -> None:
@@ -245,13 +227,7 @@ def change_licence(seen: Company, licence: str, *, changed_by: str, now: datetim
     condition = CompanyModel.licence == seen.licence
     condition &= (CompanyModel.next_sync_at == seen.next_sync_at if seen.next_sync_at
                   else CompanyModel.next_sync_at.does_not_exist())
-    try:
-        CompanyModel(cif=seen.cif).update(actions=actions, condition=condition)
-    except UpdateError as error:
-        if condition_failed(error):
-            return False
-        raise
-    return True
+    return _updated_if(seen.cif, actions, condition)
 
 
 # -- settings and counters -----------------------------------------------------------------------
@@ -332,16 +308,21 @@ def _set_rules(seen: Company, rules: list[NotificationRule]) -> bool:
     condition = (CompanyModel.notification_rules.does_not_exist() if not before
                  else CompanyModel.notification_rules == list(seen.notification_rules or []))
     action = CompanyModel.notification_rules.set(rules) if rules else CompanyModel.notification_rules.remove()
-    try:
-        CompanyModel(cif=seen.cif).update(actions=[action], condition=CompanyModel.cif.exists() & condition)
-    except UpdateError as error:
-        if condition_failed(error):
-            return False
-        raise
-    return True
+    return _updated_if(seen.cif, [action], CompanyModel.cif.exists() & condition)
 
 
 def unsubscribe_routed(cif: str, email: str) -> None:
     """A routed address unsubscribed from the company's rules (kept: the rules skip it)."""
     CompanyModel(cif=cif).update(actions=[CompanyModel.routed_unsubscribed.add({email})],
                                  condition=CompanyModel.cif.exists())
+
+
+def _updated_if(cif: str, actions: list[Action], condition: Condition) -> bool:
+    """Apply `actions` to the company when `condition` holds; False (nothing written) when not."""
+    try:
+        CompanyModel(cif=cif).update(actions=actions, condition=condition)
+    except UpdateError as error:
+        if condition_failed(error):
+            return False
+        raise
+    return True
