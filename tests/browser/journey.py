@@ -158,6 +158,7 @@ SIGNED_IN = [
     Stop("rezultat-anaf-autentificat", "/autorizare-anaf?anaf=connected&cif={cif}"),
     Stop("404-autentificat", "/nu-exista"),
     Stop("export-contabilitate", "/companii/{cif}/contabilitate", finish_a_saga_export, needs_export_worker=True),
+    Stop("mesaje-furnizori", "/companii/{owned}/mesaje-furnizori"),
 ]
 
 
