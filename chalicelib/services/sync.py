@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -308,20 +308,24 @@ class CompanySync:
                 batch = pending[offset:offset + step]
                 progress.update(stats, attempting=_newest(batch))  # no write when already moved
                 firsts = [progress.first_download(m) for m in batch]
-                downloads = pool.map(lambda m, f: self._one(client, cif, m, first=f), batch, firsts)
-                recorded: list[Archived] = []
+                downloads = [pool.submit(self._one, client, cif, message, first=first)
+                             for message, first in zip(batch, firsts, strict=True)]
                 try:
-                    for message, done in zip(batch, downloads, strict=True):
+                    for message, download in zip(batch, downloads, strict=True):
+                        done = download.result()
                         if not done.archived:
                             failed.append(message.created_at)
-                        if done.recorded is not None:
-                            recorded.append(done.recorded)
                         stats.add(done)
                 finally:
-                    # The batch's PDFs, ten to a SendMessageBatch, also when a download raised.
+                    # The batch's PDFs, ten to a SendMessageBatch, also when a download raised:
+                    # the batch's other downloads finish regardless, and what they recorded is
+                    # asked for too (a raise releases the lease, so no later run would know).
                     # A worker killed before this leaves its invoices "pending": the next run
                     # asks for them (_ask_waiting_pdfs), and a rendered PDF queues its copy to
                     # the company's own bucket again (render worker).
+                    wait(downloads)
+                    recorded = [d.result().recorded for d in downloads
+                                if d.exception() is None and d.result().recorded is not None]
                     queue_renders(self._queues, cif, recorded)
                     queue_deliveries(self._queues, cif, recorded)  # the company's own bucket, if any
                 if any(error == "calls_per_minute" for error in stats.errors):

@@ -581,6 +581,50 @@ def test_a_worker_killed_between_archiving_and_asking_for_pdfs_leaves_no_invoice
     assert _render_requests(settings, cif) == set()
 
 
+def test_a_download_that_raises_still_asks_for_the_pdfs_its_batch_recorded(
+        sandbox, new_user_module, fresh_cif, world, settings, monkeypatch):
+    """A raise in one download ends the run (and releases its lease, so no later run knows to
+    ask again), while the batch's other downloads finish and record their invoices: the run asks
+    for their PDFs all the same, also for those recorded after the failing one in batch order."""
+    from chalicelib.services.sync import CompanySync
+    user, cif = new_user_module(), fresh_cif()
+    user.call("POST", "/companies", json={"cif": cif})
+    assert authorize(user, cif, issue_certificate(sandbox.url, [cif]))["anaf"] == "connected"
+    sandbox.arrive(kind="invoice", seller_cif=world["partners"][0]["cif"], buyer_cif=cif, count=5)
+    _render_requests(settings, cif)
+    # GIVEN the batch's first download fails unexpectedly once the four others have recorded theirs
+    real_download_all, real_one = CompanySync._download_all, CompanySync._one
+    batch_first: dict[str, str] = {}
+    others = {"done": 0}
+    lock, all_others_done = threading.Lock(), threading.Event()
+
+    def download_all(self, client, cif, pending, stats, progress):
+        batch_first["id"] = pending[0].id  # the batch's first: its result is the first one read
+        return real_download_all(self, client, cif, pending, stats, progress)
+
+    def one(self, client, cif, message, **kwargs):
+        if message.id == batch_first["id"]:
+            assert all_others_done.wait(60)
+            raise RuntimeError("a download that failed unexpectedly")
+        try:
+            return real_one(self, client, cif, message, **kwargs)
+        finally:
+            with lock:
+                others["done"] += 1
+                if others["done"] == 4:
+                    all_others_done.set()
+
+    monkeypatch.setattr(CompanySync, "_download_all", download_all)
+    monkeypatch.setattr(CompanySync, "_one", one)
+    # WHEN the run meets it
+    with pytest.raises(RuntimeError):
+        dependencies.company_sync(lambda: 900.0).run(cif, "test")
+    # THEN the four recorded invoices have their PDFs asked for
+    recorded = {d.sk for d in DocumentModel.query(cif, consistent_read=True)}
+    assert len(recorded) == 4
+    assert _render_requests(settings, cif) == recorded
+
+
 def _downloads_at_anaf(sandbox: Sandbox, message_id: str) -> int:
     """How many times ANAF (the sandbox) served this message today."""
     daily = sandbox.admin("GET", "limits")["daily"]
