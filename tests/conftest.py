@@ -29,7 +29,7 @@ import pytest
 from chalicelib import dependencies
 from chalicelib.settings import Settings
 from local.environment import LocalPorts
-from local.stack import LocalStack
+from local.stack import LocalStack, StackError
 
 
 def free_port() -> int:
@@ -42,13 +42,27 @@ def free_ports() -> LocalPorts:
     return LocalPorts(web=free_port(), sandbox=free_port(), moto=free_port())
 
 
+def _started_stack(attempts: int = 3) -> LocalStack:
+    """A stack on free ports, started again on other ports when a child cannot start: a port
+    picked as free can be taken by another process before the child binds it."""
+    for attempt in range(1, attempts + 1):
+        stack = LocalStack(free_ports(), runtime=False, quiet=True)
+        try:
+            stack.start()  # stops what it started when it fails
+        except StackError:
+            if attempt == attempts:
+                raise
+            continue
+        return stack
+    raise AssertionError("no attempt")  # attempts >= 1
+
+
 @pytest.fixture(scope="session")
 def local_stack() -> LocalStack:
     """The product, started as `make run` starts it but without the background runtime (its
     timer would sync companies behind the tests' backs; tests drive the same handlers
     themselves, and test_stack.py runs a full `make run`). This process uses its environment."""
-    stack = LocalStack(free_ports(), runtime=False, quiet=True)
-    stack.start()
+    stack = _started_stack()
     saved = dict(os.environ)
     os.environ.update(stack.environment)
     dependencies.reset()
