@@ -227,6 +227,14 @@ def test_a_worker_killed_mid_message_loses_and_duplicates_nothing(sandbox, spv_c
     company.update(actions=[CompanyModel.lease_until.set(datetime.now(UTC) - timedelta(seconds=1))])
     assert run_sync(cif).result == "complete"
     assert_archive_matches(sandbox, cif)
+    # The retry found the killed worker's objects in place: under Object Lock a second write
+    # would have left a second version kept for ten years.
+    s3 = aws_client(dependencies.settings(), "s3")
+    bucket = dependencies.settings().archive_bucket
+    for document in DocumentModel.query(cif, consistent_read=True):
+        for key in (document.original_key, document.xml_key):
+            versions = s3.list_object_versions(Bucket=bucket, Prefix=key).get("Versions", [])
+            assert [v["Key"] for v in versions] == [key], (document.message_id, key, len(versions))
 
 
 def test_two_workers_never_sync_one_company_at_once(spv_company):
