@@ -1,5 +1,6 @@
 """The company repository's conditional writes, over moto's DynamoDB: a lost condition answers
-False or None (never a pynamodb exception), and nothing is written by the loser."""
+False or None (never a pynamodb exception), and nothing is written by the loser; a throttled
+conditional write is no lost condition (it raises ServiceBusy, so the caller retries)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from pynamodb.connection.base import Connection
+from pynamodb.exceptions import VerboseClientError
 
+from chalicelib.domain.errors import ServiceBusy
 from chalicelib.storage import companies
 
 
@@ -103,3 +107,46 @@ def test_sync_now_is_queued_until_a_run_ends_or_for_15_minutes(cif):
     assert companies.release_lease(cif, "run-a", now=now + timedelta(seconds=30), result="complete",
                                    covered_until=now, anaf_unavailable=False, next_at=None)
     assert sync_activity(companies.get(cif, consistent=True), now + timedelta(minutes=1)) is None
+
+
+def throttle_next(monkeypatch, operation: str) -> list[str]:
+    """DynamoDB throttles the next call of `operation` (as a table over its capacity does); the
+    list receives the operation's name when it fired."""
+    fired: list[str] = []
+    real = Connection._make_api_call
+
+    def throttled(connection, operation_name, operation_kwargs):
+        if operation_name == operation and not fired:
+            fired.append(operation_name)
+            raise VerboseClientError({"Error": {"Code": "ProvisionedThroughputExceededException",
+                                                "Message": "Rate exceeded"}},
+                                     operation_name, {"request_id": "test", "table_name": "test"})
+        return real(connection, operation_name, operation_kwargs)
+
+    monkeypatch.setattr(Connection, "_make_api_call", throttled)
+    return fired
+
+
+def test_a_throttled_conditional_update_raises_service_busy_rather_than_losing_the_lease(cif, monkeypatch):
+    now = datetime.now(UTC)
+    # GIVEN DynamoDB throttles the next update
+    fired = throttle_next(monkeypatch, "UpdateItem")
+    # WHEN a run asks for the free lease, THEN it is told to retry (not that another run holds it)
+    with pytest.raises(ServiceBusy):
+        companies.take_lease(cif, "run-a", now, now + timedelta(minutes=15))
+    assert fired == ["UpdateItem"]
+    # AND the lease is still free for the retry
+    assert companies.take_lease(cif, "run-a", now, now + timedelta(minutes=15)) is not None
+
+
+def test_a_throttled_conditional_create_raises_service_busy_rather_than_answering_registered(settings,
+                                                                                          monkeypatch):
+    cif = "8" + uuid.uuid4().hex[:6]
+    # GIVEN DynamoDB throttles the next put
+    fired = throttle_next(monkeypatch, "PutItem")
+    # WHEN a new company is created, THEN the caller is told to retry (not that the CIF is taken)
+    with pytest.raises(ServiceBusy):
+        companies.create(cif, name="Nouă SRL", address="", registry_number="", public_data={},
+                         now=datetime.now(UTC))
+    assert fired == ["PutItem"]
+    assert companies.get(cif, consistent=True) is None

@@ -15,7 +15,7 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.expressions.update import Action
 
-from chalicelib.storage.dynamodb_errors import condition_failed
+from chalicelib.storage.dynamodb_errors import updated_if
 from chalicelib.storage.models import AccountModel, RecoveryCodeUse
 
 Account = AccountModel  # the record type services read (attributes only)
@@ -215,10 +215,4 @@ def note_two_factor_failures(user_id: str, failures: int, since: datetime, *, en
 
 
 def _conditional(user_id: str, actions: list[Action], condition: Any) -> bool:
-    try:
-        AccountModel(user_id=user_id).update(actions=actions, condition=condition)
-    except UpdateError as error:
-        if condition_failed(error):
-            return False
-        raise
-    return True
+    return updated_if(AccountModel(user_id=user_id), actions, condition)

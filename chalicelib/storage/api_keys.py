@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.update import Action
 
-from chalicelib.storage.dynamodb_errors import condition_failed
+from chalicelib.storage.dynamodb_errors import saved_if, updated_if
 from chalicelib.storage.models import ApiKeyModel
 
 ApiKey = ApiKeyModel  # the record type services read (attributes only)
@@ -34,26 +34,16 @@ def create(key_id: str, cif: str, *, secret_sha256: str, name: str, scopes: list
            now: datetime, expires_on: str | None) -> ApiKey:
     key = ApiKeyModel(key_id=key_id, cif=cif, secret_sha256=secret_sha256, name=name, scopes=set(scopes),
                       created_by=created_by, created_at=now, expires_on=expires_on)
-    try:
-        key.save(condition=ApiKeyModel.key_id.does_not_exist())
-    except PutError as error:
-        if condition_failed(error):
-            raise KeyIdTaken() from error
-        raise
+    if not saved_if(key, ApiKeyModel.key_id.does_not_exist()):
+        raise KeyIdTaken()
     return key
 
 
 def revoke(key_id: str, cif: str, by: str, now: datetime) -> bool:
     """Revoke a key of `cif` once; False when it is not the company's or already revoked."""
-    try:
-        ApiKeyModel(key_id=key_id).update(
-            actions=[ApiKeyModel.revoked_at.set(now), ApiKeyModel.revoked_by.set(by)],
-            condition=(ApiKeyModel.cif == cif) & ApiKeyModel.revoked_at.does_not_exist())
-    except UpdateError as error:
-        if condition_failed(error):
-            return False
-        raise
-    return True
+    return updated_if(ApiKeyModel(key_id=key_id),
+                      [ApiKeyModel.revoked_at.set(now), ApiKeyModel.revoked_by.set(by)],
+                      (ApiKeyModel.cif == cif) & ApiKeyModel.revoked_at.does_not_exist())
 
 
 def note_use(key_id: str, ip: str | None, now: datetime, every: timedelta) -> None:
@@ -61,11 +51,6 @@ def note_use(key_id: str, ip: str | None, now: datetime, every: timedelta) -> No
     write, so parallel requests of the same minute write it once between them."""
     actions: list[Action] = [ApiKeyModel.last_used_at.set(now)]
     actions.append(ApiKeyModel.last_used_ip.set(ip) if ip else ApiKeyModel.last_used_ip.remove())
-    try:
-        ApiKeyModel(key_id=key_id).update(
-            actions=actions,
-            condition=ApiKeyModel.key_id.exists() & (ApiKeyModel.last_used_at.does_not_exist()
-                                                     | (ApiKeyModel.last_used_at <= now - every)))
-    except UpdateError as error:
-        if not condition_failed(error):
-            raise
+    updated_if(ApiKeyModel(key_id=key_id), actions,
+               ApiKeyModel.key_id.exists() & (ApiKeyModel.last_used_at.does_not_exist()
+                                              | (ApiKeyModel.last_used_at <= now - every)))

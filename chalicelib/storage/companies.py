@@ -14,13 +14,13 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.polling import Activity
-from chalicelib.storage.dynamodb_errors import condition_failed
+from chalicelib.storage.dynamodb_errors import saved_if, updated_if
 from chalicelib.storage.models import CompanyModel, LicenceChange, NotificationRule
 
 Company = CompanyModel  # the record type services read (attributes only)
@@ -84,16 +84,10 @@ def create(cif: str, *, name: str, address: str, registry_number: str, public_da
            now: datetime) -> bool:
     """A new company on the free licence, not syncing (no `next_sync_at`: nothing to sync before
     an ANAF authorization exists); False when the CIF is registered already (left as it is)."""
-    try:
-        CompanyModel(cif=cif, name=name, address=address, registry_number=registry_number,
-                     public_data=public_data, public_data_refreshed_at=now, licence="free",
-                     created_at=now, due_shard=None, next_sync_at=None,
-                     ).save(condition=CompanyModel.cif.does_not_exist())
-    except PutError as error:
-        if condition_failed(error):
-            return False
-        raise
-    return True
+    company = CompanyModel(cif=cif, name=name, address=address, registry_number=registry_number,
+                           public_data=public_data, public_data_refreshed_at=now, licence="free",
+                           created_at=now, due_shard=None, next_sync_at=None)
+    return saved_if(company, CompanyModel.cif.does_not_exist())
 
 
 def store_public_data(cif: str, *, name: str, address: str, registry_number: str,
@@ -115,15 +109,10 @@ def store_public_data(cif: str, *, name: str, address: str, registry_number: str
 def take_lease(cif: str, run_id: str, now: datetime, until: datetime) -> Company | None:
     """Lease the company to one sync run until `until`; the company as it is then, or None
     when another run holds an unexpired lease (or the company does not exist)."""
-    try:
-        CompanyModel(cif=cif).update(
-            actions=[CompanyModel.lease_owner.set(run_id), CompanyModel.lease_until.set(until)],
-            condition=CompanyModel.cif.exists() & (CompanyModel.lease_until.does_not_exist()
-                                                   | (CompanyModel.lease_until < now)))
-    except UpdateError as error:
-        if condition_failed(error):
-            return None
-        raise
+    if not _updated_if(cif, [CompanyModel.lease_owner.set(run_id), CompanyModel.lease_until.set(until)],
+                       CompanyModel.cif.exists() & (CompanyModel.lease_until.does_not_exist()
+                                                    | (CompanyModel.lease_until < now))):
+        return None
     return CompanyModel.get(cif, consistent_read=True)
 
 
@@ -175,16 +164,9 @@ def stop_syncing(cif: str, authorization_state: str | None = None) -> None:
 
 def request_manual_sync(cif: str, now: datetime, *, not_since: datetime) -> bool:
     """Note a "sync now"; False when one was noted after `not_since` (too soon)."""
-    try:
-        CompanyModel(cif=cif).update(
-            actions=[CompanyModel.manual_sync_requested_at.set(now)],
-            condition=(CompanyModel.manual_sync_requested_at.does_not_exist()
-                       | (CompanyModel.manual_sync_requested_at < not_since)))
-    except UpdateError as error:
-        if condition_failed(error):
-            return False
-        raise
-    return True
+    return _updated_if(cif, [CompanyModel.manual_sync_requested_at.set(now)],
+                       CompanyModel.manual_sync_requested_at.does_not_exist()
+                       | (CompanyModel.manual_sync_requested_at < not_since))
 
 
 def _schedule(cif: str, at: datetime) -> list[Action]:
@@ -319,10 +301,4 @@ def unsubscribe_routed(cif: str, email: str) -> None:
 
 def _updated_if(cif: str, actions: list[Action], condition: Condition) -> bool:
     """Apply `actions` to the company when `condition` holds; False (nothing written) when not."""
-    try:
-        CompanyModel(cif=cif).update(actions=actions, condition=condition)
-    except UpdateError as error:
-        if condition_failed(error):
-            return False
-        raise
-    return True
+    return updated_if(CompanyModel(cif=cif), actions, condition)

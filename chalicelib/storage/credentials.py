@@ -16,7 +16,7 @@ from datetime import date, datetime
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
-from chalicelib.storage.dynamodb_errors import condition_failed
+from chalicelib.storage.dynamodb_errors import updated_if
 from chalicelib.storage.models import AnafCredentialModel, AuthorizationRequestModel
 
 Credential = AnafCredentialModel  # the record types services read (attributes only)
@@ -65,14 +65,8 @@ def take_refresh_lease(seen: Credential, *, now: datetime, until: datetime) -> b
     changed since `seen`."""
     free = (AnafCredentialModel.refresh_lease_until.does_not_exist()
             | (AnafCredentialModel.refresh_lease_until < now))
-    try:
-        seen.update(actions=[AnafCredentialModel.refresh_lease_until.set(until)],
-                    condition=free)  # pynamodb adds "version unchanged" to the condition
-    except UpdateError as error:
-        if condition_failed(error):
-            return False
-        raise
-    return True
+    # pynamodb adds "version unchanged" to the condition
+    return updated_if(seen, [AnafCredentialModel.refresh_lease_until.set(until)], free)
 
 
 def release_refresh_lease(seen: Credential) -> None:
@@ -91,14 +85,8 @@ def expiring_on(day: date) -> list[str]:
 
 def note_reminder(seen: Credential, which: str) -> bool:
     """Record a reminder before it is sent; False when it was recorded already (another run)."""
-    try:
-        seen.update(actions=[AnafCredentialModel.reminders_sent.add({which})],
-                    condition=~AnafCredentialModel.reminders_sent.contains(which))
-    except UpdateError as error:
-        if condition_failed(error):
-            return False
-        raise
-    return True
+    return updated_if(seen, [AnafCredentialModel.reminders_sent.add({which})],
+                      ~AnafCredentialModel.reminders_sent.contains(which))
 
 
 def _fill(item: AnafCredentialModel, pair: SealedPair) -> None:
@@ -134,12 +122,6 @@ def get_request(key: str) -> AuthorizationRequest | None:
 
 def mark_used(key: str, now: datetime) -> bool:
     """Spend a request; False when it was spent already (a replay, or a race lost)."""
-    try:
-        AuthorizationRequestModel(request_key=key).update(
-            actions=[AuthorizationRequestModel.used_at.set(now)],
-            condition=AuthorizationRequestModel.used_at.does_not_exist())
-    except UpdateError as error:
-        if condition_failed(error):
-            return False
-        raise
-    return True
+    return updated_if(AuthorizationRequestModel(request_key=key),
+                      [AuthorizationRequestModel.used_at.set(now)],
+                      AuthorizationRequestModel.used_at.does_not_exist())

@@ -25,13 +25,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.reviews import REVIEWED_KIND, ReviewState, StateChanged, review_key
 from chalicelib.settings import Settings
 from chalicelib.storage import companies, reviews
+from chalicelib.storage.dynamodb_errors import saved_if, updated_if
 from chalicelib.storage.models import DocumentModel, LimitCounterModel, shared_connection
 
 # What services and views see of a document item: they read its attributes, and only this
@@ -110,12 +111,8 @@ class DocumentRepository:
         bytes claimed it. A claim of the same bytes is a retry: it goes on."""
         claim = LimitCounterModel(counter_key=message_key(cif, message_id), claim_state="claimed",
                                   content_sha256=sha256)
-        try:
-            claim.save(condition=LimitCounterModel.counter_key.does_not_exist())
+        if saved_if(claim, LimitCounterModel.counter_key.does_not_exist()):
             return True
-        except PutError as error:
-            if error.cause_response_code != "ConditionalCheckFailedException":
-                raise
         held = LimitCounterModel.get(claim.counter_key, consistent_read=True)
         return held.claim_state == "claimed" and held.content_sha256 == sha256
 
@@ -317,13 +314,7 @@ class DocumentRepository:
 
     @staticmethod
     def _mark_one(cif: str, sk: str, actions: list[Action]) -> bool:
-        try:
-            DocumentModel(cif=cif, sk=sk).update(actions=actions, condition=DocumentModel.sk.exists())
-            return True
-        except UpdateError as error:
-            if error.cause_response_code != "ConditionalCheckFailedException":
-                raise
-            return False
+        return updated_if(DocumentModel(cif=cif, sk=sk), actions, DocumentModel.sk.exists())
 
     # -- the PDF ----------------------------------------------------------------------------------
 
@@ -378,16 +369,11 @@ class DocumentRepository:
         changed = 0
         for document in DocumentModel.query(cif, filter_condition=(DocumentModel.kind == REVIEWED_KIND)
                                             & DocumentModel.review_state.does_not_exist(), page_size=200):
-            try:
-                DocumentModel(cif=cif, sk=document.sk).update(actions=[
-                    DocumentModel.review_state.set(ReviewState.TO_REVIEW.value),
-                    DocumentModel.cif_review.set(review_key(cif, ReviewState.TO_REVIEW))],
-                    condition=DocumentModel.sk.exists() & DocumentModel.review_state.does_not_exist())
-            except UpdateError as error:
-                if error.cause_response_code != "ConditionalCheckFailedException":
-                    raise
-                continue  # reviewed meanwhile
-            changed += 1
+            if updated_if(DocumentModel(cif=cif, sk=document.sk),
+                          [DocumentModel.review_state.set(ReviewState.TO_REVIEW.value),
+                           DocumentModel.cif_review.set(review_key(cif, ReviewState.TO_REVIEW))],
+                          DocumentModel.sk.exists() & DocumentModel.review_state.does_not_exist()):
+                changed += 1  # else reviewed meanwhile
         return changed
 
 

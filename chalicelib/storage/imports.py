@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import DoesNotExist
 
+from chalicelib.storage.dynamodb_errors import updated_if
 from chalicelib.storage.models import ImportFileResult, ImportModel
 
 STATES = ("awaiting_upload", "queued", "running", "done", "failed")
@@ -108,14 +109,8 @@ def fail(job: ImportJob, code: str, message: str, now: datetime) -> bool:
 
 
 def _update(job: ImportJob, actions: list, condition: object) -> bool:
-    try:
-        ImportModel(cif=job.cif, import_id=job.import_id).update(
-            actions=actions, condition=ImportModel.import_id.exists() & condition)
-    except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return updated_if(ImportModel(cif=job.cif, import_id=job.import_id), actions,
+                      ImportModel.import_id.exists() & condition)
 
 
 def _stored(result: FileResult) -> ImportFileResult:

@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.expressions.update import Action
 
 from chalicelib.domain.integrity import KINDS, Problem, SyncWindow
 from chalicelib.storage import companies, sync_runs
 from chalicelib.storage.documents import Document, DocumentRepository
+from chalicelib.storage.dynamodb_errors import saved_if, updated_if
 from chalicelib.storage.models import IntegrityProblem, IntegrityRunModel
 
 # What the services see of a run (they never import a pynamodb model themselves).
@@ -66,12 +66,8 @@ def create(cif: str, reason: str, requested_by: str | None, now: datetime) -> In
         raise RunInProgress()
     run = IntegrityRunModel(cif=cif, run_id=new_run_id(now), state="queued", reason=reason,
                             requested_by=requested_by, created_at=now, updated_at=now)
-    try:
-        run.save(condition=IntegrityRunModel.run_id.does_not_exist())
-    except PutError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            raise RunInProgress() from error
-        raise
+    if not saved_if(run, IntegrityRunModel.run_id.does_not_exist()):
+        raise RunInProgress()
     return run
 
 
@@ -97,15 +93,9 @@ def progress_of(run: IntegrityRunModel) -> Progress:
 
 def take_lease(run: IntegrityRunModel, now: datetime, until: datetime) -> bool:
     """Claim the run for this worker; False while another worker holds it or it is finished."""
-    try:
-        run.update(actions=[IntegrityRunModel.lease_until.set(until), IntegrityRunModel.updated_at.set(now)],
-                   condition=IntegrityRunModel.state.is_in(*ACTIVE_STATES)
-                   & (IntegrityRunModel.lease_until.does_not_exist() | (IntegrityRunModel.lease_until < now)))
-    except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return updated_if(run, [IntegrityRunModel.lease_until.set(until), IntegrityRunModel.updated_at.set(now)],
+                      IntegrityRunModel.state.is_in(*ACTIVE_STATES)
+                      & (IntegrityRunModel.lease_until.does_not_exist() | (IntegrityRunModel.lease_until < now)))
 
 
 def release_lease(run: IntegrityRunModel) -> None:

@@ -13,10 +13,10 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime, timedelta
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.domain.call_bucket import Bucket, lease
-from chalicelib.storage.dynamodb_errors import condition_failed
+from chalicelib.storage.dynamodb_errors import updated_if
 from chalicelib.storage.models import LimitCounterModel
 
 # -- budgets: a counter with a ceiling -----------------------------------------------------------
@@ -24,17 +24,10 @@ from chalicelib.storage.models import LimitCounterModel
 def add_within(key: str, amount: int, limit: int, expires: datetime) -> bool:
     """Add `amount` to a counter unless that would pass `limit`; False when it would. The
     counter expires (TTL) a day after `expires`."""
-    try:
-        LimitCounterModel(counter_key=key).update(
-            actions=[LimitCounterModel.tally.add(amount),
-                     LimitCounterModel.expires_at.set(expires + timedelta(days=1))],
-            condition=(LimitCounterModel.tally.does_not_exist()
-                       | (LimitCounterModel.tally <= limit - amount)))
-    except UpdateError as error:
-        if condition_failed(error):
-            return False
-        raise
-    return True
+    return updated_if(LimitCounterModel(counter_key=key),
+                      [LimitCounterModel.tally.add(amount),
+                       LimitCounterModel.expires_at.set(expires + timedelta(days=1))],
+                      LimitCounterModel.tally.does_not_exist() | (LimitCounterModel.tally <= limit - amount))
 
 
 # -- rate limits: windows ------------------------------------------------------------------------
@@ -49,13 +42,10 @@ def take_in_window(counter_key: str, *, per: timedelta, limit: int, now: datetim
     taken, else the seconds until the window closes (at least 1)."""
     counter = LimitCounterModel(counter_key=counter_key)
     for _ in range(3):  # parallel requests may open the window or give units back meanwhile
-        try:  # within an open window, below the limit: one more
-            counter.update(
-                actions=[LimitCounterModel.tally.add(1)],
-                condition=(LimitCounterModel.noted_at > now) & (LimitCounterModel.tally < limit))
+        # within an open window, below the limit: one more
+        if updated_if(counter, [LimitCounterModel.tally.add(1)],
+                      (LimitCounterModel.noted_at > now) & (LimitCounterModel.tally < limit)):
             return None
-        except UpdateError as error:
-            _unless_condition_failed(error)
         try:
             current = LimitCounterModel.get(counter_key, consistent_read=True)
         except DoesNotExist:
@@ -64,29 +54,18 @@ def take_in_window(counter_key: str, *, per: timedelta, limit: int, now: datetim
             if current.tally < limit:
                 continue  # a unit was given back since
             return max(1, math.ceil((current.noted_at - now).total_seconds()))
-        try:  # no window, or it has closed: open a new one with this unit
-            counter.update(
-                actions=[LimitCounterModel.tally.set(1), LimitCounterModel.noted_at.set(now + per),
-                         LimitCounterModel.expires_at.set(now + per + per)],
-                condition=LimitCounterModel.noted_at.does_not_exist() | (LimitCounterModel.noted_at <= now))
-            return None
-        except UpdateError as error:
-            _unless_condition_failed(error)  # opened by a parallel request: count in it
+        # no window, or it has closed: open a new one with this unit
+        if updated_if(counter, [LimitCounterModel.tally.set(1), LimitCounterModel.noted_at.set(now + per),
+                                LimitCounterModel.expires_at.set(now + per + per)],
+                      LimitCounterModel.noted_at.does_not_exist() | (LimitCounterModel.noted_at <= now)):
+            return None  # else opened by a parallel request meanwhile: count in it
     return 1
 
 
 def give_back(counter_key: str) -> None:
     """Return one unit taken (never below zero)."""
-    try:
-        LimitCounterModel(counter_key=counter_key).update(actions=[LimitCounterModel.tally.add(-1)],
-                                                          condition=LimitCounterModel.tally > 0)
-    except UpdateError as error:
-        _unless_condition_failed(error)
-
-
-def _unless_condition_failed(error: UpdateError) -> None:
-    if not condition_failed(error):
-        raise error
+    updated_if(LimitCounterModel(counter_key=counter_key), [LimitCounterModel.tally.add(-1)],
+               LimitCounterModel.tally > 0)
 
 
 # -- the ANAF call bucket: one number, its theoretical arrival time (domain/call_bucket.py) ------
@@ -101,21 +80,16 @@ def lease_tokens(key: str, wanted: int, bucket: Bucket, now: float) -> tuple[int
     wanted = max(1, min(wanted, bucket.burst))
     item = LimitCounterModel(counter_key=key)
     expires = datetime.fromtimestamp(now, UTC) + timedelta(days=1)
-    try:  # busy bucket (TAT ahead of now) with room for the block: move the TAT on
-        item.update(actions=[LimitCounterModel.tally.add(_micros(wanted / rate)),
-                             LimitCounterModel.expires_at.set(expires)],
-                    condition=LimitCounterModel.tally.between(
-                        _micros(now), _micros(now + (bucket.burst - wanted) / rate)))
+    # busy bucket (TAT ahead of now) with room for the block: move the TAT on
+    if updated_if(item, [LimitCounterModel.tally.add(_micros(wanted / rate)),
+                         LimitCounterModel.expires_at.set(expires)],
+                  LimitCounterModel.tally.between(_micros(now), _micros(now + (bucket.burst - wanted) / rate))):
         return wanted, 0.0
-    except UpdateError as error:
-        _unless_condition_failed(error)
-    try:  # idle bucket (TAT behind now, or never used): it is full, the block starts now
-        item.update(actions=[LimitCounterModel.tally.set(_micros(now + wanted / rate)),
-                             LimitCounterModel.expires_at.set(expires)],
-                    condition=LimitCounterModel.tally.does_not_exist() | (LimitCounterModel.tally < _micros(now)))
+    # idle bucket (TAT behind now, or never used): it is full, the block starts now
+    if updated_if(item, [LimitCounterModel.tally.set(_micros(now + wanted / rate)),
+                         LimitCounterModel.expires_at.set(expires)],
+                  LimitCounterModel.tally.does_not_exist() | (LimitCounterModel.tally < _micros(now))):
         return wanted, 0.0
-    except UpdateError as error:
-        _unless_condition_failed(error)
     for _ in range(5):  # parallel workers may move the TAT between our read and our write
         try:
             stored: int | None = int(LimitCounterModel.get(key, consistent_read=True).tally)
@@ -126,12 +100,9 @@ def lease_tokens(key: str, wanted: int, bucket: Bucket, now: float) -> tuple[int
             return 0, answer.wait_s
         unchanged = (LimitCounterModel.tally.does_not_exist() if stored is None
                      else LimitCounterModel.tally == stored)
-        try:
-            item.update(actions=[LimitCounterModel.tally.set(_micros(answer.tat)),
-                                 LimitCounterModel.expires_at.set(expires)], condition=unchanged)
+        if updated_if(item, [LimitCounterModel.tally.set(_micros(answer.tat)),
+                             LimitCounterModel.expires_at.set(expires)], unchanged):
             return answer.granted, 0.0
-        except UpdateError as error:
-            _unless_condition_failed(error)
     return 0, 1 / rate
 
 

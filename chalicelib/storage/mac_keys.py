@@ -8,11 +8,11 @@ once and keeps it in memory. No extra setting or resource: KMS and the table alr
 
 from __future__ import annotations
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.settings import Settings
 from chalicelib.storage.aws import aws_client, translated_errors
-from chalicelib.storage.dynamodb_errors import condition_failed
+from chalicelib.storage.dynamodb_errors import updated_if
 from chalicelib.storage.models import LimitCounterModel
 
 
@@ -38,15 +38,11 @@ class MacKeys:
         with translated_errors("kms"):
             wrapped = self._kms.generate_data_key(KeyId=self._key_id, KeySpec="AES_256",
                                                   EncryptionContext={"purpose": purpose})["CiphertextBlob"]
-        try:  # an update: this item has no expiry (the table's TTL attribute stays unset)
-            LimitCounterModel(counter_key=f"key#{purpose}").update(
-                actions=[LimitCounterModel.blob.set(wrapped)],
-                condition=LimitCounterModel.counter_key.does_not_exist())
-        except UpdateError as error:
-            if not condition_failed(error):
-                raise
-            return self._stored(purpose)  # type: ignore[return-value]  # another process won
-        return wrapped
+        # an update: this item has no expiry (the table's TTL attribute stays unset)
+        if updated_if(LimitCounterModel(counter_key=f"key#{purpose}"), [LimitCounterModel.blob.set(wrapped)],
+                      LimitCounterModel.counter_key.does_not_exist()):
+            return wrapped
+        return self._stored(purpose)  # type: ignore[return-value]  # another process won
 
     def _decrypt(self, purpose: str, wrapped: bytes) -> bytes:
         with translated_errors("kms"):

@@ -7,9 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import DoesNotExist
 
-from chalicelib.storage.dynamodb_errors import condition_failed
+from chalicelib.storage.dynamodb_errors import saved_if
 from chalicelib.storage.models import LimitCounterModel
 
 SENDING = "sending"
@@ -29,15 +29,11 @@ def send_record_key(once: str, user_id: str) -> str:
 def claim_send(key: str, now: datetime, expires_at: datetime) -> str | None:
     """Claim the send record before the e-mail goes; None when claimed, else the state of the
     existing record ("sending": an earlier attempt stopped while sending; "sent")."""
-    try:
-        LimitCounterModel(counter_key=key, tally=1, reason=SENDING, noted_at=now,
-                          expires_at=expires_at).save(condition=LimitCounterModel.counter_key.does_not_exist())
-    except PutError as error:
-        if not condition_failed(error):
-            raise
-        existing = _get(key)
-        return (existing.reason if existing is not None else None) or SENT
-    return None
+    claim = LimitCounterModel(counter_key=key, tally=1, reason=SENDING, noted_at=now, expires_at=expires_at)
+    if saved_if(claim, LimitCounterModel.counter_key.does_not_exist()):
+        return None
+    existing = _get(key)
+    return (existing.reason if existing is not None else None) or SENT
 
 
 def release_send(key: str) -> None:

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pynamodb.exceptions import DeleteError, DoesNotExist, UpdateError
+from pynamodb.exceptions import DoesNotExist
 
-from chalicelib.storage.dynamodb_errors import condition_failed
+from chalicelib.storage.dynamodb_errors import deleted_if, updated_if
 from chalicelib.storage.models import MembershipModel
 
 Membership = MembershipModel  # the record type services read (attributes only)
@@ -60,13 +60,8 @@ def activate(user_id: str, cif: str, *, active: str, pending: str) -> None:
 def activate_if_pending(user_id: str, cif: str, *, active: str, pending: str) -> bool:
     """Like `activate`; False when the membership was no longer pending (a concurrent request
     activated it first)."""
-    try:
-        activate(user_id, cif, active=active, pending=pending)
-    except UpdateError as error:
-        if condition_failed(error):
-            return False
-        raise
-    return True
+    return updated_if(MembershipModel(user_id=user_id, cif=cif), [MembershipModel.state.set(active)],
+                      MembershipModel.state == pending)
 
 
 def delete(user_id: str, cif: str) -> None:
@@ -75,10 +70,4 @@ def delete(user_id: str, cif: str) -> None:
 
 def delete_if_present(user_id: str, cif: str) -> bool:
     """Delete once: False when it was gone already (an invitation used a moment ago)."""
-    try:
-        MembershipModel(user_id=user_id, cif=cif).delete(condition=MembershipModel.user_id.exists())
-    except DeleteError as error:
-        if condition_failed(error):
-            return False
-        raise
-    return True
+    return deleted_if(MembershipModel(user_id=user_id, cif=cif), MembershipModel.user_id.exists())

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.update import Action
 
+from chalicelib.storage.dynamodb_errors import saved_if
 from chalicelib.storage.models import WebhookDeliveryModel
 
 Delivery = WebhookDeliveryModel  # the record type services and views read (attributes only)
@@ -23,13 +24,7 @@ def create(endpoint_id: str, event_id: str, *, cif: str, event_type: str, payloa
         endpoint_id=endpoint_id, event_id=event_id, listed_at=f"{now.isoformat()}#{event_id}", cif=cif,
         event_type=event_type, payload=payload, status="pending", attempts=0, created_at=now,
         next_attempt_at=now, expires_at=now + DELIVERY_TTL)
-    try:
-        delivery.save(condition=WebhookDeliveryModel.event_id.does_not_exist())
-    except PutError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            return None
-        raise
-    return delivery
+    return delivery if saved_if(delivery, WebhookDeliveryModel.event_id.does_not_exist()) else None
 
 
 def get(endpoint_id: str, event_id: str) -> Delivery | None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.update import Action
 
+from chalicelib.storage.dynamodb_errors import updated_if
 from chalicelib.storage.models import WebhookEndpointModel
 
 Endpoint = WebhookEndpointModel  # the record type services and views read (attributes only)
@@ -62,16 +63,10 @@ def set_enabled(cif: str, endpoint_id: str, enabled: bool, *, reason: str | None
 
 def disable_if_enabled(cif: str, endpoint_id: str, reason: str, now: datetime) -> bool:
     """Disable an endpoint; False when it was disabled already (by another worker, say)."""
-    try:
-        WebhookEndpointModel(cif=cif, endpoint_id=endpoint_id).update(
-            actions=[WebhookEndpointModel.enabled.set(False), WebhookEndpointModel.disabled_at.set(now),
-                     WebhookEndpointModel.disabled_reason.set(reason)],
-            condition=WebhookEndpointModel.enabled == True)  # noqa: E712 - a pynamodb condition
-    except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return updated_if(WebhookEndpointModel(cif=cif, endpoint_id=endpoint_id),
+                      [WebhookEndpointModel.enabled.set(False), WebhookEndpointModel.disabled_at.set(now),
+                       WebhookEndpointModel.disabled_reason.set(reason)],
+                      WebhookEndpointModel.enabled == True)  # noqa: E712 - a pynamodb condition
 
 
 def rotate_secret(cif: str, endpoint_id: str, *, secret_ciphertext: bytes, secret_hint: str,

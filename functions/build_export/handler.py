@@ -7,22 +7,20 @@ record and finally dead-letters it; any other failure marks the export `failed`.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from chalicelib import dependencies
 from chalicelib.services.exports import ExportBuilder
+from chalicelib.sqs_jobs import job_ids, run_batch
 from chalicelib.storage.document_queries import DocumentIndex
 from chalicelib.tracing import tracer
 
 logger = Logger(service="arhivar-build-export")
-processor = BatchProcessor(event_type=EventType.SQS)
 
 
 def builder() -> ExportBuilder:
@@ -32,15 +30,11 @@ def builder() -> ExportBuilder:
 
 
 def record_handler(record: SQSRecord) -> None:
-    try:
-        message = json.loads(record.body)
-        export_id = message["export_id"]
-    except (ValueError, KeyError, TypeError):
+    ids = job_ids(record.body, "export_id")
+    if ids is None:
         logger.warning("export: unusable message dropped", extra={"body": record.body[:200]})
         return
-    if not isinstance(export_id, str) or not 0 < len(export_id) <= 64:
-        logger.warning("export: unusable export id dropped")
-        return
+    (export_id,) = ids
     status = builder().build(export_id)
     logger.info("export built", extra={"export_id": export_id, "status": status})
 
@@ -48,6 +42,4 @@ def record_handler(record: SQSRecord) -> None:
 @tracer.capture_lambda_handler(capture_response=False)
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    dependencies.settings()
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor,
-                                    context=context)
+    return run_batch(event, context, record_handler)

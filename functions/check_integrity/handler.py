@@ -11,21 +11,19 @@ duplicate from running beside it).
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from chalicelib import dependencies
 from chalicelib.services import integrity
+from chalicelib.sqs_jobs import job_ids, run_batch
 from chalicelib.tracing import tracer
 
 logger = Logger(service="arhivar-check-integrity")
-processor = BatchProcessor(event_type=EventType.SQS)
 _invocation: dict[str, LambdaContext | None] = {"context": None}
 
 
@@ -35,15 +33,11 @@ def _time_left_s() -> float:
 
 
 def record_handler(record: SQSRecord) -> None:
-    try:
-        message = json.loads(record.body)
-        cif, run_id = message["cif"], message["run_id"]
-    except (ValueError, KeyError, TypeError):
+    ids = job_ids(record.body, "cif", "run_id")
+    if ids is None:
         logger.warning("integrity: unusable message dropped", extra={"body": record.body[:200]})
         return
-    if not all(isinstance(v, str) and 0 < len(v) <= 64 for v in (cif, run_id)):
-        logger.warning("integrity: unusable message dropped", extra={"body": record.body[:200]})
-        return
+    cif, run_id = ids
     check = integrity.IntegrityCheck(dependencies.settings(), dependencies.archive(),
                                      dependencies.trusted_signers(), dependencies.work_queues(),
                                      dependencies.now, _time_left_s)
@@ -60,7 +54,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItem
             queued = integrity.fan_out(dependencies.work_queues(), dependencies.now(), _time_left_s)
             logger.info("integrity runs queued", extra={"queued": queued, "scheduled_at": event.get("time")})
             return {"queued": queued}
-        return process_partial_response(event=event, record_handler=record_handler, processor=processor,
-                                        context=context)
+        return run_batch(event, context, record_handler)
     finally:
         _invocation["context"] = None

@@ -14,17 +14,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from chalicelib import dependencies
 from chalicelib.services import new_documents
+from chalicelib.sqs_jobs import run_batch
 from chalicelib.tracing import tracer
 
 logger = Logger(service="arhivar-notify")
-processor = BatchProcessor(event_type=EventType.SQS)
 
 
 def record_handler(record: SQSRecord) -> None:
@@ -44,6 +43,4 @@ def record_handler(record: SQSRecord) -> None:
 @tracer.capture_lambda_handler(capture_response=False)
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    dependencies.settings()
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor,
-                                    context=context)
+    return run_batch(event, context, record_handler)

@@ -17,7 +17,6 @@ import json
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -25,10 +24,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from chalicelib import dependencies
 from chalicelib.invoices.pdf.renderer import DEFAULT_TIMEOUT_S, warm_up
 from chalicelib.services.invoice_pdfs import render_document, render_integrity_report
+from chalicelib.sqs_jobs import run_batch
 from chalicelib.tracing import tracer
 
 logger = Logger(service="arhivar-render-pdf")
-processor = BatchProcessor(event_type=EventType.SQS)
 SAFETY_MARGIN_S = 10.0  # left for the S3 and DynamoDB writes after a render
 _invocation: dict[str, LambdaContext | None] = {"context": None}
 
@@ -92,10 +91,8 @@ def record_handler(record: SQSRecord) -> None:
 @tracer.capture_lambda_handler(capture_response=False)
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    dependencies.settings()
     _invocation["context"] = context
     try:
-        return process_partial_response(event=event, record_handler=record_handler,
-                                        processor=processor, context=context)
+        return run_batch(event, context, record_handler)
     finally:
         _invocation["context"] = None

@@ -12,17 +12,16 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from chalicelib import dependencies
+from chalicelib.sqs_jobs import run_batch
 from chalicelib.tracing import tracer
 
 logger = Logger(service="arhivar-sync")
 metrics = Metrics(namespace="Arhivar", service="sync")
-processor = BatchProcessor(event_type=EventType.SQS)
 _context: LambdaContext | None = None
 
 
@@ -50,6 +49,4 @@ def record_handler(record: SQSRecord) -> None:
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     global _context
     _context = context
-    dependencies.settings()
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor,
-                                    context=context)
+    return run_batch(event, context, record_handler)
