@@ -15,6 +15,7 @@ from chalicelib.services.new_documents import add_to_digest, romanian_day, send_
 from chalicelib.storage.documents import DocumentRepository
 from chalicelib.storage.models import DocumentModel
 from tests.api.conftest import User, add_proven_company, new_company, sign_up
+from tests.api.proven import invite_and_accept
 from tests.api.test_notifications import mails_to
 from tests.api.test_sync import Sandbox
 
@@ -26,12 +27,6 @@ class Desk:
     viewer: User
     cif: str
     received: list[str]  # message ids of the received invoices, newest first
-
-
-def invite(owner: User, invitee: User, cif: str, role: str) -> None:
-    answer = owner.call("POST", f"/companies/{cif}/members", json={"email": invitee.email, "role": role})
-    assert answer.status_code == 201, answer.text
-    assert invitee.call("POST", f"/invitations/{cif}/accept").status_code == 200
 
 
 def company_with_received_invoices(base_url: str, sandbox_url: str, count: int) -> tuple[User, str, list[str]]:
@@ -54,8 +49,8 @@ def company_with_received_invoices(base_url: str, sandbox_url: str, count: int) 
 def desk(local_stack, base_url) -> Desk:
     owner, cif, received = company_with_received_invoices(base_url, local_stack.ports.sandbox_url, 5)
     contabil, viewer = sign_up(base_url), sign_up(base_url)
-    invite(owner, contabil, cif, "contabil")
-    invite(owner, viewer, cif, "viewer")
+    invite_and_accept(owner, contabil, cif, "contabil")
+    invite_and_accept(owner, viewer, cif, "viewer")
     return Desk(owner, contabil, viewer, cif, received)
 
 

@@ -24,7 +24,8 @@ from chalicelib import dependencies
 from chalicelib.storage.documents import DocumentRepository
 from chalicelib.topology import queue
 from local.runtime import QueuePoller, load_handler
-from tests.api.conftest import authorize, email_address, issue_certificate, sign_up
+from tests.api.conftest import authorize, issue_certificate
+from tests.api.proven import invite_and_accept
 from tests.api.test_sync import Sandbox
 
 CUSTOMER_ACCOUNT = "210987654321"
@@ -268,16 +269,13 @@ def test_reincearca_queues_the_failing_documents_again(company, customer):
     assert len([key for key in customer.objects() if key.endswith("_original.zip")]) == 2
 
 
-def test_only_the_companys_owners_and_admins_reach_its_delivery(company, customer, base_url, new_user):
+def test_only_the_companys_owners_and_admins_reach_its_delivery(company, customer, new_user):
     owner, cif = company
     customer.create_bucket()
     assert enable(owner, cif, customer).status_code == 200
     # GIVEN a viewer of the company and the owner of another company
-    viewer_email = email_address("vizualizare")
-    invited = owner.call("POST", f"/companies/{cif}/members", json={"email": viewer_email, "role": "viewer"})
-    assert invited.status_code == 201
-    viewer = sign_up(base_url, viewer_email)
-    assert viewer.call("POST", f"/invitations/{cif}/accept").status_code == 200
+    viewer = new_user()
+    invite_and_accept(owner, viewer, cif, "viewer")
     stranger = new_user()
     other = CustomerAccount(dependencies.settings().aws_endpoint_url)
     change = {"bucket": other.bucket, "prefix": "", "role_arn": other.role_arn, "enabled": False}

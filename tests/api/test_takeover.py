@@ -22,6 +22,7 @@ from chalicelib.storage.models import CompanyModel, DocumentModel, LimitCounterM
 from local.mailbox import sent_mail
 from tests.api.conftest import at_anaf, authorize, back_to_arhivar, issue_certificate
 from tests.api.importing import import_done
+from tests.api.proven import invite_and_accept
 from tests.api.test_sync import Sandbox, _zip_of
 
 COMPANY_ROUTES_A_STRANGER_TRIES = ("", "/members", "/documents", "/sync-runs", "/licence")
@@ -101,8 +102,7 @@ def test_an_anaf_url_forwarded_to_a_certificate_holder_proves_nothing(archived_b
 def test_a_viewer_cannot_start_the_anaf_step(archived_by_a, new_user):
     a, x, _ = archived_by_a
     viewer = new_user()
-    assert a.call("POST", f"/companies/{x}/members", json={"email": viewer.email, "role": "viewer"}).status_code == 201
-    assert viewer.call("POST", f"/invitations/{x}/accept").status_code == 200
+    invite_and_accept(a, viewer, x, "viewer")
     answer = viewer.call("POST", f"/companies/{x}/anaf/authorize")
     assert answer.status_code == 403 and answer.json()["error"]["code"] == "not_allowed"
 

@@ -12,6 +12,7 @@ import requests
 
 from chalicelib.storage.models import AccountModel
 from tests.api.conftest import User
+from tests.api.proven import invite_and_accept
 from tests.totp import current_code, wrong_code
 
 
@@ -192,9 +193,7 @@ def test_bad_second_step_input_is_a_stable_error_never_a_500(base_url):
 def test_a_company_can_require_two_factor_login_of_its_members(new_user, fresh_cif, proven_company):
     owner, member, outsider, cif = new_user(), new_user(), new_user(), fresh_cif()
     proven_company(owner, cif)
-    assert owner.call("POST", f"/companies/{cif}/members",
-                      json={"email": member.email, "role": "viewer"}).status_code == 201
-    assert member.call("POST", f"/invitations/{cif}/accept").status_code == 200
+    invite_and_accept(owner, member, cif, "viewer")
 
     # GIVEN an owner without two-factor login: they cannot require it of others
     early = owner.call("PUT", f"/companies/{cif}/security", json={"two_factor_required": True})

@@ -95,10 +95,7 @@ def test_an_owner_creates_uses_and_revokes_a_key(clipboard_page: Page, base_url,
 def test_a_viewer_is_told_keys_are_for_owners_and_admins(page: Page, base_url, sandbox_url, new_user):
     company = proven_company(base_url, sandbox_url)
     viewer = new_user()
-    invited = company.user.call("POST", f"/companies/{company.cif}/members",
-                                json={"email": viewer.email, "role": "viewer"})
-    assert invited.status_code == 201
-    assert viewer.call("POST", f"/invitations/{company.cif}/accept").status_code == 200
+    company.invite_and_accept(viewer, "viewer")
     log_in(page, viewer)
     page.goto(f"/companii/{company.cif}/integrari")
     section = page.locator("#integrare-chei-api")

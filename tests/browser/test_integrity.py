@@ -73,10 +73,7 @@ def test_a_viewer_reads_the_page_without_the_start_button(page: Page, base_url, 
     # GIVEN a company (no run yet) and a colleague who accepted a viewer invitation
     company = proven_company(base_url, sandbox_url)
     viewer = new_user()
-    invited = company.user.call("POST", f"/companies/{company.cif}/members",
-                                json={"email": viewer.email, "role": "viewer"})
-    assert invited.status_code == 201, invited.text
-    assert viewer.call("POST", f"/invitations/{company.cif}/accept").status_code == 200
+    company.invite_and_accept(viewer, "viewer")
     log_in(page, viewer)
 
     # WHEN the viewer opens the page THEN they read the state but are not offered "Verifică acum"

@@ -101,10 +101,7 @@ def test_an_owner_sets_up_delivery_to_their_bucket_and_retries_a_failure(page: P
 def test_a_viewer_is_told_that_only_owners_and_admins_configure_it(page: Page, base_url, sandbox_url, new_user):
     company = proven_company(base_url, sandbox_url)
     viewer = new_user()
-    invited = company.user.call("POST", f"/companies/{company.cif}/members",
-                                json={"email": viewer.email, "role": "viewer"})
-    assert invited.status_code == 201, invited.text
-    assert viewer.call("POST", f"/invitations/{company.cif}/accept").status_code == 200
+    company.invite_and_accept(viewer, "viewer")
     log_in(page, viewer)
     page.goto(f"/companii/{company.cif}/integrari")
     expect(page.locator("#integrare-s3")).to_contain_text("Doar proprietarii și administratorii")
