@@ -92,12 +92,8 @@ def test_an_owner_creates_uses_and_revokes_a_key(clipboard_page: Page, base_url,
     assert refused.status_code == 401 and refused.json()["error"]["code"] == "api_key_invalid"
 
 
-def test_a_viewer_is_told_keys_are_for_owners_and_admins(page: Page, base_url, sandbox_url, new_user):
-    company = proven_company(base_url, sandbox_url)
-    viewer = new_user()
-    company.invite_and_accept(viewer, "viewer")
-    log_in(page, viewer)
-    page.goto(f"/companii/{company.cif}/integrari")
+def test_a_viewer_is_told_keys_are_for_owners_and_admins(page: Page, viewed_company):
+    page.goto(f"/companii/{viewed_company.cif}/integrari")
     section = page.locator("#integrare-chei-api")
     expect(section).to_contain_text("Doar proprietarii și administratorii companiei pot gestiona cheile API.")
     expect(section.get_by_role("button", name="Creează cheia")).to_have_count(0)

@@ -98,11 +98,7 @@ def test_an_owner_sets_up_delivery_to_their_bucket_and_retries_a_failure(page: P
     assert len(customer.objects()) == 3
 
 
-def test_a_viewer_is_told_that_only_owners_and_admins_configure_it(page: Page, base_url, sandbox_url, new_user):
-    company = proven_company(base_url, sandbox_url)
-    viewer = new_user()
-    company.invite_and_accept(viewer, "viewer")
-    log_in(page, viewer)
-    page.goto(f"/companii/{company.cif}/integrari")
+def test_a_viewer_is_told_that_only_owners_and_admins_configure_it(page: Page, viewed_company):
+    page.goto(f"/companii/{viewed_company.cif}/integrari")
     expect(page.locator("#integrare-s3")).to_contain_text("Doar proprietarii și administratorii")
     expect(page.locator("#id-extern-s3")).to_have_count(0)
