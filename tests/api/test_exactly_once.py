@@ -28,31 +28,24 @@ from chalicelib.storage.documents import upload_key
 from chalicelib.storage.models import CompanyModel, DocumentModel, LimitCounterModel
 from chalicelib.topology import queue
 from local.runtime import QueuePoller, load_handler
-from tests.api.conftest import authorize, issue_certificate
+from tests.api.conftest import connect_company
 from tests.api.importing import import_done as imported
-from tests.api.test_sync import Sandbox, _zip_of
-
-
-@pytest.fixture
-def sandbox(local_stack) -> Sandbox:
-    return Sandbox(local_stack.ports.sandbox_url)
+from tests.api.sandbox_admin import Sandbox
+from tests.api.test_sync import _zip_of
 
 
 @pytest.fixture
 def company(new_user, fresh_cif, sandbox):
     """A fresh company X, proven and connected by its admin, with nothing archived yet."""
     admin, cif = new_user(), fresh_cif()
-    assert admin.call("POST", "/companies", json={"cif": cif}).status_code == 201
-    assert authorize(admin, cif, issue_certificate(sandbox.url, [cif], "Titular X"))["anaf"] == "connected"
+    connect_company(admin, cif, sandbox.url, "Titular X")
     return admin, cif
 
 
 def arrived_invoice(sandbox: Sandbox, cif: str) -> dict:
     """One new invoice received by `cif` at ANAF; its message (id, id_solicitare, …)."""
     before = {m["id"] for m in sandbox.admin("GET", "messages", params={"cif": cif, "sha256": 0})["messages"]}
-    world = sandbox.admin("GET", "world")
-    seller = next(p["cif"] for p in world["partners"] if p["cif"] != cif)
-    sandbox.arrive(kind="invoice", seller_cif=seller, buyer_cif=cif, count=1)
+    sandbox.invoices_to(cif, 1)
     (message,) = [m for m in sandbox.admin("GET", "messages", params={"cif": cif, "sha256": 0})["messages"]
                   if m["id"] not in before]
     return message

@@ -15,9 +15,9 @@ from functions.ses_feedback import handler as ses_feedback
 from local.runtime import LocalLambdaContext
 from tests.api.conftest import email_address, sign_up
 from tests.api.proven import invite_and_accept
+from tests.api.sandbox_admin import Sandbox
 from tests.api.test_notifications import NotifyWorker, bounce_event, mails_to, unsubscribe_url
 from tests.api.test_reviews import company_with_received_invoices
-from tests.api.test_sync import Sandbox
 
 
 @pytest.fixture(scope="module")

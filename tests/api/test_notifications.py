@@ -25,7 +25,7 @@ from local.mailbox import sent_mail
 from local.runtime import LocalLambdaContext, QueuePoller
 from tests.api.conftest import authorize, sign_up
 from tests.api.proven import invite_and_accept
-from tests.api.test_sync import Sandbox
+from tests.api.sandbox_admin import Sandbox
 
 # -- helpers -----------------------------------------------------------------------------------
 
@@ -105,16 +105,6 @@ def bounce_event(address: str, kind: str = "Permanent") -> dict:
 
 
 # -- fixtures ----------------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def sandbox(local_stack) -> Sandbox:
-    return Sandbox(local_stack.ports.sandbox_url)
-
-
-@pytest.fixture(scope="module")
-def world(sandbox) -> dict:
-    return sandbox.admin("GET", "world")
-
 
 @pytest.fixture(scope="module")
 def partner(world) -> str:

@@ -16,8 +16,8 @@ from chalicelib.storage.documents import DocumentRepository
 from chalicelib.storage.models import DocumentModel
 from tests.api.conftest import User, add_proven_company, new_company, sign_up
 from tests.api.proven import invite_and_accept
+from tests.api.sandbox_admin import Sandbox
 from tests.api.test_notifications import mails_to
-from tests.api.test_sync import Sandbox
 
 
 @dataclass
@@ -34,9 +34,7 @@ def company_with_received_invoices(base_url: str, sandbox_url: str, count: int) 
     cif = new_company(sandbox_url)
     owner = sign_up(base_url)
     add_proven_company(owner, cif, sandbox_url)
-    sandbox = Sandbox(sandbox_url)
-    seller = next(p["cif"] for p in sandbox.admin("GET", "world")["partners"] if p["cif"] != cif)
-    sandbox.arrive(kind="invoice", seller_cif=seller, buyer_cif=cif, count=count)
+    Sandbox(sandbox_url).invoices_to(cif, count)
     outcome = dependencies.company_sync(lambda: 900.0).run(cif, "test")
     assert outcome.result in ("complete", "partial"), outcome
     received = sorted((d for d in DocumentModel.query(cif, consistent_read=True) if d.kind == "received"),

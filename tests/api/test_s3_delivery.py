@@ -24,9 +24,8 @@ from chalicelib import dependencies
 from chalicelib.storage.documents import DocumentRepository
 from chalicelib.topology import queue
 from local.runtime import QueuePoller, load_handler
-from tests.api.conftest import authorize, issue_certificate
+from tests.api.conftest import connect_company
 from tests.api.proven import invite_and_accept
-from tests.api.test_sync import Sandbox
 
 CUSTOMER_ACCOUNT = "210987654321"
 PREFIX = "arhivar/facturi/"
@@ -75,23 +74,14 @@ def customer(settings) -> CustomerAccount:
 
 
 @pytest.fixture
-def sandbox(local_stack) -> Sandbox:
-    return Sandbox(local_stack.ports.sandbox_url)
-
-
-@pytest.fixture
 def company(new_user, fresh_cif, sandbox):
     """A fresh company, proven and connected by its owner, with two invoices waiting at ANAF."""
     owner, cif = new_user(), fresh_cif()
-    assert owner.call("POST", "/companies", json={"cif": cif}).status_code == 201
-    assert authorize(owner, cif, issue_certificate(sandbox.url, [cif], "Titular Livrare"))["anaf"] == "connected"
-    arrive(sandbox, cif, 2)
+    connect_company(owner, cif, sandbox.url, "Titular Livrare")
+    sandbox.invoices_to(cif, 2)
     return owner, cif
 
 
-def arrive(sandbox: Sandbox, cif: str, count: int) -> None:
-    seller = next(p["cif"] for p in sandbox.admin("GET", "world")["partners"] if p["cif"] != cif)
-    sandbox.arrive(kind="invoice", seller_cif=seller, buyer_cif=cif, count=count)
 
 
 def sync(cif: str) -> None:
@@ -190,7 +180,7 @@ def test_a_synced_companys_documents_are_copied_with_the_exports_names_and_bytes
     assert answer.json()["delivery"]["backfill"] == "running"
     drain("s3delivery")
     # AND a third invoice arrives and is synced and rendered (copied as archived, then its PDF)
-    arrive(sandbox, cif, 1)
+    sandbox.invoices_to(cif, 1)
     sync(cif)
     drain("render", "s3delivery")
     # THEN the bucket holds exactly the export ZIP's files, under its paths, with its bytes

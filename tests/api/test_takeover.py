@@ -20,10 +20,11 @@ from chalicelib.storage.aws import aws_client
 from chalicelib.storage.documents import message_key as archived_key
 from chalicelib.storage.models import CompanyModel, DocumentModel, LimitCounterModel
 from local.mailbox import sent_mail
-from tests.api.conftest import at_anaf, authorize, back_to_arhivar, issue_certificate
+from tests.api.conftest import at_anaf, authorize, back_to_arhivar, connect_company, issue_certificate
 from tests.api.importing import import_done
 from tests.api.proven import invite_and_accept
-from tests.api.test_sync import Sandbox, _zip_of
+from tests.api.sandbox_admin import Sandbox
+from tests.api.test_sync import _zip_of
 
 COMPANY_ROUTES_A_STRANGER_TRIES = ("", "/members", "/documents", "/sync-runs", "/licence")
 
@@ -50,8 +51,7 @@ def sandbox_url(local_stack) -> str:
 def archived_by_a(new_user, fresh_cif, sandbox_url):
     """Company X, proven and connected by account A."""
     a, x = new_user(), fresh_cif()
-    assert a.call("POST", "/companies", json={"cif": x}).status_code == 201
-    assert authorize(a, x, issue_certificate(sandbox_url, [x], "Titular A"))["anaf"] == "connected"
+    connect_company(a, x, sandbox_url, "Titular A")
     return a, x, CompanyModel.get(x).credential_id
 
 
@@ -132,9 +132,7 @@ def test_registering_a_cif_first_grants_nothing(new_user, fresh_cif, sandbox_url
 def synced(archived_by_a, local_stack):
     """X with two received invoices, synced into the archive."""
     a, x, _ = archived_by_a
-    world = requests.get(f"{local_stack.ports.sandbox_url}/__sandbox/world", timeout=10).json()
-    seller = world["partners"][0]["cif"] if world["partners"][0]["cif"] != x else world["partners"][1]["cif"]
-    Sandbox(local_stack.ports.sandbox_url).arrive(kind="invoice", seller_cif=seller, buyer_cif=x, count=2)
+    seller = Sandbox(local_stack.ports.sandbox_url).invoices_to(x, 2)
     assert dependencies.company_sync(lambda: 900.0).run(x, "test").result == "complete"
     documents = [d for d in DocumentModel.query(x, consistent_read=True) if d.kind == "received"]
     assert len(documents) == 2
