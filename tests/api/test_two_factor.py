@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from typing import NamedTuple
 from urllib.parse import parse_qs, urlsplit
 
 import pyotp
+import pytest
 import requests
 
 from chalicelib.storage.models import AccountModel
@@ -39,6 +41,21 @@ def code_step(user: User, session: str, code: str):
 
 def user_id(user: User) -> str:
     return user.call("GET", "/account").json()["user_id"]
+
+
+class Enrolled(NamedTuple):
+    user: User  # signed in when they enrolled
+    secret: str  # what their authenticator app holds
+    recovery_codes: list[str]
+    browser: User  # the same person in another browser, not signed in
+
+
+@pytest.fixture
+def enrolled(new_user, base_url) -> Enrolled:
+    """A user who turned two-factor login on."""
+    user = new_user()
+    secret, codes = enrol(user)
+    return Enrolled(user, secret, codes, User(base_url, user.email))
 
 
 def test_enrolment_shows_the_secret_checks_the_first_code_and_gives_recovery_codes_once(new_user):
@@ -75,10 +92,8 @@ def test_enrolment_shows_the_secret_checks_the_first_code_and_gives_recovery_cod
     assert again.status_code == 409 and again.json()["error"]["code"] == "two_factor_already_enabled"
 
 
-def test_login_needs_the_app_code_after_the_password(new_user, base_url):
-    user = new_user()
-    secret, _ = enrol(user)
-    browser = User(base_url, user.email)
+def test_login_needs_the_app_code_after_the_password(enrolled):
+    user, secret, _, browser = enrolled
 
     # WHEN they sign in with the password, THEN they get a challenge, not a session
     session = password_step(browser)
@@ -95,10 +110,8 @@ def test_login_needs_the_app_code_after_the_password(new_user, base_url):
     assert replay.status_code == 401 and replay.json()["error"]["code"] == "login_challenge_expired"
 
 
-def test_wrong_codes_are_refused_counted_and_end_the_sign_in_after_five(new_user, base_url):
-    user = new_user()
-    secret, _ = enrol(user)
-    browser = User(base_url, user.email)
+def test_wrong_codes_are_refused_counted_and_end_the_sign_in_after_five(enrolled):
+    user, secret, _, browser = enrolled
     session = password_step(browser)
 
     # WHEN five wrong codes are tried, THEN each is refused and counted
@@ -120,10 +133,8 @@ def test_wrong_codes_are_refused_counted_and_end_the_sign_in_after_five(new_user
     assert locked.status_code == 429 and locked.json()["error"]["code"] == "too_many_attempts"
 
 
-def test_parallel_wrong_codes_get_no_more_than_five_answers_from_one_sign_in(new_user, base_url):
-    user = new_user()
-    secret, _ = enrol(user)
-    browser = User(base_url, user.email)
+def test_parallel_wrong_codes_get_no_more_than_five_answers_from_one_sign_in(enrolled, base_url):
+    user, secret, _, browser = enrolled
     session = password_step(browser)
     wrong = wrong_code(secret)
 
@@ -136,10 +147,8 @@ def test_parallel_wrong_codes_get_no_more_than_five_answers_from_one_sign_in(new
     assert codes == ["invalid_totp_code"] * 5 + ["login_challenge_expired"] * 3
 
 
-def test_a_recovery_code_signs_in_once_and_its_use_is_recorded(new_user, base_url):
-    user = new_user()
-    _, codes = enrol(user)
-    browser = User(base_url, user.email)
+def test_a_recovery_code_signs_in_once_and_its_use_is_recorded(enrolled):
+    user, _, codes, browser = enrolled
 
     # WHEN they sign in with a recovery code (typed in capitals, without the dash)
     answer = code_step(browser, password_step(browser), codes[3].replace("-", "").upper())
@@ -267,10 +276,8 @@ def test_turning_it_off_still_needs_a_code_when_cognito_stopped_asking(new_user,
 
 # -- with the accounts rules: sessions, failed-login limits, password checks -----------------
 
-def test_a_two_factor_session_is_recorded_refreshes_and_ends_at_logout(new_user, base_url):
-    user = new_user()
-    secret, _ = enrol(user)
-    browser = User(base_url, user.email)
+def test_a_two_factor_session_is_recorded_refreshes_and_ends_at_logout(enrolled, base_url):
+    user, secret, _, browser = enrolled
     # WHEN they sign in with both steps
     answer = code_step(browser, password_step(browser), current_code(secret))
     assert answer.status_code == 200, answer.text
