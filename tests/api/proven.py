@@ -9,10 +9,8 @@ from dataclasses import dataclass
 
 import requests
 
-from chalicelib import dependencies
-from chalicelib.storage.models import CompanyModel
 from tests.api.conftest import User, add_proven_company, new_company, sign_up
-from tests.api.importing import import_zip
+from tests.api.importing import anaf_zip, import_zip
 
 
 def invite_and_accept(owner: User, invitee: User, cif: str, role: str) -> None:
@@ -37,11 +35,7 @@ class Proven:
 
     def anaf_zip(self, message_id: str) -> bytes:
         """The ZIP ANAF serves for one of the company's messages (with the company's own token)."""
-        token = dependencies.credential_vault().access_token(CompanyModel.get(self.cif).credential_id)
-        answer = requests.get(f"{self.sandbox_url}/prod/FCTEL/rest/descarcare", params={"id": message_id},
-                              headers={"Authorization": f"Bearer {token}"}, timeout=30)
-        assert answer.status_code == 200 and answer.headers["Content-Type"].startswith("application/zip")
-        return answer.content
+        return anaf_zip(self.sandbox_url, self.cif, message_id)
 
     def sandbox_messages(self) -> list[dict]:
         """The company's messages ANAF still serves (the sandbox's admin view)."""

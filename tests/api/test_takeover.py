@@ -8,8 +8,6 @@ a scenario needs, so no other test's state can make these pass or fail.
 from __future__ import annotations
 
 import hashlib
-import io
-import zipfile
 
 import pytest
 import requests
@@ -21,7 +19,7 @@ from chalicelib.storage.documents import message_key as archived_key
 from chalicelib.storage.models import CompanyModel, DocumentModel, LimitCounterModel
 from local.mailbox import sent_mail
 from tests.api.conftest import at_anaf, authorize, back_to_arhivar, connect_company, issue_certificate
-from tests.api.importing import import_done
+from tests.api.importing import anaf_zip, import_done, with_invoice_changed
 from tests.api.proven import invite_and_accept
 from tests.api.sandbox_admin import Sandbox
 from tests.api.test_sync import _zip_of
@@ -146,15 +144,7 @@ def _stored(key: str) -> bytes:
 
 def _tampered(original: bytes, old: str, new: str) -> bytes:
     """The same ANAF ZIP (same member names, same signature) with the invoice text changed."""
-    source = zipfile.ZipFile(io.BytesIO(original))
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as forged:
-        for info in source.infolist():
-            content = source.read(info)
-            if not info.filename.startswith("semnatura_"):
-                content = content.replace(old.encode(), new.encode())
-            forged.writestr(info.filename, content)
-    return buffer.getvalue()
+    return with_invoice_changed(original, lambda content: content.replace(old.encode(), new.encode()))
 
 
 def assert_untouched(document: DocumentModel) -> None:
@@ -195,9 +185,7 @@ def test_an_imported_file_is_keyed_by_its_signed_content_not_its_name(synced, lo
     sandbox.arrive(kind="invoice", seller_cif=seller, buyer_cif=x)
     message = next(m for m in sandbox.admin("GET", "messages", params={"cif": x, "sha256": 0})["messages"]
                    if m["id"] not in known)
-    token = dependencies.credential_vault().access_token(CompanyModel.get(x).credential_id)
-    content = requests.get(f"{local_stack.ports.sandbox_url}/prod/FCTEL/rest/descarcare", params={"id": message["id"]},
-                           headers={"Authorization": f"Bearer {token}"}, timeout=30).content
+    content = anaf_zip(local_stack.ports.sandbox_url, x, message["id"])
 
     # WHEN it is imported under the name of an archived message
     result = import_done(a, x, _zip_of({f"{documents[0].message_id}.zip": content}))
