@@ -12,7 +12,6 @@ import contextlib
 import os
 import resource
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -21,23 +20,19 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-os.environ.update({
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-    "AWS_DEFAULT_REGION": "eu-central-1",
-    "AWS_CONFIG_FILE": os.devnull,
-    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-})
-
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from local.environment import use_fake_aws_credentials  # noqa: E402
+
+use_fake_aws_credentials()
+
 import requests  # noqa: E402
 
 from chalicelib import dependencies  # noqa: E402
-from local.environment import LOCAL_HOST, LocalPorts, local_environment  # noqa: E402
+from local.environment import LOCAL_HOST, free_ports, local_environment  # noqa: E402
+from local.stack import listening, stop_child  # noqa: E402
 
 
 def stop_on_sigterm() -> None:
@@ -48,16 +43,6 @@ def stop_on_sigterm() -> None:
 
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, interrupt)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((LOCAL_HOST, 0))
-        return probe.getsockname()[1]
-
-
-def free_ports() -> LocalPorts:
-    return LocalPorts(web=free_port(), sandbox=free_port(), moto=free_port())
 
 
 def max_rss_mib() -> float:
@@ -175,7 +160,7 @@ def moto_only() -> Iterator[dict[str, str]]:
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         deadline = time.monotonic() + 60
-        while not _listening(ports.moto):
+        while not listening(ports.moto):
             if child.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"moto did not start on port {ports.moto}")
             time.sleep(0.1)
@@ -186,22 +171,6 @@ def moto_only() -> Iterator[dict[str, str]]:
             yield environment
     finally:
         stop_child(child)
-
-
-def stop_child(child: subprocess.Popen) -> None:
-    if child.poll() is None:
-        child.send_signal(signal.SIGTERM)
-        try:
-            child.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
-
-
-def _listening(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.settimeout(0.2)
-        return probe.connect_ex((LOCAL_HOST, port)) == 0
 
 
 # -- the ANAF sandbox -------------------------------------------------------------------------

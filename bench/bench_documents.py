@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import random
-import socket
 import subprocess
 import sys
 import time
@@ -30,7 +29,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from chalicelib.settings import load_settings
-from local.environment import LOCAL_HOST, LocalPorts, local_environment
+from local.environment import LOCAL_HOST, free_ports, local_environment
+from local.stack import listening
 
 DOCUMENTS = int(os.environ.get("BENCH_DOCUMENTS", "100000"))
 EXPORT = int(os.environ.get("BENCH_EXPORT", "10000"))
@@ -43,21 +43,14 @@ PARTNERS = [(f"{name} S.R.L.", str(10_000_000 + i * 7919))
                                       "Iași Digital", "Cluj Energy", "Timiș Foods", "Constanța Port"] * 25)]
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((LOCAL_HOST, 0))
-        return probe.getsockname()[1]
-
-
 def start_moto() -> tuple[subprocess.Popen, dict[str, str]]:
-    ports = LocalPorts(web=free_port(), sandbox=free_port(), moto=free_port())
+    ports = free_ports()
     environment = local_environment(ports)
     process = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", LOCAL_HOST, "-p", str(ports.moto)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(100):
-        with socket.socket() as probe:
-            if probe.connect_ex((LOCAL_HOST, ports.moto)) == 0:
-                break
+        if listening(ports.moto):
+            break
         time.sleep(0.1)
     os.environ.update(environment)
     return process, environment

@@ -8,6 +8,7 @@ ARHIVAR_MOTO_PORT.
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -17,6 +18,21 @@ SANDBOX_CLIENT_ID = "arhivar-local"
 SANDBOX_CLIENT_SECRET = "arhivar-local-sandbox-secret"
 # Cognito's ids exist only once the bootstrap made the pool; the stack fills them in then.
 COGNITO_PENDING = "created-by-bootstrap"
+# For a process that talks to moto (the tests, the benchmarks): whatever the machine's
+# configuration, no AWS call it makes can reach a real account.
+FAKE_AWS_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "eu-central-1",
+    "AWS_CONFIG_FILE": os.devnull,
+    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+}
+
+
+def use_fake_aws_credentials() -> None:
+    """Put FAKE_AWS_CREDENTIALS in this process's environment: call it before anything imports boto3."""
+    os.environ.update(FAKE_AWS_CREDENTIALS)
 
 
 @dataclass(frozen=True)
@@ -109,3 +125,15 @@ def local_environment(ports: LocalPorts, stage: str = "local") -> dict[str, str]
         "ARHIVAR_SANDBOX_CLIENT_SECRET": SANDBOX_CLIENT_SECRET,
         "POWERTOOLS_LOG_LEVEL": "INFO",
     }
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on now (another process may still take it first)."""
+    with socket.socket() as probe:
+        probe.bind((LOCAL_HOST, 0))
+        return probe.getsockname()[1]
+
+
+def free_ports() -> LocalPorts:
+    """Ports for a throwaway stack (a test session's, a benchmark's) beside a running `make run`."""
+    return LocalPorts(web=free_port(), sandbox=free_port(), moto=free_port())

@@ -52,7 +52,7 @@ class LocalStack:
 
     def start(self) -> None:
         for port in (self.ports.moto, self.ports.sandbox, self.ports.web):
-            if _listening(port):
+            if listening(port):
                 raise StackError(f"port {port} on {LOCAL_HOST} is already in use: stop what uses "
                                  "it or choose other ports (see README, 'Configuration').")
         try:
@@ -84,13 +84,7 @@ class LocalStack:
     def stop(self) -> None:
         """Stop the children newest first, each before the next, so nothing outlives moto."""
         for _, child in reversed(self._children):
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
-            try:
-                child.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait()
+            stop_child(child)
         self._children.clear()
 
     def kill(self) -> None:
@@ -118,7 +112,7 @@ class LocalStack:
 
     def _wait_for_port(self, name: str, port: int) -> None:
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        while not _listening(port):
+        while not listening(port):
             self._check_children()
             if time.monotonic() > deadline:
                 raise StackError(f"{name} did not start listening on port {port}")
@@ -152,7 +146,19 @@ class LocalStack:
             time.sleep(0.5)
 
 
-def _listening(port: int) -> bool:
+def stop_child(child: subprocess.Popen) -> None:
+    """SIGTERM, ten seconds to exit, then SIGKILL; reaped either way."""
+    if child.poll() is None:
+        child.send_signal(signal.SIGTERM)
+    try:
+        child.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
+
+
+def listening(port: int) -> bool:
+    """Something accepts connections on this loopback port."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.settimeout(0.2)
         return probe.connect_ex((LOCAL_HOST, port)) == 0

@@ -12,34 +12,18 @@ AWS account, whatever the machine's configuration.
 from __future__ import annotations
 
 import os
-import socket
 from pathlib import Path
 
-os.environ.update({
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-    "AWS_DEFAULT_REGION": "eu-central-1",
-    "AWS_CONFIG_FILE": os.devnull,
-    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-})
+from local.environment import use_fake_aws_credentials
 
-import pytest
+use_fake_aws_credentials()
 
-from chalicelib import dependencies
-from chalicelib.settings import Settings
-from local.environment import LocalPorts
-from local.stack import LocalStack, StackError
+import pytest  # noqa: E402
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def free_ports() -> LocalPorts:
-    return LocalPorts(web=free_port(), sandbox=free_port(), moto=free_port())
+from chalicelib import dependencies  # noqa: E402
+from chalicelib.settings import Settings  # noqa: E402
+from local.environment import free_ports  # noqa: E402
+from local.stack import LocalStack, StackError  # noqa: E402
 
 
 def _started_stack(attempts: int = 3) -> LocalStack:

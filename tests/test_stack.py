@@ -11,8 +11,8 @@ import time
 import psutil
 import requests
 
+from local.environment import free_ports
 from local.stack import MOTO_LOG, ROOT
-from tests.conftest import free_ports
 
 
 def test_the_stack_listens_on_loopback_only(local_stack):

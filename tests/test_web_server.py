@@ -12,8 +12,8 @@ import requests
 
 from chalicelib.storage.blobs import upload_origin
 from infra.http_policy import REDACTED, redact_request_target, security_headers
+from local.environment import free_port
 from local.stack import ROOT
-from tests.conftest import free_port
 
 SECRET = "s3cr3t-Valoare-123"
 

@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from local.mailbox import sent_mail
+from tests.api.sandbox_admin import Sandbox
 
 PASSWORD = "Parolă-Sigură-2026!"
 
@@ -78,6 +79,18 @@ def new_company(sandbox_url: str, name: str | None = None) -> str:
     return answer.json()["cif"]
 
 
+@pytest.fixture(scope="module")
+def sandbox(local_stack) -> Sandbox:
+    """The sandbox's test controls (a module may define its own `sandbox`)."""
+    return Sandbox(local_stack.ports.sandbox_url)
+
+
+@pytest.fixture(scope="module")
+def world(sandbox: Sandbox) -> dict:
+    """The sandbox world (companies, partners, certificates) as the module starts."""
+    return sandbox.admin("GET", "world")
+
+
 @pytest.fixture
 def fresh_cif(local_stack):
     """A CIF ANAF's lookup knows and no other test has registered."""
@@ -135,6 +148,14 @@ def add_proven_company(user, cif: str, sandbox_url: str) -> dict:
     assert answer.json()["company"]["membership_state"] == "pending"
     prove(user, cif, sandbox_url)
     return user.call("GET", f"/companies/{cif}").json()["company"]
+
+
+def connect_company(user, cif: str, sandbox_url: str, holder: str = "Titular Test") -> None:
+    """Register a CIF and authorize it with a new certificate of the user's: the company is
+    connected (Arhivar holds its ANAF token), ready to sync."""
+    answer = user.call("POST", "/companies", json={"cif": cif})
+    assert answer.status_code == 201, answer.text
+    assert authorize(user, cif, issue_certificate(sandbox_url, [cif], holder))["anaf"] == "connected"
 
 
 @pytest.fixture

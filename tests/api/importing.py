@@ -4,6 +4,10 @@ until it is empty, read the job back."""
 
 from __future__ import annotations
 
+import io
+import zipfile
+from collections.abc import Callable
+
 import requests
 
 from chalicelib import dependencies
@@ -64,6 +68,30 @@ def import_done(user, cif: str, content: bytes, file_name: str = "arhiva.zip") -
     return job
 
 
+def anaf_zip(sandbox_url: str, cif: str, message_id: str) -> bytes:
+    """The ZIP ANAF serves for one of a connected company's messages, downloaded with the
+    company's own token, as a person downloads it from SPV."""
+    token = dependencies.credential_vault().access_token(CompanyModel.get(cif).credential_id)
+    answer = requests.get(f"{sandbox_url}/prod/FCTEL/rest/descarcare", params={"id": message_id},
+                          headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    assert answer.status_code == 200 and answer.headers["Content-Type"].startswith("application/zip"), answer.text
+    return answer.content
+
+
+def with_invoice_changed(original: bytes, change: Callable[[bytes], bytes]) -> bytes:
+    """The same ANAF ZIP (same member names, same MF signature) with `change` applied to every
+    member but the signature: a forgery whose signature no longer verifies."""
+    source = zipfile.ZipFile(io.BytesIO(original))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as forged:
+        for info in source.infolist():
+            content = source.read(info)
+            if not info.filename.startswith("semnatura_"):
+                content = change(content)
+            forged.writestr(info.filename, content)
+    return buffer.getvalue()
+
+
 def downloaded_by_hand(sandbox_url: str, cif: str, count: int) -> dict[str, bytes]:
     """`count` new invoices at ANAF for a connected company, as a person downloads them from SPV
     (with the company's own token): message id → ANAF's ZIP."""
@@ -75,12 +103,7 @@ def downloaded_by_hand(sandbox_url: str, cif: str, count: int) -> dict[str, byte
     seller = next(p["cif"] for p in sandbox("GET", "world")["partners"] if p["cif"] != cif)
     created = sandbox("POST", "invoices", json={"kind": "invoice", "seller_cif": seller, "buyer_cif": cif,
                                                 "count": count})["created"]
-    token = dependencies.credential_vault().access_token(CompanyModel.get(cif).credential_id)
-    zips = {}
-    for message_id in (m["id"] for c in created for m in c["messages"] if m["cif"] == cif):
-        answer = requests.get(f"{sandbox_url}/prod/FCTEL/rest/descarcare", params={"id": message_id},
-                              headers={"Authorization": f"Bearer {token}"}, timeout=30)
-        assert answer.headers["Content-Type"].startswith("application/zip")
-        zips[message_id] = answer.content
+    zips = {message_id: anaf_zip(sandbox_url, cif, message_id)
+            for message_id in (m["id"] for c in created for m in c["messages"] if m["cif"] == cif)}
     assert len(zips) == count
     return zips

@@ -9,10 +9,18 @@ from dataclasses import dataclass
 
 import requests
 
-from chalicelib import dependencies
-from chalicelib.storage.models import CompanyModel
 from tests.api.conftest import User, add_proven_company, new_company, sign_up
-from tests.api.importing import import_zip
+from tests.api.importing import anaf_zip, import_zip
+
+
+def invite_and_accept(owner: User, invitee: User, cif: str, role: str) -> None:
+    """The owner invites the invitee's address with `role` and the invitee's account accepts:
+    the invitee is an active member (the way a colleague joins; tests of the invitation itself
+    spell the steps out)."""
+    invited = owner.call("POST", f"/companies/{cif}/members", json={"email": invitee.email, "role": role})
+    assert invited.status_code == 201, invited.text
+    accepted = invitee.call("POST", f"/invitations/{cif}/accept")
+    assert accepted.status_code == 200, accepted.text
 
 
 @dataclass
@@ -21,13 +29,13 @@ class Proven:
     cif: str
     sandbox_url: str
 
+    def invite_and_accept(self, invitee: User, role: str) -> None:
+        """The company's owner brings `invitee` in as an active member with `role`."""
+        invite_and_accept(self.user, invitee, self.cif, role)
+
     def anaf_zip(self, message_id: str) -> bytes:
         """The ZIP ANAF serves for one of the company's messages (with the company's own token)."""
-        token = dependencies.credential_vault().access_token(CompanyModel.get(self.cif).credential_id)
-        answer = requests.get(f"{self.sandbox_url}/prod/FCTEL/rest/descarcare", params={"id": message_id},
-                              headers={"Authorization": f"Bearer {token}"}, timeout=30)
-        assert answer.status_code == 200 and answer.headers["Content-Type"].startswith("application/zip")
-        return answer.content
+        return anaf_zip(self.sandbox_url, self.cif, message_id)
 
     def sandbox_messages(self) -> list[dict]:
         """The company's messages ANAF still serves (the sandbox's admin view)."""

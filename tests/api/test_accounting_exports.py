@@ -27,6 +27,16 @@ class Company:
     def __init__(self, user, cif: str, sandbox_url: str, partners: list[str]) -> None:
         self.user, self.cif, self.sandbox_url, self.partners = user, cif, sandbox_url, partners
 
+    @classmethod
+    def new(cls, base_url: str, sandbox_url: str) -> Company:
+        """A new user's new company, proven at ANAF, with nothing archived; the world's partners
+        to trade with."""
+        world = requests.get(f"{sandbox_url}/__sandbox/world", timeout=10).json()
+        cif = new_company(sandbox_url)
+        user = sign_up(base_url)
+        add_proven_company(user, cif, sandbox_url)
+        return cls(user, cif, sandbox_url, [p["cif"] for p in world["partners"]])
+
     def arrive(self, **spec) -> None:
         """New messages at ANAF two minutes ago (a sync lists up to 30 s ago), then synced."""
         admin = f"{self.sandbox_url}/__sandbox"
@@ -67,12 +77,7 @@ class Company:
 
 @pytest.fixture(scope="module")
 def company(local_stack, base_url) -> Company:
-    sandbox_url = local_stack.ports.sandbox_url
-    world = requests.get(f"{sandbox_url}/__sandbox/world", timeout=10).json()
-    cif = new_company(sandbox_url)
-    user = sign_up(base_url)
-    add_proven_company(user, cif, sandbox_url)
-    return Company(user, cif, sandbox_url, [p["cif"] for p in world["partners"]])
+    return Company.new(base_url, local_stack.ports.sandbox_url)
 
 
 def month_of(documents: list[DocumentModel]) -> str:

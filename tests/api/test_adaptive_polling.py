@@ -20,40 +20,13 @@ from tests.queues import drain_sync_queue
 MARGIN = timedelta(minutes=2)  # between the run's clock and the test's reading of it
 
 
-class Sandbox:
-    def __init__(self, url: str) -> None:
-        self.url = url
-
-    def admin(self, method: str, path: str, **kwargs):
-        answer = requests.request(method, f"{self.url}/__sandbox/{path}", timeout=30, **kwargs)
-        answer.raise_for_status()
-        return answer.json()
-
-    def arrive(self, buyer_cif: str, count: int) -> None:
-        """New invoices for `buyer_cif`, created two minutes ago (a sync lists up to 30 s ago);
-        the sandbox clock is put back exactly as it was."""
-        partner = self.admin("GET", "world")["partners"][0]["cif"]
-        offset = self.admin("GET", "clock")["offset_s"]
-        self.admin("POST", "clock", json={"advance_s": -120})
-        try:
-            self.admin("POST", "invoices", json={"seller_cif": partner, "buyer_cif": buyer_cif, "count": count})
-        finally:
-            current = self.admin("GET", "clock")["offset_s"]
-            self.admin("POST", "clock", json={"advance_s": offset - current})
-
-
-@pytest.fixture(scope="module")
-def sandbox(local_stack) -> Sandbox:
-    return Sandbox(local_stack.ports.sandbox_url)
-
-
 @pytest.fixture
 def standard_company(sandbox, base_url, local_stack):
     """A new sandbox company with a few invoices, registered, authorized and on Standard;
     (its owner, its CIF)."""
     cif = sandbox.admin("POST", "companies", json={})["cif"]
     serial = issue_certificate(local_stack.ports.sandbox_url, [cif])
-    sandbox.arrive(cif, 3)
+    sandbox.invoices_to(cif, 3)
     user = sign_up(base_url)
     assert user.call("POST", "/companies", json={"cif": cif}).status_code in (200, 201)
     assert authorize(user, cif, serial)["anaf"] in ("connected", "proven")
@@ -102,7 +75,7 @@ def test_a_quiet_company_is_polled_less_often_and_a_new_message_brings_it_back(s
     assert planned_interval(cif) == STANDARD.quiet_sync_interval
 
     # WHEN a new invoice arrives THEN the next run archives it and the company is hourly again
-    sandbox.arrive(cif, 1)
+    sandbox.invoices_to(cif, 1)
     outcome = run_sync(cif)
     assert outcome.result == "complete" and outcome.stats.new == 1
     assert planned_interval(cif) == STANDARD.sync_interval

@@ -18,6 +18,7 @@ from chalicelib.storage.aws import aws_client
 from chalicelib.storage.models import AnafCredentialModel, CompanyModel
 from local.mailbox import sent_mail
 from tests.api.conftest import at_anaf, authorize, back_to_arhivar, issue_certificate
+from tests.api.proven import invite_and_accept
 
 
 @pytest.fixture(scope="module")
@@ -346,9 +347,7 @@ def test_disconnecting_a_shared_credential_does_not_switch_off_another_accounts_
     credential_id = CompanyModel.get(first).credential_id
     CompanyModel(cif=second).update(actions=[CompanyModel.credential_id.set(credential_id)])
     AnafCredentialModel.get(credential_id).update(actions=[AnafCredentialModel.cifs.add({second})])
-    assert owner.call("POST", f"/companies/{first}/members",
-                      json={"email": colleague.email, "role": "admin"}).status_code == 201
-    assert colleague.call("POST", f"/invitations/{first}/accept").status_code == 200
+    invite_and_accept(owner, colleague, first, "admin")
 
     # WHEN the colleague disconnects the company they administer
     assert colleague.call("DELETE", f"/companies/{first}/anaf").status_code == 204

@@ -15,7 +15,7 @@ from chalicelib.api.requests import openapi_document
 from chalicelib.domain.api_keys import RATE_LIMIT_PER_MINUTE, SCOPES
 from chalicelib.storage.models import ApiKeyModel
 from tests.api.conftest import new_company, sign_up
-from tests.api.proven import Proven, proven_company
+from tests.api.proven import Proven, invite_and_accept, proven_company
 
 VALID_BODIES = {
     ("/api/companies/{cif}/exports", "post"): {"format": "csv", "filters": {}},
@@ -169,8 +169,7 @@ def test_a_key_stops_when_its_creator_no_longer_administers_the_company(new_user
     # GIVEN an admin (invited by the owner) who created a key
     owner, admin, cif = new_user(), new_user(), fresh_cif()
     proven_company(owner, cif)
-    assert owner.call("POST", f"/companies/{cif}/members", json={"email": admin.email, "role": "admin"}).ok
-    assert admin.call("POST", f"/invitations/{cif}/accept").status_code == 200
+    invite_and_accept(owner, admin, cif, "admin")
     secret = create_key(admin, cif, ["documents:read"])["secret"]
     assert with_key(base_url, secret, "GET", f"/companies/{cif}/documents").status_code == 200
     # WHEN the owner makes them a viewer

@@ -18,6 +18,7 @@ from chalicelib.storage import audit_log
 from chalicelib.storage.models import AuditEventModel
 from local.mailbox import sent_mail
 from tests.api.conftest import at_anaf, back_to_arhivar, email_address, issue_certificate, last_code, sign_up
+from tests.api.proven import invite_and_accept
 
 
 def journal(user, cif: str, **params) -> list[dict]:
@@ -123,8 +124,7 @@ def test_an_accepted_invitation_and_leaving_are_recorded_as_the_member(owned, ba
 def test_only_owners_read_the_journal(owned, new_user, role):
     owner, cif = owned
     member, stranger = new_user(), new_user()
-    owner.call("POST", f"/companies/{cif}/members", json={"email": member.email, "role": role})
-    assert member.call("POST", f"/invitations/{cif}/accept").status_code == 200
+    invite_and_accept(owner, member, cif, role)
     for path in (f"/companies/{cif}/audit", f"/companies/{cif}/audit.csv"):
         # WHEN an active admin or viewer asks: THEN 403 not_allowed
         answer = member.call("GET", path)
@@ -288,8 +288,7 @@ def test_a_device_is_its_browser_and_its_network():
 def test_a_deleted_account_leaves_its_name_in_the_journal(owned, new_user):
     owner, cif = owned
     member = new_user()
-    owner.call("POST", f"/companies/{cif}/members", json={"email": member.email, "role": "admin"})
-    assert member.call("POST", f"/invitations/{cif}/accept").status_code == 200
+    invite_and_accept(owner, member, cif, "admin")
     # WHEN the member deletes their account
     answer = member.call("DELETE", "/account", json={"password": member.password})
     assert answer.status_code == 204, answer.text

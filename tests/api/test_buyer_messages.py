@@ -21,6 +21,7 @@ from chalicelib.domain.buyer_messages import State
 from chalicelib.storage import buyer_messages as records
 from chalicelib.storage.models import DocumentModel
 from tests.api.conftest import User, add_proven_company, new_company, sign_up
+from tests.api.proven import invite_and_accept
 
 
 @dataclass
@@ -168,10 +169,7 @@ def test_another_companys_member_gets_404_everywhere(supplied, base_url, local_s
 
 def test_a_viewer_sees_the_messages_but_cannot_send_or_ask_anaf(supplied, base_url):
     viewer = sign_up(base_url)
-    invited = supplied.user.call("POST", f"/companies/{supplied.cif}/members",
-                                 json={"email": viewer.email, "role": "viewer"})
-    assert invited.status_code == 201, invited.text
-    assert viewer.call("POST", f"/invitations/{supplied.cif}/accept").status_code == 200
+    invite_and_accept(supplied.user, viewer, supplied.cif, "viewer")
     listed = viewer.call("GET", f"/companies/{supplied.cif}/buyer-messages")
     assert listed.status_code == 200 and listed.json()["messages"]
     refused = supplied.send("Un mesaj de la cineva care doar vede arhiva.", user=viewer)

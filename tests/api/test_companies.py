@@ -5,6 +5,7 @@ from __future__ import annotations
 import requests
 
 from tests.api.conftest import prove
+from tests.api.proven import invite_and_accept
 
 
 def test_a_company_is_looked_up_then_registered_with_ro_prefix_and_spaces(new_user, fresh_cif, local_stack):
@@ -109,8 +110,7 @@ def test_an_admin_invites_by_e_mail_and_the_invitee_accepts(new_user, proven_com
 def test_roles_limit_what_members_can_do_and_the_last_owner_stays(new_user, proven_company, fresh_cif):
     owner, viewer, cif = new_user(), new_user(), fresh_cif()
     proven_company(owner, cif)
-    owner.call("POST", f"/companies/{cif}/members", json={"email": viewer.email, "role": "viewer"})
-    viewer.call("POST", f"/invitations/{cif}/accept")
+    invite_and_accept(owner, viewer, cif, "viewer")
     me = owner.call("GET", "/account").json()["user_id"]
 
     denied = viewer.call("POST", f"/companies/{cif}/members", json={"email": "x@exemplu.ro", "role": "viewer"})

@@ -16,7 +16,6 @@ import zipfile
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import requests
 
 from chalicelib import dependencies
 from chalicelib.domain.document_filters import DocumentFilter
@@ -28,56 +27,34 @@ from chalicelib.storage.documents import upload_key
 from chalicelib.storage.models import CompanyModel, DocumentModel, LimitCounterModel
 from chalicelib.topology import queue
 from local.runtime import QueuePoller, load_handler
-from tests.api.conftest import authorize, issue_certificate
+from tests.api.conftest import connect_company
+from tests.api.importing import anaf_zip, with_invoice_changed
 from tests.api.importing import import_done as imported
-from tests.api.test_sync import Sandbox, _zip_of
-
-
-@pytest.fixture
-def sandbox(local_stack) -> Sandbox:
-    return Sandbox(local_stack.ports.sandbox_url)
+from tests.api.sandbox_admin import Sandbox
+from tests.api.test_sync import _zip_of
 
 
 @pytest.fixture
 def company(new_user, fresh_cif, sandbox):
     """A fresh company X, proven and connected by its admin, with nothing archived yet."""
     admin, cif = new_user(), fresh_cif()
-    assert admin.call("POST", "/companies", json={"cif": cif}).status_code == 201
-    assert authorize(admin, cif, issue_certificate(sandbox.url, [cif], "Titular X"))["anaf"] == "connected"
+    connect_company(admin, cif, sandbox.url, "Titular X")
     return admin, cif
 
 
 def arrived_invoice(sandbox: Sandbox, cif: str) -> dict:
     """One new invoice received by `cif` at ANAF; its message (id, id_solicitare, …)."""
     before = {m["id"] for m in sandbox.admin("GET", "messages", params={"cif": cif, "sha256": 0})["messages"]}
-    world = sandbox.admin("GET", "world")
-    seller = next(p["cif"] for p in world["partners"] if p["cif"] != cif)
-    sandbox.arrive(kind="invoice", seller_cif=seller, buyer_cif=cif, count=1)
+    sandbox.invoices_to(cif, 1)
     (message,) = [m for m in sandbox.admin("GET", "messages", params={"cif": cif, "sha256": 0})["messages"]
                   if m["id"] not in before]
     return message
 
 
-def downloaded_by_hand(sandbox: Sandbox, cif: str, message_id: str) -> bytes:
-    token = dependencies.credential_vault().access_token(CompanyModel.get(cif).credential_id)
-    answer = requests.get(f"{sandbox.url}/prod/FCTEL/rest/descarcare", params={"id": message_id},
-                          headers={"Authorization": f"Bearer {token}"}, timeout=30)
-    assert answer.headers["Content-Type"].startswith("application/zip")
-    return answer.content
-
-
 def tampered(original: bytes) -> bytes:
     """The same ANAF ZIP with one byte of the invoice's text changed: it still parses, its MF
     signature no longer verifies."""
-    source = zipfile.ZipFile(io.BytesIO(original))
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as forged:
-        for info in source.infolist():
-            content = source.read(info)
-            if not info.filename.startswith("semnatura_"):
-                content = content.replace(b"</cbc:ID>", b"9</cbc:ID>", 1)
-            forged.writestr(info.filename, content)
-    return buffer.getvalue()
+    return with_invoice_changed(original, lambda content: content.replace(b"</cbc:ID>", b"9</cbc:ID>", 1))
 
 
 def repacked(original: bytes) -> bytes:
@@ -114,7 +91,7 @@ def test_an_imported_zip_then_a_sync_of_the_same_message_archive_it_once(company
     # GIVEN an invoice an admin downloaded by hand from SPV and imported
     admin, cif = company
     message = arrived_invoice(sandbox, cif)
-    assert imported(admin, cif, downloaded_by_hand(sandbox, cif, message["id"]))["counts"]["archived"] == 1
+    assert imported(admin, cif, anaf_zip(sandbox.url, cif, message["id"]))["counts"]["archived"] == 1
 
     # WHEN the next sync lists the same message
     sync(cif)
@@ -133,7 +110,7 @@ def test_a_tampered_import_never_squats_the_upload_the_verified_original_wins(co
     # GIVEN a tampered copy of an invoice, imported before anything else archived it
     admin, cif = company
     message = arrived_invoice(sandbox, cif)
-    genuine = downloaded_by_hand(sandbox, cif, message["id"])
+    genuine = anaf_zip(sandbox.url, cif, message["id"])
     forged = tampered(genuine)
     first = imported(admin, cif, forged)
     assert first["counts"]["archived"] == 1
@@ -196,7 +173,7 @@ def test_a_second_verified_original_with_other_bytes_is_a_reported_duplicate(com
     (first,) = of_upload(cif, message["id_solicitare"])
 
     # WHEN a verified copy of it in other bytes (the same signed members, repacked) is imported
-    other = repacked(downloaded_by_hand(sandbox, cif, message["id"]))
+    other = repacked(anaf_zip(sandbox.url, cif, message["id"]))
     result = imported(admin, cif, other)
 
     # THEN the first stays the only document; the import reports the second as a duplicate
@@ -212,7 +189,7 @@ def test_a_document_archived_before_upload_claims_existed_still_keeps_its_upload
     # before upload claims existed)
     admin, cif = company
     message = arrived_invoice(sandbox, cif)
-    genuine = downloaded_by_hand(sandbox, cif, message["id"])
+    genuine = anaf_zip(sandbox.url, cif, message["id"])
     imported(admin, cif, tampered(genuine))
     LimitCounterModel.get(upload_key(cif, message["id_solicitare"], "received")).delete()
 
@@ -255,7 +232,7 @@ def test_every_door_interleaved_keeps_one_live_document_per_upload(company, sand
     def arrive() -> None:
         """A new invoice at ANAF, downloaded by hand too (so any door may archive it first)."""
         message = arrived_invoice(sandbox, cif)
-        genuine[message["id_solicitare"]] = downloaded_by_hand(sandbox, cif, message["id"])
+        genuine[message["id_solicitare"]] = anaf_zip(sandbox.url, cif, message["id"])
         forged[message["id_solicitare"]] = tampered(genuine[message["id_solicitare"]])
 
     arrive()
@@ -366,7 +343,7 @@ def test_the_verified_original_takes_over_the_review_of_the_copy_it_replaces(com
     # GIVEN a tampered copy of an invoice, imported and approved before the original came
     admin, cif = company
     message = arrived_invoice(sandbox, cif)
-    assert imported(admin, cif, tampered(downloaded_by_hand(sandbox, cif, message["id"])))["counts"]["archived"] == 1
+    assert imported(admin, cif, tampered(anaf_zip(sandbox.url, cif, message["id"])))["counts"]["archived"] == 1
     (copy,) = of_upload(cif, message["id_solicitare"])
     approved = admin.call("POST", f"/companies/{cif}/documents/{copy.message_id}/review/state",
                           json={"state": "approved"})

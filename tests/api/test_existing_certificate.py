@@ -12,6 +12,7 @@ import requests
 from chalicelib.storage.models import AnafCredentialModel, CompanyModel
 from local.mailbox import sent_mail
 from tests.api.conftest import at_anaf, authorize, back_to_arhivar, issue_certificate
+from tests.api.proven import invite_and_accept
 from tests.api.test_takeover import assert_sees_nothing, membership_state
 
 OFFERS = "/anaf/existing-certificate"
@@ -120,9 +121,7 @@ def test_a_viewer_cannot_use_the_existing_certificate(new_user, fresh_cif, local
     owner, viewer, x = new_user(), new_user(), fresh_cif()
     registered(owner, x)
     assert authorize(owner, x, issue_certificate(local_stack.ports.sandbox_url, [x]))["anaf"] == "connected"
-    invited = owner.call("POST", f"/companies/{x}/members", json={"email": viewer.email, "role": "viewer"})
-    assert invited.status_code == 201
-    assert viewer.call("POST", f"/invitations/{x}/accept").status_code == 200
+    invite_and_accept(owner, viewer, x, "viewer")
     answer = one_click(viewer, x)
     assert answer.status_code == 403 and answer.json()["error"]["code"] == "not_allowed"
 

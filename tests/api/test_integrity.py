@@ -23,6 +23,7 @@ from chalicelib.topology import INTEGRITY_SCHEDULE, queue
 from local.runtime import LocalLambdaContext, QueuePoller, load_handler
 from tests.api.conftest import User, sign_up
 from tests.api.importing import import_zip
+from tests.api.proven import invite_and_accept
 
 INVOICES = 4
 
@@ -143,10 +144,7 @@ def test_a_clean_archive_is_all_good_and_its_reports_render(archive, settings):
 def test_outsiders_get_404_and_viewers_cannot_start_a_run(archive, base_url):
     # GIVEN a stranger and a viewer of the company
     stranger, viewer = sign_up(base_url), sign_up(base_url)
-    invited = archive.owner.call("POST", f"/companies/{archive.cif}/members",
-                                 json={"email": viewer.email, "role": "viewer"})
-    assert invited.status_code in (200, 201), invited.text
-    assert viewer.call("POST", f"/invitations/{archive.cif}/accept").status_code == 200
+    invite_and_accept(archive.owner, viewer, archive.cif, "viewer")
 
     # THEN the stranger sees nothing of it
     for method, path in (("GET", "/integrity"), ("POST", "/integrity"), ("GET", "/integrity/report")):

@@ -14,9 +14,10 @@ from chalicelib.storage.models import CompanyModel, DocumentModel
 from functions.ses_feedback import handler as ses_feedback
 from local.runtime import LocalLambdaContext
 from tests.api.conftest import email_address, sign_up
+from tests.api.proven import invite_and_accept
+from tests.api.sandbox_admin import Sandbox
 from tests.api.test_notifications import NotifyWorker, bounce_event, mails_to, unsubscribe_url
-from tests.api.test_reviews import company_with_received_invoices, invite
-from tests.api.test_sync import Sandbox
+from tests.api.test_reviews import company_with_received_invoices
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +97,7 @@ def test_a_routed_address_unsubscribes_with_one_click_and_gets_nothing_more(pro,
 def test_only_owners_and_admins_manage_the_rules(pro, base_url):
     owner, cif, _, (chosen, _) = pro
     contabil = sign_up(base_url)
-    invite(owner, contabil, cif, "contabil")
+    invite_and_accept(owner, contabil, cif, "contabil")
     refused = contabil.call("POST", f"/companies/{cif}/notification-rules",
                             json={"partner_cif": chosen, "emails": ["x@exemplu.ro"]})
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "not_allowed"

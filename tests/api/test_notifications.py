@@ -24,7 +24,8 @@ from functions.ses_feedback import handler as ses_feedback
 from local.mailbox import sent_mail
 from local.runtime import LocalLambdaContext, QueuePoller
 from tests.api.conftest import authorize, sign_up
-from tests.api.test_sync import Sandbox
+from tests.api.proven import invite_and_accept
+from tests.api.sandbox_admin import Sandbox
 
 # -- helpers -----------------------------------------------------------------------------------
 
@@ -106,16 +107,6 @@ def bounce_event(address: str, kind: str = "Permanent") -> dict:
 # -- fixtures ----------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def sandbox(local_stack) -> Sandbox:
-    return Sandbox(local_stack.ports.sandbox_url)
-
-
-@pytest.fixture(scope="module")
-def world(sandbox) -> dict:
-    return sandbox.admin("GET", "world")
-
-
-@pytest.fixture(scope="module")
 def partner(world) -> str:
     return world["partners"][1]["cif"]
 
@@ -176,8 +167,7 @@ def test_a_viewer_cannot_change_the_licence(owner, companies, new_user):
     # GIVEN a viewer of a company
     viewer = new_user()
     cif = companies["free"]
-    owner.call("POST", f"/companies/{cif}/members", json={"email": viewer.email, "role": "viewer"})
-    assert viewer.call("POST", f"/invitations/{cif}/accept").status_code == 200
+    invite_and_accept(owner, viewer, cif, "viewer")
     # WHEN they try to change its licence THEN it is refused and nothing changes
     answer = viewer.call("PUT", f"/companies/{cif}/licence", json={"licence": "pro"})
     assert answer.status_code == 403 and answer.json()["error"]["code"] == "not_allowed"
@@ -215,8 +205,7 @@ def test_a_pro_company_gets_one_e_mail_listing_exactly_the_new_documents(owner, 
     cif = companies["pro"]
     set_licence(owner, cif, "pro")
     quiet = new_user()
-    owner.call("POST", f"/companies/{cif}/members", json={"email": quiet.email, "role": "viewer"})
-    assert quiet.call("POST", f"/invitations/{cif}/accept").status_code == 200
+    invite_and_accept(owner, quiet, cif, "viewer")
     assert quiet.call("PUT", "/account/notifications",
                       json={"companies": {cif: {"new_documents": False}}}).status_code == 200
     # WHEN two invoices arrive and a sync finds them
@@ -369,7 +358,7 @@ def test_a_bounced_address_gets_nothing_more_and_the_settings_show_it(owner, com
     # GIVEN an admin of the Pro company whose mailbox bounces permanently
     cif = companies["pro"]
     admin = new_user()
-    owner.call("POST", f"/companies/{cif}/members", json={"email": admin.email, "role": "admin"})
+    invite_and_accept(owner, admin, cif, "admin")
     ses_feedback.lambda_handler(bounce_event(admin.email.upper()), LocalLambdaContext("arhivar-ses-feedback", 30))
     heard = len(mails_to(admin.email))  # the invitation, before the bounce
     # WHEN a transient bounce arrives for the owner, nothing is suppressed

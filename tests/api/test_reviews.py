@@ -15,8 +15,9 @@ from chalicelib.services.new_documents import add_to_digest, romanian_day, send_
 from chalicelib.storage.documents import DocumentRepository
 from chalicelib.storage.models import DocumentModel
 from tests.api.conftest import User, add_proven_company, new_company, sign_up
+from tests.api.proven import invite_and_accept
+from tests.api.sandbox_admin import Sandbox
 from tests.api.test_notifications import mails_to
-from tests.api.test_sync import Sandbox
 
 
 @dataclass
@@ -28,20 +29,12 @@ class Desk:
     received: list[str]  # message ids of the received invoices, newest first
 
 
-def invite(owner: User, invitee: User, cif: str, role: str) -> None:
-    answer = owner.call("POST", f"/companies/{cif}/members", json={"email": invitee.email, "role": role})
-    assert answer.status_code == 201, answer.text
-    assert invitee.call("POST", f"/invitations/{cif}/accept").status_code == 200
-
-
 def company_with_received_invoices(base_url: str, sandbox_url: str, count: int) -> tuple[User, str, list[str]]:
     """A new proven company whose archive holds `count` received invoices (synced in-process)."""
     cif = new_company(sandbox_url)
     owner = sign_up(base_url)
     add_proven_company(owner, cif, sandbox_url)
-    sandbox = Sandbox(sandbox_url)
-    seller = next(p["cif"] for p in sandbox.admin("GET", "world")["partners"] if p["cif"] != cif)
-    sandbox.arrive(kind="invoice", seller_cif=seller, buyer_cif=cif, count=count)
+    Sandbox(sandbox_url).invoices_to(cif, count)
     outcome = dependencies.company_sync(lambda: 900.0).run(cif, "test")
     assert outcome.result in ("complete", "partial"), outcome
     received = sorted((d for d in DocumentModel.query(cif, consistent_read=True) if d.kind == "received"),
@@ -54,8 +47,8 @@ def company_with_received_invoices(base_url: str, sandbox_url: str, count: int) 
 def desk(local_stack, base_url) -> Desk:
     owner, cif, received = company_with_received_invoices(base_url, local_stack.ports.sandbox_url, 5)
     contabil, viewer = sign_up(base_url), sign_up(base_url)
-    invite(owner, contabil, cif, "contabil")
-    invite(owner, viewer, cif, "viewer")
+    invite_and_accept(owner, contabil, cif, "contabil")
+    invite_and_accept(owner, viewer, cif, "viewer")
     return Desk(owner, contabil, viewer, cif, received)
 
 

@@ -24,8 +24,8 @@ from chalicelib import dependencies
 from chalicelib.storage.documents import DocumentRepository
 from chalicelib.topology import queue
 from local.runtime import QueuePoller, load_handler
-from tests.api.conftest import authorize, email_address, issue_certificate, sign_up
-from tests.api.test_sync import Sandbox
+from tests.api.conftest import connect_company
+from tests.api.proven import invite_and_accept
 
 CUSTOMER_ACCOUNT = "210987654321"
 PREFIX = "arhivar/facturi/"
@@ -74,23 +74,14 @@ def customer(settings) -> CustomerAccount:
 
 
 @pytest.fixture
-def sandbox(local_stack) -> Sandbox:
-    return Sandbox(local_stack.ports.sandbox_url)
-
-
-@pytest.fixture
 def company(new_user, fresh_cif, sandbox):
     """A fresh company, proven and connected by its owner, with two invoices waiting at ANAF."""
     owner, cif = new_user(), fresh_cif()
-    assert owner.call("POST", "/companies", json={"cif": cif}).status_code == 201
-    assert authorize(owner, cif, issue_certificate(sandbox.url, [cif], "Titular Livrare"))["anaf"] == "connected"
-    arrive(sandbox, cif, 2)
+    connect_company(owner, cif, sandbox.url, "Titular Livrare")
+    sandbox.invoices_to(cif, 2)
     return owner, cif
 
 
-def arrive(sandbox: Sandbox, cif: str, count: int) -> None:
-    seller = next(p["cif"] for p in sandbox.admin("GET", "world")["partners"] if p["cif"] != cif)
-    sandbox.arrive(kind="invoice", seller_cif=seller, buyer_cif=cif, count=count)
 
 
 def sync(cif: str) -> None:
@@ -189,7 +180,7 @@ def test_a_synced_companys_documents_are_copied_with_the_exports_names_and_bytes
     assert answer.json()["delivery"]["backfill"] == "running"
     drain("s3delivery")
     # AND a third invoice arrives and is synced and rendered (copied as archived, then its PDF)
-    arrive(sandbox, cif, 1)
+    sandbox.invoices_to(cif, 1)
     sync(cif)
     drain("render", "s3delivery")
     # THEN the bucket holds exactly the export ZIP's files, under its paths, with its bytes
@@ -268,16 +259,13 @@ def test_reincearca_queues_the_failing_documents_again(company, customer):
     assert len([key for key in customer.objects() if key.endswith("_original.zip")]) == 2
 
 
-def test_only_the_companys_owners_and_admins_reach_its_delivery(company, customer, base_url, new_user):
+def test_only_the_companys_owners_and_admins_reach_its_delivery(company, customer, new_user):
     owner, cif = company
     customer.create_bucket()
     assert enable(owner, cif, customer).status_code == 200
     # GIVEN a viewer of the company and the owner of another company
-    viewer_email = email_address("vizualizare")
-    invited = owner.call("POST", f"/companies/{cif}/members", json={"email": viewer_email, "role": "viewer"})
-    assert invited.status_code == 201
-    viewer = sign_up(base_url, viewer_email)
-    assert viewer.call("POST", f"/invitations/{cif}/accept").status_code == 200
+    viewer = new_user()
+    invite_and_accept(owner, viewer, cif, "viewer")
     stranger = new_user()
     other = CustomerAccount(dependencies.settings().aws_endpoint_url)
     change = {"bucket": other.bucket, "prefix": "", "role_arn": other.role_arn, "enabled": False}

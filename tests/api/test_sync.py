@@ -24,62 +24,11 @@ from chalicelib.storage.aws import aws_client
 from chalicelib.storage.models import CompanyModel, DocumentModel, SyncRunModel
 from functions.sync_company import handler as sync_handler
 from local.runtime import LocalLambdaContext
-from tests.api.conftest import authorize, issue_certificate
+from tests.api.conftest import authorize, connect_company, issue_certificate
 from tests.api.importing import import_zip
+from tests.api.sandbox_admin import Sandbox
 
 SOAK_RUNS = int(os.environ.get("ARHIVAR_SOAK_RUNS", "40"))
-
-
-class Sandbox:
-    def __init__(self, url: str) -> None:
-        self.url = url
-
-    def admin(self, method: str, path: str, **kwargs):
-        answer = requests.request(method, f"{self.url}/__sandbox/{path}", timeout=30, **kwargs)
-        answer.raise_for_status()
-        return answer.json()
-
-    def listable(self, cif: str, until: datetime) -> dict[str, str]:
-        """message id -> sha256 of the ZIP ANAF serves, for the messages of the covered
-        window (what a complete archive must hold). The window starts a few minutes inside
-        ANAF's 60 days, so messages at the very edge are left out of the comparison."""
-        earliest = datetime.now(UTC) - timedelta(days=60) + timedelta(minutes=12)
-        messages = self.admin("GET", "messages", params={"cif": cif, "limit": 100000, "sha256": 1})["messages"]
-        # Lists and downloads count ANAF's 60 days differently: a message can be listed but
-        # no longer downloadable; nothing can archive those (the run counts them as lost).
-        return {m["id"]: m["sha256"] for m in messages
-                if m["listable"] and m["downloadable"] and earliest <= _created(m) <= until}
-
-    def arrive(self, **spec) -> None:
-        """New messages at ANAF, created two minutes ago (a sync lists up to 30 s ago); the
-        sandbox clock is put back exactly as it was (other tests may have moved it)."""
-        offset = self.admin("GET", "clock")["offset_s"]
-        self.admin("POST", "clock", json={"advance_s": -120})
-        try:
-            self.admin("POST", "invoices", json=spec)
-        finally:
-            current = self.admin("GET", "clock")["offset_s"]
-            self.admin("POST", "clock", json={"advance_s": offset - current})
-
-    def fault(self, **rule) -> None:
-        self.admin("POST", "faults", json=rule)
-
-    def clear_faults(self) -> None:
-        self.admin("DELETE", "faults")
-
-
-def _created(message: dict) -> datetime:
-    return datetime.fromtimestamp(message["created_ms"] / 1000, UTC)
-
-
-@pytest.fixture(scope="module")
-def sandbox(local_stack) -> Sandbox:
-    return Sandbox(local_stack.ports.sandbox_url)
-
-
-@pytest.fixture(scope="module")
-def world(sandbox) -> dict:
-    return sandbox.admin("GET", "world")
 
 
 @pytest.fixture(scope="module")
@@ -426,8 +375,7 @@ def test_a_run_stopped_by_the_call_budget_is_due_at_the_next_dispatch_tick(sandb
                                                                           world, monkeypatch):
     # GIVEN a connected company with more messages than the bucket's burst
     user, cif = new_user_module(), fresh_cif()
-    user.call("POST", "/companies", json={"cif": cif})
-    assert authorize(user, cif, issue_certificate(sandbox.url, [cif]))["anaf"] == "connected"
+    connect_company(user, cif, sandbox.url)
     sandbox.arrive(kind="invoice", seller_cif=world["partners"][0]["cif"], buyer_cif=cif, count=20)
     # AND a call budget whose clock stands still: the bucket's burst, then nothing
     standing = datetime.now(UTC)
@@ -451,8 +399,7 @@ def test_a_long_run_yields_its_worker_after_its_slice_and_is_due_at_the_next_tic
                                                                                   fresh_cif, world, monkeypatch):
     from chalicelib.services import sync
     user, cif = new_user_module(), fresh_cif()
-    user.call("POST", "/companies", json={"cif": cif})
-    assert authorize(user, cif, issue_certificate(sandbox.url, [cif]))["anaf"] == "connected"
+    connect_company(user, cif, sandbox.url)
     batch = sync.DOWNLOAD_THREADS * 4
     sandbox.arrive(kind="invoice", seller_cif=world["partners"][0]["cif"], buyer_cif=cif, count=batch + 4)
     monkeypatch.setattr(sync, "RUN_SLICE", timedelta(0))  # every slice ends after one batch
@@ -470,8 +417,7 @@ def test_a_running_sync_publishes_its_counts_in_the_company_view(sandbox, fresh_
     while it runs (bounded writes: here every message), and they go away when it ends."""
     from chalicelib.services import sync
     user, cif = new_user_module(), fresh_cif()
-    user.call("POST", "/companies", json={"cif": cif})
-    assert authorize(user, cif, issue_certificate(sandbox.url, [cif]))["anaf"] == "connected"
+    connect_company(user, cif, sandbox.url)
     # more new messages than one batch of downloads, so the counts grow between batches
     sandbox.arrive(kind="invoice", seller_cif=world["partners"][0]["cif"], buyer_cif=cif,
                    count=sync.DOWNLOAD_THREADS * 4 + 4)
@@ -512,8 +458,7 @@ def test_a_run_decrypts_the_token_once_and_asks_for_pdfs_ten_to_a_send(sandbox, 
     Counted on the worker's clients, over moto's server."""
     from chalicelib.services import sync
     user, cif = new_user_module(), fresh_cif()
-    user.call("POST", "/companies", json={"cif": cif})
-    assert authorize(user, cif, issue_certificate(sandbox.url, [cif]))["anaf"] == "connected"
+    connect_company(user, cif, sandbox.url)
     sandbox.arrive(kind="invoice", seller_cif=world["partners"][0]["cif"], buyer_cif=cif, count=sync.BATCH)
     calls: list[str] = []
 
@@ -567,8 +512,7 @@ def test_a_worker_killed_between_archiving_and_asking_for_pdfs_leaves_no_invoice
     batch and before sending its requests leaves invoices "pending" with nobody asked; the next
     run sees the dead run's progress on the company and asks for every one of them."""
     user, cif = new_user_module(), fresh_cif()
-    user.call("POST", "/companies", json={"cif": cif})
-    assert authorize(user, cif, issue_certificate(sandbox.url, [cif]))["anaf"] == "connected"
+    connect_company(user, cif, sandbox.url)
     sandbox.arrive(kind="invoice", seller_cif=world["partners"][0]["cif"], buyer_cif=cif, count=5)
     _render_requests(settings, cif)
     killed = subprocess.run([sys.executable, "-c", KILLED_BETWEEN_ARCHIVING_AND_ASKING, cif], check=False,
@@ -596,8 +540,7 @@ def test_a_download_that_raises_still_asks_for_the_pdfs_its_batch_recorded(
     for their PDFs all the same, also for those recorded after the failing one in batch order."""
     from chalicelib.services.sync import CompanySync
     user, cif = new_user_module(), fresh_cif()
-    user.call("POST", "/companies", json={"cif": cif})
-    assert authorize(user, cif, issue_certificate(sandbox.url, [cif]))["anaf"] == "connected"
+    connect_company(user, cif, sandbox.url)
     sandbox.arrive(kind="invoice", seller_cif=world["partners"][0]["cif"], buyer_cif=cif, count=5)
     _render_requests(settings, cif)
     # GIVEN the batch's first download fails unexpectedly once the four others have recorded theirs
@@ -657,8 +600,7 @@ def test_first_downloads_write_no_per_message_counter_and_a_failing_one_stops_at
     batch instead of one counter per message). A message that keeps failing is counted from
     its second download and stops at ANAF's ten, refused by our budget, never by ANAF."""
     user, cif = new_user_module(), fresh_cif()
-    user.call("POST", "/companies", json={"cif": cif})
-    assert authorize(user, cif, issue_certificate(sandbox.url, [cif]))["anaf"] == "connected"
+    connect_company(user, cif, sandbox.url)
     sandbox.arrive(kind="invoice", seller_cif=world["partners"][0]["cif"], buyer_cif=cif, count=3)
     first = run_sync(cif)
     assert first.result == "complete" and first.stats.new == 3

@@ -8,8 +8,6 @@ a scenario needs, so no other test's state can make these pass or fail.
 from __future__ import annotations
 
 import hashlib
-import io
-import zipfile
 
 import pytest
 import requests
@@ -20,9 +18,11 @@ from chalicelib.storage.aws import aws_client
 from chalicelib.storage.documents import message_key as archived_key
 from chalicelib.storage.models import CompanyModel, DocumentModel, LimitCounterModel
 from local.mailbox import sent_mail
-from tests.api.conftest import at_anaf, authorize, back_to_arhivar, issue_certificate
-from tests.api.importing import import_done
-from tests.api.test_sync import Sandbox, _zip_of
+from tests.api.conftest import at_anaf, authorize, back_to_arhivar, connect_company, issue_certificate
+from tests.api.importing import anaf_zip, import_done, with_invoice_changed
+from tests.api.proven import invite_and_accept
+from tests.api.sandbox_admin import Sandbox
+from tests.api.test_sync import _zip_of
 
 COMPANY_ROUTES_A_STRANGER_TRIES = ("", "/members", "/documents", "/sync-runs", "/licence")
 
@@ -49,8 +49,7 @@ def sandbox_url(local_stack) -> str:
 def archived_by_a(new_user, fresh_cif, sandbox_url):
     """Company X, proven and connected by account A."""
     a, x = new_user(), fresh_cif()
-    assert a.call("POST", "/companies", json={"cif": x}).status_code == 201
-    assert authorize(a, x, issue_certificate(sandbox_url, [x], "Titular A"))["anaf"] == "connected"
+    connect_company(a, x, sandbox_url, "Titular A")
     return a, x, CompanyModel.get(x).credential_id
 
 
@@ -101,8 +100,7 @@ def test_an_anaf_url_forwarded_to_a_certificate_holder_proves_nothing(archived_b
 def test_a_viewer_cannot_start_the_anaf_step(archived_by_a, new_user):
     a, x, _ = archived_by_a
     viewer = new_user()
-    assert a.call("POST", f"/companies/{x}/members", json={"email": viewer.email, "role": "viewer"}).status_code == 201
-    assert viewer.call("POST", f"/invitations/{x}/accept").status_code == 200
+    invite_and_accept(a, viewer, x, "viewer")
     answer = viewer.call("POST", f"/companies/{x}/anaf/authorize")
     assert answer.status_code == 403 and answer.json()["error"]["code"] == "not_allowed"
 
@@ -132,9 +130,7 @@ def test_registering_a_cif_first_grants_nothing(new_user, fresh_cif, sandbox_url
 def synced(archived_by_a, local_stack):
     """X with two received invoices, synced into the archive."""
     a, x, _ = archived_by_a
-    world = requests.get(f"{local_stack.ports.sandbox_url}/__sandbox/world", timeout=10).json()
-    seller = world["partners"][0]["cif"] if world["partners"][0]["cif"] != x else world["partners"][1]["cif"]
-    Sandbox(local_stack.ports.sandbox_url).arrive(kind="invoice", seller_cif=seller, buyer_cif=x, count=2)
+    seller = Sandbox(local_stack.ports.sandbox_url).invoices_to(x, 2)
     assert dependencies.company_sync(lambda: 900.0).run(x, "test").result == "complete"
     documents = [d for d in DocumentModel.query(x, consistent_read=True) if d.kind == "received"]
     assert len(documents) == 2
@@ -148,15 +144,7 @@ def _stored(key: str) -> bytes:
 
 def _tampered(original: bytes, old: str, new: str) -> bytes:
     """The same ANAF ZIP (same member names, same signature) with the invoice text changed."""
-    source = zipfile.ZipFile(io.BytesIO(original))
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as forged:
-        for info in source.infolist():
-            content = source.read(info)
-            if not info.filename.startswith("semnatura_"):
-                content = content.replace(old.encode(), new.encode())
-            forged.writestr(info.filename, content)
-    return buffer.getvalue()
+    return with_invoice_changed(original, lambda content: content.replace(old.encode(), new.encode()))
 
 
 def assert_untouched(document: DocumentModel) -> None:
@@ -197,9 +185,7 @@ def test_an_imported_file_is_keyed_by_its_signed_content_not_its_name(synced, lo
     sandbox.arrive(kind="invoice", seller_cif=seller, buyer_cif=x)
     message = next(m for m in sandbox.admin("GET", "messages", params={"cif": x, "sha256": 0})["messages"]
                    if m["id"] not in known)
-    token = dependencies.credential_vault().access_token(CompanyModel.get(x).credential_id)
-    content = requests.get(f"{local_stack.ports.sandbox_url}/prod/FCTEL/rest/descarcare", params={"id": message["id"]},
-                           headers={"Authorization": f"Bearer {token}"}, timeout=30).content
+    content = anaf_zip(local_stack.ports.sandbox_url, x, message["id"])
 
     # WHEN it is imported under the name of an archived message
     result = import_done(a, x, _zip_of({f"{documents[0].message_id}.zip": content}))

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from typing import NamedTuple
 from urllib.parse import parse_qs, urlsplit
 
 import pyotp
+import pytest
 import requests
 
 from chalicelib.storage.models import AccountModel
 from tests.api.conftest import User
+from tests.api.proven import invite_and_accept
 from tests.totp import current_code, wrong_code
 
 
@@ -38,6 +41,21 @@ def code_step(user: User, session: str, code: str):
 
 def user_id(user: User) -> str:
     return user.call("GET", "/account").json()["user_id"]
+
+
+class Enrolled(NamedTuple):
+    user: User  # signed in when they enrolled
+    secret: str  # what their authenticator app holds
+    recovery_codes: list[str]
+    browser: User  # the same person in another browser, not signed in
+
+
+@pytest.fixture
+def enrolled(new_user, base_url) -> Enrolled:
+    """A user who turned two-factor login on."""
+    user = new_user()
+    secret, codes = enrol(user)
+    return Enrolled(user, secret, codes, User(base_url, user.email))
 
 
 def test_enrolment_shows_the_secret_checks_the_first_code_and_gives_recovery_codes_once(new_user):
@@ -74,10 +92,8 @@ def test_enrolment_shows_the_secret_checks_the_first_code_and_gives_recovery_cod
     assert again.status_code == 409 and again.json()["error"]["code"] == "two_factor_already_enabled"
 
 
-def test_login_needs_the_app_code_after_the_password(new_user, base_url):
-    user = new_user()
-    secret, _ = enrol(user)
-    browser = User(base_url, user.email)
+def test_login_needs_the_app_code_after_the_password(enrolled):
+    user, secret, _, browser = enrolled
 
     # WHEN they sign in with the password, THEN they get a challenge, not a session
     session = password_step(browser)
@@ -94,10 +110,8 @@ def test_login_needs_the_app_code_after_the_password(new_user, base_url):
     assert replay.status_code == 401 and replay.json()["error"]["code"] == "login_challenge_expired"
 
 
-def test_wrong_codes_are_refused_counted_and_end_the_sign_in_after_five(new_user, base_url):
-    user = new_user()
-    secret, _ = enrol(user)
-    browser = User(base_url, user.email)
+def test_wrong_codes_are_refused_counted_and_end_the_sign_in_after_five(enrolled):
+    user, secret, _, browser = enrolled
     session = password_step(browser)
 
     # WHEN five wrong codes are tried, THEN each is refused and counted
@@ -119,10 +133,8 @@ def test_wrong_codes_are_refused_counted_and_end_the_sign_in_after_five(new_user
     assert locked.status_code == 429 and locked.json()["error"]["code"] == "too_many_attempts"
 
 
-def test_parallel_wrong_codes_get_no_more_than_five_answers_from_one_sign_in(new_user, base_url):
-    user = new_user()
-    secret, _ = enrol(user)
-    browser = User(base_url, user.email)
+def test_parallel_wrong_codes_get_no_more_than_five_answers_from_one_sign_in(enrolled, base_url):
+    user, secret, _, browser = enrolled
     session = password_step(browser)
     wrong = wrong_code(secret)
 
@@ -135,10 +147,8 @@ def test_parallel_wrong_codes_get_no_more_than_five_answers_from_one_sign_in(new
     assert codes == ["invalid_totp_code"] * 5 + ["login_challenge_expired"] * 3
 
 
-def test_a_recovery_code_signs_in_once_and_its_use_is_recorded(new_user, base_url):
-    user = new_user()
-    _, codes = enrol(user)
-    browser = User(base_url, user.email)
+def test_a_recovery_code_signs_in_once_and_its_use_is_recorded(enrolled):
+    user, _, codes, browser = enrolled
 
     # WHEN they sign in with a recovery code (typed in capitals, without the dash)
     answer = code_step(browser, password_step(browser), codes[3].replace("-", "").upper())
@@ -192,9 +202,7 @@ def test_bad_second_step_input_is_a_stable_error_never_a_500(base_url):
 def test_a_company_can_require_two_factor_login_of_its_members(new_user, fresh_cif, proven_company):
     owner, member, outsider, cif = new_user(), new_user(), new_user(), fresh_cif()
     proven_company(owner, cif)
-    assert owner.call("POST", f"/companies/{cif}/members",
-                      json={"email": member.email, "role": "viewer"}).status_code == 201
-    assert member.call("POST", f"/invitations/{cif}/accept").status_code == 200
+    invite_and_accept(owner, member, cif, "viewer")
 
     # GIVEN an owner without two-factor login: they cannot require it of others
     early = owner.call("PUT", f"/companies/{cif}/security", json={"two_factor_required": True})
@@ -268,10 +276,8 @@ def test_turning_it_off_still_needs_a_code_when_cognito_stopped_asking(new_user,
 
 # -- with the accounts rules: sessions, failed-login limits, password checks -----------------
 
-def test_a_two_factor_session_is_recorded_refreshes_and_ends_at_logout(new_user, base_url):
-    user = new_user()
-    secret, _ = enrol(user)
-    browser = User(base_url, user.email)
+def test_a_two_factor_session_is_recorded_refreshes_and_ends_at_logout(enrolled, base_url):
+    user, secret, _, browser = enrolled
     # WHEN they sign in with both steps
     answer = code_step(browser, password_step(browser), current_code(secret))
     assert answer.status_code == 200, answer.text

@@ -87,10 +87,7 @@ def test_an_owner_adds_an_endpoint_and_sees_its_secret_only_once(company, base_u
 def test_a_viewer_cannot_see_or_manage_webhooks(company, base_url):
     created = add_endpoint(company, "https://receptor.exemplu.ro/arhivar")
     viewer = sign_up(base_url)
-    invited = company.user.call("POST", f"/companies/{company.cif}/members",
-                                json={"email": viewer.email, "role": "viewer"})
-    assert invited.status_code == 201, invited.text
-    assert viewer.call("POST", f"/invitations/{company.cif}/accept").status_code in (200, 204)
+    company.invite_and_accept(viewer, "viewer")
     path = f"/companies/{company.cif}/webhooks"
     for method, url in (("GET", path), ("POST", f"{path}/{created['webhook']['id']}/rotate"),
                         ("GET", f"{path}/{created['webhook']['id']}/deliveries")):

@@ -20,6 +20,8 @@ from tests.api.conftest import (
     new_company,
     sign_up,
 )
+from tests.api.proven import Proven
+from tests.api.proven import proven_company as new_proven_company
 
 # `make test` runs three browsers on two cores next to the local stacks: a page redrawn after a
 # click can take longer than Playwright's default 5 s there. Assertions still wait for the final
@@ -158,6 +160,16 @@ def fresh_cif(sandbox_url) -> Callable[[], str]:
 def proven_company(sandbox_url):
     """add_proven_company(user, cif): registered and proven with a certificate of the user's."""
     return lambda user, cif: add_proven_company(user, cif, sandbox_url)
+
+
+@pytest.fixture
+def viewed_company(page: Page, base_url: str, sandbox_url: str) -> Proven:
+    """A new proven company, with `page` signed in as a colleague who accepted a viewer invitation."""
+    company = new_proven_company(base_url, sandbox_url)
+    viewer = sign_up(base_url)
+    company.invite_and_accept(viewer, "viewer")
+    log_in(page, viewer)
+    return company
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ import requests
 from lxml import etree
 from playwright.sync_api import Page, expect
 
-from tests.api.conftest import add_proven_company, new_company, sign_up
 from tests.api.test_accounting_exports import Company
 from tests.browser.conftest import log_in
 from tests.browser.journey import export_worker
@@ -24,14 +23,9 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def company(local_stack, base_url) -> Company:
-    sandbox_url = local_stack.ports.sandbox_url
-    world = requests.get(f"{sandbox_url}/__sandbox/world", timeout=10).json()
-    cif = new_company(sandbox_url)
-    user = sign_up(base_url)
-    add_proven_company(user, cif, sandbox_url)
-    found = Company(user, cif, sandbox_url, [p["cif"] for p in world["partners"]])
-    found.arrive(kind="invoice", seller_cif=found.partners[0], buyer_cif=cif, count=2)
-    found.arrive(kind="invoice", seller_cif=cif, buyer_cif=found.partners[1], count=1)
+    found = Company.new(base_url, local_stack.ports.sandbox_url)
+    found.arrive(kind="invoice", seller_cif=found.partners[0], buyer_cif=found.cif, count=2)
+    found.arrive(kind="invoice", seller_cif=found.cif, buyer_cif=found.partners[1], count=1)
     found.sync()
     return found
 

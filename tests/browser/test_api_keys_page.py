@@ -92,15 +92,8 @@ def test_an_owner_creates_uses_and_revokes_a_key(clipboard_page: Page, base_url,
     assert refused.status_code == 401 and refused.json()["error"]["code"] == "api_key_invalid"
 
 
-def test_a_viewer_is_told_keys_are_for_owners_and_admins(page: Page, base_url, sandbox_url, new_user):
-    company = proven_company(base_url, sandbox_url)
-    viewer = new_user()
-    invited = company.user.call("POST", f"/companies/{company.cif}/members",
-                                json={"email": viewer.email, "role": "viewer"})
-    assert invited.status_code == 201
-    assert viewer.call("POST", f"/invitations/{company.cif}/accept").status_code == 200
-    log_in(page, viewer)
-    page.goto(f"/companii/{company.cif}/integrari")
+def test_a_viewer_is_told_keys_are_for_owners_and_admins(page: Page, viewed_company):
+    page.goto(f"/companii/{viewed_company.cif}/integrari")
     section = page.locator("#integrare-chei-api")
     expect(section).to_contain_text("Doar proprietarii și administratorii companiei pot gestiona cheile API.")
     expect(section.get_by_role("button", name="Creează cheia")).to_have_count(0)

@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.api.conftest import prove
+from tests.api.proven import invite_and_accept
 from tests.browser.conftest import log_in
 from tests.browser.waiting import requests_settled, wait_until
 
@@ -415,9 +416,7 @@ def test_the_last_owner_cannot_delete_the_account_while_others_use_the_company(
     owner, colleague = new_user(), new_user()
     cif = fresh_cif()
     proven_company(owner, cif)
-    assert owner.call("POST", f"/companies/{cif}/members",
-                      json={"email": colleague.email, "role": "viewer"}).status_code == 201
-    assert colleague.call("POST", f"/invitations/{cif}/accept").status_code == 200
+    invite_and_accept(owner, colleague, cif, "viewer")
     log_in(page, owner, start="/autentificare?inapoi=/cont")
     page.get_by_role("button", name="Vreau să șterg contul").click()
     page.get_by_label("Pentru confirmare, introduceți parola").fill(owner.password)

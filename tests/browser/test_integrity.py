@@ -69,17 +69,9 @@ def test_an_owner_checks_the_archive_and_downloads_the_reports(page: Page, base_
     assert pdf.read_bytes().startswith(b"%PDF-")
 
 
-def test_a_viewer_reads_the_page_without_the_start_button(page: Page, base_url, sandbox_url, new_user):
-    # GIVEN a company (no run yet) and a colleague who accepted a viewer invitation
-    company = proven_company(base_url, sandbox_url)
-    viewer = new_user()
-    invited = company.user.call("POST", f"/companies/{company.cif}/members",
-                                json={"email": viewer.email, "role": "viewer"})
-    assert invited.status_code == 201, invited.text
-    assert viewer.call("POST", f"/invitations/{company.cif}/accept").status_code == 200
-    log_in(page, viewer)
-
+def test_a_viewer_reads_the_page_without_the_start_button(page: Page, viewed_company):
+    # GIVEN a company with no run yet, and `page` signed in as its viewer
     # WHEN the viewer opens the page THEN they read the state but are not offered "Verifică acum"
-    page.goto(f"/companii/{company.cif}/integritate")
+    page.goto(f"/companii/{viewed_company.cif}/integritate")
     expect(page.locator("#stare-integritate")).to_contain_text("nu a fost verificată încă")
     expect(page.locator("#verifica-acum")).to_be_hidden()

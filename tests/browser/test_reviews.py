@@ -10,7 +10,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.api.conftest import sign_up
-from tests.api.test_reviews import company_with_received_invoices, invite
+from tests.api.proven import invite_and_accept
+from tests.api.test_reviews import company_with_received_invoices
 from tests.browser.accessibility import blocking_violations, report
 from tests.browser.conftest import log_in
 
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.browser
 def desk(local_stack, base_url):
     owner, cif, received = company_with_received_invoices(base_url, local_stack.ports.sandbox_url, 4)
     contabil = sign_up(base_url)
-    invite(owner, contabil, cif, "contabil")
+    invite_and_accept(owner, contabil, cif, "contabil")
     return owner, contabil, cif, received
 
 

@@ -98,14 +98,7 @@ def test_an_owner_sets_up_delivery_to_their_bucket_and_retries_a_failure(page: P
     assert len(customer.objects()) == 3
 
 
-def test_a_viewer_is_told_that_only_owners_and_admins_configure_it(page: Page, base_url, sandbox_url, new_user):
-    company = proven_company(base_url, sandbox_url)
-    viewer = new_user()
-    invited = company.user.call("POST", f"/companies/{company.cif}/members",
-                                json={"email": viewer.email, "role": "viewer"})
-    assert invited.status_code == 201, invited.text
-    assert viewer.call("POST", f"/invitations/{company.cif}/accept").status_code == 200
-    log_in(page, viewer)
-    page.goto(f"/companii/{company.cif}/integrari")
+def test_a_viewer_is_told_that_only_owners_and_admins_configure_it(page: Page, viewed_company):
+    page.goto(f"/companii/{viewed_company.cif}/integrari")
     expect(page.locator("#integrare-s3")).to_contain_text("Doar proprietarii și administratorii")
     expect(page.locator("#id-extern-s3")).to_have_count(0)

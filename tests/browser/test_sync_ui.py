@@ -25,6 +25,7 @@ from functions.import_archive import handler as import_handler
 from local.runtime import QueuePoller
 from tests.api.conftest import authorize
 from tests.api.importing import drain_imports
+from tests.api.proven import invite_and_accept
 from tests.browser.conftest import log_in
 from tests.browser.waiting import requests_settled, wait_until
 
@@ -140,9 +141,7 @@ def test_sync_now_then_the_history_shows_the_run_and_a_viewer_sees_it_without_ac
     expect(page.locator("#mesaj-companii")).to_contain_text("Așteptați un minut")
 
     # GIVEN a viewer of the company, THEN they see the state and the history but no action
-    assert owner.call("POST", f"/companies/{cif}/members",
-                      json={"email": viewer.email, "role": "viewer"}).status_code == 201
-    assert viewer.call("POST", f"/invitations/{cif}/accept").status_code == 200
+    invite_and_accept(owner, viewer, cif, "viewer")
     other = new_page()
     log_in(other, viewer)
     expect(row(other, cif).locator(".insigna")).to_have_text(re.compile(r"^autorizat până la"))

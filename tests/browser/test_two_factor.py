@@ -9,6 +9,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.api.proven import invite_and_accept
 from tests.api.test_two_factor import enrol
 from tests.browser.conftest import log_in
 from tests.totp import current_code, wrong_code
@@ -75,9 +76,7 @@ def test_a_company_requirement_is_set_by_its_owner_and_explained_to_members(page
                                                                             proven_company):
     owner, member, cif = new_user(), new_user(), fresh_cif()
     proven_company(owner, cif)
-    assert owner.call("POST", f"/companies/{cif}/members",
-                      json={"email": member.email, "role": "viewer"}).status_code == 201
-    assert member.call("POST", f"/invitations/{cif}/accept").status_code == 200
+    invite_and_accept(owner, member, cif, "viewer")
     _, codes = enrol(owner)
 
     # GIVEN the owner signs in with a recovery code (no phone at hand)

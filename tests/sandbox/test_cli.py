@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -12,18 +11,14 @@ from pathlib import Path
 import pytest
 import requests
 
+from local.environment import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_serves_reads_env_and_stops_cleanly(sig):
-    port = _free_port()
+    port = free_port()
     env = os.environ | {"ARHIVAR_ANAF_CLIENT_ID": "din-env", "ARHIVAR_SANDBOX_CLIENT_SECRET": "s3cret",
                         "ARHIVAR_ANAF_REDIRECT_URI": "http://127.0.0.1:9999/cb"}
     proc = subprocess.Popen([sys.executable, "-m", "local.anaf_sandbox", "--host", "127.0.0.1", "--port", str(port),

@@ -7,7 +7,6 @@ import datetime as dt
 import io
 import os
 import signal
-import socket
 import subprocess
 import sys
 import zipfile
@@ -20,6 +19,7 @@ from lxml import etree
 from local.anaf_sandbox import ubl
 from local.anaf_sandbox.clock import BUCHAREST
 from local.anaf_sandbox.world import build_world
+from local.environment import free_port
 
 PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
 UPLOAD_NS = "{mfp:anaf:dgti:spv:respUploadFisier:v1}"
@@ -130,14 +130,8 @@ def test_buyer_message_about_an_invoice_the_filer_did_not_receive_is_not_taken_i
     assert index not in {m["id_solicitare"] for m in listed}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_command_line_sets_the_processing_delay():
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "local.anaf_sandbox", "--port", str(port),
                              "--processing-delay", "45"],
                             cwd=ROOT, env=os.environ.copy(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
