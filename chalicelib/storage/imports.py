@@ -15,7 +15,6 @@ from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from chalicelib.storage.models import ImportFileResult, ImportModel
 
-STATES = ("awaiting_upload", "queued", "running", "done", "failed")
 COUNTED = ("archived", "duplicate", "rejected")
 
 
