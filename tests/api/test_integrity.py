@@ -4,6 +4,7 @@ the API's presigned links (moto) and its PDF rendered by the render worker."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import zipfile
@@ -15,7 +16,9 @@ import requests
 from pypdf import PdfReader
 
 from chalicelib import dependencies
+from chalicelib.invoices.trust import TrustedSigners
 from chalicelib.services import integrity
+from chalicelib.services.archiver import retain_until
 from chalicelib.storage import integrity as runs
 from chalicelib.storage.aws import aws_client
 from chalicelib.storage.models import CompanyModel, DocumentModel, SyncRunModel
@@ -246,6 +249,64 @@ def test_days_never_listed_and_messages_lost_are_listed_as_gaps(archive, setting
     assert lost["count"] == 3 and isinstance(lost["count"], int)
     assert "60 de zile" in lost["explanation"] and "(3 mesaje" in lost["explanation"]
     assert view["period"]["to"] >= (start + timedelta(hours=2)).isoformat()
+
+
+def _check_with(archive: Archive, settings, trusted) -> dict:
+    """One run of the real check over the company's archive in moto, then its view in the API."""
+    run = runs.create(archive.cif, "schedule", None, datetime.now(UTC))
+    check = integrity.IntegrityCheck(settings, dependencies.archive(), trusted, dependencies.work_queues(),
+                                     dependencies.now, lambda: 900.0)
+    assert check.run(archive.cif, run.run_id) == "done"
+    return _last_run(archive)
+
+
+def _problems_of(view: dict, document: DocumentModel) -> dict[str, str]:
+    return {p["code"]: p["detail"] for p in view["problems"] if p["message_id"] == document.message_id}
+
+
+def test_an_original_locked_short_of_the_legal_retention_is_found(archive, settings):
+    # GIVEN originals locked as the local stage locks them (GOVERNANCE, for a day), and a
+    # document nobody tampered with (earlier tests altered the first two)
+    untouched = sorted(archive.documents(), key=lambda d: d.sk)[2]
+    head = aws_client(settings, "s3").head_object(Bucket=settings.archive_bucket, Key=untouched.original_key)
+    assert head["ObjectLockMode"] == "GOVERNANCE"
+
+    # WHEN the check runs with a stage's settings that promise the legal retention in GOVERNANCE
+    legal = dataclasses.replace(settings, archive_lock_days=None)
+    view = _check_with(archive, legal, dependencies.trusted_signers())
+
+    # THEN the original is reported: its lock ends before the legal retention, with both dates
+    found = _problems_of(view, untouched)
+    assert set(found) == {"retention_short"}, view["problems"]
+    assert found["retention_short"] == (f"până la {head['ObjectLockRetainUntilDate']:%Y-%m-%d}, "
+                                        f"cel puțin {retain_until(untouched.created_at):%Y-%m-%d}")
+
+    # AND with a stage that promises COMPLIANCE the mode itself is the problem
+    compliance = dataclasses.replace(settings, archive_lock_mode="COMPLIANCE", archive_lock_days=None)
+    assert set(_problems_of(_check_with(archive, compliance, dependencies.trusted_signers()), untouched)) == {
+        "retention_mode"}
+
+
+def test_signatures_are_re_verified_against_the_current_trust_bundle(archive, settings):
+    # GIVEN a document whose MF signature was valid when archived
+    untouched = sorted(archive.documents(), key=lambda d: d.sk)[2]
+    assert untouched.signature_status == "valid"
+
+    # WHEN the trust bundle no longer holds the certificate that signed it (a revoked MF key)
+    # and the check runs
+    view = _check_with(archive, settings, TrustedSigners(()))
+
+    # THEN the changed verdict is reported for the document, with both verdicts
+    found = _problems_of(view, untouched)
+    assert set(found) == {"signature_changed"}, view["problems"]
+    assert found["signature_changed"] == "înregistrat valid, acum unknown (untrusted_signer)"
+    # AND the JSON report records the stored and the re-verified verdict of every document
+    report = json.loads(_download(archive.owner, archive.cif, "json"))
+    row = next(d for d in report["documents"] if d["message_id"] == untouched.message_id)
+    assert (row["signature_recorded"], row["signature"]) == ("valid", "unknown")
+
+    # AND with the current bundle the same document is clean again
+    assert _problems_of(_check_with(archive, settings, dependencies.trusted_signers()), untouched) == {}
 
 
 def test_the_monthly_schedule_queues_a_run_per_company_with_documents(archive, settings):
