@@ -16,6 +16,7 @@ import requests
 from pypdf import PdfReader
 
 from chalicelib import dependencies
+from chalicelib.invoices.pdf.integrity_report import ROMANIA
 from chalicelib.invoices.trust import TrustedSigners
 from chalicelib.services import integrity
 from chalicelib.services.archiver import retain_until
@@ -98,6 +99,15 @@ def _download(user: User, cif: str, fmt: str) -> bytes:
     return content.content
 
 
+def pdf_text(pdf: bytes) -> str:
+    return "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def _squeezed(text: str) -> str:
+    """Text without whitespace: the PDF's line breaks fall anywhere in a long sentence."""
+    return "".join(text.split())
+
+
 def test_a_clean_archive_is_all_good_and_its_reports_render(archive, settings):
     # GIVEN no run yet
     assert _last_run(archive) is None
@@ -137,10 +147,18 @@ def test_a_clean_archive_is_all_good_and_its_reports_render(archive, settings):
     assert _drain(settings, "render") >= 1
     assert _last_run(archive)["reports"]["pdf"] is True
     pdf = _download(archive.owner, archive.cif, "pdf")
-    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).replace("\n", "")
+    text = pdf_text(pdf).replace("\n", "")
     assert archive.cif in text and archive.name in text and "Raport de integritate" in text
     for sha256 in recorded.values():
         assert sha256 in text, sha256
+    # AND the period covered, the counts by type and each signature's verdict
+    words = _squeezed(text)
+    period = {edge: datetime.fromisoformat(run["period"][edge]).astimezone(ROMANIA).strftime("%d.%m.%Y")
+              for edge in ("from", "to")}
+    assert _squeezed(f"Perioada acoperită: {period['from']} – {period['to']}") in words
+    assert _squeezed(f"Facturi primite {INVOICES} {INVOICES}") in words
+    assert words.count("validă") >= INVOICES
+    assert _squeezed("Niciun interval lipsă") in words
 
 
 def test_outsiders_get_404_and_viewers_cannot_start_a_run(archive, base_url):
@@ -249,6 +267,12 @@ def test_days_never_listed_and_messages_lost_are_listed_as_gaps(archive, setting
     assert lost["count"] == 3 and isinstance(lost["count"], int)
     assert "60 de zile" in lost["explanation"] and "(3 mesaje" in lost["explanation"]
     assert view["period"]["to"] >= (start + timedelta(hours=2)).isoformat()
+
+    # AND the report's PDF lists both gaps with their explanations
+    _drain(settings, "render")
+    words = _squeezed(pdf_text(_download(archive.owner, archive.cif, "pdf")))
+    for gap in view["gaps"]:
+        assert _squeezed(gap["explanation"]) in words, gap
 
 
 def _check_with(archive: Archive, settings, trusted) -> dict:
