@@ -90,3 +90,60 @@ def test_only_the_key_module_spells_s3_keys() -> None:
                and (found := key_literals(path.read_text(encoding="utf-8")))}
     assert not spelled, f"S3 keys built outside {KEY_MODULE}: {spelled}"
     assert key_literals((ROOT / KEY_MODULE).read_text(encoding="utf-8"))  # the check can see keys
+
+
+# -- one writer per record -------------------------------------------------------------------------
+
+MODELS_MODULE = ROOT / "chalicelib/storage/models.py"
+UPDATE_ACTIONS = {"set", "add", "remove", "delete", "append", "prepend"}
+# The limits table holds small records of several owners, each under its own key prefix.
+SHARED_TABLE_WRITERS = {"LimitCounterModel": {"limits.py", "devices.py", "digests.py", "documents.py",
+                                              "mac_keys.py", "mail_records.py"}}
+
+
+def _model_names() -> set[str]:
+    return {node.name for node in ast.parse(MODELS_MODULE.read_text(encoding="utf-8")).body
+            if isinstance(node, ast.ClassDef) and node.name.endswith("Model")}
+
+
+def written_models(source: str, models: set[str]) -> set[str]:
+    """The models a source writes: it builds an item (`CompanyModel(cif=…)`, the start of every
+    save, update or delete) or an update action (`CompanyModel.next_sync_at.set(…)`). Reading
+    (`CompanyModel.get`, `.query`) is not writing."""
+    written: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call):
+            continue
+        if isinstance(node.func, ast.Name) and node.func.id in models:
+            written.add(node.func.id)
+        elif isinstance(node.func, ast.Attribute) and node.func.attr in UPDATE_ACTIONS:
+            target = node.func.value
+            while isinstance(target, ast.Attribute):
+                target = target.value
+            if isinstance(target, ast.Name) and target.id in models:
+                written.add(target.id)
+    return written
+
+
+def test_the_writer_check_tells_writes_from_reads() -> None:
+    models = {"CompanyModel"}
+    assert written_models("CompanyModel(cif=c).update(actions=[])", models) == {"CompanyModel"}
+    assert written_models("x = [CompanyModel.next_sync_at.set(t)]", models) == {"CompanyModel"}
+    assert written_models("CompanyModel.get(c, attributes_to_get=['n'])", models) == set()
+
+
+def test_each_record_is_written_by_one_repository_module() -> None:
+    # Company scheduling state (lease, next_sync_at, shard, counters) is written only by
+    # storage/companies.py, documents only by storage/documents.py, and so on.
+    models = _model_names()
+    writers: dict[str, set[str]] = {model: set() for model in models}
+    for path in sorted((ROOT / STORAGE).rglob("*.py")):
+        if path != MODELS_MODULE:
+            for model in written_models(path.read_text(encoding="utf-8"), models):
+                writers[model].add(path.name)
+    shared = {model: found for model, found in writers.items() if model in SHARED_TABLE_WRITERS}
+    assert shared == SHARED_TABLE_WRITERS
+    several = {model: sorted(found) for model, found in writers.items()
+               if model not in SHARED_TABLE_WRITERS and len(found) > 1}
+    assert not several, f"records written by more than one module: {several}"
+    assert writers["CompanyModel"] == {"companies.py"} and writers["DocumentModel"] == {"documents.py"}
