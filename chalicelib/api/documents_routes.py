@@ -112,12 +112,8 @@ def start_export(cif: str) -> Response:
 
 @route("/api/companies/{cif}/exports/{export_id}", "GET")
 def get_export(cif: str, export_id: str) -> Response:
-    membership = member(cif)
-    export = exports.find(membership.user_id, cif, export_id)
-    url = None
+    export, link = exports.find_with_link(member(cif).user_id, cif, export_id, dependencies.archive())
     view = views.export(export, None)
-    if export.status == "ready" and export.s3_key:
-        name = exports.download_name(export)
-        url = dependencies.archive().download_url(export.s3_key, name, exports.DOWNLOAD_URL_TTL_S)
-        view.update({"url": url, "filename": name})
+    if link is not None:
+        view.update({"url": link.url, "filename": link.filename})
     return ok({"export": view})

@@ -36,6 +36,7 @@ from chalicelib.invoices.signature import verify_signature
 from chalicelib.invoices.trust import TrustedSigners, fingerprint
 from chalicelib.services import limits, memberships
 from chalicelib.services.archiver import retain_until
+from chalicelib.services.documents import DownloadLink
 from chalicelib.settings import Settings
 from chalicelib.storage import integrity as runs
 from chalicelib.storage import keys
@@ -109,6 +110,12 @@ def report_key(user_id: str, cif: str, fmt: str) -> tuple[str, str]:
     if run is None or key is None:
         raise ReportNotReady()
     return key, f"Arhivar_integritate_{cif}_{run.run_id[:8]}.{fmt}"
+
+
+def report_link(user_id: str, cif: str, fmt: str, archive: ArchiveBucket) -> DownloadLink:
+    """A presigned link to the last finished run's report in `fmt` (any active member)."""
+    key, filename = report_key(user_id, cif, fmt)
+    return DownloadLink(archive.download_url(key, filename, REPORT_URL_TTL_S), filename)
 
 
 def fan_out(queues: WorkQueues, now: datetime, time_left_s: Callable[[], float]) -> int:
