@@ -3,7 +3,8 @@
 - EventBridge's monthly schedule: one queued run and one integrity message per company with
   documents (the fan-out);
 - the SQS integrity queue: one record = `{"cif": ..., "run_id": ...}`, checked until done or
-  until the invocation nears its time limit (then the run re-queues itself).
+  until the invocation nears its time limit (then the run re-queues itself); or
+  `{"fan_out_after": <cif>}`, a fan-out that ran out of time, continued after that company.
 
 Only transient AWS errors raise, so SQS redelivers the record (the run's lease keeps a
 duplicate from running beside it).
@@ -37,6 +38,9 @@ def _time_left_s() -> float:
 def record_handler(record: SQSRecord) -> None:
     try:
         message = json.loads(record.body)
+        if isinstance(message, dict) and isinstance(message.get("fan_out_after"), str):
+            _continue_fan_out(message["fan_out_after"])
+            return
         cif, run_id = message["cif"], message["run_id"]
     except (ValueError, KeyError, TypeError):
         logger.warning("integrity: unusable message dropped", extra={"body": record.body[:200]})
@@ -48,6 +52,14 @@ def record_handler(record: SQSRecord) -> None:
                                      dependencies.trusted_signers(), dependencies.work_queues(),
                                      dependencies.now, _time_left_s)
     logger.info("integrity checked", extra={"cif": cif, "run_id": run_id, "status": check.run(cif, run_id)})
+
+
+def _continue_fan_out(after: str) -> None:
+    if len(after) > 64:
+        logger.warning("integrity: unusable fan-out message dropped", extra={"after": after[:80]})
+        return
+    queued = integrity.fan_out(dependencies.work_queues(), dependencies.now(), _time_left_s, after=after or None)
+    logger.info("integrity runs queued", extra={"queued": queued, "after": after})
 
 
 @tracer.capture_lambda_handler(capture_response=False)

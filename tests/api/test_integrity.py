@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import uuid
 import zipfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -346,3 +347,24 @@ def test_the_monthly_schedule_queues_a_run_per_company_with_documents(archive, s
     # AND firing again while it is queued does not queue a second one for it
     handler({"source": "aws.events"}, LocalLambdaContext("arhivar-integrity", 60))
     assert runs.latest(archive.cif).run_id == run.run_id
+
+
+def test_a_fan_out_that_runs_out_of_time_continues_where_it_stopped(archive, settings):
+    # GIVEN two companies with documents, none with a run going on
+    other = "9" + uuid.uuid4().hex[:7]
+    CompanyModel(cif=other, name=f"Test {other} SRL", created_at=datetime.now(UTC), document_count=1).save()
+    _drain(settings, "integrity")
+    started = datetime.now(UTC)
+
+    # WHEN the monthly fan-out has time for one company only
+    time_left = iter([900.0])
+    queued = integrity.fan_out(dependencies.work_queues(), started, lambda: next(time_left, 0.0))
+    assert queued == 1
+
+    # AND the integrity worker then takes its queue
+    _drain(settings, "integrity")
+
+    # THEN the company it had no time for got its scheduled run all the same
+    for cif in (archive.cif, other):
+        run = runs.latest(cif)
+        assert run is not None and run.reason == "schedule" and run.created_at >= started, cif
