@@ -492,10 +492,9 @@ def start_integrity_run(cif: str) -> Response:
 @route("/api/companies/{cif}/integrity/report", "GET")
 def integrity_report(cif: str) -> Response:
     """A presigned link to the last finished run's report, JSON or PDF."""
-    user_id = caller().user_id
-    key, filename = integrity.report_key(user_id, cif, (app.current_request.query_params or {}).get("format", "pdf"))
-    url = dependencies.archive().download_url(key, filename, integrity.REPORT_URL_TTL_S)
-    return ok({"url": url, "filename": filename, "expires_in": integrity.REPORT_URL_TTL_S},
+    link = integrity.report_link(caller().user_id, cif, (app.current_request.query_params or {}).get("format", "pdf"),
+                                 dependencies.archive())
+    return ok({"url": link.url, "filename": link.filename, "expires_in": integrity.REPORT_URL_TTL_S},
               headers={"Cache-Control": "no-store"})
 
 

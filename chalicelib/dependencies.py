@@ -41,8 +41,8 @@ from chalicelib.storage.customer_buckets import CustomerBuckets
 from chalicelib.storage.identity import IdentityProvider
 from chalicelib.storage.mac_keys import MacKeys
 from chalicelib.storage.mail import Mailer
-from chalicelib.storage.models import bind_models
 from chalicelib.storage.queues import WorkQueues
+from chalicelib.storage.tables import bind as bind_tables
 from chalicelib.webhooks.transport import WebhookTransport
 
 # An API request must answer within API Gateway's 29 s: short time-outs, one retry, and at
@@ -80,7 +80,7 @@ def now() -> datetime:
 @functools.cache
 def settings() -> Settings:
     loaded = get_settings()
-    bind_models(loaded)
+    bind_tables(loaded)
     return loaded
 
 

@@ -31,7 +31,10 @@ def most_in_any_window(times: list[float], window_s: float) -> int:
 # -- arithmetic ----------------------------------------------------------------------------------
 
 def test_the_rate_keeps_anafs_window_under_its_share_and_uses_at_least_95_percent_of_it():
-    assert ANAF.most_in_window() <= 1000 - 10
+    # the most calls one ANAF window can see: the burst, plus the refill over the window, a
+    # lease's lifetime and the time a call takes to reach ANAF
+    most_in_window = ANAF.burst + ANAF.rate_per_s * (ANAF.window_s + ANAF.lease_ttl_s + ANAF.transit_s)
+    assert most_in_window <= 1000 - 10
     assert ANAF.rate_per_s * 60 >= 950
 
 

@@ -11,7 +11,9 @@ did not reach ANAF's application (connection refused/failed, HTTP 429).
 A client may have a wait budget (`max_wait_s`): the API's client, whose requests must answer
 within API Gateway's 29 s, never sleeps more than that in total for one request, whatever
 ANAF's Retry-After (up to 60 s) or the call's retry policy say; the failure is raised instead
-(AnafRateLimited carries ANAF's Retry-After), and the API answers 503 with Retry-After.
+(AnafRateLimited carries ANAF's Retry-After), and the API answers 503 with Retry-After. The
+API's routes also open a `request_wait_budget` for each request: all the ANAF calls the request
+makes (a token refresh, then a list) share it, so two calls cannot each wait the whole budget.
 
 A client may count its retries (`before_retry`): the sync workers' client spends a call of
 ANAF's per-minute budget before each one, since ANAF counts every request it receives.
@@ -22,9 +24,11 @@ Headers and bodies are never logged, so tokens, client secrets and codes cannot 
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -95,6 +99,27 @@ def _never_sent(exc: requests.RequestException) -> bool:
     return isinstance(reason, NewConnectionError)
 
 
+# The wait left to the ANAF calls of the current API request, shared by all of them (one API
+# request may call ANAF more than once: a token refresh, then a list). None outside a request.
+_REQUEST_WAIT_LEFT: ContextVar[list[float] | None] = ContextVar("anaf_request_wait_left", default=None)
+
+
+@contextlib.contextmanager
+def request_wait_budget(seconds: float) -> Iterator[None]:
+    """Within the block, every ANAF call together sleeps at most `seconds` (the API's routes)."""
+    token = _REQUEST_WAIT_LEFT.set([seconds])
+    try:
+        yield
+    finally:
+        _REQUEST_WAIT_LEFT.reset(token)
+
+
+def request_wait_left() -> float | None:
+    """What the current request's ANAF calls may still sleep; None outside a request."""
+    left = _REQUEST_WAIT_LEFT.get()
+    return left[0] if left is not None else None
+
+
 class AnafHttp:
     """One pooled session for all ANAF hosts. Holds no tokens: callers pass headers."""
 
@@ -148,7 +173,7 @@ class AnafHttp:
                 delay = policy.backoff(attempt, self._jitter())
                 if not self._may_wait(waited, delay):
                     raise failure from exc
-                self.clock.sleep(delay)
+                self._sleep(delay)
                 waited += delay
                 self._count_retry()
                 continue
@@ -164,7 +189,7 @@ class AnafHttp:
             delay = max(policy.backoff(attempt, self._jitter()), wait or 0.0)
             if not self._may_wait(waited, delay):
                 raise failure  # the caller cannot wait that long (the API): it answers 503
-            self.clock.sleep(delay)
+            self._sleep(delay)
             waited += delay
             self._count_retry()
 
@@ -173,7 +198,16 @@ class AnafHttp:
             self._before_retry()
 
     def _may_wait(self, waited: float, delay: float) -> bool:
+        shared = request_wait_left()
+        if shared is not None and delay > shared:
+            return False
         return self.max_wait_s is None or waited + delay <= self.max_wait_s
+
+    def _sleep(self, delay: float) -> None:
+        self.clock.sleep(delay)
+        left = _REQUEST_WAIT_LEFT.get()
+        if left is not None:
+            left[0] -= delay
 
     # -- helpers ---------------------------------------------------------------------------
 

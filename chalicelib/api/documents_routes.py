@@ -19,8 +19,6 @@ from chalicelib.api import etags, routing
 from chalicelib.api.requests import parse_body
 from chalicelib.domain import document_filters as filters
 from chalicelib.domain import file_names
-from chalicelib.domain.errors import NotAllowed
-from chalicelib.domain.memberships import Role, can_administer
 from chalicelib.services import documents, exports
 from chalicelib.storage.document_queries import DocumentIndex
 from chalicelib.storage.memberships import Membership
@@ -89,27 +87,14 @@ def download(cif: str, message_id: str) -> Response:
     disposition = query().get("disposition", "attachment")
     if disposition not in ("attachment", "inline"):
         raise filters.InvalidFilter("Modul poate fi attachment sau inline.", details={"field": "disposition"})
-    document = documents.find(index(), cif, message_id)
-    try:
-        key = documents.file_key(document, fmt)
-    except documents.PdfNotReady:
-        dependencies.work_queues().send("render", documents.render_message(document))
-        raise
-    filename = file_names.download_filename(documents.base_name(document), fmt)
-    url = dependencies.archive().download_url(key, filename, documents.DOWNLOAD_URL_TTL_S,
-                                              inline=disposition == "inline")
-    return ok({"url": url, "filename": filename, "expires_in": documents.DOWNLOAD_URL_TTL_S})
+    link = documents.download_link(index(), dependencies.archive(), dependencies.work_queues(), cif, message_id,
+                                   fmt, inline=disposition == "inline")
+    return ok({"url": link.url, "filename": link.filename, "expires_in": documents.DOWNLOAD_URL_TTL_S})
 
 
 @route("/api/companies/{cif}/documents/{message_id}/render", "POST")
 def render(cif: str, message_id: str) -> Response:
-    membership = member(cif)
-    if not can_administer(Role(membership.role)):
-        raise NotAllowed("Doar proprietarii și administratorii pot regenera PDF-ul.")
-    document = documents.find(index(), cif, message_id)
-    if document.kind not in documents.INVOICE_KINDS or document.pdf_status == "not_applicable":
-        raise documents.NoSuchFile("Acest document nu are PDF: descărcați XML-ul sau originalul.")
-    dependencies.work_queues().send("render", documents.render_message(document))
+    documents.request_render(index(), dependencies.work_queues(), member(cif), message_id)
     return ok({"status": "queued"}, status=202)
 
 
@@ -127,12 +112,8 @@ def start_export(cif: str) -> Response:
 
 @route("/api/companies/{cif}/exports/{export_id}", "GET")
 def get_export(cif: str, export_id: str) -> Response:
-    membership = member(cif)
-    export = exports.find(membership.user_id, cif, export_id)
-    url = None
+    export, link = exports.find_with_link(member(cif).user_id, cif, export_id, dependencies.archive())
     view = views.export(export, None)
-    if export.status == "ready" and export.s3_key:
-        name = exports.download_name(export)
-        url = dependencies.archive().download_url(export.s3_key, name, exports.DOWNLOAD_URL_TTL_S)
-        view.update({"url": url, "filename": name})
+    if link is not None:
+        view.update({"url": link.url, "filename": link.filename})
     return ok({"export": view})

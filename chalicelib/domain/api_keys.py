@@ -25,11 +25,6 @@ from datetime import date, datetime, timedelta
 from chalicelib.domain.errors import ArhivarError, NotAllowed, NotAuthenticated, ValidationFailed
 
 SCOPES = ("documents:read", "exports:write", "sync:write")
-SCOPE_NAMES_RO = {
-    "documents:read": "citește documentele",
-    "exports:write": "creează exporturi",
-    "sync:write": "pornește sincronizarea",
-}
 SCHEME = "apikey"  # Authorization: ApiKey <secret> (the scheme is case-insensitive, RFC 9110)
 PREFIX = "arh_"
 KEY_ID_LENGTH = 10

@@ -15,7 +15,6 @@ import hashlib
 import ipaddress
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
@@ -101,12 +100,6 @@ class InvalidAuditCursor(ValidationFailed):
 class InvalidPageSize(ValidationFailed):
     code = "invalid_page_size"
     message_ro = f"Numărul de rânduri pe pagină trebuie să fie între 1 și {PAGE_SIZE_MAX}."
-
-
-@dataclass(frozen=True)
-class Actor:
-    user_id: str | None
-    email: str | None
 
 
 def clean_details(details: Mapping[str, Any]) -> dict[str, Any]:

@@ -37,9 +37,6 @@ class Bucket:
         """The refill rate: the most calls any window of ANAF's can see is then `limit`."""
         return (self.limit - self.burst) / (self.window_s + self.lease_ttl_s + self.transit_s)
 
-    def most_in_window(self) -> float:
-        return self.burst + self.rate_per_s * (self.window_s + self.lease_ttl_s + self.transit_s)
-
 
 @dataclass(frozen=True)
 class Lease:

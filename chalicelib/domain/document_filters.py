@@ -98,9 +98,6 @@ class DocumentFilter:
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:24]
 
 
-FILTER_PARAMS = ("type", "created_from", "created_to", "issued_from", "issued_to", "partner",
-                 "number", "amount_min", "amount_max", "q", "superseded", "accounting",
-                 "review")
 ACCOUNTING_MARKS = ("exported", "not_exported")
 
 

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 KINDS = ("received", "sent", "error", "buyer_message", "unknown")
-PROBLEMS_KEPT = 1000  # findings kept on the run record (the count goes on): bounded memory
 GAPS_KEPT = 200
 
 # Every finding's stable code and its explanation for the accountant (Romanian).

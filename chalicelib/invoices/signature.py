@@ -80,10 +80,6 @@ class SignatureCheck:
     format: Form | None = None
     detail: str = ""
 
-    @property
-    def is_valid(self) -> bool:
-        return self.status == "valid"
-
 
 class _Unknown(Exception):
     def __init__(self, reason: str, detail: str) -> None:

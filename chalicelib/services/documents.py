@@ -8,13 +8,16 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from chalicelib.domain import file_names
-from chalicelib.domain.errors import Conflict, NotFound, ValidationFailed
+from chalicelib.domain.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from chalicelib.domain.memberships import Role, can_administer
 from chalicelib.invoices.errors import InvoiceLayerError
 from chalicelib.invoices.models import Invoice
 from chalicelib.invoices.ubl import parse_invoice
 from chalicelib.storage.blobs import ArchiveBucket
 from chalicelib.storage.document_queries import DocumentIndex
 from chalicelib.storage.documents import Document
+from chalicelib.storage.memberships import Membership
+from chalicelib.storage.queues import WorkQueues
 
 DOWNLOAD_URL_TTL_S = 300
 # The detail's invoice lines come in pages: a 15 000-line invoice would be about 3.8 MB of JSON
@@ -142,6 +145,36 @@ def base_name(document: Document) -> str:
 
 def render_message(document: Document) -> dict[str, str]:
     return {"cif": document.cif, "sk": document.sk, "message_id": document.message_id}
+
+
+@dataclass(frozen=True)
+class DownloadLink:
+    url: str
+    filename: str
+
+
+def download_link(index: DocumentIndex, archive: ArchiveBucket, queues: WorkQueues, cif: str,
+                  message_id: str, fmt: str, *, inline: bool) -> DownloadLink:
+    """A presigned link to a document's PDF, XML or original. A PDF not rendered yet is asked for
+    again (its render message may have been lost) and answered PdfNotReady."""
+    document = find(index, cif, message_id)
+    try:
+        key = file_key(document, fmt)
+    except PdfNotReady:
+        queues.send("render", render_message(document))
+        raise
+    filename = file_names.download_filename(base_name(document), fmt)
+    return DownloadLink(archive.download_url(key, filename, DOWNLOAD_URL_TTL_S, inline=inline), filename)
+
+
+def request_render(index: DocumentIndex, queues: WorkQueues, membership: Membership, message_id: str) -> None:
+    """"Regenerează PDF-ul" (owners and admins): the invoice's render goes on the render queue."""
+    if not can_administer(Role(membership.role)):
+        raise NotAllowed("Doar proprietarii și administratorii pot regenera PDF-ul.")
+    document = find(index, membership.cif, message_id)
+    if document.kind not in INVOICE_KINDS or document.pdf_status == "not_applicable":
+        raise NoSuchFile("Acest document nu are PDF: descărcați XML-ul sau originalul.")
+    queues.send("render", render_message(document))
 
 
 def index_fields(document: Document) -> dict[str, Any]:

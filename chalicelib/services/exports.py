@@ -46,7 +46,7 @@ from chalicelib.domain.romanian_time import ROMANIA
 from chalicelib.invoices.errors import InvoiceLayerError
 from chalicelib.invoices.ubl_invoice import parse_invoice
 from chalicelib.services import audit, limits
-from chalicelib.services.documents import base_name, index_fields
+from chalicelib.services.documents import DownloadLink, base_name, index_fields
 from chalicelib.services.notifications import Notifications
 from chalicelib.services.sheets import CsvWriter, XlsxWriter
 from chalicelib.services.streaming_zip import Member, write_zip
@@ -123,6 +123,16 @@ def find(user_id: str, cif: str, export_id: str) -> Export:
     if export is None or export.cif != cif or export.owner_user_id != user_id:
         raise ExportNotFound()
     return export
+
+
+def find_with_link(user_id: str, cif: str, export_id: str,
+                   archive: ArchiveBucket) -> tuple[Export, DownloadLink | None]:
+    """The caller's export and, once it is ready, a presigned link to its file."""
+    export = find(user_id, cif, export_id)
+    if export.status != "ready" or not export.s3_key:
+        return export, None
+    name = download_name(export)
+    return export, DownloadLink(archive.download_url(export.s3_key, name, DOWNLOAD_URL_TTL_S), name)
 
 
 def filters_of(export: Export) -> dict[str, str]:

@@ -36,6 +36,7 @@ from chalicelib.invoices.signature import verify_signature
 from chalicelib.invoices.trust import TrustedSigners, fingerprint
 from chalicelib.services import limits, memberships
 from chalicelib.services.archiver import retain_until
+from chalicelib.services.documents import DownloadLink
 from chalicelib.settings import Settings
 from chalicelib.storage import integrity as runs
 from chalicelib.storage import keys
@@ -111,15 +112,26 @@ def report_key(user_id: str, cif: str, fmt: str) -> tuple[str, str]:
     return key, f"Arhivar_integritate_{cif}_{run.run_id[:8]}.{fmt}"
 
 
-def fan_out(queues: WorkQueues, now: datetime, time_left_s: Callable[[], float]) -> int:
+def report_link(user_id: str, cif: str, fmt: str, archive: ArchiveBucket) -> DownloadLink:
+    """A presigned link to the last finished run's report in `fmt` (any active member)."""
+    key, filename = report_key(user_id, cif, fmt)
+    return DownloadLink(archive.download_url(key, filename, REPORT_URL_TTL_S), filename)
+
+
+def fan_out(queues: WorkQueues, now: datetime, time_left_s: Callable[[], float],
+            after: str | None = None) -> int:
     """The monthly schedule: one queued run and one message per company with documents.
-    A company whose run is still going on is skipped; returns how many were queued."""
+    A company whose run is still going on is skipped; returns how many were queued. Near the
+    invocation's time limit it queues its own continuation (`{"fan_out_after": <last company>}`
+    on the integrity queue), so no company misses its month."""
     queued = 0
     batch: list[dict[str, str]] = []
-    for cif in runs.companies_with_documents():
+    for cif in runs.companies_with_documents(after):
         if time_left_s() < 10:
-            logger.warning("integrity fan-out stopped early: out of time", extra={"queued": queued})
+            queues.send("integrity", {"fan_out_after": after or ""})
+            logger.info("integrity fan-out continues in the next invocation", extra={"queued": queued, "after": after})
             break
+        after = cif
         try:
             run = runs.create(cif, "schedule", None, now)
         except runs.RunInProgress:

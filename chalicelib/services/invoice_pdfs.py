@@ -15,14 +15,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from aws_lambda_powertools import Logger
-from botocore.exceptions import ClientError
 
 from chalicelib.invoices.pdf import RenderContext, render_invoice_xml
 from chalicelib.invoices.pdf.integrity_report import render_integrity_report as render_report_pdf
 from chalicelib.invoices.pdf.renderer import DEFAULT_TIMEOUT_S
 from chalicelib.services import integrity, s3_delivery
 from chalicelib.storage import keys
-from chalicelib.storage.aws import error_code
 from chalicelib.storage.blobs import ArchiveBucket
 from chalicelib.storage.documents import DocumentRepository
 from chalicelib.storage.queues import WorkQueues
@@ -47,11 +45,8 @@ def render_document(cif: str, sk: str, message_id: str, *, archive: ArchiveBucke
     if not document.xml_key:
         documents.record_pdf_failure(cif, sk, "no_xml: the document has no extracted XML", now)
         return "failed"
-    try:
-        xml = archive.get(document.xml_key)
-    except ClientError as error:
-        if error_code(error) not in ("NoSuchKey", "404", "NotFound"):
-            raise
+    xml = archive.get_if_present(document.xml_key)
+    if xml is None:
         documents.record_pdf_failure(cif, sk, f"xml_missing: {document.xml_key} is not in the archive", now)
         return "failed"
     context = RenderContext(

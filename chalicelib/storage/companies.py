@@ -256,10 +256,12 @@ def document_counters(cif: str, kinds: Iterable[str]) -> dict[str, int]:
     return counters
 
 
-def with_documents() -> Iterator[str]:
+def with_documents(after: str | None = None) -> Iterator[str]:
     """Every company with archived documents (the integrity check's monthly fan-out: one pass
-    over the companies table a month, projected to two attributes)."""
-    for company in CompanyModel.scan(CompanyModel.document_count > 0,
+    over the companies table a month, projected to two attributes); `after`: the scan goes on
+    after that company (a fan-out continued in a new invocation)."""
+    start = {"cif": {"S": after}} if after else None
+    for company in CompanyModel.scan(CompanyModel.document_count > 0, last_evaluated_key=start,
                                      attributes_to_get=["cif", "document_count"]):
         yield company.cif
 

@@ -16,7 +16,6 @@ from pynamodb.exceptions import DoesNotExist
 from chalicelib.storage.dynamodb_errors import updated_if
 from chalicelib.storage.models import ImportFileResult, ImportModel
 
-STATES = ("awaiting_upload", "queued", "running", "done", "failed")
 COUNTED = ("archived", "duplicate", "rejected")
 
 

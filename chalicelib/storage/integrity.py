@@ -194,8 +194,8 @@ def sync_windows(cif: str) -> Iterator[SyncWindow]:
         yield SyncWindow(run.window_start, run.window_end, run.result, int(run.lost or 0), run.started_at)
 
 
-def companies_with_documents() -> Iterator[str]:
-    return companies.with_documents()
+def companies_with_documents(after: str | None = None) -> Iterator[str]:
+    return companies.with_documents(after)
 
 
 def _problem_item(problem: Problem) -> IntegrityProblem:

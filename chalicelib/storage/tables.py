@@ -5,7 +5,14 @@ from __future__ import annotations
 from pynamodb.exceptions import PynamoDBException
 
 from chalicelib.domain.errors import ServiceUnavailable
-from chalicelib.storage.models import ALL_MODELS
+from chalicelib.settings import Settings
+from chalicelib.storage.models import ALL_MODELS, bind_models
+
+
+def bind(settings: Settings) -> None:
+    """Point every record's model at this deployment's table (idempotent): the one call the
+    composition root (dependencies.py) makes into the storage internals."""
+    bind_models(settings)
 
 
 def check_reachable() -> None:

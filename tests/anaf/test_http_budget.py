@@ -1,5 +1,6 @@
 """A client with a wait budget (the API's) never sleeps past it for one request, whatever ANAF's
-Retry-After or the call's retry policy say: it raises at once instead (on a fake clock)."""
+Retry-After or the call's retry policy say: it raises at once instead (on a fake clock). The
+ANAF calls one API request makes share one budget."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import responses
 
 from chalicelib import dependencies
 from chalicelib.anaf import errors
-from chalicelib.anaf.http import RetryPolicy
+from chalicelib.anaf.http import RetryPolicy, request_wait_budget
 
 URL = "https://webservicesp.example.test/api/PlatitorTvaRest/v9/tva"
 
@@ -55,3 +56,24 @@ def test_the_worker_client_has_no_budget_and_the_api_client_has_ten_seconds():
     # The workers run in 15-minute Lambdas and honour ANAF's waits; the API answers within 29 s.
     assert dependencies._API_ANAF_HTTP["max_wait_s"] == dependencies.API_ANAF_MAX_WAIT_S == 10.0
     assert dependencies.worker_anaf_http.__wrapped__().max_wait_s is None
+
+
+def test_the_calls_of_one_api_request_share_its_wait_budget(make_http, fake_clock, mocked):
+    # GIVEN ANAF answers 429 asking for 6 s, and an API request that makes two ANAF calls
+    mocked.post(URL, status=429, headers={"Retry-After": "6"})
+    http = make_http(max_wait_s=10.0)
+    policy = RetryPolicy(max_attempts=2, max_retry_after=60.0)
+    with request_wait_budget(10.0):
+        # WHEN the first call waits 6 s once and gives up, and the second asks for 6 s more
+        with pytest.raises(errors.AnafRateLimited):
+            http.request("POST", URL, retry=policy)
+        with pytest.raises(errors.AnafRateLimited):
+            http.request("POST", URL, retry=policy)
+    # THEN the request slept 6 s in all, not 6 s per call: the 4 s left cannot hold a second wait
+    assert fake_clock.sleeps == [6.0]
+    assert len(mocked.calls) == 3
+
+    # AND outside a request (a worker) each call has only its own budget
+    with pytest.raises(errors.AnafRateLimited):
+        http.request("POST", URL, retry=policy)
+    assert fake_clock.sleeps == [6.0, 6.0]

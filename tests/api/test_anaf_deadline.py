@@ -13,13 +13,16 @@ from chalice.test import Client
 
 from app import app
 from chalicelib import dependencies
+from chalicelib.anaf.http import request_wait_left
 
 
 class RecordingClock:
-    """The real wall and monotonic clocks, but sleeping only records the wait."""
+    """The real wall and monotonic clocks, but sleeping only records the wait (and what the
+    request's shared ANAF wait budget held before it)."""
 
     def __init__(self) -> None:
         self.sleeps: list[float] = []
+        self.budget_before: list[float | None] = []
 
     def now(self) -> datetime:
         return datetime.now(UTC)
@@ -28,6 +31,7 @@ class RecordingClock:
         return time.monotonic()
 
     def sleep(self, seconds: float) -> None:
+        self.budget_before.append(request_wait_left())
         self.sleeps.append(seconds)
 
 
@@ -58,3 +62,34 @@ def test_a_long_anaf_retry_after_becomes_a_quick_503_with_retry_after(
     # AND the client planned no wait beyond the API's budget (never ANAF's 60 s)
     assert sum(clock.sleeps) <= 10, clock.sleeps
     assert all(wait < 60 for wait in clock.sleeps)
+
+
+@pytest.fixture
+def lookup_says_wait_six_seconds(local_stack):
+    faults = f"{local_stack.ports.sandbox_url}/__sandbox/faults"
+    rule = requests.post(faults, json={"kind": "status", "status": 429, "retry_after": 6,
+                                       "path": "/api/PlatitorTvaRest", "count": 5}, timeout=10)
+    assert rule.status_code == 200, rule.text
+    yield
+    requests.delete(faults, timeout=10)
+
+
+def test_every_anaf_call_of_an_api_request_draws_on_one_wait_budget(
+        settings, new_user, fresh_cif, lookup_says_wait_six_seconds, monkeypatch):
+    # GIVEN ANAF's lookup answering 429 with a 6 s Retry-After
+    user = new_user()
+    clock = RecordingClock()
+    monkeypatch.setattr(dependencies.api_anaf_http(), "clock", clock)
+    with Client(app) as client:
+        # WHEN the user adds a company
+        answer = client.http.post("/api/companies", body=f'{{"cif": "{fresh_cif()}"}}',
+                                  headers={"Authorization": user.http.headers["Authorization"],
+                                           "Content-Type": "application/json"})
+    assert answer.status_code == 503, answer.body
+    # THEN the wait came out of the request's budget, the API's 10 s shared by all its ANAF
+    # calls (a second call in the same request could wait only the 4 s left)
+    # (the lookup's own spacing between calls, under a second, sleeps on the same clock)
+    assert [wait for wait in clock.sleeps if wait >= 1] == [6.0]
+    assert clock.budget_before[clock.sleeps.index(6.0)] == dependencies.API_ANAF_MAX_WAIT_S
+    # AND the budget ends with the request
+    assert request_wait_left() is None

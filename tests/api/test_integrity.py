@@ -4,8 +4,10 @@ the API's presigned links (moto) and its PDF rendered by the render worker."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
+import uuid
 import zipfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -15,7 +17,10 @@ import requests
 from pypdf import PdfReader
 
 from chalicelib import dependencies
+from chalicelib.invoices.pdf.integrity_report import ROMANIA
+from chalicelib.invoices.trust import TrustedSigners
 from chalicelib.services import integrity
+from chalicelib.services.archiver import retain_until
 from chalicelib.storage import integrity as runs
 from chalicelib.storage.aws import aws_client
 from chalicelib.storage.models import CompanyModel, DocumentModel, SyncRunModel
@@ -96,6 +101,15 @@ def _download(user: User, cif: str, fmt: str) -> bytes:
     return content.content
 
 
+def pdf_text(pdf: bytes) -> str:
+    return "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def _squeezed(text: str) -> str:
+    """Text without whitespace: the PDF's line breaks fall anywhere in a long sentence."""
+    return "".join(text.split())
+
+
 def test_a_clean_archive_is_all_good_and_its_reports_render(archive, settings):
     # GIVEN no run yet
     assert _last_run(archive) is None
@@ -135,10 +149,18 @@ def test_a_clean_archive_is_all_good_and_its_reports_render(archive, settings):
     assert _drain(settings, "render") >= 1
     assert _last_run(archive)["reports"]["pdf"] is True
     pdf = _download(archive.owner, archive.cif, "pdf")
-    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).replace("\n", "")
+    text = pdf_text(pdf).replace("\n", "")
     assert archive.cif in text and archive.name in text and "Raport de integritate" in text
     for sha256 in recorded.values():
         assert sha256 in text, sha256
+    # AND the period covered, the counts by type and each signature's verdict
+    words = _squeezed(text)
+    period = {edge: datetime.fromisoformat(run["period"][edge]).astimezone(ROMANIA).strftime("%d.%m.%Y")
+              for edge in ("from", "to")}
+    assert _squeezed(f"Perioada acoperită: {period['from']} – {period['to']}") in words
+    assert _squeezed(f"Facturi primite {INVOICES} {INVOICES}") in words
+    assert words.count("validă") >= INVOICES
+    assert _squeezed("Niciun interval lipsă") in words
 
 
 def test_outsiders_get_404_and_viewers_cannot_start_a_run(archive, base_url):
@@ -245,6 +267,70 @@ def test_days_never_listed_and_messages_lost_are_listed_as_gaps(archive, setting
     assert "60 de zile" in lost["explanation"] and "(3 mesaje" in lost["explanation"]
     assert view["period"]["to"] >= (start + timedelta(hours=2)).isoformat()
 
+    # AND the report's PDF lists both gaps with their explanations
+    _drain(settings, "render")
+    words = _squeezed(pdf_text(_download(archive.owner, archive.cif, "pdf")))
+    for gap in view["gaps"]:
+        assert _squeezed(gap["explanation"]) in words, gap
+
+
+def _check_with(archive: Archive, settings, trusted) -> dict:
+    """One run of the real check over the company's archive in moto, then its view in the API."""
+    run = runs.create(archive.cif, "schedule", None, datetime.now(UTC))
+    check = integrity.IntegrityCheck(settings, dependencies.archive(), trusted, dependencies.work_queues(),
+                                     dependencies.now, lambda: 900.0)
+    assert check.run(archive.cif, run.run_id) == "done"
+    return _last_run(archive)
+
+
+def _problems_of(view: dict, document: DocumentModel) -> dict[str, str]:
+    return {p["code"]: p["detail"] for p in view["problems"] if p["message_id"] == document.message_id}
+
+
+def test_an_original_locked_short_of_the_legal_retention_is_found(archive, settings):
+    # GIVEN originals locked as the local stage locks them (GOVERNANCE, for a day), and a
+    # document nobody tampered with (earlier tests altered the first two)
+    untouched = sorted(archive.documents(), key=lambda d: d.sk)[2]
+    head = aws_client(settings, "s3").head_object(Bucket=settings.archive_bucket, Key=untouched.original_key)
+    assert head["ObjectLockMode"] == "GOVERNANCE"
+
+    # WHEN the check runs with a stage's settings that promise the legal retention in GOVERNANCE
+    legal = dataclasses.replace(settings, archive_lock_days=None)
+    view = _check_with(archive, legal, dependencies.trusted_signers())
+
+    # THEN the original is reported: its lock ends before the legal retention, with both dates
+    found = _problems_of(view, untouched)
+    assert set(found) == {"retention_short"}, view["problems"]
+    assert found["retention_short"] == (f"până la {head['ObjectLockRetainUntilDate']:%Y-%m-%d}, "
+                                        f"cel puțin {retain_until(untouched.created_at):%Y-%m-%d}")
+
+    # AND with a stage that promises COMPLIANCE the mode itself is the problem
+    compliance = dataclasses.replace(settings, archive_lock_mode="COMPLIANCE", archive_lock_days=None)
+    assert set(_problems_of(_check_with(archive, compliance, dependencies.trusted_signers()), untouched)) == {
+        "retention_mode"}
+
+
+def test_signatures_are_re_verified_against_the_current_trust_bundle(archive, settings):
+    # GIVEN a document whose MF signature was valid when archived
+    untouched = sorted(archive.documents(), key=lambda d: d.sk)[2]
+    assert untouched.signature_status == "valid"
+
+    # WHEN the trust bundle no longer holds the certificate that signed it (a revoked MF key)
+    # and the check runs
+    view = _check_with(archive, settings, TrustedSigners(()))
+
+    # THEN the changed verdict is reported for the document, with both verdicts
+    found = _problems_of(view, untouched)
+    assert set(found) == {"signature_changed"}, view["problems"]
+    assert found["signature_changed"] == "înregistrat valid, acum unknown (untrusted_signer)"
+    # AND the JSON report records the stored and the re-verified verdict of every document
+    report = json.loads(_download(archive.owner, archive.cif, "json"))
+    row = next(d for d in report["documents"] if d["message_id"] == untouched.message_id)
+    assert (row["signature_recorded"], row["signature"]) == ("valid", "unknown")
+
+    # AND with the current bundle the same document is clean again
+    assert _problems_of(_check_with(archive, settings, dependencies.trusted_signers()), untouched) == {}
+
 
 def test_the_monthly_schedule_queues_a_run_per_company_with_documents(archive, settings):
     # WHEN the schedule fires
@@ -259,3 +345,24 @@ def test_the_monthly_schedule_queues_a_run_per_company_with_documents(archive, s
     # AND firing again while it is queued does not queue a second one for it
     handler({"source": "aws.events"}, LocalLambdaContext("arhivar-integrity", 60))
     assert runs.latest(archive.cif).run_id == run.run_id
+
+
+def test_a_fan_out_that_runs_out_of_time_continues_where_it_stopped(archive, settings):
+    # GIVEN two companies with documents, none with a run going on
+    other = "9" + uuid.uuid4().hex[:7]
+    CompanyModel(cif=other, name=f"Test {other} SRL", created_at=datetime.now(UTC), document_count=1).save()
+    _drain(settings, "integrity")
+    started = datetime.now(UTC)
+
+    # WHEN the monthly fan-out has time for one company only
+    time_left = iter([900.0])
+    queued = integrity.fan_out(dependencies.work_queues(), started, lambda: next(time_left, 0.0))
+    assert queued == 1
+
+    # AND the integrity worker then takes its queue
+    _drain(settings, "integrity")
+
+    # THEN the company it had no time for got its scheduled run all the same
+    for cif in (archive.cif, other):
+        run = runs.latest(cif)
+        assert run is not None and run.reason == "schedule" and run.created_at >= started, cif

@@ -131,6 +131,18 @@ def test_an_unreadable_invoice_is_a_failed_document_with_its_reason_not_a_retry(
     assert no_xml.pdf_status == "failed" and no_xml.pdf_error.startswith("no_xml")
 
 
+def test_a_recorded_xml_missing_from_the_archive_is_a_failed_document_not_a_retry(handler):
+    # GIVEN a document whose extracted XML was recorded but is not in the bucket
+    document = archived_document(None)
+    document.update(actions=[DocumentModel.xml_key.set(f"documents/{document.cif}/{document.message_id}/invoice.xml")])
+
+    # WHEN the render worker takes it THEN the record is done (no redelivery) and the document
+    # says why it has no PDF
+    assert invoke(handler, sqs_event(body_of(document))) == {"batchItemFailures": []}
+    document.refresh()
+    assert document.pdf_status == "failed" and document.pdf_error.startswith("xml_missing")
+
+
 def test_unusable_messages_are_dropped_and_storage_outages_are_retried(handler, monkeypatch):
     document = archived_document(factory.xml(1))
     missing = {"cif": "14399840", "sk": "created#209901010000#0", "message_id": "0"}
@@ -144,6 +156,8 @@ def test_unusable_messages_are_dropped_and_storage_outages_are_retried(handler, 
             if key == document.xml_key:
                 raise ServiceUnavailable(details={"service": "s3"})
             return real_archive.get(key)
+
+        get_if_present = get
 
         def put(self, *args, **kwargs):
             return real_archive.put(*args, **kwargs)

@@ -49,8 +49,3 @@ class AssetFetcher(URLFetcher):
     def open(self, url, data=None, timeout=None):  # never reach urllib's opener
         target = getattr(url, "full_url", url)
         return self.fetch(str(target))
-
-    def clear_log(self) -> None:
-        with self._lock:
-            self.requested.clear()
-            self.refused.clear()
