@@ -38,6 +38,7 @@ from chalicelib.settings import Settings, get_settings
 from chalicelib.storage.blobs import ArchiveBucket
 from chalicelib.storage.crypto import TokenCipher, read_secret
 from chalicelib.storage.customer_buckets import CustomerBuckets
+from chalicelib.storage.document_queries import DocumentIndex
 from chalicelib.storage.identity import IdentityProvider
 from chalicelib.storage.mac_keys import MacKeys
 from chalicelib.storage.mail import Mailer
@@ -195,7 +196,7 @@ def worker_company_lookup() -> CompanyLookup:
 @functools.cache
 def buyer_messages() -> BuyerMessages:
     return BuyerMessages(
-        vault=credential_vault(), budget=call_budget(), clock=now,
+        vault=credential_vault(), budget=call_budget(), clock=now, documents=DocumentIndex(settings()),
         efactura=lambda token: EFacturaClient.from_settings(settings(), api_anaf_http(), token))
 
 

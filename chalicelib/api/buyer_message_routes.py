@@ -18,7 +18,7 @@ from chalicelib.api import routing
 from chalicelib.api.documents_routes import index
 from chalicelib.api.requests import parse_body
 from chalicelib.domain.buyer_messages import State, label
-from chalicelib.services import buyer_messages, documents
+from chalicelib.services import buyer_messages
 from chalicelib.storage.buyer_messages import BuyerMessage
 from chalicelib.storage.memberships import Membership
 
@@ -59,8 +59,7 @@ def view(item: BuyerMessage) -> dict[str, Any]:
 def send(cif: str, message_id: str) -> Response:
     membership = member(cif)
     data = parse_body(routing.body_bytes(routing.current_request(buyer_message_routes)), "BuyerMessageRequest")
-    document = documents.find(index(), cif, message_id)
-    sent = dependencies.buyer_messages().send(membership, document, data["text"])
+    sent = dependencies.buyer_messages().send(membership, message_id, data["text"])
     return ok({"message": view(sent)}, status=201)
 
 
@@ -70,10 +69,7 @@ def listing(cif: str) -> Response:
     (One method per path: a Blueprint cannot hold two methods of one path, see app.py.)"""
     member(cif)
     params: dict[str, str] = dict(routing.current_request(buyer_message_routes).query_params or {})
-    document_id = params.get("document_id")
-    if document_id is not None:
-        document_id = documents.find(index(), cif, document_id).message_id
-    return ok({"messages": [view(m) for m in buyer_messages.listing(cif, document_id)]})
+    return ok({"messages": [view(m) for m in buyer_messages.listing(index(), cif, params.get("document_id"))]})
 
 
 @route("/api/companies/{cif}/buyer-messages/{buyer_message_id}/check", "POST")

@@ -25,12 +25,13 @@ from chalicelib.domain.memberships import Role, can_administer
 from chalicelib.invoices.anaf_documents import parse_error_message
 from chalicelib.invoices.anaf_zip import open_anaf_zip
 from chalicelib.invoices.errors import InvoiceLayerError
+from chalicelib.services import documents
 from chalicelib.services.budget import BudgetExhausted, CallBudget
 from chalicelib.services.credentials import CredentialInvalid, CredentialMissing, CredentialVault
 from chalicelib.storage import buyer_messages as records
 from chalicelib.storage import companies
 from chalicelib.storage.buyer_messages import BuyerMessage
-from chalicelib.storage.documents import Document
+from chalicelib.storage.document_queries import DocumentIndex
 from chalicelib.storage.memberships import Membership
 
 logger = Logger(service="arhivar-buyer-messages", child=True)
@@ -70,14 +71,17 @@ class BuyerMessageNotFound(NotFound):
 
 class BuyerMessages:
     def __init__(self, *, vault: CredentialVault, efactura: EfacturaFactory, budget: CallBudget,
-                 clock: Callable[[], datetime]) -> None:
+                 documents: DocumentIndex, clock: Callable[[], datetime]) -> None:
         self._vault = vault
+        self._documents = documents
         self._efactura = efactura
         self._budget = budget
         self._now = clock
 
-    def send(self, membership: Membership, document: Document, text: str) -> BuyerMessage:
-        """Upload the message about `document` (a received invoice of the member's company)."""
+    def send(self, membership: Membership, document_id: str, text: str) -> BuyerMessage:
+        """Upload the message about a received invoice of the member's company (404 for another
+        company's document)."""
+        document = documents.find(self._documents, membership.cif, document_id)
         if not can_administer(Role(membership.role)):
             raise NotAllowed("Doar proprietarii și administratorii pot trimite mesaje furnizorilor.")
         if document.kind != "received" or not (document.upload_index or "").isdigit():
@@ -141,7 +145,11 @@ def find(cif: str, message_id: str) -> BuyerMessage:
     return item
 
 
-def listing(cif: str, document_id: str | None = None) -> list[BuyerMessage]:
+def listing(index: DocumentIndex, cif: str, document_id: str | None = None) -> list[BuyerMessage]:
+    """The company's messages, newest first; with `document_id`, those about that document of the
+    company (404 for another company's)."""
+    if document_id is not None:
+        document_id = documents.find(index, cif, document_id).message_id
     return list(records.newest_first(cif, document_id))
 
 
