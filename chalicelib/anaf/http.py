@@ -16,9 +16,9 @@ plus the wait for the answer's headers), no attempt starts with less than MIN_AT
 and no retry sleep starts after which no attempt would fit, whatever ANAF's Retry-After (up to
 60 s) or the call's retry policy say. The failure is raised instead (AnafRateLimited carries
 ANAF's Retry-After; otherwise AnafUnavailable) and the API answers 503 with Retry-After.
-Residual risk: requests has no total read time-out, so a body trickled byte by byte (each byte
-within the read time-out) can still run past the deadline; ANAF's answers are small JSON/XML
-or a ZIP of a few hundred KB, read in one go after the headers.
+requests has no total read time-out (a body trickled byte by byte, each byte within the read
+time-out, would run on), so within a request the body is streamed and read a socket read at a
+time, each bounded by the time left: the read stops at the deadline too.
 Outside a request (the workers) there is no deadline: each call has its client's time-outs
 and policy.
 
@@ -48,7 +48,9 @@ from urllib.parse import urlsplit
 import requests
 from aws_lambda_powertools import Logger
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import HTTPError as Urllib3Error
 from urllib3.exceptions import NewConnectionError
+from urllib3.exceptions import ReadTimeoutError as Urllib3ReadTimeout
 from urllib3.util import Timeout as Urllib3Timeout
 
 from chalicelib.anaf import errors
@@ -113,6 +115,7 @@ def _never_sent(exc: requests.RequestException) -> bool:
 
 # An attempt given less than this cannot connect to ANAF, send and be answered: it is not started.
 MIN_ATTEMPT_S = 0.5
+_BODY_READ_SIZE = 64 * 1024  # at most one socket read each, so each is bounded by the time left
 
 
 @dataclass(frozen=True)
@@ -156,6 +159,37 @@ def _attempt_timeout(own: Timeouts) -> tuple[float, float] | Urllib3Timeout:
     if left < MIN_ATTEMPT_S:
         raise errors.AnafUnavailable("no time left in the API request for an ANAF call")
     return Urllib3Timeout(connect=min(own.connect, left), read=min(own.read, left), total=left)
+
+
+def _read_body_by_deadline(response: requests.Response, read_timeout: float) -> None:
+    """Read a streamed body, each socket read bounded by the time the request has left, so a
+    body trickled byte by byte stops at the deadline; the body is then the response's content.
+    urllib3's failures become requests' (as requests itself does when it reads the body)."""
+    raw = response.raw
+    chunks: list[bytes] = []
+    try:
+        while True:
+            left = request_time_left()
+            if left is None or left <= 0:
+                raise requests.ReadTimeout("the answer did not arrive by the request's deadline")
+            connection = raw.connection
+            if connection is not None and connection.sock is not None:
+                connection.sock.settimeout(min(read_timeout, left))
+            chunk = raw.read1(_BODY_READ_SIZE, decode_content=True)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    except (Urllib3ReadTimeout, TimeoutError) as exc:
+        response.close()
+        raise requests.ReadTimeout(exc) from exc
+    except (Urllib3Error, OSError) as exc:
+        response.close()
+        raise requests.ConnectionError(exc) from exc
+    except requests.RequestException:
+        response.close()
+        raise
+    response._content = b"".join(chunks)  # what requests sets when it reads the body itself
+    raw.release_conn()  # read to its end: the connection goes back to the pool
 
 
 class AnafHttp:
@@ -204,7 +238,10 @@ class AnafHttp:
                 # requests' adapter takes a urllib3 Timeout as it is (its stubs say only tuples)
                 response = self.session.request(
                     method, url, params=params, headers=headers, data=data, json=json,
-                    auth=auth, timeout=timeout, allow_redirects=False)  # type: ignore[arg-type]
+                    auth=auth, timeout=timeout, allow_redirects=False,  # type: ignore[arg-type]
+                    stream=isinstance(timeout, Urllib3Timeout))
+                if isinstance(timeout, Urllib3Timeout):  # within an API request
+                    _read_body_by_deadline(response, own_timeouts.read)
             except requests.RequestException as exc:
                 failure: errors.AnafError = self._transport_failure(exc)
                 self._log(method, host, path, None, started, attempt, failure.code)

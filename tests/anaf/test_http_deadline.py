@@ -1,7 +1,8 @@
 """Within an API request, ANAF calls share one deadline on the monotonic clock: every attempt's
 time-outs are shrunk to what is left, no attempt or retry sleep starts that cannot end before it,
-and when the time is up the call fails as ANAF being unavailable (the API answers 503 with
-Retry-After). Outside a request (the workers) nothing changes.
+reading a body stops at it too (requests has no total read time-out), and when the time is up
+the call fails as ANAF being unavailable (the API answers 503 with Retry-After). Outside a
+request (the workers) nothing changes.
 
 A local HTTP server answers slowly (under the client's read time-out) so attempts really take
 time; deadlines are a second or two, never the API's 20 s."""
@@ -24,13 +25,20 @@ URL = "https://api.example.test/prod/FCTEL/rest/listaMesajeFactura"
 
 
 class SlowAnaf:
-    """Answers every request after `delay_s` with `status`, and counts the requests it got."""
+    """Answers every request after `delay_s` with `status`, and counts the requests it got.
+    With `trickle_s`, the headers come at once and then the body one byte every `trickle_s`."""
 
-    def __init__(self, delay_s: float, status: int) -> None:
-        self.delay_s, self.status, self.hits = delay_s, status, 0
+    def __init__(self, delay_s: float, status: int, trickle_s: float | None = None) -> None:
+        self.delay_s, self.status, self.hits, self.connections = delay_s, status, 0, 0
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as ANAF
+
+            def setup(self) -> None:
+                owner.connections += 1
+                super().setup()
+
             def do_GET(self) -> None:
                 owner.hits += 1
                 time.sleep(owner.delay_s)
@@ -40,7 +48,13 @@ class SlowAnaf:
                     self.send_header("Content-Type", "application/json")
                     self.send_header("Content-Length", str(len(body)))
                     self.end_headers()
-                    self.wfile.write(body)
+                    if trickle_s is None:
+                        self.wfile.write(body)
+                        return
+                    for byte in body:
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        time.sleep(trickle_s)
                 except OSError:
                     pass  # the client gave up (its time-out) before the answer
 
@@ -61,8 +75,8 @@ class SlowAnaf:
 def slow_anaf() -> Iterator[type[SlowAnaf]]:
     started: list[SlowAnaf] = []
 
-    def start(delay_s: float, status: int = 200) -> SlowAnaf:
-        server = SlowAnaf(delay_s, status)
+    def start(delay_s: float, status: int = 200, trickle_s: float | None = None) -> SlowAnaf:
+        server = SlowAnaf(delay_s, status, trickle_s)
         started.append(server)
         return server
 
@@ -94,6 +108,30 @@ def test_an_answer_slower_than_the_deadline_fails_at_the_deadline(slow_anaf, rea
         real_http.request("GET", anaf.url)
     # THEN the attempt was cut at the deadline and not retried: there was no time for another
     assert anaf.hits == 1
+
+
+def test_a_body_trickled_byte_by_byte_stops_at_the_deadline(slow_anaf, real_http):
+    # GIVEN ANAF sends its headers at once, then its 14-byte body a byte every 0.25 s (3.5 s in
+    # all, each byte well within the 5 s read time-out)
+    anaf = slow_anaf(0.0, trickle_s=0.25)
+    # WHEN an API request with 1 s left calls it
+    with request_deadline(1.0), pytest.raises(errors.AnafUnavailable):
+        real_http.request("GET", anaf.url)
+    # THEN the read stopped at the deadline and was not retried: there was no time for another
+    assert anaf.hits == 1
+
+
+def test_outside_a_request_a_trickled_body_is_read_to_its_end(slow_anaf, real_http):
+    anaf = slow_anaf(0.0, trickle_s=0.05)
+    assert real_http.request("GET", anaf.url).json() == {"mesaje": []}
+
+
+def test_within_a_request_a_whole_body_is_read_and_the_connection_reused(slow_anaf, real_http):
+    anaf = slow_anaf(0.0, trickle_s=0.01)
+    with request_deadline(5.0):
+        assert real_http.request("GET", anaf.url).json() == {"mesaje": []}
+        assert real_http.request("GET", anaf.url).json() == {"mesaje": []}
+    assert anaf.connections == 1
 
 
 def test_slow_failing_attempts_stop_at_the_deadline_not_at_the_policy_s_last_attempt(slow_anaf, real_http):
