@@ -46,9 +46,14 @@ from chalicelib.storage.queues import WorkQueues
 from chalicelib.storage.tables import bind as bind_tables
 from chalicelib.webhooks.transport import WebhookTransport
 
-# An API request must answer within API Gateway's 29 s: short time-outs, one retry, and at
-# most 10 s of waiting per ANAF call whatever ANAF's Retry-After or a call's own retry policy
-# say (beyond that the API answers 503 with Retry-After).
+# An API request must answer within API Gateway's 29 s: short time-outs, one retry, and all the
+# ANAF calls of one request (attempts, their time-outs and retry waits together) end within 20 s
+# of its start, whatever ANAF's Retry-After or a call's own retry policy say (beyond that the API
+# answers 503 with Retry-After). The 9 s left cover the rest of the request (DynamoDB, S3, KMS
+# before and after the ANAF calls, the Lambda's own start) with margin.
+API_ANAF_DEADLINE_S = 20.0
+# And each call of the API's client sleeps at most 10 s in all, also outside a request (the
+# workers refresh tokens with it).
 API_ANAF_MAX_WAIT_S = 10.0
 
 

@@ -8,12 +8,23 @@ Requests that must not run twice (an upload; a token exchange or refresh, whose 
 single-use) are sent with `idempotent=False`: they are retried only when the request surely
 did not reach ANAF's application (connection refused/failed, HTTP 429).
 
-A client may have a wait budget (`max_wait_s`): the API's client, whose requests must answer
-within API Gateway's 29 s, never sleeps more than that in total for one request, whatever
-ANAF's Retry-After (up to 60 s) or the call's retry policy say; the failure is raised instead
-(AnafRateLimited carries ANAF's Retry-After), and the API answers 503 with Retry-After. The
-API's routes also open a `request_wait_budget` for each request: all the ANAF calls the request
-makes (a token refresh, then a list) share it, so two calls cannot each wait the whole budget.
+The API's routes, which must answer within API Gateway's 29 s, open a `request_deadline` for
+each request: all the ANAF calls the request makes (a token refresh, then a list; the OAuth
+callback's two calls) share one deadline on the monotonic clock. Within it every attempt's
+connect and read time-outs are shrunk to the time left (urllib3's `total` bounds the connect
+plus the wait for the answer's headers), no attempt starts with less than MIN_ATTEMPT_S left,
+and no retry sleep starts after which no attempt would fit, whatever ANAF's Retry-After (up to
+60 s) or the call's retry policy say. The failure is raised instead (AnafRateLimited carries
+ANAF's Retry-After; otherwise AnafUnavailable) and the API answers 503 with Retry-After.
+requests has no total read time-out (a body trickled byte by byte, each byte within the read
+time-out, would run on), so within a request the body is streamed and read a socket read at a
+time, each bounded by the time left: the read stops at the deadline too.
+Outside a request (the workers) there is no deadline: each call has its client's time-outs
+and policy.
+
+A client may also have a wait budget of its own (`max_wait_s`): it never sleeps more than that
+in total for one call. The API's client has one, which also bounds the token refreshes the
+workers make with it (outside any API request).
 
 A client may count its retries (`before_retry`): the sync workers' client spends a call of
 ANAF's per-minute budget before each one, since ANAF counts every request it receives.
@@ -37,7 +48,10 @@ from urllib.parse import urlsplit
 import requests
 from aws_lambda_powertools import Logger
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import HTTPError as Urllib3Error
 from urllib3.exceptions import NewConnectionError
+from urllib3.exceptions import ReadTimeoutError as Urllib3ReadTimeout
+from urllib3.util import Timeout as Urllib3Timeout
 
 from chalicelib.anaf import errors
 from chalicelib.anaf.classify import classify_html, looks_like_html
@@ -99,25 +113,83 @@ def _never_sent(exc: requests.RequestException) -> bool:
     return isinstance(reason, NewConnectionError)
 
 
-# The wait left to the ANAF calls of the current API request, shared by all of them (one API
-# request may call ANAF more than once: a token refresh, then a list). None outside a request.
-_REQUEST_WAIT_LEFT: ContextVar[list[float] | None] = ContextVar("anaf_request_wait_left", default=None)
+# An attempt given less than this cannot connect to ANAF, send and be answered: it is not started.
+MIN_ATTEMPT_S = 0.5
+_BODY_READ_SIZE = 64 * 1024  # at most one socket read each, so each is bounded by the time left
+
+
+@dataclass(frozen=True)
+class _Deadline:
+    at: float  # on clock.monotonic()
+    clock: Clock
+
+    def left(self) -> float:
+        return self.at - self.clock.monotonic()
+
+
+# The deadline of the current API request's ANAF calls, shared by all of them (one API request
+# may call ANAF more than once: a token refresh, then a list). None outside a request.
+_REQUEST_DEADLINE: ContextVar[_Deadline | None] = ContextVar("anaf_request_deadline", default=None)
 
 
 @contextlib.contextmanager
-def request_wait_budget(seconds: float) -> Iterator[None]:
-    """Within the block, every ANAF call together sleeps at most `seconds` (the API's routes)."""
-    token = _REQUEST_WAIT_LEFT.set([seconds])
+def request_deadline(seconds: float, *, clock: Clock | None = None) -> Iterator[None]:
+    """Within the block, every ANAF call together ends within `seconds` from now (the API's
+    routes): time-outs shrink to the time left, no attempt or retry sleep starts past it."""
+    clock = clock or SystemClock()
+    token = _REQUEST_DEADLINE.set(_Deadline(clock.monotonic() + seconds, clock))
     try:
         yield
     finally:
-        _REQUEST_WAIT_LEFT.reset(token)
+        _REQUEST_DEADLINE.reset(token)
 
 
-def request_wait_left() -> float | None:
-    """What the current request's ANAF calls may still sleep; None outside a request."""
-    left = _REQUEST_WAIT_LEFT.get()
-    return left[0] if left is not None else None
+def request_time_left() -> float | None:
+    """What the current request's ANAF calls may still take; None outside a request."""
+    deadline = _REQUEST_DEADLINE.get()
+    return deadline.left() if deadline is not None else None
+
+
+def _attempt_timeout(own: Timeouts) -> tuple[float, float] | Urllib3Timeout:
+    """The client's time-outs, or within an API request those shrunk to the time it has left
+    (`total` also bounds connect plus waiting for the headers); raises when no attempt fits."""
+    left = request_time_left()
+    if left is None:
+        return own.as_tuple()
+    if left < MIN_ATTEMPT_S:
+        raise errors.AnafUnavailable("no time left in the API request for an ANAF call")
+    return Urllib3Timeout(connect=min(own.connect, left), read=min(own.read, left), total=left)
+
+
+def _read_body_by_deadline(response: requests.Response, read_timeout: float) -> None:
+    """Read a streamed body, each socket read bounded by the time the request has left, so a
+    body trickled byte by byte stops at the deadline; the body is then the response's content.
+    urllib3's failures become requests' (as requests itself does when it reads the body)."""
+    raw = response.raw
+    chunks: list[bytes] = []
+    try:
+        while True:
+            left = request_time_left()
+            if left is None or left <= 0:
+                raise requests.ReadTimeout("the answer did not arrive by the request's deadline")
+            connection = raw.connection
+            if connection is not None and connection.sock is not None:
+                connection.sock.settimeout(min(read_timeout, left))
+            chunk = raw.read1(_BODY_READ_SIZE, decode_content=True)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    except (Urllib3ReadTimeout, TimeoutError) as exc:
+        response.close()
+        raise requests.ReadTimeout(exc) from exc
+    except (Urllib3Error, OSError) as exc:
+        response.close()
+        raise requests.ConnectionError(exc) from exc
+    except requests.RequestException:
+        response.close()
+        raise
+    response._content = b"".join(chunks)  # what requests sets when it reads the body itself
+    raw.release_conn()  # read to its end: the connection goes back to the pool
 
 
 class AnafHttp:
@@ -131,7 +203,7 @@ class AnafHttp:
         self.timeouts = timeouts
         self._before_retry = before_retry  # may raise (a spent budget): the retry is not sent
         self.retry = retry
-        self.max_wait_s = max_wait_s  # total sleep per request; None: only the policy's bounds
+        self.max_wait_s = max_wait_s  # total sleep per call; None: only the policy's bounds
         self.clock: Clock = clock or SystemClock()
         self._jitter = jitter
         self.session = session or requests.Session()
@@ -152,7 +224,7 @@ class AnafHttp:
 
         Raises AnafUnavailable (or a subclass) / AnafRateLimited when retries run out.
         """
-        timeout = (timeouts or self.timeouts).as_tuple()
+        own_timeouts = timeouts or self.timeouts
         policy = retry or self.retry
         path = urlsplit(url).path
         host = urlsplit(url).netloc
@@ -160,11 +232,16 @@ class AnafHttp:
         waited = 0.0
         while True:
             attempt += 1
+            timeout = _attempt_timeout(own_timeouts)
             started = self.clock.monotonic()
             try:
+                # requests' adapter takes a urllib3 Timeout as it is (its stubs say only tuples)
                 response = self.session.request(
                     method, url, params=params, headers=headers, data=data, json=json,
-                    auth=auth, timeout=timeout, allow_redirects=False)
+                    auth=auth, timeout=timeout, allow_redirects=False,  # type: ignore[arg-type]
+                    stream=isinstance(timeout, Urllib3Timeout))
+                if isinstance(timeout, Urllib3Timeout):  # within an API request
+                    _read_body_by_deadline(response, own_timeouts.read)
             except requests.RequestException as exc:
                 failure: errors.AnafError = self._transport_failure(exc)
                 self._log(method, host, path, None, started, attempt, failure.code)
@@ -173,7 +250,7 @@ class AnafHttp:
                 delay = policy.backoff(attempt, self._jitter())
                 if not self._may_wait(waited, delay):
                     raise failure from exc
-                self._sleep(delay)
+                self.clock.sleep(delay)
                 waited += delay
                 self._count_retry()
                 continue
@@ -188,8 +265,8 @@ class AnafHttp:
                 raise failure
             delay = max(policy.backoff(attempt, self._jitter()), wait or 0.0)
             if not self._may_wait(waited, delay):
-                raise failure  # the caller cannot wait that long (the API): it answers 503
-            self._sleep(delay)
+                raise failure  # the request cannot wait that long (the API): it answers 503
+            self.clock.sleep(delay)
             waited += delay
             self._count_retry()
 
@@ -198,16 +275,12 @@ class AnafHttp:
             self._before_retry()
 
     def _may_wait(self, waited: float, delay: float) -> bool:
-        shared = request_wait_left()
-        if shared is not None and delay > shared:
+        """Whether a retry may sleep `delay`: within the client's own wait budget for the call
+        and, within an API request, only when an attempt still fits after it."""
+        left = request_time_left()
+        if left is not None and delay + MIN_ATTEMPT_S > left:
             return False
         return self.max_wait_s is None or waited + delay <= self.max_wait_s
-
-    def _sleep(self, delay: float) -> None:
-        self.clock.sleep(delay)
-        left = _REQUEST_WAIT_LEFT.get()
-        if left is not None:
-            left[0] -= delay
 
     # -- helpers ---------------------------------------------------------------------------
 

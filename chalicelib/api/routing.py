@@ -14,7 +14,7 @@ from chalice import Blueprint, Chalice, Response
 from chalice.app import Request
 
 from chalicelib import dependencies
-from chalicelib.anaf.http import request_wait_budget
+from chalicelib.anaf.http import request_deadline
 from chalicelib.api import caller as callers
 from chalicelib.api.company_gate import check_company_route
 from chalicelib.api.requests import openapi_document
@@ -46,10 +46,10 @@ def route(target: Chalice | Blueprint, path: str, method: str,
         @functools.wraps(view)
         def guarded(**kwargs: str) -> Response:
             try:
-                # Every ANAF call of the request draws on one wait budget: together they never
-                # sleep longer than the request can (API Gateway stops it at 29 s).
+                # Every ANAF call of the request shares one deadline: together they never take
+                # longer than the request can (API Gateway stops it at 29 s).
                 with audit.request_scope(_source_ip(target), _user_agent(target)), \
-                        request_wait_budget(dependencies.API_ANAF_MAX_WAIT_S):
+                        request_deadline(dependencies.API_ANAF_DEADLINE_S):
                     secret = api_key_of(current_request(target).headers.get("authorization"))
                     if secret is not None:  # an integrator's key: the whole gate is services/api_keys.py
                         key = api_keys.authenticate(secret, scope, kwargs.get("cif"), _source_ip(target),

@@ -1,9 +1,11 @@
-"""API-path ANAF calls never wait longer than the request can: ANAF's lookup answering 429 with
+"""API-path ANAF calls never take longer than the request can: ANAF's lookup answering 429 with
 a 60 s Retry-After makes the API answer 503 with Retry-After at once, without sleeping 60 s
-(the client's computed waits are recorded on a clock, not measured in wall time)."""
+(the client's computed waits are recorded on a clock, not measured in wall time), and a lookup
+answering slower than the request's ANAF deadline is cut at the deadline."""
 
 from __future__ import annotations
 
+import functools
 import time
 from datetime import UTC, datetime
 
@@ -13,25 +15,26 @@ from chalice.test import Client
 
 from app import app
 from chalicelib import dependencies
-from chalicelib.anaf.http import request_wait_left
+from chalicelib.anaf.http import request_deadline, request_time_left
+from chalicelib.api import routing
 
 
 class RecordingClock:
-    """The real wall and monotonic clocks, but sleeping only records the wait (and what the
-    request's shared ANAF wait budget held before it)."""
+    """The real wall and monotonic clocks, but sleeping only records the wait (and the time the
+    request's ANAF deadline left before it) and moves the monotonic clock on by it."""
 
     def __init__(self) -> None:
         self.sleeps: list[float] = []
-        self.budget_before: list[float | None] = []
+        self.left_before: list[float | None] = []
 
     def now(self) -> datetime:
         return datetime.now(UTC)
 
     def monotonic(self) -> float:
-        return time.monotonic()
+        return time.monotonic() + sum(self.sleeps)
 
     def sleep(self, seconds: float) -> None:
-        self.budget_before.append(request_wait_left())
+        self.left_before.append(request_time_left())
         self.sleeps.append(seconds)
 
 
@@ -59,8 +62,8 @@ def test_a_long_anaf_retry_after_becomes_a_quick_503_with_retry_after(
     assert answer.status_code == 503, answer.body
     assert answer.json_body["error"]["code"] == "anaf_lookup_unavailable"
     assert int(answer.headers["Retry-After"]) > 0
-    # AND the client planned no wait beyond the API's budget (never ANAF's 60 s)
-    assert sum(clock.sleeps) <= 10, clock.sleeps
+    # AND the client planned no wait beyond the request's ANAF deadline (never ANAF's 60 s)
+    assert sum(clock.sleeps) <= dependencies.API_ANAF_DEADLINE_S, clock.sleeps
     assert all(wait < 60 for wait in clock.sleeps)
 
 
@@ -74,22 +77,53 @@ def lookup_says_wait_six_seconds(local_stack):
     requests.delete(faults, timeout=10)
 
 
-def test_every_anaf_call_of_an_api_request_draws_on_one_wait_budget(
+def test_every_anaf_call_of_an_api_request_draws_on_one_deadline(
         settings, new_user, fresh_cif, lookup_says_wait_six_seconds, monkeypatch):
-    # GIVEN ANAF's lookup answering 429 with a 6 s Retry-After
+    # GIVEN ANAF's lookup answering 429 with a 6 s Retry-After (the lookup asks ANAF again after
+    # its first call gives up), and a request deadline of 10 s (the API's 20 s would hold two
+    # such waits) on the recording clock
     user = new_user()
     clock = RecordingClock()
+    monkeypatch.setattr(dependencies, "API_ANAF_DEADLINE_S", 10.0)
     monkeypatch.setattr(dependencies.api_anaf_http(), "clock", clock)
+    monkeypatch.setattr(routing, "request_deadline", functools.partial(request_deadline, clock=clock))
     with Client(app) as client:
         # WHEN the user adds a company
         answer = client.http.post("/api/companies", body=f'{{"cif": "{fresh_cif()}"}}',
                                   headers={"Authorization": user.http.headers["Authorization"],
                                            "Content-Type": "application/json"})
     assert answer.status_code == 503, answer.body
-    # THEN the wait came out of the request's budget, the API's 10 s shared by all its ANAF
-    # calls (a second call in the same request could wait only the 4 s left)
-    # (the lookup's own spacing between calls, under a second, sleeps on the same clock)
+    # THEN the request waited 6 s once: its later calls had under 4 s of the 10 s left and gave
+    # up instead of waiting 6 s more (the lookup's own spacing between calls, under a second,
+    # sleeps on the same clock)
     assert [wait for wait in clock.sleeps if wait >= 1] == [6.0]
-    assert clock.budget_before[clock.sleeps.index(6.0)] == dependencies.API_ANAF_MAX_WAIT_S
-    # AND the budget ends with the request
-    assert request_wait_left() is None
+    assert 6.0 < clock.left_before[clock.sleeps.index(6.0)] <= 10.0
+    # AND the deadline ends with the request
+    assert request_time_left() is None
+
+
+@pytest.fixture
+def lookup_answers_in_three_seconds(local_stack):
+    faults = f"{local_stack.ports.sandbox_url}/__sandbox/faults"
+    rule = requests.post(faults, json={"kind": "latency", "delay_ms": 3000,
+                                       "path": "/api/PlatitorTvaRest", "count": 5}, timeout=10)
+    assert rule.status_code == 200, rule.text
+    yield
+    requests.delete(faults, timeout=10)
+
+
+def test_an_anaf_answer_slower_than_the_request_s_deadline_becomes_a_503(
+        settings, new_user, fresh_cif, lookup_answers_in_three_seconds, monkeypatch):
+    # GIVEN ANAF's lookup answering in 3 s (within the API client's 8 s read time-out), and a
+    # request deadline of 1 s instead of 20 s, so the test stays short
+    user = new_user()
+    monkeypatch.setattr(dependencies, "API_ANAF_DEADLINE_S", 1.0)
+    with Client(app) as client:
+        # WHEN the user adds a company
+        answer = client.http.post("/api/companies", body=f'{{"cif": "{fresh_cif()}"}}',
+                                  headers={"Authorization": user.http.headers["Authorization"],
+                                           "Content-Type": "application/json"})
+    # THEN the lookup was cut at the deadline: 503 with a stable code and Retry-After
+    assert answer.status_code == 503, answer.body
+    assert answer.json_body["error"]["code"] == "anaf_lookup_unavailable"
+    assert int(answer.headers["Retry-After"]) > 0
