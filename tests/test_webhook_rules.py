@@ -84,6 +84,15 @@ def test_the_back_off_grows_and_retries_for_more_than_a_day():
     assert timedelta(hours=24) == DISABLE_AFTER
 
 
+def test_each_wait_is_spread_within_a_fifth_of_the_schedule():
+    # Deliveries that failed together (an endpoint down) come back spread, not at one second.
+    for attempts in (1, 3, 9):
+        scheduled = retry_delay(attempts)
+        earliest, latest = retry_delay(attempts, 0.0), retry_delay(attempts, 0.999)
+        assert earliest == scheduled * 0.8 and scheduled * 1.19 < latest < scheduled * 1.2
+    assert retry_delay(1, 0.25) != retry_delay(1, 0.75)
+
+
 def test_a_name_resolving_to_any_private_address_is_refused_before_connecting():
     def resolver(host: str, port: int) -> list[str]:
         return {"mixed.exemplu.ro": ["93.184.216.34", "10.0.0.5"],

@@ -50,6 +50,9 @@ BACKOFF_FACTOR = 4
 LONGEST_WAIT = timedelta(hours=8)
 GIVE_UP_AFTER = timedelta(hours=24)
 DISABLE_AFTER = timedelta(hours=24)  # an endpoint with no success for this long is disabled
+# Each wait is varied by up to this share either way, so the deliveries that failed together
+# (an endpoint down for a while) do not all come back at the same second.
+JITTER_SHARE = 0.2
 
 
 class InvalidWebhookUrl(ValidationFailed):
@@ -114,10 +117,11 @@ def wants(events: set[str], kinds: set[str] | None, event_type: str, kind: str |
     return not (event_type == EventType.DOCUMENT_ARCHIVED.value and kinds and kind not in kinds)
 
 
-def retry_delay(attempts: int) -> timedelta:
-    """The wait after the `attempts`-th failed attempt (1 for the first)."""
-    delay = FIRST_RETRY * (BACKOFF_FACTOR ** max(attempts - 1, 0))
-    return min(delay, LONGEST_WAIT)
+def retry_delay(attempts: int, jitter: float = 0.5) -> timedelta:
+    """The wait after the `attempts`-th failed attempt (1 for the first); `jitter` in [0, 1)
+    moves it within ±JITTER_SHARE of the schedule (0.5: the schedule itself)."""
+    delay = min(FIRST_RETRY * (BACKOFF_FACTOR ** max(attempts - 1, 0)), LONGEST_WAIT)
+    return delay * (1 + JITTER_SHARE * (2 * jitter - 1))
 
 
 def gives_up(first_attempt_at: datetime, now: datetime) -> bool:

@@ -5,12 +5,13 @@ holds the exact body and the event id, so every attempt sends the same bytes und
 only `webhook-timestamp` and the signature are new each time, as the specification wants.
 
 Retries: exponential back-off (domain/webhooks.py: 30 s, 2 min, 8 min, 32 min, ~2 h, then every
-8 h) until an attempt fails a day or more after the first one. SQS delays a message by at
-most 15 minutes, so the wait is the record's `next_attempt_at`: a failed attempt sends the
-message again with min(wait, 15 min) of delay, and a message that arrives before its attempt is
-due is sent on again the same way (an 8-hour wait is 32 cheap hops). No schedule and no index
-of due deliveries is needed, and nothing is lost if a worker dies: an exception leaves the
-message on the queue, which redelivers it (and after five failures parks it in the DLQ, alarmed).
+8 h, each wait varied by up to ±20 %) until an attempt fails a day or more after the first one.
+SQS delays a message by at most 15 minutes, so the wait is the record's `next_attempt_at`: a
+failed attempt sends the message again with min(wait, 15 min) of delay, and a message that
+arrives before its attempt is due is sent on again the same way (an 8-hour wait is 32 cheap
+hops). No schedule and no index of due deliveries is needed, and nothing is lost if a worker
+dies: an exception leaves the message on the queue, which redelivers it (and after five
+failures parks it in the DLQ, alarmed).
 
 Signatures: `v1,<base64>` per active secret (the current one, and the previous one during the
 rotation overlap), space-separated in `webhook-signature` as the specification allows.
@@ -22,6 +23,7 @@ by e-mail (category `integrations`: preferences, suppression and the unsubscribe
 from __future__ import annotations
 
 import functools
+import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -56,8 +58,10 @@ class Outcome:
 
 class WebhookDeliverer:
     def __init__(self, cipher: TokenCipher, queues: WorkQueues, notifications: Notifications,
-                 transport: WebhookTransport, clock: Callable[[], datetime]) -> None:
+                 transport: WebhookTransport, clock: Callable[[], datetime],
+                 jitter: Callable[[], float] = random.random) -> None:
         self._cipher = cipher
+        self._jitter = jitter
         self._queues = queues
         self._notifications = notifications
         self._transport = transport
@@ -94,7 +98,7 @@ class WebhookDeliverer:
         first = delivery.first_attempt_at or now
         attempts = int(delivery.attempts or 0) + 1
         final = gives_up(first, now)
-        next_at = None if final else done + retry_delay(attempts)
+        next_at = None if final else done + retry_delay(attempts, self._jitter())
         webhook_deliveries.record_attempt(delivery, status="failed" if final else "pending", now=done,
                                           response_status=answer.status, latency_ms=answer.latency_ms,
                                           error=answer.error, excerpt=answer.excerpt, next_attempt_at=next_at)
