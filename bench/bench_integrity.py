@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import random
+import resource
 import sys
 import time
 import tracemalloc
@@ -103,6 +104,21 @@ def main() -> None:
         print(f"per 1000 documents: {gets * per_1000:.0f} GET, {heads * per_1000:.0f} HEAD, "
               f"{puts * per_1000:.0f} PUT; S3 requests ${cost:.5f} a month (eu-central-1: "
               f"GET/HEAD ${GET_PER_1000}/1000, PUT ${PUT_PER_1000}/1000)")
+
+        # The report's PDF, as the render worker makes it (the first PDF_DOCUMENTS_LISTED
+        # documents listed; the JSON report holds them all).
+        from chalicelib.invoices.pdf.integrity_report import PDF_DOCUMENTS_LISTED
+        from chalicelib.services.invoice_pdfs import render_integrity_report
+
+        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        t0 = time.perf_counter()
+        outcome = render_integrity_report(CIF, run.run_id, archive=archive)
+        elapsed = time.perf_counter() - t0
+        rendered = runs.get(CIF, run.run_id)
+        size = len(archive.get(rendered.report_pdf_key)) if rendered and rendered.report_pdf_key else 0
+        print(f"report PDF: {outcome}, {min(DOCUMENTS, PDF_DOCUMENTS_LISTED)} documents listed, "
+              f"{size / 1024:.0f} KiB, {elapsed:.1f} s, peak RSS grew by "
+              f"{(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before) / 1024:.0f} MiB")
 
 
 if __name__ == "__main__":

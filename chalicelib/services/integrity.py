@@ -330,12 +330,14 @@ def _iso(value: datetime | None) -> str | None:
 
 # -- the report's PDF (functions/render_pdf renders it: the only function with WeasyPrint) ----------
 
-def report_to_render(archive: ArchiveBucket, cif: str, run_id: str) -> tuple[runs.Run, dict] | None:
-    """The finished run and its JSON report, or None when there is nothing to render."""
+def report_to_render(archive: ArchiveBucket, cif: str, run_id: str) -> tuple[runs.Run, dict, str] | None:
+    """The finished run, its JSON report and the SHA-256 of the JSON file (which the PDF quotes,
+    tying the two together), or None when there is nothing to render."""
     run = runs.get(cif, run_id)
     if run is None or run.state != "done" or not run.report_json_key:
         return None
-    return run, json.loads(archive.get(run.report_json_key))
+    content = archive.get(run.report_json_key)
+    return run, json.loads(content), hashlib.sha256(content).hexdigest()
 
 
 def store_pdf(archive: ArchiveBucket, run: runs.Run, pdf: bytes | None, now: datetime) -> None:

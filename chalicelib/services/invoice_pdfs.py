@@ -77,9 +77,9 @@ def render_integrity_report(cif: str, run_id: str, *, archive: ArchiveBucket) ->
     job = integrity.report_to_render(archive, cif, run_id)
     if job is None:
         return "skipped"
-    run, report = job
+    run, report, json_sha256 = job
     try:
-        pdf: bytes | None = render_report_pdf(report)
+        pdf: bytes | None = render_report_pdf(report, json_sha256)
     except Exception:  # recorded as failed; the JSON report stands on its own
         logger.exception("integrity report rendering failed", extra={"cif": cif, "run_id": run_id})
         pdf = None

@@ -5,6 +5,7 @@ the API's presigned links (moto) and its PDF rendered by the render worker."""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import io
 import json
 import uuid
@@ -136,7 +137,8 @@ def test_a_clean_archive_is_all_good_and_its_reports_render(archive, settings):
     assert run["reports"] == {"json": True, "pdf": False} and run["pdf_status"] == "pending"
 
     # AND the JSON report lists every original's SHA-256 (the recorded one, re-measured)
-    report = json.loads(_download(archive.owner, archive.cif, "json"))
+    report_bytes = _download(archive.owner, archive.cif, "json")
+    report = json.loads(report_bytes)
     recorded = {d.message_id: d.original_sha256 for d in archive.documents()}
     assert report["company"] == {"cif": archive.cif, "name": archive.name}
     assert report["all_good"] is True and report["documents_checked"] == INVOICES
@@ -151,6 +153,8 @@ def test_a_clean_archive_is_all_good_and_its_reports_render(archive, settings):
     pdf = _download(archive.owner, archive.cif, "pdf")
     text = pdf_text(pdf).replace("\n", "")
     assert archive.cif in text and archive.name in text and "Raport de integritate" in text
+    # (and the JSON report's own SHA-256, which ties the complete list to the PDF)
+    assert hashlib.sha256(report_bytes).hexdigest() in text
     for sha256 in recorded.values():
         assert sha256 in text, sha256
     # AND the period covered, the counts by type and each signature's verdict
