@@ -19,6 +19,24 @@ from chalicelib.anaf.http import request_deadline, request_time_left
 from chalicelib.api import routing
 
 
+def _lookup_fault(local_stack, **rule):
+    """A fault rule on ANAF's company lookup in the sandbox for the test's duration (5 calls)."""
+    faults = f"{local_stack.ports.sandbox_url}/__sandbox/faults"
+    added = requests.post(faults, json={**rule, "path": "/api/PlatitorTvaRest", "count": 5}, timeout=10)
+    assert added.status_code == 200, added.text
+    yield
+    requests.delete(faults, timeout=10)
+
+
+def _add_company(user, cif: str):
+    """POST /api/companies through Chalice's test client (in this process, so the test's
+    monkeypatched clock and deadline apply)."""
+    with Client(app) as client:
+        return client.http.post("/api/companies", body=f'{{"cif": "{cif}"}}',
+                                headers={"Authorization": user.http.headers["Authorization"],
+                                         "Content-Type": "application/json"})
+
+
 class RecordingClock:
     """The real wall and monotonic clocks, but sleeping only records the wait (and the time the
     request's ANAF deadline left before it) and moves the monotonic clock on by it."""
@@ -40,12 +58,7 @@ class RecordingClock:
 
 @pytest.fixture
 def lookup_says_wait_a_minute(local_stack):
-    faults = f"{local_stack.ports.sandbox_url}/__sandbox/faults"
-    rule = requests.post(faults, json={"kind": "status", "status": 429, "retry_after": 60,
-                                       "path": "/api/PlatitorTvaRest", "count": 5}, timeout=10)
-    assert rule.status_code == 200, rule.text
-    yield
-    requests.delete(faults, timeout=10)
+    yield from _lookup_fault(local_stack, kind="status", status=429, retry_after=60)
 
 
 def test_a_long_anaf_retry_after_becomes_a_quick_503_with_retry_after(
@@ -53,11 +66,8 @@ def test_a_long_anaf_retry_after_becomes_a_quick_503_with_retry_after(
     user = new_user()
     clock = RecordingClock()
     monkeypatch.setattr(dependencies.api_anaf_http(), "clock", clock)
-    with Client(app) as client:
-        # WHEN the user adds a company while ANAF's lookup asks us to wait 60 s
-        answer = client.http.post("/api/companies", body=f'{{"cif": "{fresh_cif()}"}}',
-                                  headers={"Authorization": user.http.headers["Authorization"],
-                                           "Content-Type": "application/json"})
+    # WHEN the user adds a company while ANAF's lookup asks us to wait 60 s
+    answer = _add_company(user, fresh_cif())
     # THEN the API answers 503 with a stable code and Retry-After
     assert answer.status_code == 503, answer.body
     assert answer.json_body["error"]["code"] == "anaf_lookup_unavailable"
@@ -69,12 +79,7 @@ def test_a_long_anaf_retry_after_becomes_a_quick_503_with_retry_after(
 
 @pytest.fixture
 def lookup_says_wait_six_seconds(local_stack):
-    faults = f"{local_stack.ports.sandbox_url}/__sandbox/faults"
-    rule = requests.post(faults, json={"kind": "status", "status": 429, "retry_after": 6,
-                                       "path": "/api/PlatitorTvaRest", "count": 5}, timeout=10)
-    assert rule.status_code == 200, rule.text
-    yield
-    requests.delete(faults, timeout=10)
+    yield from _lookup_fault(local_stack, kind="status", status=429, retry_after=6)
 
 
 def test_every_anaf_call_of_an_api_request_draws_on_one_deadline(
@@ -87,11 +92,8 @@ def test_every_anaf_call_of_an_api_request_draws_on_one_deadline(
     monkeypatch.setattr(dependencies, "API_ANAF_DEADLINE_S", 10.0)
     monkeypatch.setattr(dependencies.api_anaf_http(), "clock", clock)
     monkeypatch.setattr(routing, "request_deadline", functools.partial(request_deadline, clock=clock))
-    with Client(app) as client:
-        # WHEN the user adds a company
-        answer = client.http.post("/api/companies", body=f'{{"cif": "{fresh_cif()}"}}',
-                                  headers={"Authorization": user.http.headers["Authorization"],
-                                           "Content-Type": "application/json"})
+    # WHEN the user adds a company
+    answer = _add_company(user, fresh_cif())
     assert answer.status_code == 503, answer.body
     # THEN the request waited 6 s once: its later calls had under 4 s of the 10 s left and gave
     # up instead of waiting 6 s more (the lookup's own spacing between calls, under a second,
@@ -104,12 +106,7 @@ def test_every_anaf_call_of_an_api_request_draws_on_one_deadline(
 
 @pytest.fixture
 def lookup_answers_in_three_seconds(local_stack):
-    faults = f"{local_stack.ports.sandbox_url}/__sandbox/faults"
-    rule = requests.post(faults, json={"kind": "latency", "delay_ms": 3000,
-                                       "path": "/api/PlatitorTvaRest", "count": 5}, timeout=10)
-    assert rule.status_code == 200, rule.text
-    yield
-    requests.delete(faults, timeout=10)
+    yield from _lookup_fault(local_stack, kind="latency", delay_ms=3000)
 
 
 def test_an_anaf_answer_slower_than_the_request_s_deadline_becomes_a_503(
@@ -118,11 +115,8 @@ def test_an_anaf_answer_slower_than_the_request_s_deadline_becomes_a_503(
     # request deadline of 1 s instead of 20 s, so the test stays short
     user = new_user()
     monkeypatch.setattr(dependencies, "API_ANAF_DEADLINE_S", 1.0)
-    with Client(app) as client:
-        # WHEN the user adds a company
-        answer = client.http.post("/api/companies", body=f'{{"cif": "{fresh_cif()}"}}',
-                                  headers={"Authorization": user.http.headers["Authorization"],
-                                           "Content-Type": "application/json"})
+    # WHEN the user adds a company
+    answer = _add_company(user, fresh_cif())
     # THEN the lookup was cut at the deadline: 503 with a stable code and Retry-After
     assert answer.status_code == 503, answer.body
     assert answer.json_body["error"]["code"] == "anaf_lookup_unavailable"
