@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import contextlib
 import email.utils
+import io
 import random
 from collections.abc import Callable, Iterator, Mapping
 from contextvars import ContextVar
@@ -51,6 +52,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import HTTPError as Urllib3Error
 from urllib3.exceptions import NewConnectionError
 from urllib3.exceptions import ReadTimeoutError as Urllib3ReadTimeout
+from urllib3.response import HTTPResponse as Urllib3Response
 from urllib3.util import Timeout as Urllib3Timeout
 
 from chalicelib.anaf import errors
@@ -164,6 +166,8 @@ def _attempt_timeout(own: Timeouts) -> tuple[float, float] | Urllib3Timeout:
 def _read_body_by_deadline(response: requests.Response, read_timeout: float) -> None:
     """Read a streamed body, each socket read bounded by the time the request has left, so a
     body trickled byte by byte stops at the deadline; the body is then the response's content.
+    The bytes are read as sent and decoded (gzip, …) once complete: urllib3's decoding read goes
+    on reading the socket, past any check here, while what came decodes to nothing yet.
     urllib3's failures become requests' (as requests itself does when it reads the body)."""
     raw = response.raw
     chunks: list[bytes] = []
@@ -175,10 +179,11 @@ def _read_body_by_deadline(response: requests.Response, read_timeout: float) -> 
             connection = raw.connection
             if connection is not None and connection.sock is not None:
                 connection.sock.settimeout(min(read_timeout, left))
-            chunk = raw.read1(_BODY_READ_SIZE, decode_content=True)
+            chunk = raw.read1(_BODY_READ_SIZE, decode_content=False)
             if not chunk:
                 break
             chunks.append(chunk)
+        body = _decoded(b"".join(chunks), raw.headers.get("Content-Encoding"))
     except (Urllib3ReadTimeout, TimeoutError) as exc:
         response.close()
         raise requests.ReadTimeout(exc) from exc
@@ -188,8 +193,16 @@ def _read_body_by_deadline(response: requests.Response, read_timeout: float) -> 
     except requests.RequestException:
         response.close()
         raise
-    response._content = b"".join(chunks)  # what requests sets when it reads the body itself
+    response._content = body  # what requests sets when it reads the body itself
     raw.release_conn()  # read to its end: the connection goes back to the pool
+
+
+def _decoded(body: bytes, content_encoding: str | None) -> bytes:
+    """A whole body as its Content-Encoding says, decoded by urllib3 as when it reads it itself."""
+    if not content_encoding:
+        return body
+    return Urllib3Response(body=io.BytesIO(body), headers={"Content-Encoding": content_encoding},
+                           preload_content=True, decode_content=True).data
 
 
 class AnafHttp:

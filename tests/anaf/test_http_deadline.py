@@ -9,6 +9,7 @@ time; deadlines are a second or two, never the API's 20 s."""
 
 from __future__ import annotations
 
+import gzip
 import threading
 import time
 from collections.abc import Iterator
@@ -198,3 +199,66 @@ def test_workers_keep_their_time_outs_and_wait_as_long_as_anaf_asks(make_http, f
     assert make_http().request("GET", URL).status_code == 200
     assert fake_clock.sleeps == [15.0]
     assert [call.request.req_kwargs["timeout"] for call in mocked.calls[-2:]] == [(2.0, 5.0), (2.0, 5.0)]
+
+
+class GzipNeverDecodingAnaf:
+    """Answers with a gzip body that never decodes to a byte: the gzip header, then an empty
+    deflate block (5 bytes) every 0.1 s for 4 s, then it closes (the body ends with the
+    connection). Notes whether the client hung up before the end."""
+
+    def __init__(self) -> None:
+        self.hits, self.hung_up, self.answered = 0, False, threading.Event()
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                owner.hits += 1
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Encoding", "gzip")
+                self.end_headers()
+                try:
+                    self.wfile.write(b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff")
+                    for _ in range(40):
+                        self.wfile.write(b"\x00\x00\x00\xff\xff")  # a stored block of no bytes
+                        self.wfile.flush()
+                        time.sleep(0.1)
+                except OSError:
+                    owner.hung_up = True
+                finally:
+                    owner.answered.set()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/prod/FCTEL/rest/listaMesajeFactura"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def test_a_compressed_body_that_decodes_to_nothing_still_stops_at_the_deadline(real_http):
+    # GIVEN ANAF trickles a gzip body whose bytes never decode to anything (urllib3's decoding
+    # read goes on reading the socket until they do, past any check between reads)
+    anaf = GzipNeverDecodingAnaf()
+    try:
+        # WHEN an API request with 1 s left calls it
+        with request_deadline(1.0), pytest.raises(errors.AnafUnavailable):
+            real_http.request("GET", anaf.url)
+        # THEN the client hung up at the deadline, before ANAF's 4 s trickle ended
+        assert anaf.hits == 1
+        assert anaf.answered.wait(10)
+        assert anaf.hung_up
+    finally:
+        anaf.close()
+
+
+def test_within_a_request_a_gzip_body_is_decoded(real_http, mocked):
+    mocked.get(URL, body=gzip.compress(b'{"mesaje": []}'), headers={"Content-Encoding": "gzip"},
+               content_type="application/json")
+    with request_deadline(5.0):
+        assert real_http.request("GET", URL).json() == {"mesaje": []}
