@@ -194,6 +194,7 @@ def _read_body_by_deadline(response: requests.Response, read_timeout: float) -> 
         response.close()
         raise
     response._content = body  # what requests sets when it reads the body itself
+    response._content_consumed = True  # so iter_content yields it, not the spent socket's nothing
     raw.release_conn()  # read to its end: the connection goes back to the pool
 
 

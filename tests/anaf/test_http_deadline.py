@@ -262,3 +262,11 @@ def test_within_a_request_a_gzip_body_is_decoded(real_http, mocked):
                content_type="application/json")
     with request_deadline(5.0):
         assert real_http.request("GET", URL).json() == {"mesaje": []}
+
+
+def test_within_a_request_the_body_read_is_what_iter_content_yields_too(slow_anaf, real_http):
+    # requests' iter_content reads the socket again unless it knows the body was read already
+    anaf = slow_anaf(0.0)
+    with request_deadline(5.0):
+        response = real_http.request("GET", anaf.url)
+    assert b"".join(response.iter_content(4)) == b'{"mesaje": []}'
