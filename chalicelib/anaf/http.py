@@ -12,13 +12,16 @@ The API's routes, which must answer within API Gateway's 29 s, open a `request_d
 each request: all the ANAF calls the request makes (a token refresh, then a list; the OAuth
 callback's two calls) share one deadline on the monotonic clock. Within it every attempt's
 connect and read time-outs are shrunk to the time left (urllib3's `total` bounds the connect
-plus the wait for the answer's headers), no attempt starts with less than MIN_ATTEMPT_S left,
+plus the wait for the answer's first byte), no attempt starts with less than MIN_ATTEMPT_S left,
 and no retry sleep starts after which no attempt would fit, whatever ANAF's Retry-After (up to
 60 s) or the call's retry policy say. The failure is raised instead (AnafRateLimited carries
 ANAF's Retry-After; otherwise AnafUnavailable) and the API answers 503 with Retry-After.
 requests has no total read time-out (a body trickled byte by byte, each byte within the read
 time-out, would run on), so within a request the body is streamed and read a socket read at a
-time, each bounded by the time left: the read stops at the deadline too.
+time, each bounded by the time left: the read stops at the deadline too. What is not bounded:
+a status line, headers or chunk-size lines trickled byte by byte (http.client reads them line
+by line, each read with a fresh time-out); only a broken or hostile server behind ANAF's TLS
+could do that, and the Lambda's own time-out still ends it.
 Outside a request (the workers) there is no deadline: each call has its client's time-outs
 and policy.
 
@@ -154,7 +157,7 @@ def request_time_left() -> float | None:
 
 def _attempt_timeout(own: Timeouts) -> tuple[float, float] | Urllib3Timeout:
     """The client's time-outs, or within an API request those shrunk to the time it has left
-    (`total` also bounds connect plus waiting for the headers); raises when no attempt fits."""
+    (`total` also bounds connect plus waiting for the first byte); raises when no attempt fits."""
     left = request_time_left()
     if left is None:
         return own.as_tuple()
