@@ -51,3 +51,15 @@ def test_a_small_archive_lists_every_document_without_a_note():
     text = " ".join(lines)
     assert all(any(d["sha256"] in line for line in lines) for d in report["documents"])
     assert "Sunt listate primele" not in text
+
+
+def test_markup_in_the_reports_fields_is_printed_as_text():
+    # The JSON report carries ANAF's and users' strings (names, numbers, problems): escaped.
+    report = _report(1)
+    report["company"]["name"] = '<b>Exemplu</b> <img src="https://atacator.example/x">'
+    report["documents"][0]["number"] = "<i>F-1</i>"
+    report["problems"] = [{"number": "<u>F-2</u>", "kind": "received", "explanation": "<script>x()</script>"}]
+    report["all_good"], report["problem_count"] = False, 1
+    text = " ".join(_lines(render_integrity_report(report, "c" * 64, listed=1)))
+    for markup in ("<b>Exemplu</b>", "<i>F-1</i>", "<u>F-2</u>", "<script>x()</script>"):
+        assert markup in text, markup
