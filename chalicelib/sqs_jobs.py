@@ -31,7 +31,7 @@ def job_ids(body: str, *fields: str) -> tuple[str, ...] | None:
     try:
         message = json.loads(body)
         values = tuple(message[field] for field in fields)
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError):  # (JSON nested past the parser's limit)
         return None
     if not all(isinstance(value, str) and 0 < len(value) <= MAX_ID_LENGTH for value in values):
         return None

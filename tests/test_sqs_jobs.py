@@ -16,7 +16,8 @@ from local.runtime import LocalLambdaContext
 UNUSABLE_BODIES = ("not json", json.dumps(["cif", "8123"]), json.dumps("cif"), json.dumps({}),
                    json.dumps({"cif": 8123, "import_id": 5, "run_id": 5, "export_id": 5}),
                    json.dumps({"cif": "", "import_id": "", "run_id": "", "export_id": ""}),
-                   json.dumps({"cif": "8" * 65, "import_id": "i" * 65, "run_id": "r" * 65, "export_id": "e" * 65}))
+                   json.dumps({"cif": "8" * 65, "import_id": "i" * 65, "run_id": "r" * 65, "export_id": "e" * 65}),
+                   "[" * 100_000 + "]" * 100_000)  # nested past the parser's recursion limit
 
 
 def test_the_named_ids_are_read_in_the_order_asked():

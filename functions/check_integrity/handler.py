@@ -55,7 +55,7 @@ def _fan_out_after(body: str) -> str | None:
     """The company a fan-out that ran out of time stopped after ("" when it stopped before the first)."""
     try:
         message = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     after = message.get("fan_out_after") if isinstance(message, dict) else None
     return after if isinstance(after, str) and len(after) <= MAX_ID_LENGTH else None
