@@ -275,3 +275,34 @@ def test_a_long_invoice_loads_more_lines_on_demand(page: Page, archive: Archive)
         expect(more).to_have_count(0)
     finally:
         big.delete()
+
+
+def test_the_table_keeps_names_whole_on_a_laptop_and_cards_beside_their_labels_on_a_phone(
+        page: Page, archive: Archive):
+    # GIVEN the Documents page on a laptop (1366 px)
+    page.set_viewport_size({"width": 1366, "height": 900})
+    open_documents(page, archive)
+    # THEN a partner's name breaks only between words (the column was squeezed to "Mureșean / ă")
+    # and each row's downloads stand on one line
+    names = page.locator("tr[data-mesaj] .partener")
+    expect(names.first).to_be_visible()
+    for name in names.all():
+        lines = name.evaluate("""element => {
+            const range = document.createRange();
+            range.selectNodeContents(element);
+            const tops = [...range.getClientRects()].map(r => Math.round(r.top));
+            return { lines: new Set(tops).size, words: element.textContent.trim().split(/\\s+/).length };
+        }""")
+        assert lines["lines"] <= lines["words"], name.text_content()
+    for actions in page.locator("tr[data-mesaj] .actiuni-document").all()[:5]:
+        tops = actions.locator("button").evaluate_all("buttons => buttons.map(b => b.getBoundingClientRect().top)")
+        assert len(set(tops)) == 1, tops
+    # WHEN the same page is on a phone (390 px), rows are cards
+    page.set_viewport_size({"width": 390, "height": 800})
+    # THEN the partner's CIF stands beside the "Partener" label, under the name, not under the label
+    cell = page.locator("tr[data-mesaj] td[data-eticheta='Partener']").filter(has=page.locator(".nota")).first
+    name_box = cell.locator(".partener").bounding_box()
+    cif_box = cell.locator(".nota").bounding_box()
+    assert name_box and cif_box
+    assert abs(cif_box["x"] - name_box["x"]) < 2 and cif_box["y"] > name_box["y"]
+    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
