@@ -47,6 +47,11 @@ def check(page: Page, journey: Journey, stop: Stop, where: str) -> None:
     # WCAG 1.4.10 (reflow): the page itself never scrolls sideways (a wide table scrolls in its box)
     overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0, f"{where}: the page scrolls sideways by {overflow} px"
+    if page.viewport_size and page.viewport_size["width"] >= 1366:
+        # ... and on a laptop no table hides a column or its row buttons behind its own scrollbar
+        clipped = page.locator(".tabel-derulant").evaluate_all(
+            "boxes => boxes.filter(b => b.scrollWidth > b.clientWidth + 1).map(b => b.scrollWidth - b.clientWidth)")
+        assert clipped == [], f"{where}: a table scrolls sideways in its box by {clipped} px"
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)
