@@ -21,7 +21,7 @@ function form() {
       <input id="cheie-nume" name="name" maxlength="60" autocomplete="off" required
         aria-describedby="eroare-cheie-nume" placeholder="de exemplu ERP contabilitate">
       <p class="eroare-camp" id="eroare-cheie-nume" role="alert" hidden></p>
-      <fieldset class="drepturi" aria-describedby="eroare-cheie-drepturi">
+      <fieldset class="grup-bife" aria-describedby="eroare-cheie-drepturi">
         <legend>Drepturi</legend>
         ${SCOPES.map((s) => html`
           <div class="bifa">

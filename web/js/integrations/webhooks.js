@@ -121,12 +121,12 @@ function formView() {
       <p id="eroare-url-webhook" class="eroare-camp" hidden></p>
       <label for="descriere-webhook">Descriere (opțional)</label>
       <input id="descriere-webhook" type="text" maxlength="200" autocomplete="off">
-      <fieldset id="evenimente-webhook" aria-describedby="eroare-evenimente-webhook">
+      <fieldset id="evenimente-webhook" class="grup-bife" aria-describedby="eroare-evenimente-webhook">
         <legend>Evenimente</legend>
         ${checkboxes("eveniment", EVENT_NAMES, ["document.archived"])}
         <p id="eroare-evenimente-webhook" class="eroare-camp" hidden></p>
       </fieldset>
-      <fieldset id="tipuri-webhook">
+      <fieldset id="tipuri-webhook" class="grup-bife">
         <legend>Tipuri de documente (pentru „Document arhivat”; niciunul bifat: toate)</legend>
         ${checkboxes("tip", KIND_NAMES, [])}
       </fieldset>
