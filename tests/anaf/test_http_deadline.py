@@ -25,7 +25,21 @@ from chalicelib.anaf.http import AnafHttp, RetryPolicy, Timeouts, request_deadli
 URL = "https://api.example.test/prod/FCTEL/rest/listaMesajeFactura"
 
 
-class SlowAnaf:
+class LocalAnaf:
+    """A stand-in for ANAF's list endpoint on a loopback port, answered by `handler`'s class."""
+
+    def _serve(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/prod/FCTEL/rest/listaMesajeFactura"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+class SlowAnaf(LocalAnaf):
     """Answers every request after `delay_s` with `status`, and counts the requests it got.
     With `trickle_s`, the headers come at once and then the body one byte every `trickle_s`."""
 
@@ -62,14 +76,7 @@ class SlowAnaf:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/prod/FCTEL/rest/listaMesajeFactura"
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._serve(Handler)
 
 
 @pytest.fixture
@@ -201,7 +208,7 @@ def test_workers_keep_their_time_outs_and_wait_as_long_as_anaf_asks(make_http, f
     assert [call.request.req_kwargs["timeout"] for call in mocked.calls[-2:]] == [(2.0, 5.0), (2.0, 5.0)]
 
 
-class GzipNeverDecodingAnaf:
+class GzipNeverDecodingAnaf(LocalAnaf):
     """Answers with a gzip body that never decodes to a byte: the gzip header, then an empty
     deflate block (5 bytes) every 0.1 s for 4 s, then it closes (the body ends with the
     connection). Notes whether the client hung up before the end."""
@@ -231,14 +238,7 @@ class GzipNeverDecodingAnaf:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/prod/FCTEL/rest/listaMesajeFactura"
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._serve(Handler)
 
 
 def test_a_compressed_body_that_decodes_to_nothing_still_stops_at_the_deadline(real_http):
