@@ -34,7 +34,7 @@ def test_text_is_trimmed_and_its_line_ends_unified():
     assert clean_text("  Rândul unu\r\nRândul doi\r ") == "Rândul unu\nRândul doi"
 
 
-@pytest.mark.parametrize("text", ["", "  ab  ", "x" * (MAX_TEXT + 1), "ab\x07cd"])
+@pytest.mark.parametrize("text", ["", "  ab  ", "x" * (MAX_TEXT + 1), "ab\x07cd", "ab\ufffecd", "ab\uffffcd"])
 def test_text_outside_the_rules_is_refused_in_romanian(text):
     with pytest.raises(InvalidMessageText) as caught:
         clean_text(text)

@@ -59,7 +59,7 @@ def clean_text(text: str) -> str:
     """The message as it will be sent: trimmed, line ends unified, without control characters
     XML cannot carry; refused when too short or too long."""
     unified = text.replace("\r\n", "\n").replace("\r", "\n").strip()
-    if any(ord(ch) < 32 and ch not in "\n\t" for ch in unified):
+    if any((ord(ch) < 32 and ch not in "\n\t") or ch in "\ufffe\uffff" for ch in unified):
         raise InvalidMessageText("Mesajul conține caractere care nu pot fi trimise (caractere de control).",
                                  details={"field": "text"})
     if not MIN_TEXT <= len(unified) <= MAX_TEXT:
