@@ -114,3 +114,18 @@ def test_only_owners_and_admins_manage_the_rules(pro, base_url):
     assert owner.call("DELETE", f"/companies/{cif}/notification-rules/{rule_id}").status_code == 204
     assert [r["id"] for r in owner.call("GET", f"/companies/{cif}/notification-rules").json()["rules"]] != []
     assert owner.call("DELETE", f"/companies/{cif}/notification-rules/{rule_id}").status_code == 404
+
+
+def test_a_member_a_rule_names_gets_one_email_and_a_redelivered_sync_sends_nothing_again(pro, worker):
+    owner, cif, sandbox, (chosen, _) = pro
+    colleague = email_address("colega")
+    add_rule(owner, cif, partner_cif=chosen, emails=[owner.email, colleague])
+    owner_before = len(mails_to(owner.email))
+    # WHEN an invoice from the partner is synced: the owner is a member and named by the rule
+    arrive_and_sync(sandbox, cif, worker, chosen)
+    # THEN the owner gets the members' e-mail only, the colleague the routed one
+    assert len(mails_to(owner.email)) == owner_before + 1
+    assert len(mails_to(colleague)) == 1
+    # AND the notify message delivered again (an SQS retry) sends nobody anything more
+    worker.redeliver(cif)
+    assert len(mails_to(owner.email)) == owner_before + 1 and len(mails_to(colleague)) == 1
