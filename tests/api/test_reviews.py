@@ -184,6 +184,11 @@ def test_a_contabil_reviews_but_manages_no_members_licence_or_anaf_authorization
         ("PUT", f"/companies/{cif}/security", {"two_factor_required": True}),
         ("POST", f"/companies/{cif}/notification-rules", {"partner_cif": "123456", "emails": ["a@exemplu.ro"]}),
         ("POST", f"/companies/{cif}/documents/{desk.received[0]}/render", None),
+        ("POST", f"/companies/{cif}/documents/{desk.received[0]}/buyer-messages", {"text": "Rugăm stornare."}),
+        ("PUT", f"/companies/{cif}/s3-delivery/settings",
+         {"bucket": "arhiva-mea", "role_arn": "arn:aws:iam::123456789012:role/arhivar", "enabled": True}),
+        ("POST", f"/companies/{cif}/api-keys", {"name": "ERP", "scopes": ["documents:read"]}),
+        ("POST", f"/companies/{cif}/webhooks", {"url": "https://exemplu.ro/hook", "events": ["sync.failed"]}),
     ]
     for method, path, body in refusals:
         answer = contabil.call(method, path, json=body)
