@@ -206,10 +206,10 @@ class CompanySync:
         if result == "complete":  # the regular schedule: adaptive (domain/polling.py)
             next_at = next_poll(licence_for(company.licence), activity, now=finished,
                                 first_sync_done=company.covered_until is not None)
-        if result in SYNC_FAILURES:
-            self._events.sync_failed(cif, run_id, result, stats.errors, started)
         self._release(cif, run_id, result=result, covered_until=covered_until, next_at=next_at,
                       activity=activity, now=finished)
+        if result in SYNC_FAILURES:  # after the release: a failure to queue it never holds the lease
+            self._events.sync_failed(cif, run_id, result, stats.errors, started)
         if stats.new_sks:
             self._announce(company, run_id, stats.new_sks)
         logger.info("sync finished", extra={"cif": cif, "result": result, "listed": stats.listed,

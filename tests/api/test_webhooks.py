@@ -17,6 +17,7 @@ from chalicelib.anaf.models import AnafMessage, MessageKind
 from chalicelib.domain.webhooks import GIVE_UP_AFTER, event_id
 from chalicelib.services.coverage_warnings import send_coverage_warnings
 from chalicelib.services.reminders import send_reminders
+from chalicelib.services.webhook_events import WebhookEvents
 from chalicelib.storage.models import AnafCredentialModel, CompanyModel
 from chalicelib.topology import queue
 from functions.deliver_webhooks import handler as webhook_handler
@@ -374,3 +375,23 @@ def test_a_sync_that_anaf_does_not_answer_is_reported(company, receiver):
     [failed] = queued_for(created["webhook"]["id"])
     data = delivered_payload(created, receiver, failed)["data"]
     assert data["result"] == "anaf_unavailable" and data["cif"] == company.cif
+
+
+def test_a_failing_sync_failed_event_still_releases_the_companys_lease(company, monkeypatch):
+    # GIVEN ANAF not answering and the sync.failed event failing to queue (SQS down)
+    faults = f"{company.sandbox_url}/__sandbox/faults"
+    rule = requests.post(faults, json={"kind": "status", "status": 500, "path": "/prod/FCTEL/rest/listaMesaje",
+                                       "count": 50}, timeout=10)
+    assert rule.status_code == 200, rule.text
+
+    def queue_down(*args, **kwargs):
+        raise RuntimeError("SQS unavailable")
+    monkeypatch.setattr(WebhookEvents, "sync_failed", queue_down)
+    try:
+        with pytest.raises(RuntimeError):
+            dependencies.company_sync(lambda: 900.0).run(company.cif, "test")
+    finally:
+        requests.delete(faults, timeout=10)
+    # THEN the run released its lease (the redelivered message may sync at once, not in 15 minutes)
+    record = CompanyModel.get(company.cif, consistent_read=True)
+    assert record.lease_owner is None, record.lease_until
