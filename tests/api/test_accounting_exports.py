@@ -22,6 +22,7 @@ from chalicelib.topology import queue
 from functions.build_export import handler as export_handler
 from local.runtime import QueuePoller
 from tests.api.conftest import add_proven_company, new_company, sign_up
+from tests.api.proven import invite_and_accept
 
 
 class Company:
@@ -209,3 +210,17 @@ def test_a_build_that_stopped_after_marking_its_documents_rebuilds_the_same_file
     again = company.user.call("GET", f"/companies/{company.cif}/exports/{first['export_id']}").json()["export"]
     assert again["total"] == first["total"] == len(taken)
     assert indexes(saga_members(requests.get(again["url"], timeout=30).content)) == taken
+
+
+def test_a_viewer_cannot_mark_invoices_exported_but_the_accountant_can(company, new_user):
+    # GIVEN a viewer and an accountant of the company
+    viewer, accountant = new_user(), new_user()
+    invite_and_accept(company.user, viewer, company.cif, "viewer")
+    invite_and_accept(company.user, accountant, company.cif, "contabil")
+    base = f"/companies/{company.cif}/exports"
+    # WHEN the viewer asks for an accounting export (it would mark what it holds as exported)
+    refused = viewer.call("POST", base, json={"format": "saga", "filters": {"accounting": "not_exported"}})
+    # THEN it is refused; the viewer's other exports and the accountant's accounting export are not
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "not_allowed"
+    assert viewer.call("POST", base, json={"format": "csv"}).status_code == 202
+    assert accountant.call("POST", base, json={"format": "lines_csv", "period": "2099-12"}).status_code == 202
