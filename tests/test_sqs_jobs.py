@@ -10,6 +10,7 @@ import pytest
 from chalicelib.sqs_jobs import MAX_ID_LENGTH, job_ids
 from functions.build_export import handler as export_handler
 from functions.check_integrity import handler as integrity_handler
+from functions.deliver_s3 import handler as delivery_handler
 from functions.import_archive import handler as import_handler
 from local.runtime import LocalLambdaContext
 
@@ -49,8 +50,8 @@ def sqs_event(*bodies: str) -> dict:
     } for i, body in enumerate(bodies)]}
 
 
-@pytest.mark.parametrize("handler", [export_handler, import_handler, integrity_handler],
-                         ids=["build_export", "import_archive", "check_integrity"])
+@pytest.mark.parametrize("handler", [export_handler, import_handler, integrity_handler, delivery_handler],
+                         ids=["build_export", "import_archive", "check_integrity", "deliver_s3"])
 def test_a_job_worker_drops_records_that_name_no_job_without_failing_them(settings, handler):
     answer = handler.lambda_handler(sqs_event(*UNUSABLE_BODIES), LocalLambdaContext("arhivar-jobs", 60))
     assert answer == {"batchItemFailures": []}

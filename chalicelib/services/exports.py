@@ -41,11 +41,12 @@ from chalicelib.domain.accounting.periods import parse_period
 from chalicelib.domain.accounting.saga import saga_file
 from chalicelib.domain.audit import EventType
 from chalicelib.domain.document_filters import DocumentFilter, InvalidFilter, parse_filter
-from chalicelib.domain.errors import NotFound, ServiceUnavailable
+from chalicelib.domain.errors import NotAllowed, NotFound, ServiceUnavailable
+from chalicelib.domain.memberships import Role, can_review
 from chalicelib.domain.romanian_time import ROMANIA
 from chalicelib.invoices.errors import InvoiceLayerError
 from chalicelib.invoices.ubl_invoice import parse_invoice
-from chalicelib.services import audit, limits
+from chalicelib.services import audit, limits, memberships
 from chalicelib.services.documents import DownloadLink, base_name, index_fields
 from chalicelib.services.notifications import Notifications
 from chalicelib.services.sheets import CsvWriter, XlsxWriter
@@ -85,6 +86,7 @@ EXPORTS_PER_USER_PER_HOUR = 10
 EXPORTS_PER_COMPANY_PER_HOUR = 20
 _EXPORTS_LIMITED = ("Ați cerut prea multe exporturi într-un timp scurt. Folosiți exporturile "
                     "deja pregătite sau încercați din nou peste {wait}.")
+_ACCOUNTING_ROLES = "Exportul pentru contabilitate îl fac proprietarii, administratorii și contabilii firmei."
 INDEX_EXTRA = ("Fișier XML", "Fișier PDF", "Fișier original", "SHA-256 original")
 SKIPPED_COLUMNS = (columns.Column("ID mesaj ANAF", "text"), columns.Column("Număr document", "text"),
                    columns.Column("Data emiterii", "text"), columns.Column("Motiv", "text"))
@@ -98,7 +100,10 @@ class ExportNotFound(NotFound):
 def start(user_id: str, cif: str, fmt: str, f: DocumentFilter, queues: WorkQueues,
           now: datetime, period: str | None = None) -> Export:
     """Queue an export. `period` (a month "2026-11" or a quarter "2026-T4") sets the issue
-    dates; an accounting format takes received and/or sent invoices only."""
+    dates; an accounting format takes received and/or sent invoices only, and is for owners,
+    admins and accountants (`can_review`): a viewer only reads."""
+    if fmt in ACCOUNTING_FORMATS and not can_review(Role(memberships.require_active(user_id, cif).role)):
+        raise NotAllowed(_ACCOUNTING_ROLES)  # its build marks the invoices as exported, for everyone
     if period is not None:
         covered = parse_period(period)
         f = replace(f, issued_from=covered.start, issued_to=covered.end)

@@ -28,7 +28,7 @@ logger = Logger(service="arhivar-deliver-s3")
 def record_handler(record: SQSRecord) -> None:
     try:
         message = parse_message(json.loads(record.body))
-    except ValueError:
+    except (ValueError, RecursionError):  # (JSON nested past the parser's limit)
         message = None
     if message is None:
         logger.warning("s3 delivery: unusable message dropped", extra={"body": record.body[:200]})

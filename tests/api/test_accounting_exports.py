@@ -16,11 +16,13 @@ import requests
 from lxml import etree
 
 from chalicelib import dependencies
+from chalicelib.storage import exports as export_records
 from chalicelib.storage.models import DocumentModel
 from chalicelib.topology import queue
 from functions.build_export import handler as export_handler
 from local.runtime import QueuePoller
 from tests.api.conftest import add_proven_company, new_company, sign_up
+from tests.api.proven import invite_and_accept
 
 
 class Company:
@@ -191,3 +193,34 @@ def test_the_period_is_the_month_or_quarter_of_issue(company, settings):
     assert status["total"] == 0 and saga_members(content) == {}
     quarter = (now.month - 1) // 3 + 1
     assert status["filters"]["issued_from"] == f"{now.year}-{quarter * 3 - 2:02d}-01"
+
+
+def test_a_build_that_stopped_after_marking_its_documents_rebuilds_the_same_file(company, settings):
+    # GIVEN an export of what was not exported yet, built and its documents marked
+    company.arrive(kind="invoice", seller_cif=company.partners[1], buyer_cif=company.cif, count=2)
+    new = [d for d in company.sync() if d.kind == "received" and d.accounting_export_id is None]
+    assert len(new) >= 2
+    first, content = company.export(settings, "saga", month_of(new), {"accounting": "not_exported"})
+    taken = indexes(saga_members(content))
+    assert {d.upload_index for d in new} <= taken
+    # WHEN the worker had stopped before recording the export ready, and the message comes back
+    export_records.mark_building(first["export_id"], datetime.now(UTC))
+    assert export_handler.builder().build(first["export_id"]) == "ready"
+    # THEN the rebuilt file holds the same invoices (its own marks still read as "not exported")
+    again = company.user.call("GET", f"/companies/{company.cif}/exports/{first['export_id']}").json()["export"]
+    assert again["total"] == first["total"] == len(taken)
+    assert indexes(saga_members(requests.get(again["url"], timeout=30).content)) == taken
+
+
+def test_a_viewer_cannot_mark_invoices_exported_but_the_accountant_can(company, new_user):
+    # GIVEN a viewer and an accountant of the company
+    viewer, accountant = new_user(), new_user()
+    invite_and_accept(company.user, viewer, company.cif, "viewer")
+    invite_and_accept(company.user, accountant, company.cif, "contabil")
+    base = f"/companies/{company.cif}/exports"
+    # WHEN the viewer asks for an accounting export (it would mark what it holds as exported)
+    refused = viewer.call("POST", base, json={"format": "saga", "filters": {"accounting": "not_exported"}})
+    # THEN it is refused; the viewer's other exports and the accountant's accounting export are not
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "not_allowed"
+    assert viewer.call("POST", base, json={"format": "csv"}).status_code == 202
+    assert accountant.call("POST", base, json={"format": "lines_csv", "period": "2099-12"}).status_code == 202
