@@ -15,6 +15,7 @@ from chalicelib.storage.models import CompanyModel
 from chalicelib.topology import queue
 from functions.import_archive import handler as import_handler
 from local.runtime import QueuePoller
+from tests.api.sandbox_admin import Sandbox
 
 
 def create_job(user, cif: str, file_name: str, size: int) -> requests.Response:
@@ -95,11 +96,7 @@ def with_invoice_changed(original: bytes, change: Callable[[bytes], bytes]) -> b
 def downloaded_by_hand(sandbox_url: str, cif: str, count: int) -> dict[str, bytes]:
     """`count` new invoices at ANAF for a connected company, as a person downloads them from SPV
     (with the company's own token): message id → ANAF's ZIP."""
-    def sandbox(method: str, path: str, **kwargs) -> dict:
-        answer = requests.request(method, f"{sandbox_url}/__sandbox/{path}", timeout=30, **kwargs)
-        answer.raise_for_status()
-        return answer.json()
-
+    sandbox = Sandbox(sandbox_url).admin
     seller = next(p["cif"] for p in sandbox("GET", "world")["partners"] if p["cif"] != cif)
     created = sandbox("POST", "invoices", json={"kind": "invoice", "seller_cif": seller, "buyer_cif": cif,
                                                 "count": count})["created"]

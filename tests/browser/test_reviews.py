@@ -100,6 +100,14 @@ def test_approve_reject_with_a_reason_and_approve_a_selection(page: Page, desk):
     assert states == {received[0]: "approved", received[1]: "rejected", received[2]: "approved",
                       received[3]: "approved"}
 
+    # One invoice selected reads in the singular, the outcome too ("O factură înregistrată", never
+    # "O factură înregistrate")
+    row(page, received[0]).locator("input[data-selecteaza]").check()
+    expect(bar.locator("#selectie-numar")).to_have_text("O factură selectată")
+    bar.get_by_role("button", name="Înregistrează selecția").click()
+    expect(bar.locator("#rezultat-selectie")).to_have_text("O factură înregistrată în contabilitate.")
+    expect(row(page, received[0]).locator("[data-stare-verificare]")).to_have_text("înregistrată în contabilitate")
+
 
 def test_an_owner_adds_and_removes_a_routing_rule_on_the_notifications_page(page: Page, desk):
     owner, contabil, cif, _ = desk

@@ -7,6 +7,8 @@ import re
 
 from playwright.sync_api import Page, expect
 
+from tests.api.conftest import add_proven_company, new_company
+from tests.api.proven import proven_company
 from tests.api.test_buyer_messages import Supplied, supplied  # noqa: F401 - the module fixture
 from tests.browser.accessibility import blocking_violations, report
 from tests.browser.conftest import log_in
@@ -69,3 +71,20 @@ def test_send_a_message_to_the_supplier_from_the_dialog_and_follow_it_to_accepte
     expect(row.locator(".stare-mesaj-furnizor")).to_have_text("acceptat de ANAF")
     violations = blocking_violations(page)
     assert violations == [], report("Mesaje către furnizori", violations)
+
+
+def test_with_no_messages_the_page_links_to_this_companys_documents(page: Page, base_url, sandbox_url):
+    # GIVEN an owner of two companies whose Documents page last showed the other one
+    company = proven_company(base_url, sandbox_url)
+    other = new_company(sandbox_url)
+    add_proven_company(company.user, other, sandbox_url)
+    log_in(page, company.user)
+    page.goto(f"/documente?cif={other}")
+    expect(page.locator("#companie-documente")).to_contain_text(other)
+    # WHEN they open the first company's messages to suppliers, where there are none yet
+    page.goto(f"/companii/{company.cif}/mesaje-furnizori")
+    empty = page.locator("#mesaje-furnizori .gol")
+    expect(empty).to_contain_text("Compania nu a trimis încă mesaje furnizorilor.")
+    # THEN "Documente" leads to that company's documents, where a message is sent from
+    empty.get_by_role("link", name="Documente").click()
+    expect(page).to_have_url(re.compile(rf"/documente\?cif={company.cif}"))

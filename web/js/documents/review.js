@@ -5,7 +5,7 @@
 // they rendered. All data goes through html`…`.
 import { api } from "../api.js";
 import { html, setHtml, showMessage, withProgress } from "../dom.js";
-import { count, dateTime } from "../format.js";
+import { count, counted, dateTime } from "../format.js";
 import { pagePath } from "./query.js";
 
 export const STATES = {
@@ -115,7 +115,7 @@ function mountBulk({ table, state, section, alive }) {
   const result = bar.querySelector("#rezultat-selectie");
   const refresh = () => {
     const n = chosen().length;
-    label.textContent = n ? `${n === 1 ? "O factură selectată" : `${count(n)} facturi selectate`}` : "Nicio factură selectată";
+    label.textContent = n ? (n === 1 ? "O factură selectată" : `${counted(n, "factură", "facturi")} selectate`) : "Nicio factură selectată";
     buttons.forEach((b) => { b.disabled = n === 0; });
     all.checked = n > 0 && n === boxes().length;
     all.indeterminate = n > 0 && n < boxes().length;
@@ -143,7 +143,8 @@ function mountBulk({ table, state, section, alive }) {
           if (box) box.checked = false;
         }
         const refused = outcome.results.filter((r) => r.status !== "changed");
-        const text = `${outcome.changed === 1 ? "O factură" : `${count(outcome.changed)} facturi`} ${STATE_PLURAL[target]}.`
+        const text = (outcome.changed === 1 ? `O factură ${STATE_SINGULAR[target]}.`
+          : `${counted(outcome.changed, "factură", "facturi")} ${STATE_PLURAL[target]}.`)
           + (refused.length ? ` Nu s-au putut schimba ${count(refused.length)}: ${refused[0].error.message}` : "");
         showMessage(result, refused.length ? "avertisment" : "succes", text);
         updateCounts(section, outcome.counts);
@@ -182,6 +183,9 @@ function mountBulk({ table, state, section, alive }) {
   });
 }
 
+const STATE_SINGULAR = {
+  approved: "aprobată", rejected: "respinsă", booked: "înregistrată în contabilitate", to_review: "trecută la de verificat",
+};
 const STATE_PLURAL = {
   approved: "aprobate", rejected: "respinse", booked: "înregistrate în contabilitate", to_review: "trecute la de verificat",
 };

@@ -23,10 +23,10 @@ function row(message, canCheck) {
   </tr>`;
 }
 
-function listing(messages, canCheck) {
+function listing(messages, canCheck, cif) {
   if (!messages.length) {
     return html`<div class="gol"><p>Compania nu a trimis încă mesaje furnizorilor. Un mesaj se trimite din
-      detaliile unei facturi primite („Trimite mesaj furnizorului”), din <a href="/documente" data-link>Documente</a>.</p></div>`;
+      detaliile unei facturi primite („Trimite mesaj furnizorului”), din <a href="/documente?cif=${encodeURIComponent(cif)}" data-link>Documente</a>.</p></div>`;
   }
   return html`<div class="tabel-derulant"><table class="tabel" id="tabel-mesaje-furnizori">
     <caption class="ascuns">Mesajele trimise furnizorilor prin ANAF</caption>
@@ -56,7 +56,7 @@ export default {
         const [{ company }, { messages }] = await Promise.all([api(base), api(`${base}/buyer-messages`)]);
         if (!ctx.current()) return;
         canCheck = canAdminister(company);
-        setHtml(box, listing(messages, canCheck));
+        setHtml(box, listing(messages, canCheck, cif));
       } catch (error) {
         if (error.code === SESSION_EXPIRED || !ctx.current()) return;
         showMessage(status, "eroare", error.code === "company_not_found"
