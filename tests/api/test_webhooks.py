@@ -17,7 +17,7 @@ from chalicelib.anaf.models import AnafMessage, MessageKind
 from chalicelib.domain.webhooks import GIVE_UP_AFTER, event_id
 from chalicelib.services.coverage_warnings import send_coverage_warnings
 from chalicelib.services.reminders import send_reminders
-from chalicelib.storage.models import AnafCredentialModel, CompanyModel
+from chalicelib.storage.models import AnafCredentialModel, CompanyModel, WebhookDeliveryModel
 from chalicelib.topology import queue
 from functions.deliver_webhooks import handler as webhook_handler
 from local.mailbox import sent_mail
@@ -245,6 +245,36 @@ def test_resend_delivers_the_same_event_again(company, receiver):
     assert worker.handle(again).result == "delivered"
     assert [r.headers["webhook-id"] for r in receiver.received] == [message["event_id"]] * 2
     assert deliveries(company, endpoint_id)[0]["attempts"] == 2
+
+
+def test_resend_of_a_delivery_still_being_retried_starts_no_second_retry_chain(company, receiver):
+    created = add_endpoint(company, receiver.url)
+    endpoint_id = created["webhook"]["id"]
+    message = test_event(company, endpoint_id)
+    receiver.plan.append(500)
+    worker = deliverer(Clock())
+    assert worker.handle(message).result == "retry"  # its next attempt is queued (delayed) already
+    answer = company.user.call(
+        "POST", f"/companies/{company.cif}/webhooks/{endpoint_id}/deliveries/{message['event_id']}/resend")
+    assert answer.status_code == 202 and answer.json()["delivery"]["status"] == "pending"
+    # a second message would be a second chain of attempts, each failure queueing its own next
+    assert queued_for(endpoint_id) == []
+    # the queued attempt is due now: it sends without waiting for the back-off
+    assert deliverer(Clock()).handle(message).result == "delivered"
+    assert [r.headers["webhook-id"] for r in receiver.received] == [message["event_id"]] * 2
+
+
+def test_resend_of_a_pending_delivery_whose_message_was_lost_queues_it_again(company, receiver):
+    created = add_endpoint(company, receiver.url)
+    endpoint_id = created["webhook"]["id"]
+    message = test_event(company, endpoint_id)  # taken off the queue: as if dead-lettered
+    long_ago = datetime.now(UTC) - timedelta(hours=1)
+    WebhookDeliveryModel(endpoint_id=endpoint_id, event_id=message["event_id"]).update(
+        actions=[WebhookDeliveryModel.next_attempt_at.set(long_ago)])
+    answer = company.user.call(
+        "POST", f"/companies/{company.cif}/webhooks/{endpoint_id}/deliveries/{message['event_id']}/resend")
+    assert answer.status_code == 202
+    assert queued_for(endpoint_id) == [message]
 
 
 def test_an_archived_document_is_announced_once_whatever_the_door(company, receiver):
