@@ -118,7 +118,10 @@ class Webhooks:
         webhooks.update(cif, endpoint_id, url=url, description=description, events=events, kinds=kinds)
         if "enabled" in data and bool(data["enabled"]) != endpoint.enabled:
             webhooks.set_enabled(cif, endpoint_id, bool(data["enabled"]), reason="owner", now=self._clock())
-        return self._endpoint(cif, endpoint_id)
+        changed = self._endpoint(cif, endpoint_id)
+        audit.record(cif, AuditEvent.WEBHOOK_CHANGED, user_id, url=url, events=", ".join(sorted(events)),
+                     enabled=changed.enabled)
+        return changed
 
     def delete(self, user_id: str, cif: str, endpoint_id: str) -> None:
         self._admin(user_id, cif)

@@ -97,6 +97,28 @@ def test_a_viewer_cannot_see_or_manage_webhooks(company, base_url):
     assert refused.status_code == 403
 
 
+def test_adding_changing_rotating_and_deleting_a_webhook_are_in_the_security_journal(company, receiver):
+    created = add_endpoint(company, receiver.url, events=["export.ready"])
+    endpoint_id = created["webhook"]["id"]
+    elsewhere = receiver.url + "/alt"
+    changed = company.user.call("PUT", f"/companies/{company.cif}/webhooks/{endpoint_id}",
+                                json={"url": elsewhere, "events": ["sync.failed", "export.ready"]})
+    assert changed.status_code == 200, changed.text
+    rotated = company.user.call("POST", f"/companies/{company.cif}/webhooks/{endpoint_id}/rotate")
+    assert rotated.status_code == 200
+    assert company.user.call("DELETE", f"/companies/{company.cif}/webhooks/{endpoint_id}").status_code == 204
+    journal = company.user.call("GET", f"/companies/{company.cif}/audit")
+    assert journal.status_code == 200
+    assert created["secret"] not in journal.text and rotated.json()["secret"] not in journal.text
+    events = [e for e in journal.json()["events"] if e["event"].startswith("webhook_")]
+    assert [(e["event"], e["label"], e["summary"]) for e in events] == [  # newest first
+        ("webhook_deleted", "Webhook șters", f"adresa: {elsewhere}"),
+        ("webhook_secret_rotated", "Secretul unui webhook schimbat", f"adresa: {elsewhere}"),
+        ("webhook_changed", "Webhook modificat", f"adresa: {elsewhere}; evenimente: export.ready, sync.failed"),
+        ("webhook_created", "Webhook adăugat", f"adresa: {receiver.url}; evenimente: export.ready"),
+    ]
+
+
 @pytest.mark.parametrize("url", ["ftp://receptor.exemplu.ro/x", "https://10.0.0.7/hook",
                                  "https://169.254.169.254/latest/meta-data", "https://user:parola@exemplu.ro/",
                                  "https://[::ffff:192.168.1.1]/hook"])
