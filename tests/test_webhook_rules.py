@@ -43,7 +43,9 @@ def test_the_local_stage_accepts_loopback_receivers_over_http():
 
 @pytest.mark.parametrize("address", ["10.0.0.1", "172.16.5.5", "192.168.0.1", "169.254.169.254", "100.100.100.200",
                                      "0.0.0.0", "224.0.0.1", "::1", "fe80::1", "fd00:ec2::254", "::ffff:10.0.0.1",
-                                     "127.0.0.1"])
+                                     "127.0.0.1",
+                                     # IPv4 inside IPv6: NAT64 (a VPC's NAT gateway translates it), 6to4
+                                     "64:ff9b::a9fe:a9fe", "64:ff9b::a00:1", "64:ff9b:1::a00:1", "2002:a00:1::"])
 def test_private_link_local_metadata_and_loopback_addresses_are_refused(address):
     assert not address_allowed(ipaddress.ip_address(address), allow_loopback=False)
 
@@ -51,6 +53,7 @@ def test_private_link_local_metadata_and_loopback_addresses_are_refused(address)
 def test_public_addresses_and_local_loopback_are_allowed():
     assert address_allowed(ipaddress.ip_address("93.184.216.34"), allow_loopback=False)
     assert address_allowed(ipaddress.ip_address("2606:4700::1111"), allow_loopback=False)
+    assert address_allowed(ipaddress.ip_address("64:ff9b::5db8:d822"), allow_loopback=False)  # NAT64 of a public one
     assert address_allowed(ipaddress.ip_address("127.0.0.1"), allow_loopback=True)
     assert not address_allowed(ipaddress.ip_address("10.0.0.1"), allow_loopback=True)
 

@@ -44,6 +44,7 @@ class EventType(Enum):
     WEBHOOK_CREATED = "webhook_created"
     WEBHOOK_DELETED = "webhook_deleted"
     WEBHOOK_SECRET_ROTATED = "webhook_secret_rotated"
+    WEBHOOK_CHANGED = "webhook_changed"  # its URL, events or on/off: where the company's data goes
 
     @property
     def label_ro(self) -> str:
@@ -69,6 +70,7 @@ _LABELS = {
     EventType.WEBHOOK_CREATED: "Webhook adăugat",
     EventType.WEBHOOK_DELETED: "Webhook șters",
     EventType.WEBHOOK_SECRET_ROTATED: "Secretul unui webhook schimbat",
+    EventType.WEBHOOK_CHANGED: "Webhook modificat",
 }
 
 _OUTCOMES_RO = {
@@ -215,6 +217,10 @@ def describe(event: str, details: Mapping[str, Any]) -> str:
         parts.append(f"cheia {d['prefix']} „{d.get('name', '')}”")
     if d.get("scopes"):
         parts.append(f"drepturi: {d['scopes']}")
+    if d.get("url"):
+        parts.append(f"adresa: {d['url']}")
+    if d.get("events"):
+        parts.append(f"evenimente: {d['events']}")
     return "; ".join(parts)
 
 

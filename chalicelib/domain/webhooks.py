@@ -91,12 +91,23 @@ def check_url(url: str, *, allow_local: bool) -> str:
     return url
 
 
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")  # RFC 6052, the well-known prefix
+_LOCAL_NAT64 = ipaddress.IPv6Network("64:ff9b:1::/48")  # RFC 8215, local-use translation
+
+
 def address_allowed(address: ipaddress.IPv4Address | ipaddress.IPv6Address, *, allow_loopback: bool) -> bool:
     """Whether a webhook may be sent to this address: public unicast only (no private,
     link-local, including the 169.254.169.254 metadata service, carrier-grade NAT, multicast or
     reserved ranges); loopback only where the deployment allows local targets."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    if isinstance(address, ipaddress.IPv6Address):
+        if address in _LOCAL_NAT64:
+            return False
+        # An IPv4 address inside an IPv6 one reaches that IPv4 address (a VPC's NAT gateway does
+        # NAT64): it is the one to judge.
+        embedded = address.ipv4_mapped or address.sixtofour or (
+            ipaddress.IPv4Address(int(address) & 0xFFFFFFFF) if address in _NAT64 else None)
+        if embedded is not None:
+            address = embedded
     if address.is_loopback:
         return allow_loopback
     return address.is_global and not address.is_multicast

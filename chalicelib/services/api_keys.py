@@ -84,7 +84,7 @@ def of_company(user_id: str, cif: str) -> list[ApiKey]:
 
 def revoke(user_id: str, cif: str, key_id: str, now: datetime) -> None:
     require_admin(user_id, cif)
-    key = records.get(key_id)
+    key = records.get(key_id) if len(key_id) == rules.KEY_ID_LENGTH else None  # (no oversized DynamoDB key)
     if key is None or key.cif != cif or not records.revoke(key_id, cif, user_id, now):
         raise ApiKeyNotFound()
     audit.record(cif, EventType.API_KEY_REVOKED, user_id, prefix=key_id, name=key.name)

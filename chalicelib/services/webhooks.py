@@ -12,7 +12,7 @@ from __future__ import annotations
 import secrets as random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.domain.audit import EventType as AuditEvent
@@ -32,10 +32,12 @@ from chalicelib.services import audit, memberships
 from chalicelib.services.webhook_events import WebhookEvents, payload_json
 from chalicelib.storage import webhook_deliveries, webhooks
 from chalicelib.storage.crypto import TokenCipher
+from chalicelib.storage.queues import MAX_DELAY_S
 from chalicelib.storage.webhook_deliveries import Delivery
 from chalicelib.storage.webhooks import Endpoint
 
 LOG_SIZE = 50  # deliveries shown per endpoint
+MESSAGE_LOST_AFTER = timedelta(seconds=2 * MAX_DELAY_S)  # a pending delivery this overdue has no message
 
 
 class WebhookNotFound(NotFound):
@@ -116,7 +118,10 @@ class Webhooks:
         webhooks.update(cif, endpoint_id, url=url, description=description, events=events, kinds=kinds)
         if "enabled" in data and bool(data["enabled"]) != endpoint.enabled:
             webhooks.set_enabled(cif, endpoint_id, bool(data["enabled"]), reason="owner", now=self._clock())
-        return self._endpoint(cif, endpoint_id)
+        changed = self._endpoint(cif, endpoint_id)
+        audit.record(cif, AuditEvent.WEBHOOK_CHANGED, user_id, url=url, events=", ".join(sorted(events)),
+                     enabled=changed.enabled)
+        return changed
 
     def delete(self, user_id: str, cif: str, endpoint_id: str) -> None:
         self._admin(user_id, cif)
@@ -150,8 +155,14 @@ class Webhooks:
         delivery = webhook_deliveries.get(endpoint_id, delivery_id) if 0 < len(delivery_id) <= 64 else None
         if delivery is None or delivery.cif != cif:
             raise DeliveryNotFound()
-        webhook_deliveries.requeue(delivery, self._clock())
-        self._events.requeue(cif, endpoint_id, delivery_id)
+        # A pending delivery has its message on the queue already (at most 15 minutes away, see
+        # services/webhook_delivery.py): made due now, that message sends it; a second message
+        # would start a second chain of retries, each failure queueing its own next attempt.
+        # One overdue by far more than that lost its message (dead-lettered): queued afresh.
+        now = self._clock()
+        if not webhook_deliveries.bring_forward(delivery, now, now - MESSAGE_LOST_AFTER):
+            webhook_deliveries.requeue(delivery, now)
+            self._events.requeue(cif, endpoint_id, delivery_id)
         found = webhook_deliveries.get(endpoint_id, delivery_id)
         assert found is not None
         return found

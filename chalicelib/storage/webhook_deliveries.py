@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.update import Action
 
-from chalicelib.storage.dynamodb_errors import saved_if
+from chalicelib.storage.dynamodb_errors import saved_if, updated_if
 from chalicelib.storage.models import WebhookDeliveryModel
 
 Delivery = WebhookDeliveryModel  # the record type services and views read (attributes only)
@@ -74,3 +74,12 @@ def requeue(delivery: Delivery, now: datetime) -> None:
                              WebhookDeliveryModel.next_attempt_at.set(now),
                              WebhookDeliveryModel.first_attempt_at.remove(),
                              WebhookDeliveryModel.expires_at.set(now + DELIVERY_TTL)])
+
+
+def bring_forward(delivery: Delivery, now: datetime, due_since: datetime) -> bool:
+    """A pending delivery that was due no earlier than `due_since` made due now; False (nothing
+    written) when it is not pending or was due before that."""
+    return updated_if(delivery, [WebhookDeliveryModel.next_attempt_at.set(now),
+                                 WebhookDeliveryModel.expires_at.set(now + DELIVERY_TTL)],
+                      (WebhookDeliveryModel.status == "pending")
+                      & (WebhookDeliveryModel.next_attempt_at >= due_since))

@@ -18,7 +18,7 @@ from chalicelib.domain.webhooks import GIVE_UP_AFTER, event_id
 from chalicelib.services.coverage_warnings import send_coverage_warnings
 from chalicelib.services.reminders import send_reminders
 from chalicelib.services.webhook_events import WebhookEvents
-from chalicelib.storage.models import AnafCredentialModel, CompanyModel
+from chalicelib.storage.models import AnafCredentialModel, CompanyModel, WebhookDeliveryModel
 from chalicelib.topology import queue
 from functions.deliver_webhooks import handler as webhook_handler
 from local.mailbox import sent_mail
@@ -96,6 +96,28 @@ def test_a_viewer_cannot_see_or_manage_webhooks(company, base_url):
         assert answer.status_code == 403 and answer.json()["error"]["code"] == "not_allowed", (method, url)
     refused = viewer.call("POST", path, json={"url": "https://altundeva.exemplu.ro/", "events": ALL_EVENTS})
     assert refused.status_code == 403
+
+
+def test_adding_changing_rotating_and_deleting_a_webhook_are_in_the_security_journal(company, receiver):
+    created = add_endpoint(company, receiver.url, events=["export.ready"])
+    endpoint_id = created["webhook"]["id"]
+    elsewhere = receiver.url + "/alt"
+    changed = company.user.call("PUT", f"/companies/{company.cif}/webhooks/{endpoint_id}",
+                                json={"url": elsewhere, "events": ["sync.failed", "export.ready"]})
+    assert changed.status_code == 200, changed.text
+    rotated = company.user.call("POST", f"/companies/{company.cif}/webhooks/{endpoint_id}/rotate")
+    assert rotated.status_code == 200
+    assert company.user.call("DELETE", f"/companies/{company.cif}/webhooks/{endpoint_id}").status_code == 204
+    journal = company.user.call("GET", f"/companies/{company.cif}/audit")
+    assert journal.status_code == 200
+    assert created["secret"] not in journal.text and rotated.json()["secret"] not in journal.text
+    events = [e for e in journal.json()["events"] if e["event"].startswith("webhook_")]
+    assert [(e["event"], e["label"], e["summary"]) for e in events] == [  # newest first
+        ("webhook_deleted", "Webhook șters", f"adresa: {elsewhere}"),
+        ("webhook_secret_rotated", "Secretul unui webhook schimbat", f"adresa: {elsewhere}"),
+        ("webhook_changed", "Webhook modificat", f"adresa: {elsewhere}; evenimente: export.ready, sync.failed"),
+        ("webhook_created", "Webhook adăugat", f"adresa: {receiver.url}; evenimente: export.ready"),
+    ]
 
 
 @pytest.mark.parametrize("url", ["ftp://receptor.exemplu.ro/x", "https://10.0.0.7/hook",
@@ -246,6 +268,36 @@ def test_resend_delivers_the_same_event_again(company, receiver):
     assert worker.handle(again).result == "delivered"
     assert [r.headers["webhook-id"] for r in receiver.received] == [message["event_id"]] * 2
     assert deliveries(company, endpoint_id)[0]["attempts"] == 2
+
+
+def test_resend_of_a_delivery_still_being_retried_starts_no_second_retry_chain(company, receiver):
+    created = add_endpoint(company, receiver.url)
+    endpoint_id = created["webhook"]["id"]
+    message = test_event(company, endpoint_id)
+    receiver.plan.append(500)
+    worker = deliverer(Clock())
+    assert worker.handle(message).result == "retry"  # its next attempt is queued (delayed) already
+    answer = company.user.call(
+        "POST", f"/companies/{company.cif}/webhooks/{endpoint_id}/deliveries/{message['event_id']}/resend")
+    assert answer.status_code == 202 and answer.json()["delivery"]["status"] == "pending"
+    # a second message would be a second chain of attempts, each failure queueing its own next
+    assert queued_for(endpoint_id) == []
+    # the queued attempt is due now: it sends without waiting for the back-off
+    assert deliverer(Clock()).handle(message).result == "delivered"
+    assert [r.headers["webhook-id"] for r in receiver.received] == [message["event_id"]] * 2
+
+
+def test_resend_of_a_pending_delivery_whose_message_was_lost_queues_it_again(company, receiver):
+    created = add_endpoint(company, receiver.url)
+    endpoint_id = created["webhook"]["id"]
+    message = test_event(company, endpoint_id)  # taken off the queue: as if dead-lettered
+    long_ago = datetime.now(UTC) - timedelta(hours=1)
+    WebhookDeliveryModel(endpoint_id=endpoint_id, event_id=message["event_id"]).update(
+        actions=[WebhookDeliveryModel.next_attempt_at.set(long_ago)])
+    answer = company.user.call(
+        "POST", f"/companies/{company.cif}/webhooks/{endpoint_id}/deliveries/{message['event_id']}/resend")
+    assert answer.status_code == 202
+    assert queued_for(endpoint_id) == [message]
 
 
 def test_an_archived_document_is_announced_once_whatever_the_door(company, receiver):
